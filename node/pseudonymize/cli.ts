@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Placeholder: this area's commands are registered here (see the issue that owns it). */
+export function registerPseudonymizeCommands(_parent: Command): void {}
