@@ -8,6 +8,13 @@ import { GenofedError, GrpcStatus, type ErrorRegistry } from '../proto/errors.js
 export const COORDINATOR_ERRORS = {
   GENOFED_CONFIG: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'A configuration file is missing, unreadable or fails its schema; the message names the field.' },
   GENOFED_USAGE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A command-line option is missing or has an invalid value.' },
+  GENOFED_UNAUTHORIZED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, doc: 'A REST request has no bearer token or one the coordinator does not know.' },
+  GENOFED_BAD_REQUEST: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A REST request body or parameter fails the route schema; the message names the field.' },
+  GENOFED_INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'An unexpected error; details are only in the server log.' },
+  GENOFED_API_UNREACHABLE: { http: 502, grpc: GrpcStatus.UNAVAILABLE, doc: 'The researcher CLI cannot reach the coordinator URL (connection refused, DNS, TLS, timeout).' },
+  GENOFED_API_RESPONSE: { http: 502, grpc: GrpcStatus.UNKNOWN, doc: 'The coordinator answered with something that is not a genofed API response.' },
+  GENOFED_DEMO_PROCESS: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'A process the demo started (ingest, node, coordinator) failed or exited early; the message names the step.' },
+  GENOFED_DEMO_MISMATCH: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'The demo found federated results that differ from the plaintext computation on the unsplit input.' },
 } as const satisfies ErrorRegistry;
 
 export type CoordinatorErrorCode = keyof typeof COORDINATOR_ERRORS;
