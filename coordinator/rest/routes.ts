@@ -1,0 +1,79 @@
+/**
+ * Routes of the researcher API. Each handler only converts the validated
+ * body to a Federation request (adding the authenticated querier), calls
+ * the engine with the request's abort signal, and logs one line: query id,
+ * kind, querier, status, duration (never the body).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Federation, SiteOutcome } from '../federation/types.js';
+import { alleleFrequencySchema, cohortCountSchema, healthSchema, sitesSchema } from './schemas.js';
+import { toVariantRefs, type VariantInput } from './variants.js';
+
+interface AlleleFrequencyBody {
+  region?: string;
+  variants?: VariantInput[];
+  cohort?: string;
+  minSites?: number;
+}
+
+interface CohortCountBody {
+  cohort: string;
+  carriersOf?: VariantInput[];
+  minSites?: number;
+}
+
+function siteLine(sites: SiteOutcome): { responding: number; missing: number } {
+  return { responding: sites.responding.length, missing: sites.missing.length };
+}
+
+async function timed<T extends { queryId: string; sites: SiteOutcome }>(request: FastifyRequest, kind: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const answer = await run();
+    request.log.info({ queryId: answer.queryId, kind, querier: request.querier, sites: siteLine(answer.sites), ms: Math.round(performance.now() - started) }, 'query answered');
+    return answer;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    request.log.info({ kind, querier: request.querier, code: typeof code === 'string' ? code : 'unknown', ms: Math.round(performance.now() - started) }, 'query failed');
+    throw err;
+  }
+}
+
+export function registerRoutes(app: FastifyInstance, federation: Federation): void {
+  app.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' as const }));
+
+  app.get('/v1/sites', { schema: sitesSchema }, async () => ({ sites: await federation.status() }));
+
+  app.post<{ Body: AlleleFrequencyBody }>('/v1/queries/allele-frequency', { schema: alleleFrequencySchema }, async (request) => {
+    const b = request.body;
+    const variants = toVariantRefs(b.variants);
+    return timed(request, 'allele-frequency', () =>
+      federation.alleleFrequency(
+        {
+          querier: request.querier!,
+          ...(b.region !== undefined ? { region: b.region } : {}),
+          ...(variants !== undefined ? { variants } : {}),
+          ...(b.cohort !== undefined ? { cohort: b.cohort } : {}),
+          ...(b.minSites !== undefined ? { minSites: b.minSites } : {}),
+        },
+        request.signal,
+      ),
+    );
+  });
+
+  app.post<{ Body: CohortCountBody }>('/v1/queries/cohort-count', { schema: cohortCountSchema }, async (request) => {
+    const b = request.body;
+    const carriersOf = toVariantRefs(b.carriersOf);
+    return timed(request, 'cohort-count', () =>
+      federation.cohortCount(
+        {
+          querier: request.querier!,
+          cohort: b.cohort,
+          ...(carriersOf !== undefined ? { carriersOf } : {}),
+          ...(b.minSites !== undefined ? { minSites: b.minSites } : {}),
+        },
+        request.signal,
+      ),
+    );
+  });
+}

@@ -1,0 +1,183 @@
+/**
+ * JSON schemas of the researcher API: request bodies and every response
+ * code, `additionalProperties: false` everywhere. They double as the
+ * OpenAPI document (@fastify/swagger reads them from the routes).
+ */
+
+/** 2^31-1: the largest POS htslib accepts (VCF spec: 32-bit signed). */
+const MAX_POS = 2147483647;
+
+/** One million variants per query: 245 ciphertexts per site at N=8192, the issue's target size. */
+export const MAX_VARIANTS = 1_000_000;
+
+export const variantObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['chrom', 'pos', 'ref', 'alt'],
+  properties: {
+    chrom: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]+$' },
+    pos: { type: 'integer', minimum: 1, maximum: MAX_POS },
+    ref: { type: 'string', minLength: 1, maxLength: 100000, pattern: '^[A-Za-z*.]+$' },
+    alt: { type: 'string', minLength: 1, maxLength: 100000, pattern: '^[!-~]+$' },
+  },
+} as const;
+
+/** `chrom-pos-ref-alt` (gnomAD style); chrom may itself contain '-'. */
+export const variantString = { type: 'string', minLength: 7, maxLength: 200000, pattern: '^[!-~]+-[0-9]+-[A-Za-z*.]+-[!-~]+$' } as const;
+
+const variantList = {
+  type: 'array',
+  minItems: 1,
+  maxItems: MAX_VARIANTS,
+  items: { anyOf: [variantObject, variantString] },
+} as const;
+
+const minSites = { type: 'integer', minimum: 1, maximum: 10000, description: 'Accept an answer from at least this many sites and list the missing ones; unset: every site must answer.' } as const;
+
+const cohort = { type: 'string', minLength: 1, maxLength: 10000, description: 'Cohort expression over phenotype columns, e.g. super_pop=EUR and gender=female.' } as const;
+
+export const sitesOutcome = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['responding', 'missing'],
+  properties: {
+    responding: { type: 'array', items: { type: 'string' } },
+    missing: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['site', 'reason'],
+        properties: { site: { type: 'string' }, reason: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+export const errorBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+} as const;
+
+/** Every error status a query route can answer with (engine codes map onto these). */
+const errorResponses = {
+  400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 413: errorBody, 422: errorBody,
+  429: errorBody, 500: errorBody, 502: errorBody, 503: errorBody, 504: errorBody,
+} as const;
+
+export const alleleFrequencySchema = {
+  summary: 'Network-wide AC, AN, AF and nhomalt per variant, summed under encryption',
+  tags: ['queries'],
+  security: [{ bearer: [] }],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      region: { type: 'string', minLength: 3, maxLength: 300, description: 'CHR:START-END, 1-based, inclusive.' },
+      variants: variantList,
+      cohort,
+      minSites,
+    },
+    oneOf: [{ required: ['region'] }, { required: ['variants'] }],
+  },
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['queryId', 'rows', 'sites'],
+      properties: {
+        queryId: { type: 'string' },
+        rows: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['chrom', 'pos', 'ref', 'alt', 'ac', 'an', 'af', 'nhomalt'],
+            properties: {
+              chrom: { type: 'string' },
+              pos: { type: 'integer' },
+              ref: { type: 'string' },
+              alt: { type: 'string' },
+              ac: { type: 'integer' },
+              an: { type: 'integer' },
+              af: { type: ['number', 'null'], description: 'ac / an; null when an is 0.' },
+              nhomalt: { type: 'integer' },
+            },
+          },
+        },
+        sites: sitesOutcome,
+      },
+    },
+    ...errorResponses,
+  },
+} as const;
+
+export const cohortCountSchema = {
+  summary: 'Number of patients across the network matching a cohort expression',
+  tags: ['queries'],
+  security: [{ bearer: [] }],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['cohort'],
+    properties: { cohort, carriersOf: variantList, minSites },
+  },
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['queryId', 'count', 'sites'],
+      properties: { queryId: { type: 'string' }, count: { type: 'integer' }, sites: sitesOutcome },
+    },
+    ...errorResponses,
+  },
+} as const;
+
+export const sitesSchema = {
+  summary: 'Health of every configured site, as the coordinator sees it',
+  tags: ['status'],
+  security: [{ bearer: [] }],
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sites'],
+      properties: {
+        sites: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['site', 'healthy'],
+            properties: { site: { type: 'string' }, healthy: { type: 'boolean' }, detail: { type: 'string' } },
+          },
+        },
+      },
+    },
+    401: errorBody,
+    500: errorBody,
+    503: errorBody,
+  },
+} as const;
+
+export const healthSchema = {
+  summary: 'Liveness of the coordinator process (no auth)',
+  tags: ['status'],
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
+  },
+} as const;

@@ -1,0 +1,50 @@
+/**
+ * A Federation double for the REST layer's tests: the REST app's job is
+ * validation, auth and mapping, so the engine is replaced by one that
+ * records what it was asked and answers what the test scripts.
+ */
+import type {
+  AlleleFrequencyAnswer, AlleleFrequencyRequest, CohortCountAnswer, CohortCountRequest, Federation, SiteStatus,
+} from '../../../coordinator/federation/types.js';
+
+export class FakeFederation implements Federation {
+  readonly afRequests: AlleleFrequencyRequest[] = [];
+  readonly cohortRequests: CohortCountRequest[] = [];
+  afAnswer: AlleleFrequencyAnswer = {
+    queryId: 'q-af-1',
+    rows: [
+      { chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570 },
+      { chrom: '1', pos: 10235, ref: 'T', alt: 'TA', ac: 0, an: 0, af: null, nhomalt: 0 },
+    ],
+    sites: { responding: ['a', 'b', 'c'], missing: [] },
+  };
+  cohortAnswer: CohortCountAnswer = { queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] } };
+  statusAnswer: SiteStatus[] = [{ site: 'a', healthy: true }, { site: 'b', healthy: false, detail: 'unreachable' }];
+  failWith: unknown = null;
+  closed = false;
+
+  async alleleFrequency(request: AlleleFrequencyRequest): Promise<AlleleFrequencyAnswer> {
+    this.afRequests.push(request);
+    if (this.failWith) throw this.failWith;
+    return this.afAnswer;
+  }
+
+  async cohortCount(request: CohortCountRequest): Promise<CohortCountAnswer> {
+    this.cohortRequests.push(request);
+    if (this.failWith) throw this.failWith;
+    return this.cohortAnswer;
+  }
+
+  async status(): Promise<readonly SiteStatus[]> {
+    if (this.failWith) throw this.failWith;
+    return this.statusAnswer;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+export const TOKEN = 'tok-researcher-0123456789abcdef';
+export const tokens = new Map([[TOKEN, 'alice'], ['tok-other-querier-0123456789', 'bob']]);
+export const auth = { authorization: `Bearer ${TOKEN}` };

@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildRestApp } from '../../../coordinator/rest/app.js';
+import { FakeFederation, auth, tokens } from './fake-federation.js';
+
+describe('REST query routes', () => {
+  let fed: FakeFederation;
+  let app: FastifyInstance;
+  beforeEach(async () => {
+    fed = new FakeFederation();
+    app = await buildRestApp({ federation: fed, tokens });
+  });
+  afterEach(async () => app.close());
+
+  const af = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/queries/allele-frequency', headers: auth, payload: payload as object });
+
+  it('an allele-frequency query by region returns rows, af null where an is 0, and the responding sites', async () => {
+    const res = await af({ region: 'chr1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.queryId).toBe('q-af-1');
+    expect(body.rows[0]).toEqual({ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570 });
+    expect(body.rows[1].af).toBeNull();
+    expect(body.sites).toEqual({ responding: ['a', 'b', 'c'], missing: [] });
+    expect(fed.afRequests[0]).toEqual({ querier: 'alice', region: 'chr1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
+  });
+
+  it('variants may be objects or chrom-pos-ref-alt strings, including contigs that contain a dash', async () => {
+    const res = await af({ variants: [{ chrom: '22', pos: 16050075, ref: 'A', alt: 'G' }, '1-10177-a-AC', 'HLA-A*01:01-5-C-<DEL>'] });
+    expect(res.statusCode).toBe(200);
+    expect(fed.afRequests[0]?.variants).toEqual([
+      { chrom: '22', pos: 16050075, ref: 'A', alt: 'G' },
+      { chrom: '1', pos: 10177, ref: 'A', alt: 'AC' },
+      { chrom: 'HLA-A*01:01', pos: 5, ref: 'C', alt: '<DEL>' },
+    ]);
+  });
+
+  it('a body with both region and variants, or neither, is a 400 schema failure that never reaches the engine', async () => {
+    for (const payload of [{ region: '1:1-2', variants: ['1-5-A-C'] }, { cohort: 'x=1' }]) {
+      const res = await af(payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('GENOFED_BAD_REQUEST');
+    }
+    expect(fed.afRequests).toHaveLength(0);
+  });
+
+  it('an unknown field is rejected rather than silently dropped (a misspelt cohort must not widen the query)', async () => {
+    const res = await af({ region: '1:1-2', cohrot: 'super_pop=EUR' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/additional properties/);
+    expect(fed.afRequests).toHaveLength(0);
+  });
+
+  it('wrong types are not coerced: minSites "2" and pos "5" are refused', async () => {
+    expect((await af({ region: '1:1-2', minSites: '2' })).statusCode).toBe(400);
+    expect((await af({ variants: [{ chrom: '1', pos: '5', ref: 'A', alt: 'C' }] })).statusCode).toBe(400);
+    expect((await af({ variants: ['1-0x5-A-C'] })).statusCode).toBe(400);
+    expect((await af({ variants: [] })).statusCode).toBe(400);
+  });
+
+  it('validation messages name the field and the rule but never echo the value sent', async () => {
+    const secret = 'NA12878-and-some-genotype-0|1';
+    const res = await af({ variants: [{ chrom: '1', pos: 5, ref: secret, alt: 'C' }] });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).not.toContain(secret);
+  });
+
+  it('a body that is not JSON gets a fixed message that does not quote it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/queries/allele-frequency', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"region": "HG00096' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'GENOFED_BAD_REQUEST', message: 'request body is not valid JSON' } });
+  });
+
+  it('a cohort count passes cohort, carriers and minSites and returns count and missing sites', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/queries/cohort-count', headers: auth, payload: { cohort: 'super_pop=EUR and gender=female', carriersOf: ['1-10177-A-AC'], minSites: 2 } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] } });
+    expect(fed.cohortRequests[0]).toEqual({ querier: 'alice', cohort: 'super_pop=EUR and gender=female', carriersOf: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }], minSites: 2 });
+  });
+
+  it('a cohort count without a cohort is a 400', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/queries/cohort-count', headers: auth, payload: {} });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/cohort/);
+  });
+
+  it('GET /v1/sites lists each site with its health', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/sites', headers: auth });
+    expect(res.json()).toEqual({ sites: [{ site: 'a', healthy: true }, { site: 'b', healthy: false, detail: 'unreachable' }] });
+  });
+
+  it('an unknown route is a 404 in the same error shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/nothing', headers: auth });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('GENOFED_BAD_REQUEST');
+  });
+});
