@@ -1,0 +1,86 @@
+/**
+ * Variant keys shared by node and coordinator: {chrom, pos, ref, alt}, their
+ * canonical string `chrom-pos-ref-alt`, the parser of a variants FILE's
+ * lines, and the one contig-alias rule (chr22 = 22, chrM = MT = M).
+ * Keys are compared as written (no left-normalization of indels): a site
+ * must be asked for as the VCF spells it.
+ */
+import { ProtoError } from './errors.js';
+
+export interface VariantKey {
+  readonly chrom: string;
+  /** 1-based POS. */
+  readonly pos: number;
+  readonly ref: string;
+  readonly alt: string;
+}
+
+/**
+ * The contig-alias rule, in one place: a store holding `chr22` answers a
+ * query for `22` and vice versa; `chrM`, `M` and `MT` are one contig.
+ * Returns the comparison key (not a display name).
+ */
+export function normalizeContig(name: string): string {
+  const bare = /^chr/i.test(name) ? name.slice(3) : name;
+  const upper = bare.toUpperCase();
+  if (upper === 'M' || upper === 'MT') return 'MT';
+  // X, Y and numbered contigs compare case-insensitively; others as written.
+  if (/^(?:[0-9]+|X|Y)$/.test(upper)) return upper.replace(/^0+(?=\d)/, '');
+  return bare;
+}
+
+/** Canonical string `chrom-pos-ref-alt` (the form Beacon/gnomAD URLs use). */
+export function variantKeyString(k: VariantKey): string {
+  return `${k.chrom}-${k.pos}-${k.ref}-${k.alt}`;
+}
+
+/** Key for maps: alias-normalized contig, then pos, ref, alt. */
+export function variantMatchKey(k: VariantKey): string {
+  return `${normalizeContig(k.chrom)}\t${k.pos}\t${k.ref}\t${k.alt}`;
+}
+
+// REF: bases (IUPAC letters) ; ALT: bases, '*', or a symbolic <...> / breakend.
+const REF_RE = /^[A-Za-z]+$/;
+const ALT_RE = /^(?:[A-Za-z]+|\*|<[^<>\s]+>|[A-Za-z]*[[\]][^\s]+[[\]][A-Za-z]*|\.[A-Za-z]+|[A-Za-z]+\.)$/;
+const POS_RE = /^[1-9][0-9]{0,9}$/;
+const MAX_POS = 2 ** 31 - 1; // VCF POS is a signed 32-bit integer in BCF (htslib)
+
+function build(chrom: string, pos: string, ref: string, alt: string, where: string): VariantKey {
+  if (!chrom) throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: empty contig name`);
+  if (!POS_RE.test(pos) || Number(pos) > MAX_POS) throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: position must be an integer from 1 to ${MAX_POS}`);
+  if (!REF_RE.test(ref)) throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: REF must be bases (A, C, G, T, N, ...)`);
+  if (!ALT_RE.test(alt)) throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: ALT must be bases, '*' or a symbolic allele like <DEL>`);
+  return { chrom, pos: Number(pos), ref: ref.toUpperCase(), alt: alt.startsWith('<') ? alt : alt.toUpperCase() };
+}
+
+/**
+ * Parse one variant: `CHR POS REF ALT` (whitespace or tabs), `CHR-POS-REF-ALT`
+ * or `CHR:POS:REF:ALT`. Split from the right so contig names may contain
+ * '-' or ':' (htslib allows both). `where` prefixes error messages.
+ */
+export function parseVariantKey(text: string, where = 'variant'): VariantKey {
+  const s = text.trim();
+  const fields = s.split(/\s+/);
+  if (fields.length === 4) return build(fields[0]!, fields[1]!, fields[2]!, fields[3]!, where);
+  if (fields.length === 1) {
+    // ALT may be symbolic and contain ':' or '-' (<INS:ME:SVA>, <DUP:TANDEM>)
+    const m = /^(.+)([-:])([0-9]+)\2([A-Za-z]+)\2(<[^<>]+>|[^-:]+)$/.exec(s);
+    if (m) return build(m[1]!, m[3]!, m[4]!, m[5]!, where);
+  }
+  throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: expected CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT`);
+}
+
+/**
+ * Parse a variants FILE's text: one key per line; blank lines and lines
+ * starting with '#' are skipped; errors name `label` and the line number.
+ */
+export function parseVariantList(text: string, label = 'variants'): VariantKey[] {
+  const out: VariantKey[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    out.push(parseVariantKey(line, `${label} line ${i + 1}`));
+  }
+  return out;
+}
