@@ -1,0 +1,114 @@
+/**
+ * The node's configuration file (JSON), validated once at start-up against
+ * a zod schema and passed down frozen. Relative paths are resolved against
+ * the config file's folder, so a consortium folder made by `genofed network
+ * init` can be moved as a whole. Errors name the bad field, never its value
+ * (a value may be a hospital path).
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { NodeError } from '../errors.js';
+
+const endpoint = z.object({
+  host: z.string().min(1),
+  /** 0 = ephemeral (tests); the bound port is printed as `listening ...`. */
+  port: z.number().int().min(0).max(65535),
+}).strict();
+
+const siteId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a site id is 1-63 of [a-z0-9._-], starting with a letter or digit');
+
+export const nodeConfigSchema = z.object({
+  /** This hospital's site id; its server certificate must name it. */
+  siteId,
+  /** Folder of the embedded store (`genofed node ingest --store`). */
+  store: z.string().min(1),
+  /** gRPC endpoint (mTLS). */
+  listen: endpoint,
+  /** Optional plain-HTTP `GET /healthz` for load balancers / orchestration (no data, only "ok"). */
+  healthHttp: endpoint.optional(),
+  tls: z.object({
+    /** Consortium CA certificate (PEM): client certificates must chain to it. */
+    ca: z.string().min(1),
+    /** This node's server certificate (PEM) and private key (PEM, 0600). */
+    cert: z.string().min(1),
+    key: z.string().min(1),
+  }).strict(),
+  coordinator: z.object({
+    /** The identity (certificate CN / `urn:genofed:coordinator:<id>` URI SAN) the node accepts as caller. */
+    identity: siteId,
+    /** The coordinator's Ed25519 public key (PEM): every query envelope must carry its signature. */
+    signingPublicKey: z.string().min(1),
+    /** The coordinator's BFV public key file: the node encrypts its counts under it. */
+    bfvPublicKey: z.string().min(1),
+  }).strict(),
+  crypto: z.object({
+    /** `default` for real deployments; `test` (smaller, faster) only for tests and demos. */
+    preset: z.enum(['default', 'test']),
+  }).strict(),
+  /**
+   * Reserved for the privacy-hardening issue: this node's X25519 key for
+   * pairwise secure-aggregation masks. Accepted and carried, not used yet.
+   */
+  x25519: z.object({ privateKey: z.string().min(1), publicKey: z.string().min(1) }).strict().optional(),
+  limits: z.object({
+    /** Clock skew tolerated on issuedAt/expiresAt. 30 s: NTP-synced hosts are within ~1 s; VMs drift more. */
+    clockSkewSeconds: z.number().int().min(0).max(600).default(30),
+    /** A query may not live longer than this (bounds the replay window the query-id log must cover). */
+    maxQueryLifetimeSeconds: z.number().int().min(1).max(86_400).default(900),
+    /** Largest union variant list a query may ask for: 5M x ~20 B is ~100 MB of request. */
+    maxVariants: z.number().int().min(1).max(50_000_000).default(5_000_000),
+  }).strict().default({ clockSkewSeconds: 30, maxQueryLifetimeSeconds: 900, maxVariants: 5_000_000 }),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug']).default('info'),
+}).strict();
+
+export type NodeConfig = Readonly<z.infer<typeof nodeConfigSchema>>;
+
+/** Paths in the config that are resolved against the config file's folder. */
+function resolvePaths(config: z.infer<typeof nodeConfigSchema>, base: string): void {
+  const r = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
+  config.store = r(config.store);
+  config.tls = { ca: r(config.tls.ca), cert: r(config.tls.cert), key: r(config.tls.key) };
+  config.coordinator = {
+    ...config.coordinator,
+    signingPublicKey: r(config.coordinator.signingPublicKey),
+    bfvPublicKey: r(config.coordinator.bfvPublicKey),
+  };
+  if (config.x25519) config.x25519 = { privateKey: r(config.x25519.privateKey), publicKey: r(config.x25519.publicKey) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Validate an already-parsed JSON value; `base` resolves relative paths. */
+export function parseNodeConfig(raw: unknown, base: string, label = 'node config'): NodeConfig {
+  const parsed = nodeConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const field = first && first.path.length ? first.path.join('.') : '(top level)';
+    const what = first?.code === 'unrecognized_keys' ? `unknown field(s) ${(first as { keys?: string[] }).keys?.join(', ')}` : first?.message ?? 'invalid';
+    throw new NodeError('GENOFED_CONFIG', `${label}: field '${field}': ${what}`);
+  }
+  resolvePaths(parsed.data, base);
+  return deepFreeze(parsed.data);
+}
+
+/** Read, parse and validate the node config file; fails fast naming the bad field. */
+export async function loadNodeConfig(path: string): Promise<NodeConfig> {
+  const label = basename(path);
+  const text = await readFile(path, 'utf8').catch((cause: unknown) => {
+    throw new NodeError('GENOFED_CONFIG', `${label}: cannot read config file`, { cause });
+  });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new NodeError('GENOFED_CONFIG', `${label}: not valid JSON`, { cause });
+  }
+  return parseNodeConfig(raw, dirname(resolve(path)), label);
+}

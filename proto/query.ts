@@ -1,0 +1,148 @@
+/**
+ * The federated query model shared by node and coordinator: the query
+ * envelope (what the coordinator signs), the slot layout of count vectors
+ * (which value means which counter of which variant), and the digest of a
+ * variant list (signed in the envelope; the list itself is streamed).
+ * Wire conversions live in `proto/convert/`; this file has no gRPC types.
+ */
+import { createHash } from 'node:crypto';
+import type { VariantKey } from './variant.js';
+
+/** Envelope and slot-layout protocol version; nodes report it in Info. */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * Variants per request/response batch message: ~30 bytes each on the wire,
+ * so 16,384 per message is ~0.5 MB, far below grpc's 4 MiB default.
+ */
+export const VARIANT_BATCH = 16_384;
+
+export type QueryParams =
+  /** Phase 1 of region queries: list the site's variant keys in `region`. */
+  | { readonly kind: 'variant-keys'; readonly region: string }
+  /** Per-variant AC, AN, nhomalt over a streamed variant list (slot i = variant i). */
+  | {
+      readonly kind: 'allele-counts';
+      readonly cohort: string;
+      readonly variantCount: number;
+      readonly variantsSha256: Uint8Array;
+      readonly strata: readonly string[];
+    }
+  /** Patients matching `cohort`, optionally only carriers of a streamed variant list. */
+  | { readonly kind: 'cohort-count'; readonly cohort: string; readonly carrierCount: number; readonly carriersSha256: Uint8Array };
+
+export type QueryKind = QueryParams['kind'];
+
+export interface QueryEnvelope {
+  readonly version: number;
+  /** Fresh per signed envelope (UUID v4): the node's replay check. */
+  readonly queryId: string;
+  /** Researcher-visible id linking phase 1 and phase 2. */
+  readonly correlationId: string;
+  readonly coordinatorId: string;
+  /**
+   * Sorted site ids taking part. The privacy-hardening issue keys pairwise
+   * masks on (queryId, participants), so both are signed from day one.
+   */
+  readonly participants: readonly string[];
+  readonly issuedAtMs: number;
+  readonly expiresAtMs: number;
+  readonly querier: string;
+  /** BFV parameter fingerprint the coordinator expects answers under. */
+  readonly cryptoFingerprint: string;
+  readonly params: QueryParams;
+  /** Benchmark only: plaintext counts (refused by every node not started by the bench). */
+  readonly measurementPlaintext: boolean;
+}
+
+/** What a signed query carries: the exact envelope bytes and their Ed25519 signature. */
+export interface SignedQueryBytes {
+  readonly envelope: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+export type Counter = 'ac' | 'an' | 'nhomalt' | 'patients';
+
+/** Per-variant counters of an allele-count answer, in slot order. */
+export const ALLELE_COUNTERS: readonly Counter[] = Object.freeze(['ac', 'an', 'nhomalt']);
+/** A cohort count is one slot. */
+export const COHORT_COUNTERS: readonly Counter[] = Object.freeze(['patients']);
+
+/**
+ * Slot layout: value j of the count vector is counter
+ * `counters[j % counters.length]` of variant `floor(j / counters.length)`.
+ * Interleaved rather than blocked: a variant's counters share a ciphertext,
+ * and the count of ciphertexts is the same either way
+ * (ceil(3 x variants / slotCount): 367 for 1M variants at N=8192).
+ */
+export interface SlotLayout {
+  readonly counters: readonly Counter[];
+  readonly valueCount: number;
+  readonly ciphertextCount: number;
+}
+
+export function layoutFor(params: QueryParams, slotCount: number): SlotLayout {
+  if (params.kind === 'allele-counts') {
+    const valueCount = params.variantCount * ALLELE_COUNTERS.length;
+    return { counters: ALLELE_COUNTERS, valueCount, ciphertextCount: Math.max(1, Math.ceil(valueCount / slotCount)) };
+  }
+  if (params.kind === 'cohort-count') return { counters: COHORT_COUNTERS, valueCount: 1, ciphertextCount: 1 };
+  return { counters: [], valueCount: 0, ciphertextCount: 0 };
+}
+
+/** True when two layouts describe the same slots (the coordinator's check on every answer). */
+export function sameLayout(a: SlotLayout, b: SlotLayout): boolean {
+  return a.valueCount === b.valueCount && a.ciphertextCount === b.ciphertextCount && a.counters.length === b.counters.length && a.counters.every((c, i) => c === b.counters[i]);
+}
+
+export interface AlleleCounts {
+  readonly ac: number;
+  readonly an: number;
+  readonly nhomalt: number;
+}
+
+/** Pack per-variant counts into the interleaved count vector (request order). */
+export function packAlleleCounts(rows: readonly AlleleCounts[]): Uint32Array {
+  const out = new Uint32Array(rows.length * 3);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    out[3 * i] = r.ac;
+    out[3 * i + 1] = r.an;
+    out[3 * i + 2] = r.nhomalt;
+  }
+  return out;
+}
+
+/** The inverse of packAlleleCounts, for decrypted network totals. */
+export function unpackAlleleCounts(values: ArrayLike<number>, variantCount: number): AlleleCounts[] {
+  const out: AlleleCounts[] = new Array(variantCount);
+  for (let i = 0; i < variantCount; i++) out[i] = { ac: values[3 * i]!, an: values[3 * i + 1]!, nhomalt: values[3 * i + 2]! };
+  return out;
+}
+
+/**
+ * SHA-256 over the variant list in slot order (`chrom\tpos\tref\talt\n` per
+ * key, UTF-8). Signed in the envelope, so the streamed list cannot be
+ * altered or reordered in transit without the node noticing.
+ */
+export class VariantListHasher {
+  private readonly hash = createHash('sha256');
+  count = 0;
+
+  update(keys: readonly VariantKey[]): void {
+    let text = '';
+    for (const k of keys) text += `${k.chrom}\t${k.pos}\t${k.ref}\t${k.alt}\n`;
+    this.hash.update(text, 'utf8');
+    this.count += keys.length;
+  }
+
+  digest(): Uint8Array {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+export function variantListDigest(keys: readonly VariantKey[]): Uint8Array {
+  const h = new VariantListHasher();
+  for (let i = 0; i < keys.length; i += VARIANT_BATCH) h.update(keys.slice(i, i + VARIANT_BATCH));
+  return h.digest();
+}
