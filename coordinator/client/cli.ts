@@ -1,4 +1,59 @@
-import type { Command } from 'commander';
+/**
+ * `genofed query af|cohort`: the researcher's command line over the
+ * coordinator's REST API. Options are registered here; the implementation
+ * loads lazily so `genofed --help` stays fast.
+ */
+import { Option, type Command } from 'commander';
 
-/** Placeholder: this area's commands are registered here (see the issue that owns it). */
-export function registerQueryCommands(_parent: Command): void {}
+export interface QueryCommonOptions {
+  coordinator?: string;
+  token?: string;
+  minSites?: string;
+  timeout?: string;
+}
+
+export interface QueryAfOptions extends QueryCommonOptions {
+  region?: string;
+  variants?: string;
+  cohort?: string;
+  format: 'tsv' | 'json';
+}
+
+export interface QueryCohortOptions extends QueryCommonOptions {
+  cohort: string;
+  carriersOf?: string;
+  format: 'text' | 'json';
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--coordinator <url>', 'coordinator REST URL, e.g. https://coordinator.example.org:7400').env('GENOFED_COORDINATOR'))
+    .addOption(new Option('--token <token>', 'bearer token (prefer the GENOFED_TOKEN environment variable: it stays out of shell history)').env('GENOFED_TOKEN'))
+    .option('--min-sites <n>', 'accept an answer from at least N sites and list the missing ones (default: every site must answer)')
+    .option('--timeout <seconds>', 'give up after this many seconds', '600');
+}
+
+export function registerQueryCommands(parent: Command): void {
+  const query = parent.command('query').description('ask the network (through the coordinator) for allele frequencies or cohort sizes');
+
+  common(query.command('af'))
+    .description('network-wide AC, AN, AF and nhomalt per variant (one row per ALT allele)')
+    .option('--region <chr:start-end>', 'every variant in a region (1-based, inclusive)')
+    .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT')
+    .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR and gender=female'")
+    .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
+    .action(async (opts: QueryAfOptions) => {
+      const { runQueryAf } = await import('./query-commands.js');
+      await runQueryAf(opts);
+    });
+
+  common(query.command('cohort'))
+    .description('number of patients across the network matching a phenotype expression')
+    .requiredOption('--cohort <expr>', "phenotype expression, e.g. 'super_pop=EUR and gender=female'")
+    .option('--carriers-of <file|keys>', 'count only carriers of any of these variants: a variants file, or comma-separated CHR-POS-REF-ALT keys')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: QueryCohortOptions) => {
+      const { runQueryCohort } = await import('./query-commands.js');
+      await runQueryCohort(opts);
+    });
+}

@@ -46,7 +46,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
 
   app.post<{ Body: AlleleFrequencyBody }>('/v1/queries/allele-frequency', { schema: alleleFrequencySchema }, async (request) => {
     const b = request.body;
-    const variants = toVariantRefs(b.variants);
+    const variants = toVariantRefs(b.variants, 'variants');
     return timed(request, 'allele-frequency', () =>
       federation.alleleFrequency(
         {
@@ -63,7 +63,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
 
   app.post<{ Body: CohortCountBody }>('/v1/queries/cohort-count', { schema: cohortCountSchema }, async (request) => {
     const b = request.body;
-    const carriersOf = toVariantRefs(b.carriersOf);
+    const carriersOf = toVariantRefs(b.carriersOf, 'carriersOf');
     return timed(request, 'cohort-count', () =>
       federation.cohortCount(
         {

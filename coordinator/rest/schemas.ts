@@ -17,13 +17,13 @@ export const variantObject = {
   properties: {
     chrom: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[!-~]+$' },
     pos: { type: 'integer', minimum: 1, maximum: MAX_POS },
-    ref: { type: 'string', minLength: 1, maxLength: 100000, pattern: '^[A-Za-z*.]+$' },
+    ref: { type: 'string', minLength: 1, maxLength: 100000, pattern: '^[A-Za-z]+$' },
     alt: { type: 'string', minLength: 1, maxLength: 100000, pattern: '^[!-~]+$' },
   },
 } as const;
 
-/** `chrom-pos-ref-alt` (gnomAD style); chrom may itself contain '-'. */
-export const variantString = { type: 'string', minLength: 7, maxLength: 200000, pattern: '^[!-~]+-[0-9]+-[A-Za-z*.]+-[!-~]+$' } as const;
+/** `chrom-pos-ref-alt` (gnomAD style) or `chrom:pos:ref:alt`; chrom may itself contain '-' or ':'. Checked in full by proto/variant.ts. */
+export const variantString = { type: 'string', minLength: 7, maxLength: 200000, pattern: '^[!-~]+[-:][0-9]+[-:][A-Za-z]+[-:][!-~]+$' } as const;
 
 const variantList = {
   type: 'array',

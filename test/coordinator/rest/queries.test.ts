@@ -26,12 +26,13 @@ describe('REST query routes', () => {
   });
 
   it('variants may be objects or chrom-pos-ref-alt strings, including contigs that contain a dash', async () => {
-    const res = await af({ variants: [{ chrom: '22', pos: 16050075, ref: 'A', alt: 'G' }, '1-10177-a-AC', 'HLA-A*01:01-5-C-<DEL>'] });
+    const res = await af({ variants: [{ chrom: '22', pos: 16050075, ref: 'A', alt: 'G' }, '1-10177-a-ac', 'HLA-A*01:01-5-C-<DEL>', 'chrX:100:g:<INS:ME:SVA>'] });
     expect(res.statusCode).toBe(200);
     expect(fed.afRequests[0]?.variants).toEqual([
       { chrom: '22', pos: 16050075, ref: 'A', alt: 'G' },
       { chrom: '1', pos: 10177, ref: 'A', alt: 'AC' },
       { chrom: 'HLA-A*01:01', pos: 5, ref: 'C', alt: '<DEL>' },
+      { chrom: 'chrX', pos: 100, ref: 'G', alt: '<INS:ME:SVA>' },
     ]);
   });
 
@@ -56,6 +57,13 @@ describe('REST query routes', () => {
     expect((await af({ variants: [{ chrom: '1', pos: '5', ref: 'A', alt: 'C' }] })).statusCode).toBe(400);
     expect((await af({ variants: ['1-0x5-A-C'] })).statusCode).toBe(400);
     expect((await af({ variants: [] })).statusCode).toBe(400);
+  });
+
+  it('a variant the shared parser rejects is a 400 GENOFED_BAD_VARIANT naming the item', async () => {
+    const res = await af({ variants: ['1-5-A-C', { chrom: '1', pos: 7, ref: 'A', alt: 'C,G' }] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toEqual({ code: 'GENOFED_BAD_VARIANT', message: "variants item 2: ALT must be bases, '*' or a symbolic allele like <DEL>" });
+    expect(fed.afRequests).toHaveLength(0);
   });
 
   it('validation messages name the field and the rule but never echo the value sent', async () => {

@@ -1,0 +1,118 @@
+/**
+ * A small client of the coordinator's REST API over global `fetch`, used by
+ * `genofed query` and by the demo. API errors come back as GenofedErrors
+ * carrying the server's stable code and message, so the CLI prints
+ * `genofed: <code>: <message>` for them like for local errors.
+ */
+import type { AlleleFrequencyAnswer, CohortCountAnswer, SiteStatus, VariantRef } from '../federation/types.js';
+import { GenofedError, GrpcStatus } from '../../proto/errors.js';
+import { CoordinatorError } from '../errors.js';
+
+export interface AlleleFrequencyBody {
+  readonly region?: string;
+  readonly variants?: readonly VariantRef[];
+  readonly cohort?: string;
+  readonly minSites?: number;
+}
+
+export interface CohortCountBody {
+  readonly cohort: string;
+  readonly carriersOf?: readonly VariantRef[];
+  readonly minSites?: number;
+}
+
+export interface ApiClientOptions {
+  /** Base URL of the coordinator, e.g. https://coordinator.example.org:7400 */
+  readonly url: string;
+  readonly token: string;
+  /** Whole-request timeout. 10 min: a 1,000,000-variant query at 10 sites takes ~10-30 s; leave room for slow WANs. */
+  readonly timeoutMs?: number;
+}
+
+/** An error answered by the coordinator, with its own stable code and status. */
+export class RemoteApiError extends GenofedError {
+  constructor(code: string, status: number, message: string) {
+    super(code, { http: status, grpc: GrpcStatus.UNKNOWN, doc: 'an error answered by the coordinator' }, message);
+    this.name = 'RemoteApiError';
+  }
+}
+
+export class ApiClient {
+  private readonly base: URL;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch (cause) {
+      throw new CoordinatorError('GENOFED_USAGE', '--coordinator: not a URL (expected e.g. https://host:7400)', { cause });
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CoordinatorError('GENOFED_USAGE', '--coordinator: URL must be http:// or https://');
+    if (!options.token) throw new CoordinatorError('GENOFED_USAGE', '--token (or GENOFED_TOKEN) is required');
+    this.base = base;
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 600_000;
+  }
+
+  alleleFrequency(body: AlleleFrequencyBody, signal?: AbortSignal): Promise<AlleleFrequencyAnswer> {
+    return this.request<AlleleFrequencyAnswer>('POST', '/v1/queries/allele-frequency', body, signal);
+  }
+
+  cohortCount(body: CohortCountBody, signal?: AbortSignal): Promise<CohortCountAnswer> {
+    return this.request<CohortCountAnswer>('POST', '/v1/queries/cohort-count', body, signal);
+  }
+
+  async sites(signal?: AbortSignal): Promise<readonly SiteStatus[]> {
+    return (await this.request<{ sites: SiteStatus[] }>('GET', '/v1/sites', undefined, signal)).sites;
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const url = new URL(path.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`));
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: combined,
+      });
+    } catch (cause) {
+      const why = timeout.aborted ? `no answer within ${this.timeoutMs} ms` : signal?.aborted ? 'cancelled' : describeFetchFailure(cause);
+      throw new CoordinatorError('GENOFED_API_UNREACHABLE', `coordinator ${url.host}: ${why}`, { cause });
+    }
+    let parsed: unknown;
+    const text = await res.text();
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new CoordinatorError('GENOFED_API_RESPONSE', `coordinator ${url.host}: HTTP ${res.status} with a body that is not JSON`, { cause });
+    }
+    if (!res.ok) {
+      const e = (parsed as { error?: { code?: unknown; message?: unknown } }).error;
+      if (e && typeof e.code === 'string' && typeof e.message === 'string') throw new RemoteApiError(e.code, res.status, e.message);
+      throw new CoordinatorError('GENOFED_API_RESPONSE', `coordinator ${url.host}: HTTP ${res.status} without a genofed error body`);
+    }
+    return parsed as T;
+  }
+}
+
+/** fetch() wraps socket errors as `TypeError: fetch failed` with the real one as cause. */
+function describeFetchFailure(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown } }).cause;
+  const code = cause && typeof cause.code === 'string' ? cause.code : null;
+  switch (code) {
+    case 'ECONNREFUSED': return 'connection refused';
+    case 'ENOTFOUND': return 'host not found';
+    case 'ECONNRESET': return 'connection reset';
+    case 'ETIMEDOUT': case 'UND_ERR_CONNECT_TIMEOUT': return 'connection timed out';
+    default: return code ? `request failed (${code})` : 'request failed';
+  }
+}

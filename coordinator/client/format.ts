@@ -1,0 +1,33 @@
+/**
+ * Output formats of `genofed query`. TSV: header `chrom pos ref alt ac an
+ * af nhomalt`, one row per ALT allele, no comment lines (stdout stays a
+ * clean table for `sort`, `join`, pandas); the responding sites go to stderr.
+ * AF is written with 6 significant digits, the precision bcftools prints
+ * for its float AF (`%g`), and `.` when AN is 0 (VCF's missing value); the
+ * JSON output keeps full double precision and `null`.
+ */
+import type { AlleleFrequencyRow, SiteOutcome } from '../federation/types.js';
+
+export const AF_TSV_HEADER = 'chrom\tpos\tref\talt\tac\tan\taf\tnhomalt';
+
+/** 6 significant digits without exponent for the AF range (>= 1e-6 at 516k samples); trailing zeros dropped. */
+export function formatAf(af: number | null, an: number): string {
+  if (an === 0 || af === null) return '.';
+  return String(Number(af.toPrecision(6)));
+}
+
+export function afTsvLine(r: AlleleFrequencyRow): string {
+  return `${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}\t${r.ac}\t${r.an}\t${formatAf(r.af, r.an)}\t${r.nhomalt}`;
+}
+
+/** The whole table, header first, each line ending in '\n'. */
+export function* afTsv(rows: Iterable<AlleleFrequencyRow>): Generator<string> {
+  yield `${AF_TSV_HEADER}\n`;
+  for (const r of rows) yield `${afTsvLine(r)}\n`;
+}
+
+/** One line for stderr: which sites are in the sum and which are not. */
+export function sitesLine(sites: SiteOutcome): string {
+  const missing = sites.missing.length ? `; missing: ${sites.missing.map((m) => `${m.site} (${m.reason})`).join(', ')}` : '';
+  return `responding sites: ${sites.responding.join(',') || '(none)'}${missing}`;
+}

@@ -1,0 +1,106 @@
+/**
+ * Implementations of `genofed query af` and `genofed query cohort`: check
+ * the options, read a variants file with the shared parser
+ * (proto/variant.ts), call the REST API, print TSV/JSON/text on stdout and
+ * the responding sites on stderr.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseVariantKey, parseVariantList, type VariantKey } from '../../proto/variant.js';
+import { CoordinatorError } from '../errors.js';
+import { ApiClient } from './api-client.js';
+import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions } from './cli.js';
+import { afTsv, sitesLine } from './format.js';
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,5}$/.test(value)) throw new CoordinatorError('GENOFED_USAGE', `${flag}: expected a positive integer`);
+  return Number(value);
+}
+
+function client(o: QueryCommonOptions): ApiClient {
+  if (!o.coordinator) throw new CoordinatorError('GENOFED_USAGE', '--coordinator (or GENOFED_COORDINATOR) is required');
+  if (!o.token) throw new CoordinatorError('GENOFED_USAGE', '--token (or GENOFED_TOKEN) is required');
+  const timeout = positiveInt(o.timeout, '--timeout') ?? 600;
+  return new ApiClient({ url: o.coordinator, token: o.token, timeoutMs: timeout * 1000 });
+}
+
+/** Read a variants file; errors name the file by basename and the line. */
+export async function readVariantsFile(path: string): Promise<VariantKey[]> {
+  const label = basename(path);
+  const text = await readFile(path, 'utf8').catch((cause: unknown) => {
+    throw new CoordinatorError('GENOFED_USAGE', `${label}: cannot read variants file`, { cause });
+  });
+  const list = parseVariantList(text, label);
+  if (list.length === 0) throw new CoordinatorError('GENOFED_USAGE', `${label}: no variants in file`);
+  return list;
+}
+
+/** `--carriers-of`: a file if one exists at that path, else comma-separated keys. */
+export async function readCarriersOf(arg: string): Promise<VariantKey[]> {
+  const isFile = await stat(arg).then((s) => s.isFile(), () => false);
+  if (isFile) return readVariantsFile(arg);
+  const keys = arg.split(',').map((s) => s.trim()).filter(Boolean);
+  if (keys.length === 0) throw new CoordinatorError('GENOFED_USAGE', '--carriers-of: no variants given');
+  return keys.map((k, i) => parseVariantKey(k, `--carriers-of item ${i + 1}`));
+}
+
+/** Write to stdout respecting backpressure; a closed pipe (`| head`) ends quietly. */
+async function writeOut(chunks: Iterable<string>): Promise<void> {
+  const out = process.stdout;
+  let buf = '';
+  const flush = async (): Promise<void> => {
+    if (!buf) return;
+    const data = buf;
+    buf = '';
+    if (!out.write(data)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  };
+  for (const c of chunks) {
+    buf += c;
+    if (buf.length >= 1 << 16) await flush();
+  }
+  await flush();
+}
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+export async function runQueryAf(o: QueryAfOptions): Promise<void> {
+  if ((o.region === undefined) === (o.variants === undefined)) {
+    throw new CoordinatorError('GENOFED_USAGE', 'give exactly one of --region and --variants');
+  }
+  const minSites = positiveInt(o.minSites, '--min-sites');
+  const api = client(o);
+  const variants = o.variants !== undefined ? await readVariantsFile(o.variants) : undefined;
+  const answer = await api.alleleFrequency({
+    ...(o.region !== undefined ? { region: o.region } : {}),
+    ...(variants ? { variants } : {}),
+    ...(o.cohort !== undefined ? { cohort: o.cohort } : {}),
+    ...(minSites !== undefined ? { minSites } : {}),
+  });
+  if (o.format === 'json') {
+    await writeOut([`${JSON.stringify(answer)}\n`]);
+  } else {
+    await writeOut(afTsv(answer.rows));
+  }
+  process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; ${sitesLine(answer.sites)}\n`);
+}
+
+export async function runQueryCohort(o: QueryCohortOptions): Promise<void> {
+  const minSites = positiveInt(o.minSites, '--min-sites');
+  const api = client(o);
+  const carriersOf = o.carriersOf !== undefined ? await readCarriersOf(o.carriersOf) : undefined;
+  const answer = await api.cohortCount({
+    cohort: o.cohort,
+    ...(carriersOf ? { carriersOf } : {}),
+    ...(minSites !== undefined ? { minSites } : {}),
+  });
+  if (o.format === 'json') {
+    await writeOut([`${JSON.stringify(answer)}\n`]);
+  } else {
+    await writeOut([`${answer.count}\n`]);
+    process.stderr.write(`genofed: query ${answer.queryId}: ${sitesLine(answer.sites)}\n`);
+  }
+}

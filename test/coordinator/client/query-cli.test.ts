@@ -1,0 +1,143 @@
+/**
+ * `genofed query af|cohort` as a researcher runs it: the compiled CLI in a
+ * child process against a listening REST app (with a scripted Federation:
+ * this tests the CLI and the HTTP edge, the engine is tested elsewhere).
+ * Needs the build (`npm test` runs tsc first).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildRestApp } from '../../../coordinator/rest/app.js';
+import { GenofedError, GrpcStatus } from '../../../proto/errors.js';
+import { FakeFederation, TOKEN, tokens } from '../rest/fake-federation.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const CLI = join(ROOT, 'bin', 'genofed.js');
+
+/** A loopback port nothing listens on: bind an ephemeral one, then close it. */
+function closedPort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => done(port));
+    });
+  });
+}
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function genofed(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, GENOFED_TOKEN: '', GENOFED_COORDINATOR: '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('genofed query (CLI against a listening REST API)', () => {
+  let fed: FakeFederation;
+  let app: FastifyInstance;
+  let url: string;
+  let dir: string;
+  beforeAll(async () => {
+    expect(existsSync(join(ROOT, 'dist', 'bin', 'genofed.js')), 'run `npx tsc -p tsconfig.json` first').toBe(true);
+    fed = new FakeFederation();
+    app = await buildRestApp({ federation: fed, tokens });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    dir = await mkdtemp(join(tmpdir(), 'genofed-query-cli-'));
+  });
+  afterAll(async () => {
+    await app.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('query af --region prints a clean TSV on stdout and the responding sites on stderr', async () => {
+    const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:10000-20000', '--cohort', 'super_pop=EUR', '--min-sites', '2']);
+    expect(r.stderr).toMatch(/responding sites: a,b,c/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('chrom\tpos\tref\talt\tac\tan\taf\tnhomalt\n1\t10177\tA\tAC\t2130\t5008\t0.425319\t570\n1\t10235\tT\tTA\t0\t0\t.\t0\n');
+    expect(fed.afRequests.at(-1)).toEqual({ querier: 'alice', region: '1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
+  });
+
+  it('query af --variants FILE sends the parsed variants; the token may come from GENOFED_TOKEN; --format json includes sites', async () => {
+    const file = join(dir, 'variants.txt');
+    await writeFile(file, '# my variants\n1 10177 A AC\n\nchr22-16050075-a-g\n1:10235:T:TA\n');
+    const r = await genofed(['query', 'af', '--coordinator', url, '--variants', file, '--format', 'json'], { GENOFED_TOKEN: TOKEN });
+    expect(r.code).toBe(0);
+    const body = JSON.parse(r.stdout);
+    expect(body.sites.responding).toEqual(['a', 'b', 'c']);
+    expect(body.rows).toHaveLength(2);
+    expect(fed.afRequests.at(-1)?.variants).toEqual([
+      { chrom: '1', pos: 10177, ref: 'A', alt: 'AC' },
+      { chrom: 'chr22', pos: 16050075, ref: 'A', alt: 'G' },
+      { chrom: '1', pos: 10235, ref: 'T', alt: 'TA' },
+    ]);
+  });
+
+  it('a malformed variants file is refused before any request, naming the file and line but not the content', async () => {
+    const file = join(dir, 'bad-variants.txt');
+    await writeFile(file, '1 10177 A AC\nHG00096 0|1\n');
+    const before = fed.afRequests.length;
+    const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--variants', file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^genofed: GENOFED_BAD_VARIANT: bad-variants\.txt line 2: /);
+    expect(r.stderr).not.toContain('HG00096');
+    expect(fed.afRequests.length).toBe(before);
+  });
+
+  it('both or neither of --region and --variants is a usage error (exit 2)', async () => {
+    const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/GENOFED_USAGE: give exactly one of --region and --variants/);
+  });
+
+  it('an API error is printed as genofed: <code>: <message> with a non-zero exit', async () => {
+    fed.failWith = new GenofedError('GENOFED_SITE_UNAVAILABLE', { http: 503, grpc: GrpcStatus.UNAVAILABLE, doc: 'test' }, 'site c did not answer within 120000 ms');
+    try {
+      const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:1-5']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('genofed: GENOFED_SITE_UNAVAILABLE: site c did not answer within 120000 ms\n');
+    } finally {
+      fed.failWith = null;
+    }
+  });
+
+  it('a wrong token is refused by the API and reported as GENOFED_UNAUTHORIZED', async () => {
+    const r = await genofed(['query', 'cohort', '--coordinator', url, '--token', 'not-a-known-token-000000000', '--cohort', 'gender=female']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^genofed: GENOFED_UNAUTHORIZED: /);
+  });
+
+  it('an unreachable coordinator is reported as GENOFED_API_UNREACHABLE naming only host and port', async () => {
+    const port = await closedPort();
+    const r = await genofed(['query', 'cohort', '--coordinator', `http://127.0.0.1:${port}`, '--token', TOKEN, '--cohort', 'gender=female']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`genofed: GENOFED_API_UNREACHABLE: coordinator 127.0.0.1:${port}: connection refused\n`);
+  });
+
+  it('query cohort prints the count, sends carriers given as keys, and lists missing sites on stderr', async () => {
+    const r = await genofed(['query', 'cohort', '--coordinator', url, '--token', TOKEN, '--cohort', 'super_pop=EUR and gender=female', '--carriers-of', '1-10177-A-AC,22-16050075-A-G']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('263\n');
+    expect(r.stderr).toMatch(/responding sites: a,b; missing: c \(deadline exceeded\)/);
+    expect(fed.cohortRequests.at(-1)).toEqual({
+      querier: 'alice',
+      cohort: 'super_pop=EUR and gender=female',
+      carriersOf: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: '22', pos: 16050075, ref: 'A', alt: 'G' }],
+    });
+  });
+
+  it('query cohort --format json prints the whole answer', async () => {
+    const r = await genofed(['query', 'cohort', '--coordinator', url, '--token', TOKEN, '--cohort', 'gender=male', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(fed.cohortAnswer);
+  });
+});
