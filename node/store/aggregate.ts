@@ -1,0 +1,177 @@
+/**
+ * Allele and genotype counts of one stored VCF record over a sample subset
+ * (a cohort) split into strata, from the record's encoded genotypes (see
+ * genotype-codec.ts). Samples not listed in the record are implicit diploid
+ * 0/0: they add 2 to AN and 1 to homRef, which is why AN starts from twice
+ * the number of the file's samples in the stratum.
+ *
+ * Semantics match `bcftools +fill-tags -- -t AC,AN,AC_Hom` (README.md):
+ * AN counts called alleles, `0/.` counts 1; nhomalt needs ploidy >= 2.
+ */
+import { decodeVarintGenotypes, GT_FORMAT_BYTE } from './genotype-codec.js';
+
+export interface StoredRecord {
+  readonly fileId: number;
+  readonly nAlts: number;
+  readonly format: number;
+  readonly samples: Uint8Array;
+  readonly gt: Uint8Array;
+  readonly listed: number;
+}
+
+/** Counts of one record for every stratum; index with `s * (nAlts + 1) + alt`. */
+export interface RecordCounts {
+  readonly nStrata: number;
+  readonly nAlts: number;
+  /** Per stratum. */
+  readonly an: Int32Array;
+  readonly homRef: Int32Array;
+  readonly missing: Int32Array;
+  /** Per stratum x allele (index 0 unused). */
+  readonly ac: Int32Array;
+  readonly het: Int32Array;
+  readonly homAlt: Int32Array;
+  readonly nhomalt: Int32Array;
+}
+
+/**
+ * `stratumOf[col]`: the stratum of the file's column `col`, or -1 when the
+ * sample is outside the cohort. `inFile[s]`: how many of the file's samples
+ * are in stratum s.
+ */
+export function countRecord(rec: StoredRecord, stratumOf: Int32Array, inFile: Int32Array): RecordCounts {
+  const S = inFile.length;
+  const A1 = rec.nAlts + 1;
+  const an = new Int32Array(S);
+  const homRef = new Int32Array(S);
+  const missing = new Int32Array(S);
+  const ac = new Int32Array(S * A1);
+  const het = new Int32Array(S * A1);
+  const homAlt = new Int32Array(S * A1);
+  const nhomalt = new Int32Array(S * A1);
+  // Listed samples per stratum: the rest of inFile are implicit 0/0.
+  const listedIn = new Int32Array(S);
+
+  const sb = rec.samples;
+  const gt = rec.gt;
+  let i = 0;
+  let col = 0;
+  if (rec.format === GT_FORMAT_BYTE) {
+    for (let k = 0; k < rec.listed; k++) {
+      let v = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        b = sb[i++]!;
+        v |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b & 0x80);
+      col += v;
+      const s = stratumOf[col]!;
+      if (s < 0) continue;
+      listedIn[s]!++;
+      const g = gt[k]!;
+      const c1 = g & 15;
+      const c2 = g >> 4;
+      const base = s * A1;
+      if (c1 === 0) { missing[s]!++; continue; } // no GT: ploidy 0
+      if (c2 === 0) {
+        // haploid
+        if (c1 === 1) { missing[s]!++; continue; }
+        an[s]! += 1;
+        const a = c1 - 2;
+        if (a === 0) homRef[s]!++;
+        else { ac[base + a]!++; homAlt[base + a]!++; }
+        continue;
+      }
+      // diploid
+      if (c1 === 1 || c2 === 1) {
+        missing[s]!++;
+        if (c1 > 1) { an[s]! += 1; if (c1 > 2) ac[base + c1 - 2]!++; }
+        if (c2 > 1) { an[s]! += 1; if (c2 > 2) ac[base + c2 - 2]!++; }
+        continue;
+      }
+      an[s]! += 2;
+      const a1 = c1 - 2;
+      const a2 = c2 - 2;
+      if (a1 === a2) {
+        if (a1 === 0) homRef[s]!++;
+        else { ac[base + a1]! += 2; homAlt[base + a1]!++; nhomalt[base + a1]!++; }
+      } else {
+        if (a1 > 0) { ac[base + a1]!++; het[base + a1]!++; }
+        if (a2 > 0) { ac[base + a2]!++; het[base + a2]!++; }
+      }
+    }
+  } else {
+    const { offset, alleles } = decodeVarintGenotypes(gt, rec.listed);
+    for (let k = 0; k < rec.listed; k++) {
+      let v = 0;
+      let shift = 0;
+      let b: number;
+      do {
+        b = sb[i++]!;
+        v |= (b & 0x7f) << shift;
+        shift += 7;
+      } while (b & 0x80);
+      col += v;
+      const s = stratumOf[col]!;
+      if (s < 0) continue;
+      listedIn[s]!++;
+      const base = s * A1;
+      const o = offset[k]!;
+      const p = offset[k + 1]! - o;
+      let called = 0;
+      let first = -2;
+      let allSame = true;
+      for (let j = o; j < o + p; j++) {
+        const a = alleles[j]!;
+        if (a < 0) continue;
+        called++;
+        if (a > 0) ac[base + a]!++;
+        if (first === -2) first = a;
+        else if (a !== first) allSame = false;
+      }
+      an[s]! += called;
+      if (p === 0 || called < p) { missing[s]!++; continue; }
+      if (allSame) {
+        if (first === 0) homRef[s]!++;
+        else { homAlt[base + first]!++; if (p >= 2) nhomalt[base + first]!++; }
+      } else {
+        const seen = new Set<number>();
+        for (let j = o; j < o + p; j++) { const a = alleles[j]!; if (a > 0 && !seen.has(a)) { seen.add(a); het[base + a]!++; } }
+      }
+    }
+  }
+  for (let s = 0; s < S; s++) {
+    const implicit = inFile[s]! - listedIn[s]!;
+    an[s]! += 2 * implicit;
+    homRef[s]! += implicit;
+  }
+  return { nStrata: S, nAlts: rec.nAlts, an, homRef, missing, ac, het, homAlt, nhomalt };
+}
+
+/** Columns of the file's samples that carry ALT allele `alt` (1-based) at least once in this record. */
+export function carrierColumns(rec: StoredRecord, alt: number, out: (col: number) => void): void {
+  const sb = rec.samples;
+  let i = 0;
+  let col = 0;
+  const varint = rec.format === GT_FORMAT_BYTE ? null : decodeVarintGenotypes(rec.gt, rec.listed);
+  const code = alt + 2;
+  for (let k = 0; k < rec.listed; k++) {
+    let v = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = sb[i++]!;
+      v |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    col += v;
+    if (!varint) {
+      const g = rec.gt[k]!;
+      if ((g & 15) === code || g >> 4 === code) out(col);
+    } else {
+      for (let j = varint.offset[k]!; j < varint.offset[k + 1]!; j++) if (varint.alleles[j] === alt) { out(col); break; }
+    }
+  }
+}

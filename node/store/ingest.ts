@@ -1,0 +1,326 @@
+/**
+ * Ingest VCFs (and a phenotype table) into the store in ONE DuckDB
+ * transaction: a failure anywhere (bad line, refused file, crash, kill)
+ * leaves the store exactly as it was. Records go in through the Appender,
+ * one row per VCF record (genotypes encoded by genotype-codec.ts).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { NodeError } from '../errors.js';
+import { openInput, inputLabel } from '../io/open-input.js';
+import { readLines } from '../io/lines.js';
+import { readVcf } from '../vcf/index.js';
+import type { VcfHeader } from '../vcf/types.js';
+import { parsePhenotypeTable, RESERVED_COLUMN, type PhenotypeTable } from '../phenotypes/index.js';
+import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
+import { normalizeContig } from '../../proto/variant.js';
+import { ByteSink, encodeGenotypes } from './genotype-codec.js';
+import { openStore, type Store } from './store.js';
+
+export interface IngestProgress {
+  file: string;
+  bytesRead: number;
+  bytesTotal: number;
+  variants: number;
+}
+
+export interface IngestReport {
+  files: number;
+  samples: number;
+  variants: number;
+  phenotypeRows: number;
+  samplesWithoutPhenotypes: number;
+  phenotypeRowsWithoutGenotypes: number;
+}
+
+/** A VCF to ingest that is not a file on disk (benchmarks stream a generator). */
+export interface IngestSource {
+  /** Name used in messages (a basename, never a path). */
+  readonly label: string;
+  /** Identity for the re-ingest check (a file's SHA-256; a generator's seed and size). */
+  readonly contentId: string;
+  open(): Promise<{ stream: Readable; bytesRead(): number; sizeOnDisk: number }>;
+}
+
+export interface IngestOptions {
+  vcfs?: string[];
+  /** Sources other than files (tests, benchmarks). */
+  sources?: IngestSource[];
+  phenotypes?: string;
+  idColumn?: string;
+  types?: Record<string, PhenotypeType>;
+  /** Spec violations that do not touch genotypes/alleles are warnings (default) or errors (strict). */
+  strict?: boolean;
+  onProgress?: (p: IngestProgress) => void;
+  signal?: AbortSignal;
+  /** Test hook only: throw after this many records, to prove atomicity. */
+  failAfterVariants?: number;
+}
+
+/** SHA-256 of a file's bytes: the same content under another name is refused. */
+export async function fileSha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  } catch (cause) {
+    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(path)}: cannot read input file`, { cause });
+  }
+  return hash.digest('hex');
+}
+
+function fileSource(path: string, sha: string): IngestSource {
+  return { label: inputLabel(path), contentId: sha, open: () => openInput(path) };
+}
+
+async function scalar(c: DuckDBConnection, sql: string, params: (string | number)[] = []): Promise<number> {
+  const v = (await c.runAndReadAll(sql, params)).getRows()[0]?.[0];
+  return v === null || v === undefined ? 0 : Number(v);
+}
+
+/** Progress callbacks at most every 100 ms: a terminal redraw per batch would cost more than the batch. */
+const PROGRESS_MS = 100;
+
+class Ingester {
+  private readonly sampleIdx = new Map<string, number>();
+  private nextSample = 0;
+  private readonly contigByNorm = new Map<string, number>();
+  private nextContig = 0;
+  private nextFile = 0;
+  private recordsSeen = 0;
+
+  constructor(
+    private readonly c: DuckDBConnection,
+    private readonly options: IngestOptions,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const r of (await this.c.runAndReadAll('SELECT sample_id, sample_idx FROM samples')).getRows()) {
+      this.sampleIdx.set(String(r[0]), Number(r[1]));
+    }
+    this.nextSample = this.sampleIdx.size;
+    for (const r of (await this.c.runAndReadAll('SELECT norm, contig_id FROM contigs')).getRows()) {
+      this.contigByNorm.set(String(r[0]), Number(r[1]));
+    }
+    this.nextContig = this.contigByNorm.size;
+    this.nextFile = await scalar(this.c, 'SELECT coalesce(max(file_id) + 1, 0) FROM files');
+  }
+
+  private async contigId(name: string): Promise<number> {
+    const norm = normalizeContig(name);
+    let id = this.contigByNorm.get(norm);
+    if (id === undefined) {
+      id = this.nextContig++;
+      this.contigByNorm.set(norm, id);
+      await this.c.run('INSERT INTO contigs VALUES (?, ?, ?)', [id, name, norm]);
+    }
+    return id;
+  }
+
+  private async registerSamples(header: VcfHeader, fileId: number, label: string): Promise<void> {
+    const seen = new Set<string>();
+    const app = await this.c.createAppender('file_samples');
+    const fresh: [number, string][] = [];
+    header.samples.forEach((id, col) => {
+      if (seen.has(id)) throw new NodeError('GENOFED_VCF_HEADER', `${label}: sample column ${col + 10} repeats an earlier sample name`);
+      seen.add(id);
+      let idx = this.sampleIdx.get(id);
+      if (idx === undefined) {
+        idx = this.nextSample++;
+        this.sampleIdx.set(id, idx);
+        fresh.push([idx, id]);
+      }
+      app.appendInteger(fileId);
+      app.appendInteger(col);
+      app.appendInteger(idx);
+      app.endRow();
+    });
+    app.closeSync();
+    const sapp = await this.c.createAppender('samples');
+    for (const [idx, id] of fresh) {
+      sapp.appendInteger(idx);
+      sapp.appendVarchar(id);
+      sapp.endRow();
+    }
+    sapp.closeSync();
+  }
+
+  async ingestSource(src: IngestSource): Promise<number> {
+    const c = this.c;
+    if ((await scalar(c, 'SELECT count(*) FROM files WHERE sha256 = ?', [src.contentId])) > 0) {
+      throw new NodeError('GENOFED_STORE_ALREADY_INGESTED', `${src.label}: this file's content was already ingested into the store`);
+    }
+    const input = await src.open();
+    const reader = await readVcf(input.stream, { label: src.label, strict: this.options.strict ?? false, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+    const header = reader.header;
+    const fileId = this.nextFile++;
+    await c.run(`INSERT INTO files VALUES (?, ?, ?, ?, 0, now())`, [fileId, src.contentId, src.label, header.samples.length]);
+    for (const contig of header.contigs) await this.contigId(contig.id);
+    if (header.assembly) await c.run(`INSERT INTO meta VALUES ('assembly', ?) ON CONFLICT DO NOTHING`, [header.assembly]);
+    await this.registerSamples(header, fileId, src.label);
+
+    const ranges = new Map<number, [number, number]>();
+    const sampleSink = new ByteSink();
+    const gtSink = new ByteSink();
+    let records = 0;
+    let lastProgress = 0;
+    let lastName = '';
+    let lastId = -1;
+    const app: DuckDBAppender = await c.createAppender('records');
+    try {
+      for await (const batch of reader.variants()) {
+        for (const v of batch) {
+          if (v.chrom !== lastName) { lastId = await this.contigId(v.chrom); lastName = v.chrom; }
+          const r = ranges.get(lastId);
+          if (!r) ranges.set(lastId, [v.pos, v.pos]);
+          else { if (v.pos < r[0]) r[0] = v.pos; if (v.pos > r[1]) r[1] = v.pos; }
+          records++;
+          if (this.options.failAfterVariants !== undefined && ++this.recordsSeen > this.options.failAfterVariants) {
+            throw new NodeError('GENOFED_STORE_IO', `${src.label}:${v.line}: injected failure (test hook failAfterVariants)`);
+          }
+          if (v.alts.length === 0) continue; // ALT '.': no allele to count
+          const enc = encodeGenotypes(v, sampleSink, gtSink);
+          app.appendInteger(fileId);
+          app.appendInteger(lastId);
+          app.appendInteger(v.pos);
+          app.appendVarchar(v.ref);
+          app.appendVarchar(v.alts.join(','));
+          app.appendSmallInt(v.alts.length);
+          app.appendInteger(enc.listed);
+          app.appendTinyInt(enc.format);
+          app.appendBlob(enc.samples);
+          app.appendBlob(enc.gt);
+          app.endRow();
+        }
+        const now = Date.now();
+        if (this.options.onProgress && now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          this.options.onProgress({ file: src.label, bytesRead: input.bytesRead(), bytesTotal: input.sizeOnDisk, variants: records });
+        }
+      }
+    } finally {
+      app.closeSync();
+    }
+    this.options.onProgress?.({ file: src.label, bytesRead: input.bytesRead(), bytesTotal: input.sizeOnDisk, variants: records });
+    await c.run('UPDATE files SET n_records = ? WHERE file_id = ?', [records, fileId]);
+    const rapp = await c.createAppender('file_ranges');
+    for (const [contig, [lo, hi]] of ranges) {
+      rapp.appendInteger(fileId);
+      rapp.appendInteger(contig);
+      rapp.appendInteger(lo);
+      rapp.appendInteger(hi);
+      rapp.endRow();
+    }
+    rapp.closeSync();
+    // Double-count check: another file with a shared sample covering an overlapping range of a shared contig.
+    const overlap = await scalar(c, `
+      SELECT count(*) FROM file_ranges n JOIN file_ranges o
+        ON o.contig_id = n.contig_id AND o.file_id <> n.file_id AND o.min_pos <= n.max_pos AND n.min_pos <= o.max_pos
+      WHERE n.file_id = ? AND EXISTS (
+        SELECT 1 FROM file_samples a JOIN file_samples b ON a.sample_idx = b.sample_idx
+        WHERE a.file_id = n.file_id AND b.file_id = o.file_id)`, [fileId]);
+    if (overlap > 0) {
+      throw new NodeError('GENOFED_STORE_SAMPLE_OVERLAP', `${src.label}: shares samples with an ingested file that has records in an overlapping range of the same contig; its genotypes would be counted twice`);
+    }
+    return records;
+  }
+
+  async loadPhenotypes(table: PhenotypeTable): Promise<void> {
+    const c = this.c;
+    await c.run('DROP TABLE IF EXISTS phenotypes');
+    await c.run('DELETE FROM phenotype_columns');
+    const sqlType = (t: PhenotypeType): string => (t === 'integer' ? 'BIGINT' : t === 'number' ? 'DOUBLE' : 'VARCHAR');
+    const cols = table.columns.map((col) => `${quoteIdent(col.name)} ${sqlType(col.type)}`);
+    await c.run(`CREATE TABLE phenotypes (${RESERVED_COLUMN} VARCHAR NOT NULL, ${cols.join(', ')})`);
+    for (let i = 0; i < table.columns.length; i++) {
+      await c.run('INSERT INTO phenotype_columns VALUES (?, ?, ?)', [i, table.columns[i]!.name, table.columns[i]!.type]);
+    }
+    const app = await c.createAppender('phenotypes');
+    for (let r = 0; r < table.ids.length; r++) {
+      app.appendVarchar(table.ids[r]!);
+      table.columns.forEach((col, ci) => {
+        const v = table.values[ci]![r];
+        if (v === null || v === undefined) app.appendNull();
+        else if (col.type === 'integer') app.appendBigInt(BigInt(v));
+        else if (col.type === 'number') app.appendDouble(v as number);
+        else app.appendVarchar(String(v));
+      });
+      app.endRow();
+    }
+    app.closeSync();
+  }
+}
+
+async function readPhenotypes(path: string, options: IngestOptions): Promise<PhenotypeTable> {
+  const input = await openInput(path);
+  async function* text(): AsyncGenerator<string> {
+    for await (const line of readLines(input.stream, options.signal)) yield line.bytes.toString('utf8');
+  }
+  return parsePhenotypeTable(text(), {
+    label: input.label,
+    ...(options.idColumn !== undefined ? { idColumn: options.idColumn } : {}),
+    ...(options.types !== undefined ? { types: options.types } : {}),
+  });
+}
+
+/** Ingest into an open, writable store (the node server may call this on its own handle). */
+export async function ingestInto(store: Store, options: IngestOptions): Promise<IngestReport> {
+  if (store.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot ingest into a store opened read-only');
+  const vcfs = options.vcfs ?? [];
+  // Hash before touching the store: a duplicate is refused before any parsing.
+  const sources: IngestSource[] = [];
+  const ids = new Set<string>();
+  for (const path of vcfs) {
+    const sha = await fileSha256(path);
+    if (ids.has(sha)) throw new NodeError('GENOFED_STORE_ALREADY_INGESTED', `${inputLabel(path)}: the same content is given twice in this ingest`);
+    ids.add(sha);
+    sources.push(fileSource(path, sha));
+  }
+  sources.push(...(options.sources ?? []));
+  if (sources.length === 0 && options.phenotypes === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF or a phenotype table');
+  // Parse the phenotype table first: a bad one fails before the long VCF pass.
+  const phenotypes = options.phenotypes !== undefined ? await readPhenotypes(options.phenotypes, options) : undefined;
+
+  const c = store.connection;
+  await c.run('BEGIN TRANSACTION');
+  let variants = 0;
+  try {
+    const ing = new Ingester(c, options);
+    await ing.load();
+    for (const src of sources) variants += await ing.ingestSource(src);
+    if (phenotypes) await ing.loadPhenotypes(phenotypes);
+    await c.run('COMMIT');
+  } catch (err) {
+    try {
+      await c.run('ROLLBACK');
+    } catch {
+      // A failed COMMIT has already rolled back; nothing else to undo.
+    }
+    if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('GENOFED_')) throw err;
+    throw new NodeError('GENOFED_STORE_IO', 'ingest failed in the store database; the store is unchanged', { cause: err });
+  }
+  await store.refreshCatalog();
+  const samples = await scalar(c, 'SELECT count(*) FROM samples');
+  const hasPheno = store.phenotypeColumns().length > 0 || (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
+  const phenotypeRows = hasPheno ? await scalar(c, 'SELECT count(*) FROM phenotypes') : 0;
+  const withPheno = hasPheno ? await scalar(c, `SELECT count(*) FROM samples s JOIN phenotypes p ON p.${RESERVED_COLUMN} = s.sample_id`) : 0;
+  return {
+    files: sources.length,
+    samples,
+    variants,
+    phenotypeRows,
+    samplesWithoutPhenotypes: samples - withPheno,
+    phenotypeRowsWithoutGenotypes: phenotypeRows - withPheno,
+  };
+}
+
+/** `genofed node ingest`: open (creating if needed), ingest atomically, close. */
+export async function ingest(storeDir: string, options: IngestOptions): Promise<IngestReport> {
+  const store = await openStore(storeDir, { create: true });
+  try {
+    return await ingestInto(store, options);
+  } finally {
+    await store.close();
+  }
+}

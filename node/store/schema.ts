@@ -1,0 +1,33 @@
+/**
+ * The store's tables (DuckDB). One row per VCF record in `records`, with its
+ * genotypes as two BLOBs (genotype-codec.ts); samples, files and phenotypes
+ * in small tables; an append-only query log.
+ */
+
+/** Bumped when a table changes shape; a store of another version is refused. */
+export const SCHEMA_VERSION = '1';
+
+export const STORE_FILE = 'store.duckdb';
+
+export const DDL = [
+  `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
+  // Contig order = first appearance (header ##contig order, then records).
+  // norm = proto/variant.ts normalizeContig(name): chr22 and 22 are one contig.
+  `CREATE TABLE IF NOT EXISTS contigs (contig_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, norm VARCHAR NOT NULL UNIQUE)`,
+  `CREATE TABLE IF NOT EXISTS samples (sample_idx INTEGER PRIMARY KEY, sample_id VARCHAR NOT NULL UNIQUE)`,
+  // One row per ingested VCF; sha256 of the file's bytes refuses re-ingest under any name.
+  `CREATE TABLE IF NOT EXISTS files (file_id INTEGER PRIMARY KEY, sha256 VARCHAR NOT NULL UNIQUE, label VARCHAR NOT NULL,
+     n_samples INTEGER NOT NULL, n_records BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL)`,
+  // Column col of file file_id is sample sample_idx.
+  `CREATE TABLE IF NOT EXISTS file_samples (file_id INTEGER NOT NULL, col INTEGER NOT NULL, sample_idx INTEGER NOT NULL)`,
+  // Positions each file covers per contig: the double-count check.
+  `CREATE TABLE IF NOT EXISTS file_ranges (file_id INTEGER NOT NULL, contig_id INTEGER NOT NULL, min_pos INTEGER NOT NULL, max_pos INTEGER NOT NULL)`,
+  // alts: comma-joined ALT alleles as written ('' for ALT '.').
+  `CREATE TABLE IF NOT EXISTS records (file_id INTEGER NOT NULL, contig_id INTEGER NOT NULL, pos INTEGER NOT NULL,
+     ref VARCHAR NOT NULL, alts VARCHAR NOT NULL, n_alts SMALLINT NOT NULL, listed INTEGER NOT NULL, gt_format TINYINT NOT NULL,
+     samples BLOB NOT NULL, gt BLOB NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS phenotype_columns (position INTEGER NOT NULL, name VARCHAR NOT NULL, type VARCHAR NOT NULL)`,
+  // The phenotype table itself is (re)created per ingest with typed columns: phenotypes(_genofed_sample, ...).
+  `CREATE TABLE IF NOT EXISTS query_log (query_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, querier VARCHAR NOT NULL,
+     decision VARCHAR NOT NULL, reason VARCHAR, logged_at TIMESTAMP NOT NULL, details VARCHAR)`,
+];

@@ -1,0 +1,431 @@
+/**
+ * The Store: local aggregate queries over the embedded database (allele
+ * counts by cohort and stratum, cohort sizes, variant keys) and the
+ * append-only query log. Genotype BLOBs are aggregated in JS in one pass
+ * (aggregate.ts); samples, cohorts and strata are selected in SQL.
+ */
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import { NodeError } from '../errors.js';
+import { compileCohort, cohortToSql, quoteIdent, type CohortAst, type PhenotypeColumn, type PhenotypeType } from '../../proto/cohort/index.js';
+import type { Region } from '../../proto/region.js';
+import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { countRecord, carrierColumns, type StoredRecord } from './aggregate.js';
+import { openDatabase } from './database.js';
+
+export interface StoreSummary {
+  samples: number;
+  variants: number;
+  contigs: string[];
+  assembly: string | null;
+  phenotypes: { name: string; type: PhenotypeType }[];
+}
+
+export interface AlleleCountRow {
+  stratum?: string;
+  chrom: string;
+  pos: number;
+  ref: string;
+  alt: string;
+  ac: number;
+  an: number;
+  nhomalt: number;
+  homRef: number;
+  het: number;
+  homAlt: number;
+  missing: number;
+}
+
+export interface AlleleCountQuery {
+  region?: Region;
+  variants?: VariantKey[];
+  cohort?: string | CohortAst;
+  by?: string;
+}
+
+export interface QueryLogEntry {
+  queryId: string;
+  kind: string;
+  querier: string;
+  decision: 'answered' | 'refused';
+  reason?: string;
+  at: Date;
+  details?: object;
+}
+
+/** Stratum label of samples with no value in the `by` column. */
+export const MISSING_STRATUM = 'NA';
+
+interface Contig { id: number; name: string; norm: string }
+
+/** Largest variants list asked in one SQL `IN (...)` batch. */
+const KEY_BATCH = 1000;
+
+export class Store {
+  private contigs: Contig[] = [];
+  /** Per file: column -> global sample index. */
+  private fileSamples = new Map<number, Int32Array>();
+  private phenotypeSchema: PhenotypeColumn[] = [];
+  private sampleCount = 0;
+  private closed = false;
+
+  /** @internal use openStore(). */
+  constructor(
+    readonly dir: string,
+    readonly readOnly: boolean,
+    private readonly instance: DuckDBInstance,
+    /** @internal the ingest writes through it. */
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** Reload the small tables (after open and after each ingest). */
+  async refreshCatalog(): Promise<void> {
+    const c = this.connection;
+    const contigs = (await c.runAndReadAll('SELECT contig_id, name, norm FROM contigs ORDER BY contig_id')).getRows();
+    this.contigs = contigs.map((r) => ({ id: Number(r[0]), name: String(r[1]), norm: String(r[2]) }));
+    const fs = (await c.runAndReadAll('SELECT file_id, col, sample_idx FROM file_samples ORDER BY file_id, col')).getRows();
+    const byFile = new Map<number, number[]>();
+    for (const r of fs) {
+      const f = Number(r[0]);
+      let a = byFile.get(f);
+      if (!a) byFile.set(f, (a = []));
+      a[Number(r[1])] = Number(r[2]);
+    }
+    this.fileSamples = new Map([...byFile].map(([f, a]) => [f, Int32Array.from(a)]));
+    const cols = (await c.runAndReadAll('SELECT name, type FROM phenotype_columns ORDER BY position')).getRows();
+    this.phenotypeSchema = cols.map((r) => ({ name: String(r[0]), type: String(r[1]) as PhenotypeType }));
+    this.sampleCount = Number((await c.runAndReadAll('SELECT count(*) FROM samples')).getRows()[0]![0]);
+  }
+
+  phenotypeColumns(): readonly PhenotypeColumn[] {
+    return this.phenotypeSchema;
+  }
+
+  private check(): void {
+    if (this.closed) throw new NodeError('GENOFED_STORE_IO', 'store is closed');
+  }
+
+  async summary(): Promise<StoreSummary> {
+    this.check();
+    const c = this.connection;
+    // Distinct keys: one per (contig, pos, ref, alt) over all files.
+    const variants = Number((await c.runAndReadAll(
+      `SELECT count(*) FROM (SELECT DISTINCT contig_id, pos, ref, unnest(string_split(alts, ',')) AS alt FROM records WHERE n_alts > 0)`,
+    )).getRows()[0]![0]);
+    const assemblyRow = (await c.runAndReadAll(`SELECT value FROM meta WHERE key = 'assembly'`)).getRows()[0];
+    return {
+      samples: this.sampleCount,
+      variants,
+      contigs: this.contigs.map((x) => x.name),
+      assembly: assemblyRow ? String(assemblyRow[0]) : null,
+      phenotypes: this.phenotypeSchema.map((p) => ({ ...p })),
+    };
+  }
+
+  /**
+   * Samples of the cohort (all genotyped samples when none) with their
+   * stratum index; strata sorted (numerically for numeric columns).
+   */
+  private async selectSamples(cohort: string | CohortAst | undefined, by: string | undefined): Promise<{ stratumOf: Map<number, number>; strata: string[] }> {
+    const schema = this.phenotypeSchema;
+    const params: DuckDBValue[] = [];
+    let where = '';
+    if (cohort !== undefined && !(typeof cohort === 'string' && cohort.trim() === '')) {
+      const compiled = cohortToSql(compileCohort(cohort, schema), { columnSql: (n) => `p.${quoteIdent(n)}` });
+      where = `WHERE ${compiled.sql}`;
+      params.push(...compiled.params);
+    }
+    let byCol: PhenotypeColumn | undefined;
+    if (by !== undefined) {
+      byCol = schema.find((c) => c.name === by) ?? schema.find((c) => c.name.toLowerCase() === by.toLowerCase());
+      if (!byCol) {
+        throw new NodeError('GENOFED_USAGE', `--by: unknown phenotype column '${by}'; known columns: ${schema.map((c) => c.name).join(', ') || 'none (no phenotypes loaded)'}`);
+      }
+    }
+    const hasPhenotypes = schema.length > 0;
+    const join = hasPhenotypes ? 'LEFT JOIN phenotypes p ON p._genofed_sample = s.sample_id' : '';
+    const stratumSql = byCol ? `p.${quoteIdent(byCol.name)}` : 'NULL';
+    const rows = (await this.connection.runAndReadAll(`SELECT s.sample_idx, ${stratumSql} FROM samples s ${join} ${where}`, params)).getRows();
+    const stratumOf = new Map<number, number>();
+    if (!byCol) {
+      for (const r of rows) stratumOf.set(Number(r[0]), 0);
+      return { stratumOf, strata: [''] };
+    }
+    const values = new Map<string, number | string>();
+    for (const r of rows) {
+      const v = r[1];
+      const label = v === null || v === undefined ? MISSING_STRATUM : String(v);
+      if (!values.has(label)) values.set(label, v === null || v === undefined ? Number.POSITIVE_INFINITY : typeof v === 'bigint' ? Number(v) : (v as number | string));
+    }
+    const strata = [...values.keys()].sort((a, b) => {
+      const x = values.get(a)!;
+      const y = values.get(b)!;
+      if (typeof x === 'number' && typeof y === 'number') return x - y;
+      if (a === MISSING_STRATUM) return 1;
+      if (b === MISSING_STRATUM) return -1;
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
+    const index = new Map(strata.map((s, i) => [s, i]));
+    for (const r of rows) {
+      const v = r[1];
+      stratumOf.set(Number(r[0]), index.get(v === null || v === undefined ? MISSING_STRATUM : String(v))!);
+    }
+    return { stratumOf, strata };
+  }
+
+  /** Per file: column -> stratum (-1 outside the cohort), and samples per stratum. */
+  private fileStrata(stratumOf: Map<number, number>, nStrata: number): Map<number, { stratumOf: Int32Array; inFile: Int32Array }> {
+    const out = new Map<number, { stratumOf: Int32Array; inFile: Int32Array }>();
+    for (const [fileId, cols] of this.fileSamples) {
+      const s = new Int32Array(cols.length);
+      const inFile = new Int32Array(nStrata);
+      for (let i = 0; i < cols.length; i++) {
+        const st = stratumOf.get(cols[i]!);
+        s[i] = st ?? -1;
+        if (st !== undefined) inFile[st]!++;
+      }
+      out.set(fileId, { stratumOf: s, inFile });
+    }
+    return out;
+  }
+
+  private contigIdsFor(chrom: string): number[] {
+    const norm = normalizeContig(chrom);
+    return this.contigs.filter((c) => c.norm === norm).map((c) => c.id);
+  }
+
+  /**
+   * Stream the records selected by `where` in store order (contig, pos),
+   * calling `each` per record.
+   */
+  private async scanRecords(where: string, params: DuckDBValue[], withGenotypes: boolean, each: (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void): Promise<void> {
+    const cols = withGenotypes ? 'file_id, contig_id, pos, ref, alts, n_alts, listed, gt_format, samples, gt' : 'file_id, contig_id, pos, ref, alts, n_alts';
+    const result = await this.connection.stream(`SELECT ${cols} FROM records WHERE n_alts > 0 AND (${where}) ORDER BY contig_id, pos, file_id`, params);
+    const empty = new Uint8Array(0);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const v = Array.from({ length: withGenotypes ? 10 : 6 }, (_, i) => chunk.getColumnVector(i));
+      for (let j = 0; j < chunk.rowCount; j++) {
+        const rec: StoredRecord = {
+          fileId: v[0]!.getItem(j) as number,
+          nAlts: v[5]!.getItem(j) as number,
+          listed: withGenotypes ? (v[6]!.getItem(j) as number) : 0,
+          format: withGenotypes ? (v[7]!.getItem(j) as number) : 0,
+          samples: withGenotypes ? (v[8]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
+          gt: withGenotypes ? (v[9]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
+        };
+        each(v[1]!.getItem(j) as number, v[2]!.getItem(j) as number, v[3]!.getItem(j) as string, (v[4]!.getItem(j) as string).split(','), rec);
+      }
+    }
+  }
+
+  private regionWhere(region: Region): { where: string; params: DuckDBValue[] } {
+    const ids = this.contigIdsFor(region.chrom);
+    if (ids.length === 0) return { where: 'FALSE', params: [] };
+    return { where: `contig_id IN (${ids.join(',')}) AND pos BETWEEN ? AND ?`, params: [region.start, region.end] };
+  }
+
+  async alleleCounts(q: AlleleCountQuery): Promise<AlleleCountRow[]> {
+    this.check();
+    if (q.region && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
+    const { stratumOf, strata } = await this.selectSamples(q.cohort, q.by);
+    const S = strata.length;
+    const files = this.fileStrata(stratumOf, S);
+    const withStratum = q.by !== undefined;
+    // Rows keyed by variant; each holds S stratum slots.
+    type Acc = { chrom: string; pos: number; ref: string; alt: string; c: Int32Array };
+    const F = 7; // ac an nhomalt homRef het homAlt missing
+    const add = (acc: Acc, counts: ReturnType<typeof countRecord>, a: number): void => {
+      const A1 = counts.nAlts + 1;
+      for (let s = 0; s < S; s++) {
+        const o = s * F;
+        const i = s * A1 + a;
+        acc.c[o]! += counts.ac[i]!;
+        acc.c[o + 1]! += counts.an[s]!;
+        acc.c[o + 2]! += counts.nhomalt[i]!;
+        acc.c[o + 3]! += counts.homRef[s]!;
+        acc.c[o + 4]! += counts.het[i]!;
+        acc.c[o + 5]! += counts.homAlt[i]!;
+        acc.c[o + 6]! += counts.missing[s]!;
+      }
+    };
+    const ordered: Acc[] = [];
+    const wanted = q.variants ? new Map<string, Acc>() : null;
+    if (q.variants) {
+      for (const k of q.variants) {
+        const key = variantMatchKey(k);
+        if (!wanted!.has(key)) wanted!.set(key, { chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt, c: new Int32Array(S * F) });
+      }
+    }
+    // Records of one (contig, pos) are grouped so keys present in several files merge.
+    let group = new Map<string, Acc>();
+    let groupPos = -1;
+    let groupContig = -1;
+    const flush = (): void => {
+      if (group.size === 0) return;
+      const accs = [...group.values()].sort((x, y) => (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0));
+      ordered.push(...accs);
+      group = new Map();
+    };
+    const onRecord = (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord): void => {
+      const f = files.get(rec.fileId);
+      if (!f) return;
+      const name = this.contigs[contig]?.name ?? String(contig);
+      let counts: ReturnType<typeof countRecord> | null = null;
+      for (let a = 1; a <= alts.length; a++) {
+        const alt = alts[a - 1]!;
+        let acc: Acc | undefined;
+        if (wanted) {
+          acc = wanted.get(variantMatchKey({ chrom: name, pos, ref, alt }));
+          if (!acc) continue;
+        } else {
+          if (contig !== groupContig || pos !== groupPos) { flush(); groupContig = contig; groupPos = pos; }
+          const key = `${ref}\t${alt}`;
+          acc = group.get(key);
+          if (!acc) group.set(key, (acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F) }));
+        }
+        counts ??= countRecord(rec, f.stratumOf, f.inFile);
+        add(acc, counts, a);
+      }
+    };
+    if (q.variants) {
+      const byContig = new Map<number, Set<number>>();
+      for (const k of q.variants) {
+        for (const id of this.contigIdsFor(k.chrom)) {
+          let s = byContig.get(id);
+          if (!s) byContig.set(id, (s = new Set()));
+          s.add(k.pos);
+        }
+      }
+      for (const [id, posSet] of byContig) {
+        const all = [...posSet];
+        for (let i = 0; i < all.length; i += KEY_BATCH) {
+          const part = all.slice(i, i + KEY_BATCH);
+          await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, true, onRecord);
+        }
+      }
+    } else {
+      const { where, params } = q.region ? this.regionWhere(q.region) : { where: 'TRUE', params: [] };
+      await this.scanRecords(where, params, true, onRecord);
+      flush();
+    }
+    const accs = wanted ? q.variants!.map((k) => wanted.get(variantMatchKey(k))!) : ordered;
+    const rows: AlleleCountRow[] = [];
+    for (let s = 0; s < S; s++) {
+      for (const acc of accs) {
+        const o = s * F;
+        const row: AlleleCountRow = {
+          chrom: acc.chrom, pos: acc.pos, ref: acc.ref, alt: acc.alt,
+          ac: acc.c[o]!, an: acc.c[o + 1]!, nhomalt: acc.c[o + 2]!,
+          homRef: acc.c[o + 3]!, het: acc.c[o + 4]!, homAlt: acc.c[o + 5]!, missing: acc.c[o + 6]!,
+        };
+        rows.push(withStratum ? { stratum: strata[s]!, ...row } : row);
+      }
+    }
+    return rows;
+  }
+
+  async cohortCount(cohort: string | CohortAst, options: { carriersOf?: VariantKey[] } = {}): Promise<number> {
+    this.check();
+    const { stratumOf } = await this.selectSamples(cohort, undefined);
+    if (!options.carriersOf) return stratumOf.size;
+    const wanted = new Set(options.carriersOf.map(variantMatchKey));
+    const carriers = new Set<number>();
+    const byContig = new Map<number, Set<number>>();
+    for (const k of options.carriersOf) {
+      for (const id of this.contigIdsFor(k.chrom)) {
+        let s = byContig.get(id);
+        if (!s) byContig.set(id, (s = new Set()));
+        s.add(k.pos);
+      }
+    }
+    for (const [id, posSet] of byContig) {
+      const all = [...posSet];
+      for (let i = 0; i < all.length; i += KEY_BATCH) {
+        const part = all.slice(i, i + KEY_BATCH);
+        await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, true, (contig, pos, ref, alts, rec) => {
+          const cols = this.fileSamples.get(rec.fileId);
+          if (!cols) return;
+          const name = this.contigs[contig]?.name ?? '';
+          alts.forEach((alt, i) => {
+            if (!wanted.has(variantMatchKey({ chrom: name, pos, ref, alt }))) return;
+            carrierColumns(rec, i + 1, (col) => {
+              const idx = cols[col]!;
+              if (stratumOf.has(idx)) carriers.add(idx);
+            });
+          });
+        });
+      }
+    }
+    return carriers.size;
+  }
+
+  async variantKeys(region: Region): Promise<VariantKey[]> {
+    this.check();
+    const { where, params } = this.regionWhere(region);
+    const out: VariantKey[] = [];
+    const seen = new Set<string>();
+    let groupKey = '';
+    let group: VariantKey[] = [];
+    const flush = (): void => {
+      group.sort((x, y) => (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0));
+      out.push(...group);
+      group = [];
+      seen.clear();
+    };
+    await this.scanRecords(where, params, false, (contig, pos, ref, alts) => {
+      const gk = `${contig}:${pos}`;
+      if (gk !== groupKey) { flush(); groupKey = gk; }
+      const chrom = this.contigs[contig]?.name ?? String(contig);
+      for (const alt of alts) {
+        const k = `${ref}\t${alt}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        group.push({ chrom, pos, ref, alt });
+      }
+    });
+    flush();
+    return out;
+  }
+
+  async appendQueryLog(entry: QueryLogEntry): Promise<void> {
+    this.check();
+    if (this.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot append to the query log of a store opened read-only');
+    await this.connection.run(
+      `INSERT INTO query_log VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP, ?)`,
+      [entry.queryId, entry.kind, entry.querier, entry.decision, entry.reason ?? null, entry.at.toISOString().replace('Z', ''), entry.details === undefined ? null : JSON.stringify(entry.details)],
+    );
+  }
+
+  async hasQueryId(id: string): Promise<boolean> {
+    this.check();
+    const rows = (await this.connection.runAndReadAll('SELECT 1 FROM query_log WHERE query_id = ? LIMIT 1', [id])).getRows();
+    return rows.length > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/**
+ * Open (or with `create`, create) the store in `dir`. Read-only opening
+ * works while another process holds the store read-write? No: DuckDB locks
+ * the file for writers; read-only opens succeed only when no writer holds it
+ * (see README, "Concurrency").
+ */
+export async function openStore(dir: string, options: { readOnly?: boolean; create?: boolean } = {}): Promise<Store> {
+  const readOnly = options.readOnly ?? false;
+  const { instance, connection } = await openDatabase(dir, { readOnly, create: options.create ?? false });
+  const store = new Store(dir, readOnly, instance, connection);
+  try {
+    await store.refreshCatalog();
+  } catch (cause) {
+    await store.close();
+    throw new NodeError('GENOFED_STORE_IO', 'cannot read the store catalog', { cause });
+  }
+  return store;
+}
