@@ -1,55 +1,14 @@
 /**
- * SAM/BAM pseudonymization, verification and scan rendering (issue 5, part B).
- * The CLI (`genofed pseudonymize|verify sam|bam`, `genofed scan`) calls these.
+ * SAM/BAM pseudonymization, verification and scan rendering (issue 5,
+ * part B). The CLI (`genofed pseudonymize|verify sam|bam`, `genofed scan`)
+ * calls these; see README.md in this folder for what happens to each field.
  */
-import type { BedRegionsLike, CheckResultLike, MapCollectorLike, SiteKeyLike } from './contracts.js';
-
-export type AlignmentFormat = 'sam' | 'bam';
-export type AlignmentMode = 'default' | 'strict';
-
-export interface PseudonymizeAlignmentOptions {
-  format: AlignmentFormat;
-  input: string;
-  output: string;
-  key: SiteKeyLike;
-  mode: AlignmentMode;
-  regions?: BedRegionsLike;
-  map?: MapCollectorLike;
-  onProgress?: (bytesRead: number, totalBytes: number) => void;
-}
-
-/** Counts only: never an id, a name or a path. */
-export interface AlignmentReport {
-  format: AlignmentFormat;
-  mode: AlignmentMode;
-  keyId: string;
-  keyVersion: number;
-  recordsIn: number;
-  recordsOut: number;
-  readGroupsRewritten: number;
-  tagsDropped: Record<string, number>;
-  headerLinesDropped: Record<string, number>;
-}
-
-/** Pseudonymize a SAM or BAM file (stub until implemented). */
-export async function pseudonymizeAlignment(_options: PseudonymizeAlignmentOptions): Promise<AlignmentReport> {
-  throw new Error('pseudonymizeAlignment: not implemented yet');
-}
-
-export interface VerifyAlignmentOptions {
-  format: AlignmentFormat;
-  original: string;
-  pseudonymized: string;
-  key?: SiteKeyLike;
-  mode?: AlignmentMode;
-}
-
-/** Verify a pseudonymized SAM/BAM against its original (stub until implemented). */
-export async function verifyAlignment(_options: VerifyAlignmentOptions): Promise<CheckResultLike[]> {
-  throw new Error('verifyAlignment: not implemented yet');
-}
-
-/** Header lines and records as SAM text, for `genofed scan` (stub until implemented). */
-export async function* alignmentScanText(_path: string): AsyncGenerator<{ text: string; where: string }> {
-  throw new Error('alignmentScanText: not implemented yet');
-}
+export type { AlignmentFormat, AlignmentMode, AlignmentReport } from './types.js';
+/** Rewrite a SAM/BAM with keyed pseudonyms; atomic output; counts-only report. */
+export { pseudonymizeAlignment, type PseudonymizeAlignmentOptions } from './pseudonymize.js';
+/** Check a pseudonymized file against its original: parses, retained content equal, names consistent, nothing left. */
+export { verifyAlignment, type VerifyAlignmentOptions } from './verify.js';
+/** Header lines and records as SAM text lines, for `genofed scan`. */
+export { alignmentScanText } from './scan-text.js';
+/** The aux tags each mode drops (for docs and the CLI's --help). */
+export { droppedTags } from './record-rules.js';

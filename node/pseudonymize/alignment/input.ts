@@ -1,0 +1,82 @@
+/**
+ * Opening an alignment file: sniff CRAM/BGZF/gzip/plain, and return the
+ * decompressed bytes as chunks. BGZF goes through our block reader so a
+ * missing EOF block or a cut block is an error, not a shorter file.
+ * Messages name the file by basename only.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import { NodeError } from '../../errors.js';
+import { detectCompression, openInput, type Compression } from '../../io/open-input.js';
+import { inflateBgzf } from './bgzf-reader.js';
+
+export interface AlignmentInput {
+  readonly label: string;
+  readonly compression: Compression;
+  readonly size: number;
+  /** Decompressed bytes. */
+  readonly chunks: AsyncIterable<Buffer>;
+  /** Compressed bytes read so far. */
+  bytesRead(): number;
+  /** Stop reading and release the file. */
+  close(): void;
+}
+
+async function firstBytes(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r').catch((cause: unknown) => {
+    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(path)}: cannot open input file`, { cause });
+  });
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function openAlignment(path: string, signal?: AbortSignal): Promise<AlignmentInput> {
+  const label = basename(path);
+  const head = await firstBytes(path, 4);
+  if (head.toString('latin1') === 'CRAM') {
+    throw new NodeError('GENOFED_CRAM_UNSUPPORTED', `${label}: CRAM is not supported; convert it with samtools view -b first`);
+  }
+  const compression = await detectCompression(path);
+  const { size } = await stat(path);
+  if (compression === 'bgzf') {
+    const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+    let read = 0;
+    raw.on('data', (c: Buffer | string) => { read += c.length; });
+    return {
+      label, compression, size,
+      chunks: inflateBgzf(raw as AsyncIterable<Buffer>, label, signal),
+      bytesRead: () => read,
+      close: () => raw.destroy(),
+    };
+  }
+  const opened = await openInput(path);
+  return {
+    label, compression, size,
+    chunks: opened.stream as AsyncIterable<Buffer>,
+    bytesRead: () => opened.bytesRead(),
+    close: () => opened.stream.destroy(),
+  };
+}
+
+/** Wrap chunks to report progress every ~4 MiB of compressed input. */
+export async function* withProgress(input: AlignmentInput, onProgress?: (read: number, total: number) => void): AsyncGenerator<Buffer> {
+  let last = 0;
+  for await (const chunk of input.chunks) {
+    if (onProgress) {
+      const r = input.bytesRead();
+      if (r - last >= 1 << 22) {
+        last = r;
+        onProgress(r, input.size);
+      }
+    }
+    yield chunk;
+  }
+  onProgress?.(input.size, input.size);
+}

@@ -1,0 +1,315 @@
+/**
+ * `verifyAlignment`: machine-checked "stability" of a pseudonymized SAM/BAM
+ * (issue 5, Validation). Both files are read with our own parser; the
+ * checks compare them record by record in order. Details give counts and
+ * record numbers, never a name, an id or a path.
+ *
+ * The original's identifiers (read names, @RG ID/SM/LB/PU/BC/DT/CN/DS,
+ * RG:Z/LB:Z/PU:Z and barcode/UMI tag values, paths and dates in @PG CL, @CO,
+ * @SQ UR) must not appear in the output. Header values of 8+ characters
+ * are searched as substrings of the whole decompressed output; shorter ones
+ * (SM "1" in vg's NA12878 BAM) would match by chance, and per-record values
+ * (read names, 8-base barcodes that also occur in SAM SEQ text) are too
+ * many to search, so those are checked as whole values of the places an id
+ * can sit: read names, tag values, header field values.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BedRegions } from '../bed.js';
+import type { CheckResult } from '../checks.js';
+import { Pseudonymizer } from '../pseudonym.js';
+import type { SiteKey } from '../site-key.js';
+import { readAlignment, type AlignmentRecord } from './alignment-records.js';
+import { createHash } from 'node:crypto';
+import { openAlignment } from './input.js';
+import { pseudonymizeAlignment } from './pseudonymize.js';
+import { DROPPED_TAGS_DEFAULT, DROPPED_TAGS_STRICT_EXTRA } from './record-rules.js';
+import { samCigarRefLength } from './sam-rewrite.js';
+import type { AlignmentFormat, AlignmentMode } from './types.js';
+
+export interface VerifyAlignmentOptions {
+  format: AlignmentFormat;
+  original: string;
+  pseudonymized: string;
+  /** With the key: names and ids must equal their keyed pseudonyms, and a re-run must give identical bytes. */
+  key?: SiteKey;
+  /** Mode used; when absent, either mode's retained content is accepted. */
+  mode?: AlignmentMode;
+  /** Regions used with --regions: the output must equal the original's records inside them. */
+  regions?: BedRegions;
+  signal?: AbortSignal;
+}
+
+const SUBSTRING_MIN = 8;
+const ID_TAGS = new Set(['RG', 'LB', 'PU', 'BC', 'QT', 'RX', 'QX', 'OX', 'BZ', 'CR', 'CY', 'CO']);
+const HEADER_ID_FIELDS: Record<string, ReadonlySet<string>> = {
+  RG: new Set(['ID', 'SM', 'LB', 'PU', 'BC', 'DT', 'CN', 'DS']),
+  PG: new Set(['CL', 'DS']),
+  SQ: new Set(['UR', 'DS']),
+};
+const ALLOWED_HEADER: Record<string, ReadonlySet<string>> = {
+  HD: new Set(['VN', 'SO', 'GO', 'SS']),
+  SQ: new Set(['SN', 'LN', 'M5', 'AS', 'SP', 'AH', 'AN', 'TP']),
+  RG: new Set(['ID', 'SM', 'LB', 'PL', 'PM', 'PI', 'FO', 'KS', 'PG']),
+  PG: new Set(['ID', 'PN', 'VN', 'PP']),
+};
+
+interface HeaderLine { type: string; fields: Array<[string, string]> }
+
+function parseHeader(text: string): HeaderLine[] {
+  return text.split('\n').filter(Boolean).map((l) => {
+    const f = l.split('\t');
+    return { type: f[0]!.slice(1), fields: f.slice(1).map((x) => [x.slice(0, 2), x.slice(3)] as [string, string]) };
+  });
+}
+
+const tagName = (t: string): string => t.slice(0, 2);
+const tagValue = (t: string): string => t.slice(5);
+
+/** Tokens of free text (CL, @CO) that look like paths or dates: what must not survive. */
+function sensitiveTokens(value: string): string[] {
+  const out = [value];
+  for (const tok of value.split(/[\s=,;'"]+/)) {
+    if (tok.includes('/') || /\d{4}-\d{2}-\d{2}/.test(tok) || /\.(fa|fasta|fq|fastq|bam|sam|cram|vcf|gz|bed)\b/i.test(tok)) out.push(tok);
+  }
+  return out;
+}
+
+function recordDigestFields(r: AlignmentRecord): string {
+  const mateRef = r.mateRef === '=' ? r.ref : r.mateRef;
+  return `${r.flag}\t${r.ref}\t${r.pos}\t${r.mapq}\t${r.cigar}\t${mateRef}\t${r.matePos}\t${r.tlen}\t${r.seq}\t${r.qual}`;
+}
+
+function inRegions(r: AlignmentRecord, regions: BedRegions): boolean {
+  if (r.ref === '*' || r.pos <= 0) return false;
+  let end = r.pos;
+  if ((r.flag & 4) === 0 && r.cigar !== '*') end = r.pos - 1 + Math.max(1, samCigarRefLength(r.cigar));
+  return regions.overlaps(r.ref, r.pos - 1, end);
+}
+
+/** Bijection checker: orig -> new must be a function and injective. */
+class Consistency {
+  private readonly fwd = new Map<string, string>();
+  private readonly back = new Map<string, string>();
+  conflicts = 0;
+  firstConflict = 0;
+  add(orig: string, now: string, where: number): void {
+    const f = this.fwd.get(orig);
+    const b = this.back.get(now);
+    if ((f !== undefined && f !== now) || (b !== undefined && b !== orig)) {
+      this.conflicts++;
+      if (!this.firstConflict) this.firstConflict = where;
+    }
+    this.fwd.set(orig, now);
+    this.back.set(now, orig);
+  }
+}
+
+export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<CheckResult[]> {
+  const { format, key, mode, regions, signal } = options;
+  const checks: CheckResult[] = [];
+  const orig = readAlignment(options.original, format, signal);
+  const pseu = readAlignment(options.pseudonymized, format, signal);
+
+  let origHeader = '';
+  let pseuHeader = '';
+  // Stream both files in step: keep memory bounded by the lag between them (0 without --regions).
+  const keptDefault = createHash('sha256');
+  const keptStrict = createHash('sha256');
+  const outDigest = createHash('sha256');
+  let nOrig = 0;
+  let nOrigKept = 0;
+  let nPseu = 0;
+  let parseError: string | null = null;
+  const names = new Consistency();
+  const rgs = new Consistency();
+  const namesP = key ? new Pseudonymizer(key, 'read') : null;
+  const rgP = key ? new Pseudonymizer(key, 'readgroup') : null;
+  let keyedNameMismatch = 0;
+  let keyedRgMismatch = 0;
+  let tagsLeft = 0;
+  let firstTagLeft = 0;
+  const shortIds = new Set<string>();
+  const longIds = new Set<string>();
+  const outTokens = { names: new Set<string>(), tags: new Set<string>() };
+  /** Header values are few: searched as substrings when long. Per-record values (millions of read names) are checked as whole values. */
+  const addId = (v: string, substring = true): void => {
+    // A value without a letter or digit ('?', '.', '*') names nobody and recurs everywhere.
+    if (!v || !/[A-Za-z0-9]/.test(v)) return;
+    (substring && v.length >= SUBSTRING_MIN ? longIds : shortIds).add(v);
+  };
+  const forbidden = new Set<string>([...DROPPED_TAGS_DEFAULT, ...(mode === 'strict' ? DROPPED_TAGS_STRICT_EXTRA : [])]);
+  const strictOnly = new Set<string>(DROPPED_TAGS_STRICT_EXTRA);
+  let sawStrictTagInOutput = false;
+
+  const origIt = orig[Symbol.asyncIterator]();
+  let origFailed: unknown = null;
+  const nextOrig = async (): Promise<AlignmentRecord | null> => {
+    for (;;) {
+      const n = await origIt.next();
+      if (n.done) return null;
+      if (n.value.kind === 'header') { origHeader = n.value.text; continue; }
+      const r = n.value.record;
+      nOrig++;
+      addId(r.qname, false);
+      for (const t of r.tags) if (ID_TAGS.has(tagName(t))) addId(tagValue(t), false);
+      if (regions && !inRegions(r, regions)) continue;
+      return r;
+    }
+  };
+
+  try {
+    for await (const item of pseu) {
+      if (item.kind === 'header') { pseuHeader = item.text; continue; }
+      const p = item.record;
+      nPseu++;
+      outTokens.names.add(p.qname);
+      for (const t of p.tags) {
+        const name = tagName(t);
+        if (t[3] === 'Z' || t[3] === 'H') outTokens.tags.add(tagValue(t));
+        if (forbidden.has(name)) { tagsLeft++; if (!firstTagLeft) firstTagLeft = nPseu; }
+        if (strictOnly.has(name)) sawStrictTagInOutput = true;
+      }
+      const fields = recordDigestFields(p);
+      const pTags = p.tags.filter((t) => !['RG', 'LB'].includes(tagName(t)));
+      outDigest.update(`${fields}\t${pTags.join('\t')}\n`);
+      let o: AlignmentRecord | null = null;
+      if (!origFailed) {
+        try { o = await nextOrig(); } catch (err) { origFailed = err; }
+      }
+      if (o) {
+        nOrigKept++;
+        addDigests(o);
+        names.add(o.qname, p.qname, nPseu);
+        if (namesP && o.qname !== '*' && namesP.pseudonym(o.qname) !== p.qname) keyedNameMismatch++;
+        const oRg = o.tags.find((t) => tagName(t) === 'RG');
+        const pRg = p.tags.find((t) => tagName(t) === 'RG');
+        if ((oRg === undefined) !== (pRg === undefined)) rgs.conflicts++;
+        else if (oRg && pRg) {
+          rgs.add(tagValue(oRg), tagValue(pRg), nPseu);
+          if (rgP && rgP.pseudonym(tagValue(oRg)) !== tagValue(pRg)) keyedRgMismatch++;
+        }
+      }
+    }
+  } catch (err) {
+    parseError = err instanceof Error ? err.message : 'unreadable';
+  }
+  // Remaining original records (output shorter than expected).
+  if (!origFailed) {
+    try {
+      for (let o = await nextOrig(); o; o = await nextOrig()) { nOrigKept++; addDigests(o); }
+    } catch (err) { origFailed = err; }
+  }
+  function addDigests(o: AlignmentRecord): void {
+    const fields = recordDigestFields(o);
+    const keepD = o.tags.filter((t) => !DROPPED_TAGS_DEFAULT.includes(tagName(t) as never) && !['RG', 'LB'].includes(tagName(t)));
+    const keepS = keepD.filter((t) => !strictOnly.has(tagName(t)));
+    keptDefault.update(`${fields}\t${keepD.join('\t')}\n`);
+    keptStrict.update(`${fields}\t${keepS.join('\t')}\n`);
+  }
+
+  checks.push({ name: 'pseudonymized file parses', ok: parseError === null, ...(parseError ? { detail: parseError } : {}) });
+  if (origFailed) {
+    checks.push({ name: 'original file parses', ok: false, detail: origFailed instanceof Error ? origFailed.message : 'unreadable' });
+    return checks;
+  }
+  checks.push({
+    name: 'record count',
+    ok: nPseu === nOrigKept,
+    detail: `${nPseu} records out, ${nOrigKept} expected${regions ? ` (${nOrig} in the original, filtered by regions)` : ''}`,
+  });
+  const out = outDigest.digest('hex');
+  const dDefault = keptDefault.digest('hex');
+  const dStrict = keptStrict.digest('hex');
+  // Mode evidence: strict drops @PG lines and the strict-only tags.
+  const hasPg = (t: string): boolean => /^@PG\t/m.test(t);
+  const inferred: AlignmentMode = mode ?? (sawStrictTagInOutput || hasPg(pseuHeader) ? 'default'
+    : (hasPg(origHeader) || (out === dStrict && out !== dDefault)) ? 'strict' : 'default');
+  checks.push({
+    name: 'retained content unchanged (flag, position, mapq, cigar, mate, tlen, seq, qual, kept tags, in order)',
+    ok: out === (inferred === 'strict' ? dStrict : dDefault),
+    detail: `compared as ${inferred} mode`,
+  });
+  checks.push({ name: 'read names consistent (same original, same pseudonym; different originals, different pseudonyms)', ok: names.conflicts === 0, ...(names.conflicts ? { detail: `${names.conflicts} conflicts, first at record ${names.firstConflict}` } : {}) });
+  checks.push({ name: 'read groups consistent (RG:Z)', ok: rgs.conflicts === 0, ...(rgs.conflicts ? { detail: `${rgs.conflicts} conflicts` } : {}) });
+  checks.push({ name: `dropped tags absent (${[...forbidden].join(' ')})`, ok: tagsLeft === 0, ...(tagsLeft ? { detail: `${tagsLeft} left, first in record ${firstTagLeft}` } : {}) });
+
+  // Header: allow-list respected, @SQ and @HD retained.
+  const oh = parseHeader(origHeader);
+  const ph = parseHeader(pseuHeader);
+  const badHeader: string[] = [];
+  for (const [i, l] of ph.entries()) {
+    const allow = ALLOWED_HEADER[l.type];
+    if (!allow) badHeader.push(`line ${i + 1}: @${l.type} line kept`);
+    else for (const [t] of l.fields) if (!allow.has(t)) badHeader.push(`line ${i + 1}: @${l.type} ${t} kept`);
+  }
+  const sq = (h: HeaderLine[]): string => h.filter((l) => l.type === 'SQ' || l.type === 'HD').map((l) => l.fields.filter(([t]) => ALLOWED_HEADER[l.type]!.has(t)).map(([t, v]) => `${t}:${v}`).join('\t')).join('\n');
+  if (sq(oh) !== sq(ph)) badHeader.push('@HD/@SQ lines differ');
+  const rgCount = (h: HeaderLine[]): number => h.filter((l) => l.type === 'RG').length;
+  if (rgCount(oh) !== rgCount(ph)) badHeader.push('@RG line count differs');
+  checks.push({ name: 'header: only allowed lines and fields, @HD/@SQ retained, @RG lines kept', ok: badHeader.length === 0, ...(badHeader.length ? { detail: badHeader.slice(0, 5).join('; ') } : {}) });
+
+  // Header identifiers from the original.
+  for (const l of oh) {
+    if (l.type === 'CO') { for (const t of sensitiveTokens(l.fields.map(([a, b]) => `${a}:${b}`).join('\t'))) addId(t); continue; }
+    const idFields = HEADER_ID_FIELDS[l.type];
+    if (!idFields) continue;
+    for (const [t, v] of l.fields) {
+      if (!idFields.has(t)) continue;
+      if (t === 'CL' || t === 'DS' || t === 'UR') for (const tok of sensitiveTokens(v)) addId(tok);
+      else addId(v);
+    }
+  }
+  if (key) {
+    const smP = new Pseudonymizer(key, 'sample');
+    const rgHP = new Pseudonymizer(key, 'readgroup');
+    const oRG = oh.filter((l) => l.type === 'RG');
+    const pRG = ph.filter((l) => l.type === 'RG');
+    for (let i = 0; i < Math.min(oRG.length, pRG.length); i++) {
+      const get = (l: HeaderLine, t: string): string | undefined => l.fields.find(([x]) => x === t)?.[1];
+      const oid = get(oRG[i]!, 'ID');
+      const osm = get(oRG[i]!, 'SM');
+      if (oid !== undefined && rgHP.pseudonym(oid) !== get(pRG[i]!, 'ID')) keyedRgMismatch++;
+      if (osm !== undefined && smP.pseudonym(osm) !== get(pRG[i]!, 'SM')) keyedRgMismatch++;
+    }
+    checks.push({ name: 'names and ids equal their keyed pseudonyms under this key', ok: keyedNameMismatch === 0 && keyedRgMismatch === 0, ...(keyedNameMismatch + keyedRgMismatch ? { detail: `${keyedNameMismatch} read names, ${keyedRgMismatch} read-group/sample ids differ` } : {}) });
+  }
+
+  // Nothing left.
+  const whole = await decompressedBytes(options.pseudonymized);
+  let longFound = 0;
+  for (const v of longIds) if (whole.includes(Buffer.from(v, 'utf8'))) longFound++;
+  for (const l of ph) if (l.type !== 'SQ' && l.type !== 'HD') for (const [t, v] of l.fields) if (t !== 'PI') outTokens.tags.add(v);
+  let shortFound = 0;
+  for (const v of shortIds) if (outTokens.names.has(v) || outTokens.tags.has(v)) shortFound++;
+  checks.push({
+    name: 'nothing left: no original read name, read-group/sample/library id, platform unit, barcode, path or date in the output',
+    ok: longFound === 0 && shortFound === 0,
+    detail: `${longIds.size + shortIds.size} original identifiers checked; ${longFound + shortFound} found`,
+  });
+
+  if (key && !regions) {
+    const dir = await mkdtemp(join(tmpdir(), 'genofed-verify-'));
+    try {
+      const again = join(dir, format === 'bam' ? 'again.bam' : 'again.sam');
+      await pseudonymizeAlignment({ format, input: options.original, output: again, key, mode: inferred });
+      const same = (await readFile(again)).equals(await readFile(options.pseudonymized));
+      checks.push({ name: `deterministic: a re-run with the key (${inferred} mode) gives byte-identical output`, ok: same });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return checks;
+}
+
+async function decompressedBytes(path: string): Promise<Buffer> {
+  const input = await openAlignment(path);
+  const parts: Buffer[] = [];
+  try {
+    for await (const c of input.chunks) parts.push(c);
+  } finally {
+    input.close();
+  }
+  return Buffer.concat(parts);
+}
