@@ -9,6 +9,8 @@
  * `urn:genofed:site:<id>` or `urn:genofed:coordinator:<id>`, which is what
  * the peers check (`proto/convert/identity.ts` parses them back).
  */
+// @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

@@ -1,0 +1,155 @@
+/**
+ * `genofed network init`: a whole test or demo consortium on one machine,
+ * in one folder: CA, certificates, the coordinator's BFV and Ed25519 keys,
+ * each site's keys, and one config file per component (see README.md for
+ * which file is secret and who keeps it in a real deployment).
+ *
+ * Written into a temporary sibling folder and renamed into place at the
+ * end, so a failure leaves nothing half-made. Secrets are mode 0600.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CoordinatorError } from '../errors.js';
+import { siteUri, coordinatorUri } from '../../proto/convert/identity.js';
+import { createCa, createLeaf } from './pki.js';
+import { writeBfvKeys } from './bfv-keys.js';
+
+export interface NetworkInitOptions {
+  readonly sites: readonly string[];
+  readonly out: string;
+  /** Host every component listens on (one machine: 127.0.0.1). */
+  readonly host?: string;
+  /** REST API port; site i (0-based) listens on basePort + 1 + i. 0: every port ephemeral (tests). */
+  readonly basePort?: number;
+  /** BFV preset in all configs: `default` for real use, `test` for fast tests. */
+  readonly preset?: 'default' | 'test';
+  readonly coordinatorId?: string;
+  /** Certificate lifetime. 365 days: a demo consortium; real CAs pick their own. */
+  readonly days?: number;
+  /** Researcher names that get a bearer token in `coordinator/tokens.json`. */
+  readonly queriers?: readonly string[];
+}
+
+export interface NetworkLayout {
+  readonly dir: string;
+  readonly coordinatorConfig: string;
+  readonly tokensFile: string;
+  readonly siteConfigs: Readonly<Record<string, string>>;
+  /** Store folder of each site (empty until `genofed node ingest --store` fills it). */
+  readonly siteStores: Readonly<Record<string, string>>;
+}
+
+const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+async function put(path: string, data: string | Uint8Array, secret: boolean): Promise<void> {
+  await writeFile(path, data, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
+  if (secret) await chmod(path, 0o600); // umask cannot widen it, but be explicit
+}
+
+const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+
+export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout> {
+  const sites = [...o.sites];
+  const coordinatorId = o.coordinatorId ?? 'coordinator';
+  if (sites.length === 0) throw new CoordinatorError('GENOFED_USAGE', '--sites: at least one site id is required');
+  for (const s of [...sites, coordinatorId]) {
+    if (!ID.test(s)) throw new CoordinatorError('GENOFED_USAGE', `--sites: '${s}' is not a valid id (1-63 of [a-z0-9._-])`);
+  }
+  if (new Set([...sites, coordinatorId]).size !== sites.length + 1) throw new CoordinatorError('GENOFED_USAGE', '--sites: ids must be unique and differ from the coordinator id');
+  const host = o.host ?? '127.0.0.1';
+  const basePort = o.basePort ?? 7400;
+  const preset = o.preset ?? 'default';
+  const days = o.days ?? 365;
+  const out = resolve(o.out);
+  if (await access(out).then(() => true, () => false)) {
+    throw new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${basename(out)}: output folder already exists`);
+  }
+  await mkdir(dirname(out), { recursive: true });
+  const tmp = await mkdtemp(join(dirname(out), `.${basename(out)}.tmp-`));
+  try {
+    const ca = await createCa('genofed consortium CA', days);
+    await mkdir(join(tmp, 'ca'), { mode: 0o700 });
+    await put(join(tmp, 'ca', 'ca.crt.pem'), ca.pem.certPem, false);
+    await put(join(tmp, 'ca', 'ca.key.pem'), ca.pem.keyPem, true);
+
+    // Coordinator: client certificate, Ed25519 signing key, BFV keys, tokens.
+    const cdir = join(tmp, 'coordinator');
+    await mkdir(cdir, { mode: 0o700 });
+    const ccert = await createLeaf(ca, { commonName: coordinatorId, uri: coordinatorUri(coordinatorId), usage: 'client', days });
+    await put(join(cdir, 'ca.crt.pem'), ca.pem.certPem, false);
+    await put(join(cdir, 'coordinator.crt.pem'), ccert.certPem, false);
+    await put(join(cdir, 'coordinator.key.pem'), ccert.keyPem, true);
+    const signing = generateKeyPairSync('ed25519');
+    const signingPub = signing.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await put(join(cdir, 'signing.key.pem'), signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
+    await put(join(cdir, 'signing.pub.pem'), signingPub, false);
+    const bfv = await writeBfvKeys(cdir, preset);
+    const queriers = o.queriers ?? ['researcher'];
+    const tokens = queriers.map((querier) => ({ querier, token: randomBytes(32).toString('base64url') }));
+    await put(join(cdir, 'tokens.json'), json(tokens), true);
+    const port = (i: number): number => (basePort === 0 ? 0 : basePort + 1 + i);
+    await put(join(cdir, 'coordinator.json'), json({
+      identity: coordinatorId,
+      listen: { host, port: basePort },
+      tls: { ca: 'ca.crt.pem', cert: 'coordinator.crt.pem', key: 'coordinator.key.pem' },
+      signingKey: 'signing.key.pem',
+      bfv: { preset, publicKey: basename(bfv.publicKey), secretKey: basename(bfv.secretKey) },
+      sites: sites.map((id, i) => ({ id, address: `${host.includes(':') ? `[${host}]` : host}:${port(i)}` })),
+      deadlines: { infoMs: 5_000, queryMs: 120_000 },
+      queryLifetimeSeconds: 300,
+      tokensFile: 'tokens.json',
+      logLevel: 'info',
+    }), false);
+
+    // Sites: server certificate, X25519 key slot, public parts of the coordinator.
+    const siteConfigs: Record<string, string> = {};
+    const siteStores: Record<string, string> = {};
+    await mkdir(join(tmp, 'sites'), { mode: 0o700 });
+    for (const [i, id] of sites.entries()) {
+      const sdir = join(tmp, 'sites', id);
+      await mkdir(sdir, { mode: 0o700 });
+      const isIp = /^[\d.]+$|:/.test(host);
+      const scert = await createLeaf(ca, {
+        commonName: id,
+        uri: siteUri(id),
+        dns: ['localhost', ...(!isIp && host !== 'localhost' ? [host] : [])],
+        ips: ['127.0.0.1', ...(isIp && host !== '127.0.0.1' && host !== '0.0.0.0' && host !== '::' ? [host] : [])],
+        usage: 'server',
+        days,
+      });
+      await put(join(sdir, 'ca.crt.pem'), ca.pem.certPem, false);
+      await put(join(sdir, 'node.crt.pem'), scert.certPem, false);
+      await put(join(sdir, 'node.key.pem'), scert.keyPem, true);
+      await put(join(sdir, 'coordinator-signing.pub.pem'), signingPub, false);
+      await put(join(sdir, 'coordinator-bfv.pk'), bfv.publicKeyBytes, false);
+      const x = generateKeyPairSync('x25519');
+      await put(join(sdir, 'x25519.key.pem'), x.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
+      await put(join(sdir, 'x25519.pub.pem'), x.publicKey.export({ type: 'spki', format: 'pem' }).toString(), false);
+      await put(join(sdir, 'node.json'), json({
+        siteId: id,
+        store: 'store',
+        listen: { host, port: port(i) },
+        tls: { ca: 'ca.crt.pem', cert: 'node.crt.pem', key: 'node.key.pem' },
+        coordinator: { identity: coordinatorId, signingPublicKey: 'coordinator-signing.pub.pem', bfvPublicKey: 'coordinator-bfv.pk' },
+        crypto: { preset },
+        x25519: { privateKey: 'x25519.key.pem', publicKey: 'x25519.pub.pem' },
+        limits: { clockSkewSeconds: 30, maxQueryLifetimeSeconds: 900, maxVariants: 5_000_000 },
+        logLevel: 'info',
+      }), false);
+      siteConfigs[id] = join(out, 'sites', id, 'node.json');
+      siteStores[id] = join(out, 'sites', id, 'store');
+    }
+    await rename(tmp, out);
+    return {
+      dir: out,
+      coordinatorConfig: join(out, 'coordinator', 'coordinator.json'),
+      tokensFile: join(out, 'coordinator', 'tokens.json'),
+      siteConfigs,
+      siteStores,
+    };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
