@@ -1,0 +1,28 @@
+/**
+ * bcftools as the independent oracle for the demo and e2e tests:
+ * `+fill-tags -t AC,AN,AC_Hom` on the unsplit file, one row per ALT allele,
+ * nhomalt = AC_Hom / 2 (diploid; haploid calls are not in AC_Hom).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+
+export function has(tool: string): boolean {
+  return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+export interface ToolRow { chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number }
+
+export function bcftoolsCounts(vcf: string): ToolRow[] {
+  const filled = execFileSync('bcftools', ['+fill-tags', vcf, '-Ov', '--', '-t', 'AC,AN,AC_Hom'], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  const text = execFileSync('bcftools', ['query', '-f', '%CHROM\t%POS\t%REF\t%ALT\t%AC\t%AN\t%AC_Hom\n', '-'], { input: filled, maxBuffer: 1 << 30 }).toString('utf8');
+  const rows: ToolRow[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const [chrom, pos, ref, alt, ac, an, hom] = line.split('\t') as [string, string, string, string, string, string, string];
+    if (alt === '.') continue;
+    const alts = alt.split(',');
+    const acs = ac.split(',');
+    const homs = hom.split(',');
+    alts.forEach((a, k) => rows.push({ chrom, pos: Number(pos), ref, alt: a, ac: Number(acs[k]), an: Number(an), nhomalt: Number(homs[k]) / 2 }));
+  }
+  return rows;
+}
