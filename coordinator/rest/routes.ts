@@ -4,7 +4,7 @@
  * the engine with the request's abort signal, and logs one line: query id,
  * kind, querier, status, duration (never the body).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Federation, SiteOutcome } from '../federation/types.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, sitesSchema } from './schemas.js';
 import { toVariantRefs, type VariantInput } from './variants.js';
@@ -20,6 +20,20 @@ interface CohortCountBody {
   cohort: string;
   carriersOf?: VariantInput[];
   minSites?: number;
+}
+
+/**
+ * Aborted when the client goes away before the answer is sent, so the
+ * engine can cancel its fan-out. Not fastify's `request.signal`: that one
+ * follows the IncomingMessage's 'close', which Node emits as soon as the
+ * request body has been read, i.e. before every POST handler runs.
+ */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort(new Error('client disconnected'));
+  });
+  return ac.signal;
 }
 
 function siteLine(sites: SiteOutcome): { responding: number; missing: number } {
@@ -44,7 +58,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
 
   app.get('/v1/sites', { schema: sitesSchema }, async () => ({ sites: await federation.status() }));
 
-  app.post<{ Body: AlleleFrequencyBody }>('/v1/queries/allele-frequency', { schema: alleleFrequencySchema }, async (request) => {
+  app.post<{ Body: AlleleFrequencyBody }>('/v1/queries/allele-frequency', { schema: alleleFrequencySchema }, async (request, reply) => {
     const b = request.body;
     const variants = toVariantRefs(b.variants, 'variants');
     return timed(request, 'allele-frequency', () =>
@@ -56,12 +70,12 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
           ...(b.cohort !== undefined ? { cohort: b.cohort } : {}),
           ...(b.minSites !== undefined ? { minSites: b.minSites } : {}),
         },
-        request.signal,
+        clientGone(reply),
       ),
     );
   });
 
-  app.post<{ Body: CohortCountBody }>('/v1/queries/cohort-count', { schema: cohortCountSchema }, async (request) => {
+  app.post<{ Body: CohortCountBody }>('/v1/queries/cohort-count', { schema: cohortCountSchema }, async (request, reply) => {
     const b = request.body;
     const carriersOf = toVariantRefs(b.carriersOf, 'carriersOf');
     return timed(request, 'cohort-count', () =>
@@ -72,7 +86,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
           ...(carriersOf !== undefined ? { carriersOf } : {}),
           ...(b.minSites !== undefined ? { minSites: b.minSites } : {}),
         },
-        request.signal,
+        clientGone(reply),
       ),
     );
   });

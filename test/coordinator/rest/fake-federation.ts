@@ -21,10 +21,15 @@ export class FakeFederation implements Federation {
   cohortAnswer: CohortCountAnswer = { queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] } };
   statusAnswer: SiteStatus[] = [{ site: 'a', healthy: true }, { site: 'b', healthy: false, detail: 'unreachable' }];
   failWith: unknown = null;
+  /** Answer only after this long (to test cancellation). */
+  delayMs = 0;
+  readonly signals: (AbortSignal | undefined)[] = [];
   closed = false;
 
-  async alleleFrequency(request: AlleleFrequencyRequest): Promise<AlleleFrequencyAnswer> {
+  async alleleFrequency(request: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer> {
     this.afRequests.push(request);
+    this.signals.push(signal);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failWith) throw this.failWith;
     return this.afAnswer;
   }
