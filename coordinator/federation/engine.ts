@@ -1,0 +1,275 @@
+/**
+ * The federation engine (implements `types.ts`): slot alignment, fan-out
+ * with a deadline per site, validation of every answer, homomorphic sum,
+ * and decryption of the network total only.
+ *
+ * Region queries run two phases (THREAT-MODEL.md, "Slot alignment"):
+ * phase 1 collects each site's variant keys in the region and forms their
+ * sorted union; phase 2 sends that union (signed digest + streamed list)
+ * so slot i means the same variant at every site. Variant-list queries
+ * skip phase 1. A site that fails either phase fails the query naming it,
+ * unless a minSites policy is set, in which case it is listed as missing
+ * and only complete, validated answers are summed.
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { signEnvelope } from '../../proto/convert/envelope.js';
+import { PROTOCOL_VERSION, layoutFor, unpackAlleleCounts, variantListDigest, type QueryEnvelope, type QueryParams } from '../../proto/query.js';
+import { parseRegion } from '../../proto/region.js';
+import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { CoordinatorError } from '../errors.js';
+import type { NodeClient, SiteAnswer } from './node-client.js';
+import type {
+  AlleleFrequencyAnswer, AlleleFrequencyRequest, AlleleFrequencyRow, CohortCountAnswer, CohortCountRequest, Federation, SiteOutcome, SiteStatus,
+} from './types.js';
+
+/** What the engine needs from crypto/: bound check, sum, decrypt. */
+export interface TotalCrypto {
+  readonly fingerprint: string;
+  readonly slotCount: number;
+  /** Throws when bound x parties could reach the plain modulus. */
+  checkSumBound(bound: number, parties: number): void;
+  /** Sum the sites' ciphertexts chunk by chunk and decrypt `valueCount` totals (noise-budget checked). */
+  sumAndDecrypt(perSite: readonly (readonly Uint8Array[])[], valueCount: number): Float64Array;
+}
+
+/** Minimal structured logger (pino-compatible). */
+export interface EngineLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface EngineOptions {
+  readonly coordinatorId: string;
+  readonly clients: readonly NodeClient[];
+  readonly signingKey: KeyObject;
+  readonly crypto: TotalCrypto;
+  readonly deadlines: { readonly infoMs: number; readonly queryMs: number };
+  readonly queryLifetimeSeconds: number;
+  /** Config-level default policy; a request's minSites overrides it. */
+  readonly minSites?: number;
+  readonly logger: EngineLogger;
+  /** Benchmark only: counts travel unencrypted. Not reachable from config or REST. */
+  readonly measurementPlaintext?: boolean;
+  /** Called with each site's answer size (the bench's bytes_per_site). */
+  readonly onSiteAnswer?: (site: string, bytes: number) => void;
+}
+
+interface Outcome<T> {
+  readonly ok: { site: string; value: T }[];
+  readonly missing: { site: string; reason: string }[];
+}
+
+export class FederationEngine implements Federation {
+  private closed = false;
+
+  constructor(private readonly o: EngineOptions) {
+    if (o.clients.length === 0) throw new CoordinatorError('GENOFED_CONFIG', 'sites: at least one site is required');
+  }
+
+  private minSites(req: { minSites?: number }): number | undefined {
+    const m = req.minSites ?? this.o.minSites;
+    if (m === undefined) return undefined;
+    if (!Number.isInteger(m) || m < 1 || m > this.o.clients.length) {
+      throw new CoordinatorError('GENOFED_QUERY_INVALID', `minSites: must be an integer from 1 to ${this.o.clients.length}`);
+    }
+    return m;
+  }
+
+  private envelope(correlationId: string, participants: readonly string[], querier: string, params: QueryParams): QueryEnvelope {
+    const now = Date.now();
+    return {
+      version: PROTOCOL_VERSION,
+      queryId: randomUUID(),
+      correlationId,
+      coordinatorId: this.o.coordinatorId,
+      participants: [...participants].sort(),
+      issuedAtMs: now,
+      expiresAtMs: now + this.o.queryLifetimeSeconds * 1000,
+      querier,
+      cryptoFingerprint: this.o.crypto.fingerprint,
+      params,
+      measurementPlaintext: this.o.measurementPlaintext === true,
+    };
+  }
+
+  /** Run `fn` at every client; apply the site policy (fail naming the site, or list missing). */
+  private async fanOut<T>(clients: readonly NodeClient[], minSites: number | undefined, fn: (c: NodeClient, signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<Outcome<T>> {
+    const ctl = new AbortController();
+    const onOuter = (): void => ctl.abort();
+    outer?.addEventListener('abort', onOuter, { once: true });
+    try {
+      const settled = await Promise.all(clients.map(async (c) => {
+        try {
+          return { site: c.site, value: await fn(c, ctl.signal), error: undefined };
+        } catch (err) {
+          const e = err instanceof CoordinatorError ? err : new CoordinatorError('GENOFED_SITE_FAILED', `site ${c.site}: failed`, { cause: err });
+          // Default policy: the first failure fails the query; stop the others.
+          if (minSites === undefined) ctl.abort();
+          return { site: c.site, value: undefined, error: e };
+        }
+      }));
+      outer?.throwIfAborted();
+      const ok: { site: string; value: T }[] = [];
+      const missing: { site: string; reason: string }[] = [];
+      let firstError: CoordinatorError | undefined;
+      for (const s of settled) {
+        if (s.error !== undefined) {
+          // Under the default policy, report the site that failed first, not the ones we aborted.
+          if (!firstError || /aborted/.test(firstError.message)) firstError = s.error;
+          missing.push({ site: s.site, reason: s.error.message.replace(/^site \S+: /, '') });
+        } else {
+          ok.push({ site: s.site, value: s.value as T });
+        }
+      }
+      if (missing.length > 0) {
+        if (minSites === undefined) throw firstError!;
+        if (ok.length < minSites) {
+          throw new CoordinatorError('GENOFED_TOO_FEW_SITES', `${ok.length} of ${clients.length} sites answered, minSites is ${minSites}; missing: ${missing.map((m) => `${m.site} (${m.reason})`).join(', ')}`);
+        }
+      }
+      return { ok, missing };
+    } finally {
+      outer?.removeEventListener('abort', onOuter);
+    }
+  }
+
+  private sitesOutcome(responding: readonly string[], missing: readonly { site: string; reason: string }[]): SiteOutcome {
+    return { responding: [...responding].sort(), missing: [...missing].sort((a, b) => a.site.localeCompare(b.site)) };
+  }
+
+  /** Phase 2 at `clients`: sign, stream, validate, check bound, sum, decrypt. */
+  private async aggregate(correlationId: string, clients: readonly NodeClient[], minSites: number | undefined, querier: string, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<{ totals: Float64Array; outcome: Outcome<SiteAnswer> }> {
+    const env = this.envelope(correlationId, clients.map((c) => c.site), querier, params);
+    const signed = signEnvelope(env, this.o.signingKey);
+    const layout = layoutFor(params, this.o.crypto.slotCount);
+    const plaintext = this.o.measurementPlaintext === true;
+    const outcome = await this.fanOut(clients, minSites, (c, s) => c.aggregate(signed, variants, { queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, layout, plaintext }, this.o.deadlines.queryMs, s), signal);
+    for (const a of outcome.ok) this.o.onSiteAnswer?.(a.site, a.value.bytes);
+    if (outcome.ok.length === 0) throw new CoordinatorError('GENOFED_TOO_FEW_SITES', 'no site answered');
+    let totals: Float64Array;
+    if (plaintext) {
+      totals = new Float64Array(layout.valueCount);
+      for (const a of outcome.ok) {
+        const p = a.value.plain!;
+        for (let i = 0; i < p.length; i++) totals[i]! += p[i]!;
+      }
+    } else {
+      // Overflow guard over the network: the largest per-site bound times the number of summands.
+      const bound = Math.max(...outcome.ok.map((a) => a.value.header.boundPerValue));
+      this.o.crypto.checkSumBound(bound, outcome.ok.length);
+      try {
+        totals = this.o.crypto.sumAndDecrypt(outcome.ok.map((a) => a.value.ciphertexts), layout.valueCount);
+      } catch (cause) {
+        throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
+      }
+    }
+    return { totals, outcome };
+  }
+
+  async alleleFrequency(req: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer> {
+    this.ensureOpen();
+    const minSites = this.minSites(req);
+    if ((req.region === undefined) === (req.variants === undefined)) {
+      throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
+    }
+    const correlationId = randomUUID();
+    const t0 = performance.now();
+    let clients = this.o.clients;
+    let variants: VariantKey[];
+    const missing: { site: string; reason: string }[] = [];
+    if (req.region !== undefined) {
+      const region = parseRegion(req.region);
+      const env = this.envelope(correlationId, clients.map((c) => c.site), req.querier, { kind: 'variant-keys', region: req.region });
+      const signed = signEnvelope(env, this.o.signingKey);
+      const phase1 = await this.fanOut(clients, minSites, (c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
+      missing.push(...phase1.missing);
+      clients = clients.filter((c) => phase1.ok.some((a) => a.site === c.site));
+      variants = unionOfKeys(phase1.ok.map((a) => a.value), region.chrom);
+    } else {
+      variants = dedupeKeys(req.variants!.map((v) => ({ chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt })));
+    }
+    if (variants.length === 0) {
+      this.o.logger.info({ correlationId, kind: 'allele-frequency', variants: 0, sites: clients.length }, 'query answered (no variants)');
+      return { queryId: correlationId, rows: [], sites: this.sitesOutcome(clients.map((c) => c.site), missing) };
+    }
+    const { totals, outcome } = await this.aggregate(correlationId, clients, minSites, req.querier, {
+      kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: variants.length, variantsSha256: variantListDigest(variants), strata: [],
+    }, variants, signal);
+    missing.push(...outcome.missing);
+    const counts = unpackAlleleCounts(totals, variants.length);
+    const rows: AlleleFrequencyRow[] = variants.map((v, i) => {
+      const c = counts[i]!;
+      return { chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt };
+    });
+    this.o.logger.info({ correlationId, kind: 'allele-frequency', querier: req.querier, variants: variants.length, responding: outcome.ok.length, missing: missing.length, ms: Math.round(performance.now() - t0) }, 'query answered');
+    return { queryId: correlationId, rows, sites: this.sitesOutcome(outcome.ok.map((a) => a.site), missing) };
+  }
+
+  async cohortCount(req: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer> {
+    this.ensureOpen();
+    const minSites = this.minSites(req);
+    const correlationId = randomUUID();
+    const t0 = performance.now();
+    const carriers = dedupeKeys((req.carriersOf ?? []).map((v) => ({ chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt })));
+    const { totals, outcome } = await this.aggregate(correlationId, this.o.clients, minSites, req.querier, {
+      kind: 'cohort-count', cohort: req.cohort, carrierCount: carriers.length, carriersSha256: carriers.length ? variantListDigest(carriers) : new Uint8Array(),
+    }, carriers, signal);
+    this.o.logger.info({ correlationId, kind: 'cohort-count', querier: req.querier, responding: outcome.ok.length, missing: outcome.missing.length, ms: Math.round(performance.now() - t0) }, 'query answered');
+    return { queryId: correlationId, count: totals[0]!, sites: this.sitesOutcome(outcome.ok.map((a) => a.site), outcome.missing) };
+  }
+
+  async status(): Promise<readonly SiteStatus[]> {
+    this.ensureOpen();
+    return Promise.all(this.o.clients.map(async (c): Promise<SiteStatus> => {
+      try {
+        const healthy = await c.health(this.o.deadlines.infoMs);
+        return healthy ? { site: c.site, healthy } : { site: c.site, healthy, detail: 'not serving' };
+      } catch (err) {
+        return { site: c.site, healthy: false, detail: (err as Error).message.replace(/^site \S+: /, '') };
+      }
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.o.clients) c.close();
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new CoordinatorError('GENOFED_INTERNAL', 'federation engine is closed');
+  }
+}
+
+function compareKeys(a: VariantKey, b: VariantKey): number {
+  return a.pos - b.pos || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0) || (a.alt < b.alt ? -1 : a.alt > b.alt ? 1 : 0);
+}
+
+/**
+ * Sorted union of the sites' keys in one region (one contig). Sites may
+ * spell the contig `chr22` or `22`: keys are matched alias-normalized and
+ * reported with the region's spelling.
+ */
+export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], chrom: string): VariantKey[] {
+  const seen = new Map<string, VariantKey>();
+  const want = normalizeContig(chrom);
+  for (const keys of perSite) {
+    for (const k of keys) {
+      if (normalizeContig(k.chrom) !== want) continue;
+      const m = variantMatchKey(k);
+      if (!seen.has(m)) seen.set(m, { chrom, pos: k.pos, ref: k.ref, alt: k.alt });
+    }
+  }
+  return [...seen.values()].sort(compareKeys);
+}
+
+/** A requested list keeps its order; repeated keys (alias-aware) are asked once. */
+export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
+  const seen = new Set<string>();
+  const out: VariantKey[] = [];
+  for (const k of keys) {
+    const m = variantMatchKey(k);
+    if (!seen.has(m)) { seen.add(m); out.push(k); }
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+/**
+ * The coordinator's client for one site: mTLS channel that accepts only a
+ * server certificate chained to the consortium CA AND naming the expected
+ * site id; every call has a deadline; answers are validated (header,
+ * layout, fingerprint, ciphertext count and order) before anyone may sum
+ * them. Status codes from the wire are mapped in one place (`siteError`).
+ */
+import { credentials, Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { certificateNames } from '../../proto/convert/identity.js';
+import { signedQueryToWire } from '../../proto/convert/envelope.js';
+import { headerFromWire, variantsFromWire, variantsToWire, type AnswerHeader } from '../../proto/convert/variants.js';
+import * as wire from '../../proto/generated/genofed/v1/node.js';
+import { VARIANT_BATCH, sameLayout, type SignedQueryBytes, type SlotLayout } from '../../proto/query.js';
+import type { VariantKey } from '../../proto/variant.js';
+import { CoordinatorError } from '../errors.js';
+
+/**
+ * Largest message the coordinator accepts: one ciphertext is 122,912 bytes
+ * at the default preset (131,185 in SEAL's own format), a variant batch
+ * ~0.5 MB; 8 MiB leaves room for larger presets without unbounded memory.
+ */
+const MAX_RECEIVE = 8 * 1024 * 1024;
+
+export interface TlsMaterial {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** A complete, validated answer of one site. */
+export interface SiteAnswer {
+  readonly site: string;
+  readonly header: AnswerHeader;
+  /** Encrypted mode: ciphertexts in index order. */
+  readonly ciphertexts: readonly Uint8Array[];
+  /** Plaintext (benchmark) mode: the count vector. */
+  readonly plain?: Uint32Array;
+  readonly bytes: number;
+}
+
+export interface ExpectedAnswer {
+  readonly queryId: string;
+  readonly fingerprint: string;
+  readonly layout: SlotLayout;
+  readonly plaintext: boolean;
+}
+
+/** Map any failure of a site call to one CoordinatorError naming the site (reason has no data). */
+export function siteError(site: string, err: unknown): CoordinatorError {
+  if (err instanceof CoordinatorError) return err;
+  const e = err as Partial<ServiceError> | null;
+  if (e && typeof e.code === 'number') {
+    const nodeCode = e.metadata?.get('genofed-code')[0];
+    const reason = typeof nodeCode === 'string'
+      ? `refused with ${nodeCode}`
+      : e.code === 4 ? 'deadline exceeded'
+      : e.code === 14 ? `unavailable (${String(e.details ?? '').slice(0, 120)})`
+      : `gRPC status ${e.code}`;
+    return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: ${reason}`, { cause: err });
+  }
+  return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: ${(err as Error)?.message ?? 'failed'}`, { cause: err });
+}
+
+function invalid(site: string, what: string): CoordinatorError {
+  return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: invalid answer: ${what}`);
+}
+
+export class NodeClient {
+  private readonly client: wire.NodeServiceClient;
+
+  constructor(readonly site: string, address: string, tls: TlsMaterial) {
+    const creds = credentials.createSsl(tls.ca, tls.key, tls.cert, {
+      // The CA chain is checked by TLS; this pins WHICH site answers.
+      checkServerIdentity: (_host, cert) => (certificateNames(cert, 'site', site) ? undefined : new Error(`server certificate does not name site ${site}`)),
+    });
+    this.client = new wire.NodeServiceClient(address, creds, {
+      'grpc.max_receive_message_length': MAX_RECEIVE,
+      // One channel per site; do not share connections between sites with the same address.
+      'grpc.use_local_subchannel_pool': 1,
+      // SNI may not be an IP address (RFC 6066); the identity check above does not use the host name.
+      'grpc.ssl_target_name_override': `${site}.genofed.invalid`,
+      'grpc.default_authority': `${site}.genofed.invalid`,
+    });
+  }
+
+  private deadline(ms: number): Date {
+    return new Date(Date.now() + ms);
+  }
+
+  info(ms: number): Promise<wire.InfoResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.info({}, new Metadata(), { deadline: this.deadline(ms) }, (err, res) => (err ? reject(siteError(this.site, err)) : resolve(res)));
+    });
+  }
+
+  health(ms: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.client.health({}, new Metadata(), { deadline: this.deadline(ms) }, (err, res) => (err ? reject(siteError(this.site, err)) : resolve(res.status === wire.HealthResponse_Status.STATUS_SERVING)));
+    });
+  }
+
+  /** Phase 1: the site's variant keys in a region. */
+  listVariants(q: SignedQueryBytes, ms: number, signal?: AbortSignal): Promise<VariantKey[]> {
+    return new Promise((resolve, reject) => {
+      const out: VariantKey[] = [];
+      const call = this.client.listVariants(signedQueryToWire(q), new Metadata(), { deadline: this.deadline(ms) });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      call.on('data', (b: wire.VariantBatch) => {
+        try {
+          for (const k of variantsFromWire(b)) out.push(k);
+        } catch {
+          call.cancel();
+          reject(invalid(this.site, 'malformed variant batch'));
+        }
+      });
+      call.on('error', (err) => { signal?.removeEventListener('abort', onAbort); reject(siteError(this.site, err)); });
+      call.on('end', () => { signal?.removeEventListener('abort', onAbort); resolve(out); });
+    });
+  }
+
+  /**
+   * Phase 2: send the signed envelope and the variant list, receive and
+   * validate the header and every ciphertext. Resolves only with a
+   * complete answer; anything else rejects naming the site.
+   */
+  aggregate(q: SignedQueryBytes, variants: readonly VariantKey[], expected: ExpectedAnswer, ms: number, signal?: AbortSignal): Promise<SiteAnswer> {
+    return new Promise((resolve, reject) => {
+      const call: ClientDuplexStream<wire.AggregateRequest, wire.AggregateResponse> = this.client.aggregate(new Metadata(), { deadline: this.deadline(ms) });
+      let header: AnswerHeader | undefined;
+      const ciphertexts: Uint8Array[] = [];
+      let plain: Uint32Array | undefined;
+      let plainFilled = 0;
+      let bytes = 0;
+      let settled = false;
+      const fail = (err: CoordinatorError): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        call.cancel();
+        reject(err);
+      };
+      const onAbort = (): void => fail(new CoordinatorError('GENOFED_SITE_FAILED', `site ${this.site}: query aborted`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      call.on('data', (m: wire.AggregateResponse) => {
+        if (settled) return;
+        const msg = m.msg;
+        if (!header) {
+          if (msg?.$case !== 'header') return fail(invalid(this.site, 'first message is not a header'));
+          let h: AnswerHeader;
+          try {
+            h = headerFromWire(msg.value);
+          } catch {
+            return fail(invalid(this.site, 'malformed header'));
+          }
+          if (h.siteId !== this.site) return fail(invalid(this.site, 'header names another site'));
+          if (h.queryId !== expected.queryId) return fail(invalid(this.site, 'header names another query'));
+          if (h.plaintext !== expected.plaintext) return fail(invalid(this.site, 'plaintext flag differs from the request'));
+          if (!expected.plaintext && h.cryptoFingerprint !== expected.fingerprint) return fail(invalid(this.site, 'BFV parameter fingerprint differs (ciphertexts under other parameters)'));
+          if (!sameLayout({ counters: h.counters, valueCount: h.valueCount, ciphertextCount: h.ciphertextCount }, expected.layout)) return fail(invalid(this.site, 'slot layout differs from the request'));
+          if (!(h.boundPerValue >= 1)) return fail(invalid(this.site, 'no bound per value'));
+          header = h;
+          if (expected.plaintext) plain = new Uint32Array(h.valueCount);
+          return;
+        }
+        if (expected.plaintext) {
+          if (msg?.$case !== 'plain' || !plain) return fail(invalid(this.site, 'expected plaintext counts'));
+          const { offset, values } = msg.value;
+          if (offset !== plainFilled || offset + values.length > plain.length) return fail(invalid(this.site, 'plaintext counts out of order'));
+          plain.set(values, offset);
+          plainFilled += values.length;
+          bytes += values.length * 4;
+          return;
+        }
+        if (msg?.$case !== 'ciphertext') return fail(invalid(this.site, 'expected a ciphertext'));
+        if (msg.value.index !== ciphertexts.length) return fail(invalid(this.site, 'ciphertexts out of order'));
+        if (ciphertexts.length >= header.ciphertextCount) return fail(invalid(this.site, 'more ciphertexts than the layout'));
+        ciphertexts.push(new Uint8Array(msg.value.data));
+        bytes += msg.value.data.length;
+      });
+      call.on('error', (err) => fail(siteError(this.site, err)));
+      call.on('end', () => {
+        if (settled) return;
+        if (!header) return fail(invalid(this.site, 'no header'));
+        if (expected.plaintext ? plainFilled !== header.valueCount : ciphertexts.length !== header.ciphertextCount) {
+          return fail(invalid(this.site, `incomplete answer (${expected.plaintext ? plainFilled : ciphertexts.length} of ${expected.plaintext ? header.valueCount : header.ciphertextCount})`));
+        }
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve({ site: this.site, header, ciphertexts, ...(plain ? { plain } : {}), bytes });
+      });
+
+      // Request stream: envelope, then the variant list in batches (backpressure-aware).
+      void (async () => {
+        try {
+          const write = async (r: wire.AggregateRequest): Promise<void> => {
+            if (!call.write(r)) await new Promise<void>((res) => call.once('drain', () => res()));
+          };
+          await write({ msg: { $case: 'query', value: signedQueryToWire(q) } });
+          for (let i = 0; i < variants.length && !settled; i += VARIANT_BATCH) {
+            await write({ msg: { $case: 'variants', value: variantsToWire(variants.slice(i, i + VARIANT_BATCH)) } });
+          }
+          call.end();
+        } catch (err) {
+          fail(siteError(this.site, err));
+        }
+      })();
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `genofed node serve`: open the store, load the keys, serve the node's
+ * gRPC service with mTLS (client certificate required, chained to the
+ * consortium CA; handlers check it names the coordinator), an optional
+ * plain-HTTP `GET /healthz`, graceful shutdown.
+ */
+import { createPublicKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { createBfv, getPreset, readKeyFile } from '../../crypto/index.js';
+import { NodeServiceService } from '../../proto/generated/genofed/v1/node.js';
+import { openStore } from '../store/index.js';
+import { NodeError } from '../errors.js';
+import type { NodeConfig } from './config.js';
+import type { CountEncryptor, ServedStore } from './ports.js';
+import { createNodeService } from './service.js';
+
+/**
+ * The largest request a node accepts: a 5M-variant list arrives in ~0.5 MB
+ * batches, so 8 MiB per message is generous; the default 4 MiB would do too.
+ */
+const MAX_RECEIVE = 8 * 1024 * 1024;
+
+export interface RunningNode {
+  readonly port: number;
+  readonly healthPort?: number;
+  /** Stop accepting calls, finish running ones (up to `graceMs`), close the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface StartNodeOptions {
+  readonly logger: Logger;
+  /** Benchmark only (never from config): allow plaintext answers for measurement. */
+  readonly allowMeasurementPlaintext?: boolean;
+}
+
+async function readPem(path: string, what: string): Promise<Buffer> {
+  return readFile(path).catch((cause: unknown) => {
+    throw new NodeError('GENOFED_CONFIG', `${what}: cannot read file`, { cause });
+  });
+}
+
+export async function startNode(config: NodeConfig, options: StartNodeOptions): Promise<RunningNode> {
+  const log = options.logger;
+  const [ca, cert, key, signingPem] = await Promise.all([
+    readPem(config.tls.ca, 'tls.ca'), readPem(config.tls.cert, 'tls.cert'), readPem(config.tls.key, 'tls.key'), readPem(config.coordinator.signingPublicKey, 'coordinator.signingPublicKey'),
+  ]);
+  let signingPublicKey;
+  try {
+    signingPublicKey = createPublicKey(signingPem);
+    if (signingPublicKey.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
+  } catch (cause) {
+    throw new NodeError('GENOFED_CONFIG', 'coordinator.signingPublicKey: not an Ed25519 public key (PEM)', { cause });
+  }
+  const params = getPreset(config.crypto.preset);
+  const bfvPublicKey = await readKeyFile(config.coordinator.bfvPublicKey, 'public-key', params);
+  const bfv = await createBfv(params);
+  const enc = bfv.encryptor(bfvPublicKey);
+  const encryptor: CountEncryptor = {
+    fingerprint: params.fingerprint,
+    preset: config.crypto.preset,
+    slotCount: params.slotCount,
+    encryptVector: (values, o) => enc.encryptVector(values, o),
+  };
+  const store = (await openStore(config.store)) as unknown as ServedStore;
+  let serving = true;
+  const inFlight = { count: 0 };
+  const service = createNodeService({
+    siteId: config.siteId,
+    coordinatorId: config.coordinator.identity,
+    store,
+    encryptor,
+    logger: log,
+    isServing: () => serving,
+    inFlight,
+    policy: {
+      siteId: config.siteId,
+      coordinatorId: config.coordinator.identity,
+      signingPublicKey,
+      cryptoFingerprint: params.fingerprint,
+      clockSkewMs: config.limits.clockSkewSeconds * 1000,
+      maxLifetimeMs: config.limits.maxQueryLifetimeSeconds * 1000,
+      maxVariants: config.limits.maxVariants,
+      allowMeasurementPlaintext: options.allowMeasurementPlaintext === true,
+    },
+  });
+  const server = new Server({ 'grpc.max_receive_message_length': MAX_RECEIVE });
+  server.addService(NodeServiceService, service);
+  const creds = ServerCredentials.createSsl(ca, [{ private_key: key, cert_chain: cert }], true);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`, creds, (err, p) => (err ? reject(new NodeError('GENOFED_CONFIG', 'listen: cannot bind the gRPC port', { cause: err })) : resolve(p)));
+  }).catch(async (err: unknown) => {
+    await store.close();
+    enc.dispose();
+    bfv.dispose();
+    throw err;
+  });
+
+  let http: HttpServer | undefined;
+  let healthPort: number | undefined;
+  if (config.healthHttp) {
+    http = createHttpServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/healthz') {
+        res.writeHead(serving ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: serving ? 'ok' : 'shutting-down' }));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    const h = config.healthHttp;
+    healthPort = await new Promise<number>((resolve, reject) => {
+      http!.once('error', reject);
+      http!.listen(h.port, h.host, () => resolve((http!.address() as { port: number }).port));
+    });
+  }
+  log.info({ site: config.siteId, port, healthPort, preset: config.crypto.preset, fingerprint: params.fingerprint }, 'node serving');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    ...(healthPort !== undefined ? { healthPort } : {}),
+    close(graceMs = 10_000) {
+      closing ??= (async () => {
+        serving = false;
+        await new Promise<void>((resolve) => {
+          // Idle connections (the coordinator keeps its channel open) would hold tryShutdown for the
+          // whole grace period: when no query runs, stop at once; otherwise let running queries finish.
+          const timer = setTimeout(() => { server.forceShutdown(); resolve(); }, inFlight.count === 0 ? 0 : graceMs);
+          server.tryShutdown(() => { clearTimeout(timer); resolve(); });
+        });
+        if (http) await new Promise<void>((r) => http!.close(() => r()));
+        await store.close();
+        enc.dispose();
+        bfv.dispose();
+        log.info({ site: config.siteId }, 'node stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,277 @@
+/**
+ * The node's gRPC service (genofed.v1.NodeService). Handlers convert wire
+ * messages to domain types at once, run the query checks, answer from the
+ * store, encrypt under the coordinator's BFV key, and stream one
+ * ciphertext per message. Every answered or refused query is appended to
+ * the store's query log. Status codes are mapped in one place
+ * (`toServiceError`); errors crossing the wire carry only the stable code
+ * and a message that names no data.
+ */
+import { Metadata, status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { certificateNames } from '../../proto/convert/identity.js';
+import { signedQueryFromWire } from '../../proto/convert/envelope.js';
+import { headerToWire, variantsFromWire, variantsToWire } from '../../proto/convert/variants.js';
+import * as wire from '../../proto/generated/genofed/v1/node.js';
+import { PROTOCOL_VERSION, VARIANT_BATCH, VariantListHasher, layoutFor, packAlleleCounts, type QueryEnvelope } from '../../proto/query.js';
+import { parseRegion } from '../../proto/region.js';
+import type { VariantKey } from '../../proto/variant.js';
+import { NodeError } from '../errors.js';
+import type { CountEncryptor, ServedStore } from './ports.js';
+import { ReplayGuard, verifySignedQuery, type QueryPolicy } from './verify-query.js';
+
+export interface NodeServiceOptions {
+  readonly siteId: string;
+  readonly coordinatorId: string;
+  readonly store: ServedStore;
+  readonly encryptor: CountEncryptor;
+  readonly policy: QueryPolicy;
+  readonly logger: Logger;
+  /** Set false while shutting down: Health answers NOT_SERVING. */
+  readonly isServing?: () => boolean;
+  /** Counts running query calls, so shutdown can skip the grace period when idle. */
+  readonly inFlight?: { count: number };
+}
+
+/** Error -> gRPC status, in one place. Unknown errors become INTERNAL with a fixed message. */
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  const e = err as { code?: unknown; grpcStatus?: unknown; message?: unknown } | null;
+  const metadata = new Metadata();
+  if (e && typeof e.code === 'string' && e.code.startsWith('GENOFED_') && typeof e.grpcStatus === 'number') {
+    metadata.set('genofed-code', e.code);
+    return { code: e.grpcStatus, details: `${e.code}: ${String(e.message)}`, metadata };
+  }
+  metadata.set('genofed-code', 'GENOFED_NODE_INTERNAL');
+  return { code: status.INTERNAL, details: 'internal error at the node', metadata };
+}
+
+function errorCode(err: unknown): string {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' && c.startsWith('GENOFED_') ? c : 'INTERNAL';
+}
+
+/** Values this site may put in any slot: AN <= ploidy x samples; 2 x samples for diploid genomes. */
+function boundFor(values: Uint32Array, samples: number): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  return Math.max(1, 2 * samples, max);
+}
+
+async function writeMessage(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>, msg: wire.AggregateResponse): Promise<void> {
+  if (call.write(msg)) return;
+  await new Promise<void>((resolve, reject) => {
+    const onDrain = (): void => { call.off('error', onErr); call.off('close', onClose); resolve(); };
+    const onErr = (e: unknown): void => { call.off('drain', onDrain); call.off('close', onClose); reject(e); };
+    const onClose = (): void => { call.off('drain', onDrain); call.off('error', onErr); reject(new Error('stream closed')); };
+    call.once('drain', onDrain);
+    call.once('error', onErr);
+    call.once('close', onClose);
+  });
+}
+
+export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer {
+  const replay = new ReplayGuard((id) => o.store.hasQueryId(id));
+  const log = o.logger;
+
+  /** mTLS already proved the chain to the consortium CA; this checks the caller IS the coordinator. */
+  function checkCaller(call: { getAuthContext(): { sslPeerCertificate?: unknown } | null }): void {
+    const cert = call.getAuthContext()?.sslPeerCertificate as Parameters<typeof certificateNames>[0];
+    if (!certificateNames(cert, 'coordinator', o.coordinatorId)) {
+      throw new NodeError('GENOFED_CALLER_REFUSED', 'caller certificate does not name the configured coordinator');
+    }
+  }
+
+  async function logDecision(e: QueryEnvelope | undefined, decision: 'answered' | 'refused', reason: string | undefined, details: object): Promise<void> {
+    if (!e) return; // unsigned / undecodable: nothing authenticated to log against a query id
+    try {
+      await o.store.appendQueryLog({ queryId: e.queryId, kind: e.params.kind, querier: e.querier, decision, ...(reason ? { reason } : {}), at: new Date(), details: { correlationId: e.correlationId, participants: e.participants.length, ...details } });
+    } catch (err) {
+      log.error({ queryId: e.queryId, err: errorCode(err) }, 'query log append failed');
+      throw err;
+    }
+  }
+
+  /** Verify, claim the id; on refusal log it (when signed) and rethrow. */
+  async function admit(signed: wire.SignedQuery | undefined, kinds: readonly QueryEnvelope['params']['kind'][]): Promise<QueryEnvelope> {
+    if (!signed) throw new NodeError('GENOFED_QUERY_SIGNATURE', 'query refused: no signed envelope');
+    let e: QueryEnvelope | undefined;
+    try {
+      e = verifySignedQuery(signedQueryFromWire(signed), kinds, o.policy);
+      await replay.claim(e.queryId);
+      return e;
+    } catch (err) {
+      const code = errorCode(err);
+      // A replay is logged too (a second "refused" row with the same id is the evidence of the attempt).
+      if (e) await logDecision(e, 'refused', code, {}).catch(() => undefined);
+      log.warn({ queryId: e?.queryId, kind: e?.params.kind, decision: 'refused', reason: code }, 'query refused');
+      throw err;
+    }
+  }
+
+  return {
+    info(call: ServerUnaryCall<wire.InfoRequest, wire.InfoResponse>, callback: sendUnaryData<wire.InfoResponse>): void {
+      void (async () => {
+        try {
+          checkCaller(call);
+          const s = await o.store.summary();
+          callback(null, {
+            siteId: o.siteId,
+            protocolVersion: PROTOCOL_VERSION,
+            referenceBuild: s.assembly ?? '',
+            contigs: s.contigs,
+            cryptoFingerprint: o.encryptor.fingerprint,
+            cryptoPreset: o.encryptor.preset,
+          });
+        } catch (err) {
+          callback(toServiceError(err));
+          return;
+        }
+      })();
+    },
+
+    health(call: ServerUnaryCall<wire.HealthRequest, wire.HealthResponse>, callback: sendUnaryData<wire.HealthResponse>): void {
+      try {
+        checkCaller(call);
+      } catch (err) {
+        callback(toServiceError(err));
+        return;
+      }
+      const serving = o.isServing ? o.isServing() : true;
+      callback(null, { status: serving ? wire.HealthResponse_Status.STATUS_SERVING : wire.HealthResponse_Status.STATUS_NOT_SERVING });
+    },
+
+    listVariants(call: ServerWritableStream<wire.SignedQuery, wire.VariantBatch>): void {
+      if (o.inFlight) o.inFlight.count += 1;
+      void (async () => {
+        const t0 = performance.now();
+        let e: QueryEnvelope | undefined;
+        try {
+          checkCaller(call);
+          e = await admit(call.request, ['variant-keys']);
+          if (e.params.kind !== 'variant-keys') throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
+          let region;
+          try {
+            region = parseRegion(e.params.region);
+          } catch (cause) {
+            throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
+          }
+          const keys = await o.store.variantKeys(region);
+          for (let i = 0; i < keys.length; i += VARIANT_BATCH) {
+            if (call.cancelled) break;
+            if (!call.write(variantsToWire(keys.slice(i, i + VARIANT_BATCH)))) await new Promise((r) => call.once('drain', r));
+          }
+          await logDecision(e, 'answered', undefined, { variants: keys.length });
+          replay.release(e.queryId);
+          log.info({ queryId: e.queryId, correlationId: e.correlationId, kind: 'variant-keys', decision: 'answered', variants: keys.length, ms: Math.round(performance.now() - t0) }, 'query answered');
+          call.end();
+        } catch (err) {
+          if (e) replay.release(e.queryId);
+          call.destroy(toServiceError(err) as ServiceError);
+          return;
+        }
+      })().finally(() => { if (o.inFlight) o.inFlight.count -= 1; });
+    },
+
+    aggregate(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>): void {
+      if (o.inFlight) o.inFlight.count += 1;
+      void (async () => {
+        const t0 = performance.now();
+        let e: QueryEnvelope | undefined;
+        let admitted = false;
+        try {
+          checkCaller(call);
+          const it = call[Symbol.asyncIterator]() as AsyncIterator<wire.AggregateRequest>;
+          const first = await it.next();
+          const firstMsg = first.done ? undefined : (first.value as wire.AggregateRequest).msg;
+          e = await admit(firstMsg?.$case === 'query' ? firstMsg.value : undefined, ['allele-counts', 'cohort-count']);
+          admitted = true;
+          const p = e.params;
+          // Receive the signed variant list (slot order), checking count and digest.
+          const expected = p.kind === 'allele-counts' ? p.variantCount : p.kind === 'cohort-count' ? p.carrierCount : 0;
+          const variants: VariantKey[] = [];
+          const hasher = new VariantListHasher();
+          while (variants.length < expected) {
+            const next = await it.next();
+            if (next.done) break;
+            const m = (next.value as wire.AggregateRequest).msg;
+            if (m?.$case !== 'variants') throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: expected a variant batch');
+            let batch: VariantKey[];
+            try {
+              batch = variantsFromWire(m.value);
+            } catch (cause) {
+              throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: malformed variant batch', { cause });
+            }
+            if (variants.length + batch.length > expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: more variants than signed');
+            hasher.update(batch);
+            for (const k of batch) variants.push(k);
+          }
+          if (variants.length !== expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: fewer variants than signed');
+          if (expected > 0) {
+            const digest = hasher.digest();
+            const signedDigest = p.kind === 'allele-counts' ? p.variantsSha256 : p.kind === 'cohort-count' ? p.carriersSha256 : new Uint8Array();
+            if (Buffer.compare(Buffer.from(digest), Buffer.from(signedDigest)) !== 0) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: variant list does not match its signed digest');
+          }
+          const tRead = performance.now();
+
+          // Count locally (plaintext, inside the hospital).
+          let values: Uint32Array;
+          if (p.kind === 'allele-counts') {
+            const rows = await o.store.alleleCounts({ variants, ...(p.cohort ? { cohort: p.cohort } : {}) });
+            if (rows.length !== variants.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'store returned a row count other than the variant count');
+            values = packAlleleCounts(rows);
+          } else if (p.kind === 'cohort-count') {
+            const n = await o.store.cohortCount(p.cohort, variants.length ? { carriersOf: variants } : {});
+            values = Uint32Array.of(n);
+          } else {
+            throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
+          }
+          const tCount = performance.now();
+          const summary = await o.store.summary();
+          const bound = boundFor(values, summary.samples);
+          const layout = layoutFor(p, o.encryptor.slotCount);
+          const parties = e.participants.length;
+          await writeMessage(call, {
+            msg: {
+              $case: 'header',
+              value: headerToWire({ siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext }),
+            },
+          });
+          let bytes = 0;
+          if (e.measurementPlaintext) {
+            const step = o.encryptor.slotCount;
+            for (let off = 0; off < values.length; off += step) {
+              const slice = values.subarray(off, off + step);
+              bytes += slice.length * 4;
+              await writeMessage(call, { msg: { $case: 'plain', value: { offset: off, values: Array.from(slice) } } });
+            }
+          } else {
+            let index = 0;
+            for (const ct of o.encryptor.encryptVector(values, { bound, parties })) {
+              if (call.cancelled) throw new NodeError('GENOFED_QUERY_MALFORMED', 'caller cancelled the query');
+              bytes += ct.length;
+              await writeMessage(call, { msg: { $case: 'ciphertext', value: { index, data: Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength) } } });
+              index += 1;
+            }
+          }
+          await logDecision(e, 'answered', undefined, { kind: p.kind, values: values.length, ciphertexts: layout.ciphertextCount });
+          replay.release(e.queryId);
+          log.info({
+            queryId: e.queryId, correlationId: e.correlationId, kind: p.kind, querier: e.querier, decision: 'answered',
+            variants: variants.length, ciphertexts: e.measurementPlaintext ? 0 : layout.ciphertextCount, bytes,
+            readMs: Math.round(tRead - t0), countMs: Math.round(tCount - tRead), totalMs: Math.round(performance.now() - t0),
+          }, 'query answered');
+          call.end();
+        } catch (err) {
+          if (e && admitted) {
+            // Admitted but failed while answering: log it refused with the reason, once.
+            await logDecision(e, 'refused', errorCode(err), { stage: 'answer' }).catch(() => undefined);
+            replay.release(e.queryId);
+            log.warn({ queryId: e.queryId, decision: 'refused', reason: errorCode(err) }, 'query failed while answering');
+          }
+          call.destroy(toServiceError(err) as ServiceError);
+          return;
+        }
+      })().finally(() => { if (o.inFlight) o.inFlight.count -= 1; });
+    },
+  };
+}

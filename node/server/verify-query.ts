@@ -1,0 +1,98 @@
+/**
+ * The node's checks on a signed query, in the order that leaks least and
+ * costs least: signature over the exact bytes (before decoding anything),
+ * then envelope version, coordinator id, participant set, time window,
+ * crypto fingerprint, kind, and finally the replay check against the
+ * store's query log (plus queries in flight in this process).
+ */
+import type { KeyObject } from 'node:crypto';
+import { decodeEnvelope, verifyEnvelopeSignature } from '../../proto/convert/envelope.js';
+import { PROTOCOL_VERSION, type QueryEnvelope, type QueryKind, type SignedQueryBytes } from '../../proto/query.js';
+import { NodeError } from '../errors.js';
+
+export interface QueryPolicy {
+  readonly siteId: string;
+  readonly coordinatorId: string;
+  readonly signingPublicKey: KeyObject;
+  readonly cryptoFingerprint: string;
+  readonly clockSkewMs: number;
+  readonly maxLifetimeMs: number;
+  readonly maxVariants: number;
+  /** Only the benchmark constructs a node that accepts plaintext answers. */
+  readonly allowMeasurementPlaintext: boolean;
+}
+
+/**
+ * Verify and decode a signed query; throws NodeError with the refusal
+ * reason. `queryId` on the error path is only known after the signature
+ * verified (an unsigned id is not worth logging as anything but "unsigned").
+ */
+export function verifySignedQuery(q: SignedQueryBytes, expected: readonly QueryKind[], policy: QueryPolicy, now = Date.now()): QueryEnvelope {
+  if (!verifyEnvelopeSignature(q, policy.signingPublicKey)) {
+    throw new NodeError('GENOFED_QUERY_SIGNATURE', 'query refused: missing or invalid coordinator signature');
+  }
+  let e: QueryEnvelope;
+  try {
+    e = decodeEnvelope(q.envelope);
+  } catch (cause) {
+    throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: envelope does not decode', { cause });
+  }
+  if (e.version !== PROTOCOL_VERSION) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: envelope version ${e.version}, this node speaks ${PROTOCOL_VERSION}`);
+  if (!/^[0-9a-f-]{16,64}$/i.test(e.queryId)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: query id is not a UUID');
+  if (e.coordinatorId !== policy.coordinatorId) throw new NodeError('GENOFED_QUERY_NOT_PARTICIPANT', 'query refused: issued by another coordinator id');
+  if (!e.participants.includes(policy.siteId)) throw new NodeError('GENOFED_QUERY_NOT_PARTICIPANT', 'query refused: this site is not in the participant set');
+  if (new Set(e.participants).size !== e.participants.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: participant set has duplicates');
+  if (e.expiresAtMs <= now - policy.clockSkewMs) throw new NodeError('GENOFED_QUERY_EXPIRED', 'query refused: expired');
+  if (e.issuedAtMs > now + policy.clockSkewMs) throw new NodeError('GENOFED_QUERY_EXPIRED', 'query refused: issued in the future');
+  if (e.expiresAtMs - e.issuedAtMs > policy.maxLifetimeMs || e.expiresAtMs < e.issuedAtMs) {
+    throw new NodeError('GENOFED_QUERY_EXPIRED', 'query refused: lifetime longer than this node allows');
+  }
+  if (!expected.includes(e.params.kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: kind ${e.params.kind} not valid on this call`);
+  if (e.params.kind !== 'variant-keys' && e.cryptoFingerprint !== policy.cryptoFingerprint) {
+    throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: BFV parameter fingerprint differs from this node\'s');
+  }
+  if (e.measurementPlaintext && !policy.allowMeasurementPlaintext) {
+    throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: plaintext answers exist only for benchmarks');
+  }
+  if (e.params.kind === 'allele-counts') {
+    if (e.params.strata.length > 0) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: stratified counts are not supported yet');
+    if (e.params.variantCount < 1 || e.params.variantCount > policy.maxVariants) {
+      throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: variant count must be 1..${policy.maxVariants}`);
+    }
+  }
+  if (e.params.kind === 'cohort-count' && e.params.carrierCount > policy.maxVariants) {
+    throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: carrier list longer than ${policy.maxVariants}`);
+  }
+  return e;
+}
+
+/**
+ * Replay guard: ids in the store's log, plus ids in flight here (two
+ * concurrent copies of one query must not both pass before either is logged).
+ */
+export class ReplayGuard {
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly hasQueryId: (id: string) => Promise<boolean>) {}
+
+  /** Claims the id or throws GENOFED_QUERY_REPLAYED. Call release() once logged. */
+  async claim(id: string): Promise<void> {
+    if (this.inFlight.has(id)) throw new NodeError('GENOFED_QUERY_REPLAYED', 'query refused: query id already seen');
+    this.inFlight.add(id);
+    let seen: boolean;
+    try {
+      seen = await this.hasQueryId(id);
+    } catch (err) {
+      this.inFlight.delete(id);
+      throw err;
+    }
+    if (seen) {
+      this.inFlight.delete(id);
+      throw new NodeError('GENOFED_QUERY_REPLAYED', 'query refused: query id already seen');
+    }
+  }
+
+  release(id: string): void {
+    this.inFlight.delete(id);
+  }
+}
