@@ -6,6 +6,7 @@
  * them. Status codes from the wire are mapped in one place (`siteError`).
  */
 import { credentials, Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { inspectEnvelope } from '../../crypto/index.js';
 import { certificateNames } from '../../proto/convert/identity.js';
 import { signedQueryToWire } from '../../proto/convert/envelope.js';
 import { headerFromWire, variantsFromWire, variantsToWire, type AnswerHeader } from '../../proto/convert/variants.js';
@@ -176,6 +177,15 @@ export class NodeClient {
         if (msg?.$case !== 'ciphertext') return fail(invalid(this.site, 'expected a ciphertext'));
         if (msg.value.index !== ciphertexts.length) return fail(invalid(this.site, 'ciphertexts out of order'));
         if (ciphertexts.length >= header.ciphertextCount) return fail(invalid(this.site, 'more ciphertexts than the layout'));
+        // Authenticated by mTLS, but still checked before anything is summed: kind and parameter fingerprint.
+        let info;
+        try {
+          info = inspectEnvelope(msg.value.data);
+        } catch {
+          return fail(invalid(this.site, 'malformed ciphertext'));
+        }
+        if (info.kind !== 'ciphertext') return fail(invalid(this.site, 'a message is not a ciphertext'));
+        if (info.fingerprint !== expected.fingerprint) return fail(invalid(this.site, 'ciphertext made under other BFV parameters'));
         ciphertexts.push(new Uint8Array(msg.value.data));
         bytes += msg.value.data.length;
       });

@@ -7,6 +7,7 @@
  * (`toServiceError`); errors crossing the wire carry only the stable code
  * and a message that names no data.
  */
+import { createHash } from 'node:crypto';
 import { Metadata, status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { certificateNames } from '../../proto/convert/identity.js';
@@ -103,6 +104,9 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
       const code = errorCode(err);
       // A replay is logged too (a second "refused" row with the same id is the evidence of the attempt).
       if (e) await logDecision(e, 'refused', code, {}).catch(() => undefined);
+      // Unauthenticated envelopes are logged under a digest of their bytes, never under the id they
+      // claim: an attacker must not be able to plant ids that a later genuine query would collide with.
+      else await o.store.appendQueryLog({ queryId: `unauthenticated:${createHash('sha256').update(signed.envelope).digest('hex').slice(0, 32)}`, kind: 'unknown', querier: '', decision: 'refused', reason: code, at: new Date() }).catch(() => undefined);
       log.warn({ queryId: e?.queryId, kind: e?.params.kind, decision: 'refused', reason: code }, 'query refused');
       throw err;
     }
