@@ -200,7 +200,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       for await (const line of vcfLines(vcf, signal)) {
         n += 1;
         const parts = splitter.line(line, n);
-        if (line !== '' && !line.startsWith('#')) reference.addRecord(line.split('\t'));
+        if (line !== '' && !line.startsWith('#')) reference.addLine(line);
         for (let s = 0; s < nSites; s++) {
           const p = parts[s];
           if (p != null && writers[s]) await writers[s]!.line(p);

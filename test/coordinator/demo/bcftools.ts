@@ -22,7 +22,9 @@ export function bcftoolsCounts(vcf: string): ToolRow[] {
     const alts = alt.split(',');
     const acs = ac.split(',');
     const homs = hom.split(',');
-    alts.forEach((a, k) => rows.push({ chrom, pos: Number(pos), ref, alt: a, ac: Number(acs[k]), an: Number(an), nhomalt: Number(homs[k]) / 2 }));
+    // fill-tags leaves the tags missing ('.') on a record without GT: no called allele, i.e. 0.
+    const num = (v: string | undefined): number => (v === undefined || v === '.' ? 0 : Number(v));
+    alts.forEach((a, k) => rows.push({ chrom, pos: Number(pos), ref, alt: a, ac: num(acs[k]), an: num(an), nhomalt: num(homs[k]) / 2 }));
   }
   return rows;
 }

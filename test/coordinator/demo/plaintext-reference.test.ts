@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { comparisonKey, readPhenotypeTable, ReferenceCounts, referenceCohortCount } from '../../../coordinator/demo/plaintext-reference.js';
 import { vcfLines, vcfSampleIds } from '../../../coordinator/demo/vcf-lines.js';
@@ -17,7 +19,7 @@ const FILES = [
 
 async function reference(path: string): Promise<ReferenceCounts> {
   const ref = new ReferenceCounts();
-  for await (const line of vcfLines(path)) if (line && !line.startsWith('#')) ref.addRecord(line.split('\t'));
+  for await (const line of vcfLines(path)) if (line && !line.startsWith('#')) ref.addLine(line);
   return ref;
 }
 
@@ -38,6 +40,36 @@ describe.skipIf(!has('bcftools'))('the demo plaintext reference equals bcftools 
       compared += tool.length;
     });
   }
+});
+
+describe.skipIf(!has('bcftools'))('the demo plaintext reference on hand-made edge cases', () => {
+  it('GT in a later FORMAT position, multi-digit allele indices, haploid, half-missing and no-GT samples match bcftools', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'genofed-ref-'));
+    try {
+      const alts = Array.from({ length: 11 }, (_, i) => 'ACGT'[i % 4]!.repeat(i + 2)).join(',');
+      const vcf = [
+        '##fileformat=VCFv4.2',
+        '##contig=<ID=chr2>',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Depth">',
+        '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\ts1\ts2\ts3\ts4\ts5',
+        'chr2\t10\t.\tA\tG,T\t.\t.\t.\tDP:GT\t3:0/1\t4:2/2\t5:1\t.:./1\t7:.',
+        `chr2\t20\t.\tA\t${alts}\t.\t.\t.\tGT:DP\t11|11:1\t10/11:2\t0|11\t1/1:3\t./.`,
+        'chr2\t30\t.\tC\tT\t.\t.\t.\tDP\t1\t2\t3\t4\t5',
+        '',
+      ].join('\n');
+      const file = join(dir, 'edge.vcf');
+      await writeFile(file, vcf);
+      const mine = await reference(file);
+      const tool = bcftoolsCounts(file);
+      expect(tool).toHaveLength(14);
+      for (const t of tool) expect([mine.rows.get(comparisonKey(t))?.ac, mine.rows.get(comparisonKey(t))?.an, mine.rows.get(comparisonKey(t))?.nhomalt], `${t.pos} ${t.alt}`).toEqual([t.ac, t.an, t.nhomalt]);
+      expect(mine.rows.get(comparisonKey({ chrom: 'chr2', pos: 10, ref: 'A', alt: 'T' }))).toMatchObject({ ac: 2, an: 6, nhomalt: 1 });
+      compared += tool.length;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('plaintext reference guard', () => {
