@@ -26,6 +26,8 @@ const MAX_RECEIVE = 8 * 1024 * 1024;
 export interface RunningNode {
   readonly port: number;
   readonly healthPort?: number;
+  /** The open store (for embedding in one process: tests, the benchmark). */
+  readonly store: ServedStore;
   /** Stop accepting calls, finish running ones (up to `graceMs`), close the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -119,6 +121,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   let closing: Promise<void> | undefined;
   return {
     port,
+    store,
     ...(healthPort !== undefined ? { healthPort } : {}),
     close(graceMs = 10_000) {
       closing ??= (async () => {

@@ -1,0 +1,84 @@
+/**
+ * Test harness (not a test): a whole consortium in this process - network
+ * init with the `test` BFV preset and ephemeral ports, one store per site
+ * ingested from real VCFs, the node gRPC servers with mTLS, and the
+ * federation engine built from the coordinator config with the nodes'
+ * bound ports. Everything lives under one mkdtemp folder.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pino } from 'pino';
+import { parseCoordinatorConfig, type CoordinatorConfig } from '../../../coordinator/config.js';
+import { createFederation, type CreateFederationOptions } from '../../../coordinator/federation/create.js';
+import type { Federation } from '../../../coordinator/federation/types.js';
+import { networkInit, type NetworkLayout } from '../../../coordinator/network/init.js';
+import { loadNodeConfig } from '../../../node/server/config.js';
+import { startNode, type RunningNode } from '../../../node/server/serve.js';
+import { ingest } from '../../../node/store/index.js';
+
+export const silent = pino({ level: 'silent' });
+
+export interface Consortium {
+  readonly dir: string;
+  readonly layout: NetworkLayout;
+  readonly nodes: Record<string, RunningNode>;
+  /** Coordinator config with the nodes' real addresses (override per test with `federationWith`). */
+  readonly config: CoordinatorConfig;
+  federationWith(overrides?: { addresses?: Record<string, string>; minSites?: number; queryMs?: number }, options?: Partial<CreateFederationOptions>): Promise<Federation>;
+  close(): Promise<void>;
+}
+
+export interface ConsortiumOptions {
+  readonly sites: readonly string[];
+  /** VCFs per site; sites without an entry get an empty store. */
+  readonly vcfs: Readonly<Record<string, readonly string[]>>;
+  readonly phenotypes?: Readonly<Record<string, string>>;
+  readonly allowMeasurementPlaintext?: boolean;
+  /** Ingest and configure but do not start these sites. */
+  readonly notStarted?: readonly string[];
+}
+
+export async function startConsortium(o: ConsortiumOptions): Promise<Consortium> {
+  const dir = await mkdtemp(join(tmpdir(), 'genofed-fed-'));
+  const nodes: Record<string, RunningNode> = {};
+  try {
+    const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0 });
+    for (const site of o.sites) {
+      await ingest(layout.siteStores[site]!, { vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site] } : {}) });
+      if (o.notStarted?.includes(site)) continue;
+      const cfg = await loadNodeConfig(layout.siteConfigs[site]!);
+      nodes[site] = await startNode(cfg, { logger: silent, allowMeasurementPlaintext: o.allowMeasurementPlaintext === true });
+    }
+    const raw = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[]; minSites?: number; deadlines: { infoMs: number; queryMs: number } };
+    const base = dirname(layout.coordinatorConfig);
+    const build = (addresses: Record<string, string>, minSites?: number, queryMs?: number): CoordinatorConfig => parseCoordinatorConfig({
+      ...raw,
+      sites: raw.sites.map((s) => ({ id: s.id, address: addresses[s.id] ?? (nodes[s.id] ? `127.0.0.1:${nodes[s.id]!.port}` : '127.0.0.1:1') })),
+      ...(minSites !== undefined ? { minSites } : {}),
+      deadlines: { ...raw.deadlines, ...(queryMs !== undefined ? { queryMs } : {}) },
+    }, base);
+    const config = build({});
+    const federations: Federation[] = [];
+    return {
+      dir,
+      layout,
+      nodes,
+      config,
+      async federationWith(overrides = {}, options = {}) {
+        const f = await createFederation(build(overrides.addresses ?? {}, overrides.minSites, overrides.queryMs), { logger: silent, ...options });
+        federations.push(f);
+        return f;
+      },
+      async close() {
+        for (const f of federations) await f.close();
+        for (const n of Object.values(nodes)) await n.close(0);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    for (const n of Object.values(nodes)) await n.close(0);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
