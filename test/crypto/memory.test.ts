@@ -1,0 +1,72 @@
+/**
+ * Every node-seal object is freed: encrypting and aggregating 20,000
+ * ciphertexts in one process must not grow memory. Without `.delete()`
+ * node-seal 7 keeps each ciphertext in the WASM heap (~65 KB at N=4096,
+ * 131 KB at N=8192) until std::bad_alloc, so a leak of even one object per
+ * ciphertext would add >300 MB per 5,000 ciphertexts here. WASM memory never
+ * shrinks, so RSS after a forced GC is a faithful leak detector.
+ *
+ * Runs in vitest's forked pool (its own process and WASM heap).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { createBfv, getPreset, toNumbers } from '../../crypto/index.js';
+import { prng, randomCounts } from './helpers.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function rssMiB(): number {
+  gc();
+  gc();
+  return process.memoryUsage().rss / 2 ** 20;
+}
+
+describe('memory', () => {
+  it('encrypting and aggregating 20,000 ciphertexts stops growing memory after warm-up', async () => {
+    const params = getPreset('test');
+    const bfv = await createBfv(params);
+    const samples: Record<number, number> = {};
+    try {
+      const { publicKey, secretKey } = bfv.generateKeys();
+      const rnd = prng(1);
+      const rounds = 20;
+      const perRound = 1000; // = maxParties: one full aggregate per round
+      let enc = bfv.encryptor(publicKey);
+      let dec = bfv.decryptor(secretKey);
+      for (let r = 0; r < rounds; r++) {
+        if (r % 5 === 0) {
+          // Fresh encryptor and decryptor every 5,000 ciphertexts: their dispose() is exercised too.
+          enc.dispose();
+          dec.dispose();
+          enc = bfv.encryptor(publicKey);
+          dec = bfv.decryptor(secretKey);
+        }
+        const agg = bfv.aggregator();
+        const expected = new Float64Array(params.slotCount);
+        try {
+          for (let k = 0; k < perRound; k++) {
+            const counts = randomCounts(64, 1000, rnd); // short vectors: the ciphertext is full-size anyway
+            for (let i = 0; i < 64; i++) expected[i]! += counts[i]!;
+            agg.add(0, enc.encryptChunk(counts, { bound: 1000, parties: perRound }));
+          }
+          expect(toNumbers(dec.decryptChunk(agg.result(0)))).toEqual(expected);
+        } finally {
+          agg.dispose();
+        }
+        const done = (r + 1) * perRound;
+        if (done % 5000 === 0) samples[done] = rssMiB();
+      }
+      enc.dispose();
+      dec.dispose();
+    } finally {
+      bfv.dispose();
+    }
+    const growthLastQuarter = samples[20_000]! - samples[15_000]!;
+    const growthLastHalf = samples[20_000]! - samples[10_000]!;
+    // A leak of one ciphertext per encryption would be ~320 MB per quarter.
+    expect(growthLastQuarter, JSON.stringify(samples)).toBeLessThan(8);
+    expect(growthLastHalf, JSON.stringify(samples)).toBeLessThan(16);
+  });
+});
