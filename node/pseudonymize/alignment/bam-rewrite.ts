@@ -124,7 +124,7 @@ export async function rewriteBam(
         o[start + 36] = 0x2a;
         nameLen = 1;
       } else {
-        const pseudo = rules.names.pseudonymOfBytes(buf.subarray(base + 32, base + 32 + lName - 1));
+        const pseudo = rules.names.of(buf.subarray(base + 32, base + 32 + lName - 1));
         nameLen = o.write(pseudo, start + 36, 'latin1');
       }
       o[start + 36 + nameLen] = 0;

@@ -5,19 +5,14 @@
  * absent"), and `samtools quickcheck` rejects it. We refuse it: a cut file
  * would otherwise give a silently shorter pseudonymized output.
  *
- * Blocks are inflated on libuv's thread pool, up to INFLIGHT at a time, and
- * yielded in order: on the 2-core CI machine this roughly halves the wall
- * time of inflating compared with one synchronous gunzip stream.
+ * Blocks are inflated synchronously, batched per input chunk: inflating is
+ * ~5% of a rewrite (0.4 s of ~9 s for a 114 MB BAM), and zlib's one-shot
+ * async API cost more in per-call overhead (0.79 s) than it saved.
  * Parser only: it takes compressed chunks, never a path.
  */
-import { promisify } from 'node:util';
-import { crc32, inflateRaw } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import { NodeError } from '../../errors.js';
 
-const inflateRawAsync = promisify(inflateRaw);
-
-/** Blocks in flight on the thread pool (libuv default: 4 threads; 8 keeps them busy). */
-const INFLIGHT = 8;
 
 /** The 28-byte empty block every BGZF file ends with (spec 4.1.2). */
 export const BGZF_EOF_BLOCK = Buffer.from('1f8b08040000000000ff0600424302001b0003000000000000000000', 'hex');
@@ -39,11 +34,6 @@ export function bgzfBlockSize(buf: Buffer, at: number): number {
   return -1;
 }
 
-interface Pending {
-  result: Promise<Buffer>;
-  index: number;
-}
-
 /**
  * Decompress BGZF chunks into the uncompressed byte stream, block by block.
  * Throws GENOFED_INPUT_TRUNCATED when the data ends inside a block or
@@ -54,51 +44,40 @@ export async function* inflateBgzf(chunks: AsyncIterable<Buffer>, label: string,
   let carry: Buffer = Buffer.alloc(0);
   let blockIndex = 0;
   let lastWasEof = false;
-  const queue: Pending[] = [];
-
-  const start = (block: Buffer, index: number): void => {
+  const inflate = (block: Buffer, index: number): Buffer => {
     const xlen = block.readUInt16LE(10);
     const cdata = block.subarray(12 + xlen, block.length - 8);
     const crc = block.readUInt32LE(block.length - 8);
     const isize = block.readUInt32LE(block.length - 4);
-    const result = (async () => {
-      let data: Buffer;
-      try {
-        data = isize === 0 && cdata.length <= 2 ? Buffer.alloc(0) : await inflateRawAsync(cdata);
-      } catch (cause) {
-        throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} does not inflate`, { cause });
-      }
-      if (data.length !== isize || (crc32(data) >>> 0) !== crc) {
-        throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} fails its CRC/size check`);
-      }
-      return data;
-    })();
-    result.catch(() => undefined); // awaited in order below; avoid an unhandled rejection meanwhile
-    queue.push({ result, index });
+    let data: Buffer;
+    try {
+      data = isize === 0 && cdata.length <= 2 ? Buffer.alloc(0) : inflateRawSync(cdata);
+    } catch (cause) {
+      throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} does not inflate`, { cause });
+    }
+    if (data.length !== isize || (crc32(data) >>> 0) !== crc) {
+      throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} fails its CRC/size check`);
+    }
+    return data;
   };
 
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
     carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     let at = 0;
+    const out: Buffer[] = [];
     while (carry.length - at >= 18) {
       const size = bgzfBlockSize(carry, at);
       if (size < 0) throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: not a BGZF block at block ${blockIndex + 1}`);
       if (carry.length - at < size) break;
       const block = carry.subarray(at, at + size);
       lastWasEof = size === BGZF_EOF_BLOCK.length && block.equals(BGZF_EOF_BLOCK);
-      start(block, blockIndex++);
+      const data = inflate(block, blockIndex++);
+      if (data.length) out.push(data);
       at += size;
     }
     carry = at === carry.length ? Buffer.alloc(0) : carry.subarray(at);
-    while (queue.length >= INFLIGHT) {
-      const data = await queue.shift()!.result;
-      if (data.length) yield data;
-    }
-  }
-  while (queue.length) {
-    const data = await queue.shift()!.result;
-    if (data.length) yield data;
+    if (out.length) yield out.length === 1 ? out[0]! : Buffer.concat(out);
   }
   if (carry.length > 0) throw new NodeError('GENOFED_INPUT_TRUNCATED', `${label}: BGZF data ends inside block ${blockIndex + 1} (file truncated)`);
   if (!lastWasEof) throw new NodeError('GENOFED_INPUT_TRUNCATED', `${label}: BGZF EOF block is missing (file truncated)`);

@@ -41,13 +41,17 @@ export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOption
     const chunks = withProgress(input, options.onProgress);
     await writeAtomically(options.output, async (out) => {
       const sink: ByteSink = format === 'bam' || input.compression !== 'none' ? new BgzfSink(out) : new PlainSink(out);
-      if (format === 'bam') {
-        counts = await rewriteBam(chunks, sink, rules, input.label, { regions: options.regions, signal: options.signal });
-      } else {
-        const lines = readLines(samGuard(chunks, input.label), options.signal);
-        counts = await rewriteSam(lines, sink, rules, input.label, { regions: options.regions, signal: options.signal });
+      try {
+        if (format === 'bam') {
+          counts = await rewriteBam(chunks, sink, rules, input.label, { regions: options.regions, signal: options.signal });
+        } else {
+          const lines = readLines(samGuard(chunks, input.label), options.signal);
+          counts = await rewriteSam(lines, sink, rules, input.label, { regions: options.regions, signal: options.signal });
+        }
+        await sink.end();
+      } finally {
+        await sink.close();
       }
-      await sink.end();
       out.end();
     });
   } finally {

@@ -19,6 +19,7 @@
 import { Pseudonymizer } from '../pseudonym.js';
 import type { SiteKey } from '../site-key.js';
 import type { MapCollector } from '../reid-map.js';
+import { ReadNamePseudonyms } from './read-names.js';
 import type { AlignmentMode } from './types.js';
 
 export const DROPPED_TAGS_DEFAULT = ['BC', 'QT', 'RX', 'QX', 'OX', 'BZ', 'CR', 'CY', 'PU', 'CO'] as const;
@@ -39,7 +40,7 @@ export const tagCode = (tag: string): number => (tag.charCodeAt(0) << 8) | tag.c
 export class RecordRules {
   /** Action per 16-bit tag code (first char << 8 | second char): one array read per aux field. */
   readonly action = new Uint8Array(65536);
-  readonly names: Pseudonymizer;
+  readonly names: ReadNamePseudonyms;
   private readonly readGroupP: Pseudonymizer;
   private readonly sampleP: Pseudonymizer;
   private readonly libraryP: Pseudonymizer;
@@ -50,7 +51,7 @@ export class RecordRules {
   undeclaredReadGroups = 0;
 
   constructor(key: SiteKey, readonly mode: AlignmentMode, private readonly map?: MapCollector) {
-    this.names = new Pseudonymizer(key, 'read');
+    this.names = new ReadNamePseudonyms(key);
     this.readGroupP = new Pseudonymizer(key, 'readgroup');
     this.sampleP = new Pseudonymizer(key, 'sample');
     this.libraryP = new Pseudonymizer(key, 'library');

@@ -100,7 +100,7 @@ export async function rewriteSam(
     counts.recordsOut++;
     const qnameEnd = t[0]!;
     const qname = line.subarray(0, qnameEnd);
-    const name = qname.length === 1 && qname[0] === 0x2a ? '*' : rules.names.pseudonymOfBytes(qname);
+    const name = qname.length === 1 && qname[0] === 0x2a ? '*' : rules.names.of(qname);
     const segs: Buffer[] = [Buffer.from(name, 'latin1'), line.subarray(qnameEnd, t.length > 10 ? t[10] : line.length)];
     for (let i = 10; i < t.length; i++) {
       const fStart = t[i]! + 1;
