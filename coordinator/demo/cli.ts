@@ -26,7 +26,7 @@ export function registerDemoCommand(parent: Command): void {
     .option('--out <dir>', 'output folder (af.tsv, cohort.json, logs/)', './genofed-demo')
     .addOption(new Option('--preset <preset>', 'BFV parameters (test: smaller, for quick runs only)').choices(['default', 'test']).default('default'))
     .option('--force', 'replace the output folder of an earlier demo run')
-    .option('--keep', 'keep the consortium folder (keys, certificates, stores) and the per-site shares')
+    .option('--keep', 'keep DIR/work: the consortium (keys, certificates, stores) and the per-site shares')
     .action(async (opts: DemoCliOptions) => {
       const { runDemo } = await import('./run-demo.js');
       const { CoordinatorError } = await import('../errors.js');
