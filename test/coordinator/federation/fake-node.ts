@@ -1,0 +1,91 @@
+/**
+ * A misbehaving node for the failure tests (not a test): serves the real
+ * NodeService over mTLS with a site's real certificate, but answers
+ * Aggregate according to a scenario - ciphertexts under other BFV
+ * parameters, a stream that stops mid-answer, a node that stalls, a wrong
+ * layout. Health/Info answer normally.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Server, ServerCredentials, status, type ServerDuplexStream } from '@grpc/grpc-js';
+import { createBfv, getPreset, readKeyFile } from '../../../crypto/index.js';
+import { decodeEnvelope, signedQueryFromWire } from '../../../proto/convert/envelope.js';
+import { headerToWire } from '../../../proto/convert/variants.js';
+import * as wire from '../../../proto/generated/genofed/v1/node.js';
+import { layoutFor } from '../../../proto/query.js';
+
+export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout';
+
+export interface FakeNode {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startFakeNode(netDir: string, site: string, scenario: Scenario): Promise<FakeNode> {
+  const sdir = join(netDir, 'sites', site);
+  const [ca, cert, key] = await Promise.all([readFile(join(sdir, 'ca.crt.pem')), readFile(join(sdir, 'node.crt.pem')), readFile(join(sdir, 'node.key.pem'))]);
+  const test = getPreset('test');
+  const bfv = await createBfv(test);
+  const pk = await readKeyFile(join(sdir, 'coordinator-bfv.pk'), 'public-key', test);
+  const enc = bfv.encryptor(pk);
+  // Keys and ciphertexts under the other preset, for 'other-parameters'.
+  const other = await createBfv(getPreset('default'));
+  const otherEnc = other.encryptor(other.generateKeys().publicKey);
+  const server = new Server();
+  const service: wire.NodeServiceServer = {
+    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 1, referenceBuild: '', contigs: [], cryptoFingerprint: test.fingerprint, cryptoPreset: 'test' }),
+    health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
+    listVariants: (call) => {
+      call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
+      call.end();
+    },
+    aggregate: (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>) => {
+      void (async () => {
+        const it = call[Symbol.asyncIterator]() as AsyncIterator<wire.AggregateRequest>;
+        const first = (await it.next()).value as wire.AggregateRequest;
+        if (first.msg?.$case !== 'query') { call.destroy(Object.assign(new Error('bad request'), { code: status.INVALID_ARGUMENT })); return; }
+        const e = decodeEnvelope(signedQueryFromWire(first.msg.value).envelope);
+        const layout = layoutFor(e.params, test.slotCount);
+        // Drain the variant list.
+        const expected = e.params.kind === 'allele-counts' ? e.params.variantCount : 0;
+        let got = 0;
+        while (got < expected) {
+          const n = await it.next();
+          if (n.done) break;
+          const m = (n.value as wire.AggregateRequest).msg;
+          if (m?.$case === 'variants') got += m.value.variants.length;
+        }
+        const counters = scenario === 'wrong-layout' ? layout.counters.slice(0, 2) : layout.counters;
+        call.write({ msg: { $case: 'header', value: headerToWire({ siteId: site, queryId: e.queryId, cryptoFingerprint: test.fingerprint, counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: 10, plaintext: false }) } });
+        if (scenario === 'stalls') return; // never ends: the coordinator's deadline must fire
+        const values = new Uint32Array(layout.valueCount).fill(1);
+        const source = scenario === 'other-parameters' ? otherEnc : enc;
+        let index = 0;
+        for (const ct of source.encryptVector(values, { bound: 10, parties: e.participants.length })) {
+          call.write({ msg: { $case: 'ciphertext', value: { index, data: Buffer.from(ct) } } });
+          index += 1;
+          if (scenario === 'dies-mid-answer') {
+            // The process "dies": connections are torn down with the answer incomplete.
+            setTimeout(() => server.forceShutdown(), 20);
+            return;
+          }
+        }
+        call.end();
+      })();
+    },
+  };
+  server.addService(wire.NodeServiceService, service);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createSsl(ca, [{ private_key: key, cert_chain: cert }], true), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return {
+    port,
+    async close() {
+      server.forceShutdown();
+      enc.dispose();
+      otherEnc.dispose();
+      bfv.dispose();
+      other.dispose();
+    },
+  };
+}
