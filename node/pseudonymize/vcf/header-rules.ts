@@ -5,7 +5,10 @@
  * `scan` reuse the same classification.
  *
  * Rules, in order:
- * - `##fileformat`, `##INFO`, `##FORMAT`, `##FILTER`, `##ALT`, `##META`, `##phasing`: kept byte-identical.
+ * - `##fileformat`, `##phasing`: kept byte-identical.
+ * - `##INFO`, `##FORMAT`, `##FILTER`, `##ALT`, `##META`: kept byte-identical, except that a local
+ *   path in them (`/data/x/y.vcf.gz`, `gemini_data/ExAC.vcf.gz`) is reduced to its file name;
+ *   URLs of public resources are kept.
  * - `##contig`: kept; a `URL=` key (or any value that is a path) is removed.
  * - `##reference`: reduced to the assembly name (`file:///x/hs37d5.fa` -> `hs37d5`); dropped if no known assembly is named.
  * - `##SAMPLE`: `ID` replaced by the sample pseudonym; only `Genomes` and `Mixture` kept (Description and other keys are free text).
@@ -14,7 +17,7 @@
  * - command lines (`*Command*`, `*CommandLine*`, `*cmdline*`, `*Cmd`), tool provenance
  *   (`##bcftools_*`, `##vcftools_*`, `##samtools*`, `##GATK*`), `##source*`, and keys naming
  *   a date or time (`##fileDate`, `##source_PFAM_DATE`): dropped.
- * - any other meta line: kept, unless its value holds a path/URL or a date, then dropped.
+ * - any other meta line: kept, unless its value holds a local path, a URL or a date, then dropped.
  * - strict mode: `##SAMPLE`/`##PEDIGREE` dropped, and every meta line not in the
  *   standard list above is dropped.
  */
@@ -26,7 +29,9 @@ export type HeaderAction =
   | { action: 'rewrite'; line: string; reason: string };
 
 /** Keys kept byte-identical in every mode. */
-const STANDARD_KEEP = new Set(['fileformat', 'INFO', 'FORMAT', 'FILTER', 'ALT', 'META', 'phasing']);
+const STANDARD_KEEP = new Set(['fileformat', 'phasing']);
+/** Definition lines: kept, except that local paths in them are reduced to file names. */
+export const DEFINITION_KEYS = new Set(['INFO', 'FORMAT', 'FILTER', 'ALT', 'META']);
 
 const DROP_KEY_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/command|cmdline|cmd$/i, 'command line'],
@@ -36,8 +41,40 @@ const DROP_KEY_PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/^(individual|center|centre)$/i, 'person or centre'],
 ];
 
-/** A path or URL: `/a/b`, `C:\`, `file://`, `ftp://`, `http(s)://`, or `dir/file.ext`. */
-export const PATH_PATTERN = /(?:^|[\s="'(,[])(?:\/[^\s/"',]+\/|[A-Za-z]:\\|file:\/\/|s?ftp:\/\/|https?:\/\/|\.{1,2}\/)|\b[\w.-]+\/[\w.-]+\.(?:fa|fasta|fna|bam|cram|sam|vcf|bcf|bed|gz|txt|list|interval_list)\b/i;
+/** URLs (public references: ftp/http); matched first so their paths are not taken for local ones. */
+export const URL_PATTERN = /(?:s?ftp|https?):\/\/[^\s"',>]*/gi;
+
+/**
+ * Local paths: `file://`, absolute `/a/b/...`, `C:\...`, or a relative
+ * `dir/file.ext` with a genomics/text file extension (so `0/1` or `Hom/Het`
+ * in a Description are not paths).
+ */
+const LOCAL_PATH = /(?:file:\/\/)?(?:(?<![\w.])\/(?:[\w.+@~-]+\/)+[\w.+@~-]*|(?<![\w])[A-Za-z]:\\(?:[\w.+@~-]+\\)*[\w.+@~-]*|(?<![\w/])(?:\.{1,2}\/)?(?:[\w.+@~-]+\/)+[\w.+@~-]+\.(?:fa|fasta|fna|bam|bai|cram|sam|vcf|bcf|bed|gz|bgz|bz2|txt|tsv|csv|list|interval_list|gtf|gff|gff3|json|py|sh|pl|jar))/g;
+
+/** Does the text hold a local path (URLs excluded)? */
+export function hasLocalPath(text: string): boolean {
+  LOCAL_PATH.lastIndex = 0;
+  return LOCAL_PATH.test(text.replace(URL_PATTERN, ' '));
+}
+
+/** Does the text hold a local path or a URL? */
+export function hasPathOrUrl(text: string): boolean {
+  URL_PATTERN.lastIndex = 0;
+  return URL_PATTERN.test(text) || hasLocalPath(text);
+}
+
+/** Replace each local path (not URLs) by its last component: directories carry user, project and patient names. */
+export function reducePaths(text: string): string {
+  let out = '';
+  let last = 0;
+  URL_PATTERN.lastIndex = 0;
+  const reduce = (seg: string): string => seg.replace(LOCAL_PATH, (m) => m.split(/[\\/]/).filter(Boolean).pop() ?? '');
+  for (const m of text.matchAll(URL_PATTERN)) {
+    out += reduce(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + reduce(text.slice(last));
+}
 
 /** Dates: ISO/compact YYYY[-/.]MM[-/.]DD with plausible month/day, or `Mon Mar 10 16:30:34 2019` style. */
 export const DATE_PATTERN = /(?<!\d)(?:19|20)\d{2}([-/.]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?!\d)|\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w*,? +(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\w* +\d{1,2}\b/;
@@ -114,10 +151,14 @@ export function classifyMetaLine(line: string, ctx: HeaderContext): HeaderAction
   const value = line.slice(key.length + 3);
   if (!key) return { action: 'drop', reason: 'malformed meta line' };
   if (STANDARD_KEEP.has(key)) return { action: 'keep' };
+  if (DEFINITION_KEYS.has(key)) {
+    if (!hasLocalPath(value)) return { action: 'keep' };
+    return { action: 'rewrite', line: reducePaths(line), reason: 'path in a definition' };
+  }
   if (key === 'contig') {
     const fields = parseStructured(value);
     if (!fields) return { action: 'keep' };
-    const kept = fields.filter(([k, v]) => k.toUpperCase() !== 'URL' && !PATH_PATTERN.test(unquote(v)));
+    const kept = fields.filter(([k, v]) => k.toUpperCase() !== 'URL' && !hasPathOrUrl(unquote(v)));
     if (kept.length === fields.length) return { action: 'keep' };
     return { action: 'rewrite', line: `##contig=<${kept.map(([k, v]) => `${k}=${v}`).join(',')}>`, reason: 'contig URL' };
   }
@@ -142,7 +183,7 @@ export function classifyMetaLine(line: string, ctx: HeaderContext): HeaderAction
   }
   for (const [re, reason] of DROP_KEY_PATTERNS) if (re.test(key)) return { action: 'drop', reason };
   if (ctx.mode === 'strict') return { action: 'drop', reason: 'non-standard (strict)' };
-  if (PATH_PATTERN.test(value)) return { action: 'drop', reason: 'path' };
+  if (hasPathOrUrl(value)) return { action: 'drop', reason: 'path' };
   if (DATE_PATTERN.test(value)) return { action: 'drop', reason: 'date' };
   return { action: 'keep' };
 }

@@ -9,7 +9,8 @@
  * column); the digest of what `bcftools query -f
  * '%CHROM\t%POS\t%REF\t%ALT\t%QUAL\t%FILTER\t%INFO[\t%GT]\n'` prints is
  * equal (computed here from both files); retained header lines are
- * byte-identical and no INFO/FORMAT/FILTER/ALT/contig definition was lost;
+ * byte-identical (definitions: up to local paths reduced to file names) and
+ * no INFO/FORMAT/FILTER/ALT/contig definition was lost;
  * no original sample id, non-rs variant id or value of a dropped header line
  * appears in the output; with the key, re-pseudonymizing the original gives
  * byte-identical output (determinism).
@@ -26,7 +27,7 @@ import type { CheckResult } from '../checks.js';
 import { PSEUDONYM_PATTERN, PseudonymCache } from '../pseudonym.js';
 import type { SiteKey } from '../site-key.js';
 import { forEachToken, tokenParts, tokensOf } from '../tokens.js';
-import { DATE_PATTERN, PATH_PATTERN, classifyMetaLine, metaKey, parseStructured } from './header-rules.js';
+import { DATE_PATTERN, classifyMetaLine, hasPathOrUrl, metaKey, parseStructured, reducePaths } from './header-rules.js';
 import { emptyVcfReport, pseudonymizeVcfLines, type PseudonymizeMode } from './pseudonymize-vcf.js';
 import { countColumns, idColumnIsPublic, parseUint, recordEnd, tabOffsets } from './records.js';
 
@@ -131,7 +132,7 @@ async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', 
             for (const [, v] of parseStructured(text.slice(key.length + 3)) ?? []) addNeedle(v.replace(/^"|"$/g, ''), 'sample id in header');
           } else if (verdict.action === 'drop' || verdict.action === 'rewrite') {
             const value = text.slice(key.length + 3);
-            for (const t of tokensOf(value, 4)) if (PATH_PATTERN.test(` ${t}`) || t.includes('/')) addNeedle(t, 'path from a dropped header field', 4);
+            for (const t of tokensOf(value, 4)) if (hasPathOrUrl(t) || t.includes('/')) addNeedle(t, 'path from a dropped header field', 4);
             if (verdict.action === 'drop') {
               for (const t of tokensOf(value, 4)) addNeedle(t, 'value of a dropped header line', 4);
               const dates = value.match(new RegExp(DATE_PATTERN.source, 'g')) ?? [];
@@ -293,7 +294,7 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
   });
 
   // 4. Header lines retained unchanged.
-  const origMeta = new Set(orig.summary.meta);
+  const origMeta = new Set(orig.summary.meta.flatMap((l) => [l, reducePaths(l)]));
   const origContigs = new Map(orig.summary.meta.filter((l) => l.startsWith('##contig=')).map((l) => [parseStructured(l.slice(9))?.find(([k]) => k === 'ID')?.[1] ?? l, l]));
   let foreign = 0;
   let firstForeign = 0;
