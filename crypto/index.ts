@@ -19,3 +19,5 @@ export { centered, toNumbers, type Counts, type SlotMask } from './slot-values.j
 export { writeSecretKeyFile, writePublicKeyFile, readKeyFile, type KeyKind } from './key-files.js';
 // Read an envelope's kind and fingerprint without loading it (routing, diagnostics).
 export { inspectEnvelope, type EnvelopeInfo, type EnvelopeKind } from './envelope.js';
+// Encryption on worker threads (each with its own SEAL instance).
+export { EncryptorPool, type PoolEncryptOptions } from './encryptor-pool.js';
