@@ -201,6 +201,7 @@ async function* samItems(chunks: AsyncIterable<Buffer>, label: string, signal?: 
 export async function* readAlignment(path: string, format?: AlignmentFormat, signal?: AbortSignal): AsyncGenerator<AlignmentItem> {
   const input = await openAlignment(path, signal);
   try {
+    if (format === 'bam' && input.compression !== 'bgzf') throw new NodeError('GENOFED_BAM_FORMAT', `${input.label}: not a BAM file (not BGZF-compressed)`);
     const it = input.chunks[Symbol.asyncIterator]();
     const first = await it.next();
     const head = first.done ? Buffer.alloc(0) : first.value;

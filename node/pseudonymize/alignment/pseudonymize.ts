@@ -35,6 +35,10 @@ export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOption
   if (mode !== 'default' && mode !== 'strict') throw new NodeError('GENOFED_USAGE', 'mode must be default or strict');
   if (resolve(options.input) === resolve(options.output)) throw new NodeError('GENOFED_USAGE', 'output must not be the input file');
   const input = await openAlignment(options.input, options.signal);
+  if (format === 'bam' && input.compression !== 'bgzf') {
+    input.close();
+    throw new NodeError('GENOFED_BAM_FORMAT', `${input.label}: not a BAM file (BAM is BGZF-compressed; this file ${input.compression === 'none' ? 'is not compressed' : 'has no valid BGZF block header'})`);
+  }
   const rules = new RecordRules(key, mode, options.map);
   let counts: RewriteCounts | undefined;
   try {
