@@ -1,0 +1,203 @@
+/**
+ * End to end, as deployed: real 1000 Genomes data split across 3 sites,
+ * each site a separate `genofed node serve` process with its own store,
+ * one `genofed coordinator serve` process, mTLS on loopback, queries over
+ * the REST API. Every variant's AC, AN and nhomalt must equal `bcftools
+ * +fill-tags` on the UNSPLIT files, and the cohort count must equal a count
+ * made straight from the panel file. Then failures across real processes:
+ * a slow node, a node killed mid-query, a node that is down - each a clear
+ * error naming the site, never a silent partial sum; and under an explicit
+ * minSites policy, the answer lists the missing site and equals the
+ * plaintext of the sites that answered.
+ * Uses the `test` BFV preset (N=4096) to stay well under 2 minutes on 2 cores.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo, type DemoResult } from '../../coordinator/demo/run-demo.js';
+import { startConsortium, type Consortium } from '../../coordinator/demo/consortium.js';
+import { comparisonKey, ReferenceCounts } from '../../coordinator/demo/plaintext-reference.js';
+import { vcfLines } from '../../coordinator/demo/vcf-lines.js';
+import { bcftoolsCounts, has } from '../coordinator/demo/bcftools.js';
+
+const FIX = resolve(import.meta.dirname, '../fixtures');
+const VCFS = [
+  join(FIX, 'vcf/1kg_dev/genotype_plot_chr1_MTHFR_2504.vcf.gz'),
+  join(FIX, 'vcf/1kg_dev/beacon2_test_1000G_chr1_start.vcf.gz'),
+];
+const PANEL = join(FIX, 'panel/integrated_call_samples_v3.20130502.ALL.panel');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** EUR females among the genotyped samples, straight from the panel's columns (no cohort parser, no store). */
+function panelCount(samples: ReadonlySet<string>, superPop: string, gender: string): number {
+  return readFileSync(PANEL, 'utf8').split('\n').slice(1).map((l) => l.split('\t'))
+    .filter((f) => samples.has(f[0]!) && f[2] === superPop && f[3] === gender).length;
+}
+
+let verifiedVariants = 0;
+
+describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split across 3 node processes', () => {
+  let dir: string;
+  let result: DemoResult;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'genofed-e2e-'));
+    result = await runDemo({ out: join(dir, 'demo'), sites: 3, preset: 'test', log: (l) => lines.push(l) });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every variant of the unsplit files has the AC, AN and nhomalt of bcftools +fill-tags, and AF = AC/AN', () => {
+    const tool = VCFS.flatMap((f) => bcftoolsCounts(f));
+    expect(tool.length).toBe(5340);
+    const got = new Map(result.rows.map((r) => [comparisonKey(r), r]));
+    expect(got.size).toBe(result.rows.length);
+    expect(result.rows.length).toBe(tool.length);
+    for (const t of tool) {
+      const r = got.get(comparisonKey(t));
+      expect(r, `${t.chrom}:${t.pos} ${t.ref}>${t.alt}`).toBeDefined();
+      expect([r!.ac, r!.an, r!.nhomalt], `${t.chrom}:${t.pos} ${t.ref}>${t.alt}`).toEqual([t.ac, t.an, t.nhomalt]);
+      expect(r!.af).toBe(t.an === 0 ? null : t.ac / t.an);
+    }
+    verifiedVariants += tool.length;
+    expect(result.siteOutcome).toEqual({ responding: ['hospital-a', 'hospital-b', 'hospital-c'], missing: [] });
+  });
+
+  it('the cohort count equals the number of genotyped EUR females in the panel file', () => {
+    const samples = new Set(execFileSync('bcftools', ['query', '-l', VCFS[0]!]).toString().trim().split('\n'));
+    expect(samples.size).toBe(2504);
+    const expected = panelCount(samples, 'EUR', 'female');
+    expect(expected).toBe(263);
+    expect(result.cohort?.count).toBe(expected);
+    expect(result.cohort?.sites.responding).toHaveLength(3);
+  });
+
+  it('writes af.tsv (one row per ALT allele, bcftools-precision AF) and cohort.json, and says it verified', () => {
+    const tsv = readFileSync(join(result.out, 'af.tsv'), 'utf8').trimEnd().split('\n');
+    expect(tsv[0]).toBe('chrom\tpos\tref\talt\tac\tan\taf\tnhomalt');
+    expect(tsv).toHaveLength(5341);
+    expect(tsv).toContain('1\t10177\tA\tAC\t2130\t5008\t0.425319\t320');
+    expect(JSON.parse(readFileSync(join(result.out, 'cohort.json'), 'utf8'))).toMatchObject({ count: 263, expression: 'super_pop=EUR and gender=female' });
+    expect(lines.some((l) => l.startsWith('verified: 5340 variants, all equal'))).toBe(true);
+  });
+
+  it('leaves no process behind and deletes the consortium keys and stores', () => {
+    expect(result.pids.length).toBe(3 /* ingest */ + 3 /* nodes */ + 1 /* coordinator */);
+    expect(result.pids.filter(alive)).toEqual([]);
+    expect(existsSync(join(result.out, 'work'))).toBe(false);
+  });
+
+  it('no process log holds a sample id or a genotype', () => {
+    const text = ['node-hospital-a', 'node-hospital-b', 'node-hospital-c', 'coordinator', 'ingest-hospital-a']
+      .map((n) => readFileSync(join(result.out, 'logs', `${n}.log`), 'utf8')).join('\n');
+    expect(text.length).toBeGreaterThan(0);
+    expect(text).not.toMatch(/\b(?:HG|NA)\d{5}\b/);
+    expect(text).not.toMatch(/\b[01][|/][01]\b/);
+  });
+});
+
+describe.skipIf(!has('bcftools'))('federation failures across real processes', () => {
+  let dir: string;
+  let c: Consortium;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'genofed-e2e-fail-'));
+    c = await startConsortium({
+      vcfs: [VCFS[1]!], phenotypes: PANEL, sites: 3, preset: 'test',
+      out: join(dir, 'work'), logDir: join(dir, 'logs'), queryDeadlineMs: 4_000, log: () => {},
+    });
+  });
+  afterAll(async () => {
+    for (const n of Object.values(c?.nodes ?? {})) if (n.process.exitCode === null) n.process.kill('SIGCONT');
+    await c?.stop();
+    expect(c.children.pids.filter(alive)).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('all three sites answer a region query before anything breaks', async () => {
+    const answer = await c.client().alleleFrequency({ region: '1:10000-200000' });
+    expect(answer.rows).toHaveLength(1044);
+    expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
+  });
+
+  it('a slow node (stopped) makes the query fail after its deadline, naming that site', async () => {
+    const node = c.nodes['hospital-c']!;
+    node.process.kill('SIGSTOP');
+    try {
+      const t = performance.now();
+      const err = await c.client().alleleFrequency({ region: '1:10000-200000' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: expect.stringMatching(/^GENOFED_(SITE_FAILED|TOO_FEW_SITES)$/) });
+      expect((err as Error).message).toContain('hospital-c');
+      expect(performance.now() - t).toBeLessThan(30_000);
+    } finally {
+      node.process.kill('SIGCONT');
+    }
+  });
+
+  it('a node killed mid-query makes the query fail naming that site, not a partial sum', async () => {
+    const node = c.nodes['hospital-b']!;
+    node.process.kill('SIGSTOP'); // it accepts the query's bytes but cannot answer ...
+    const pending = c.client().alleleFrequency({ region: '1:10000-200000' }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 500));
+    node.process.kill('SIGKILL'); // ... then dies with the query in flight
+    const err = await pending;
+    expect(err).toMatchObject({ code: expect.stringMatching(/^GENOFED_(SITE_FAILED|TOO_FEW_SITES)$/) });
+    expect((err as Error).message).toContain('hospital-b');
+    await node.exited;
+  });
+
+  it('with the node down, the default policy refuses the query naming the site', async () => {
+    const err = await c.client().cohortCount({ cohort: 'super_pop=EUR' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: expect.stringMatching(/^GENOFED_(SITE_FAILED|TOO_FEW_SITES)$/) });
+    expect((err as Error).message).toContain('hospital-b');
+  });
+
+  it('under minSites 2 the answer lists the missing site and equals the plaintext of the sites that answered', async () => {
+    const answer = await c.client().alleleFrequency({ region: '1:10000-200000', minSites: 2 });
+    expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-c']);
+    expect(answer.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
+    const expected = new ReferenceCounts();
+    for (const site of ['hospital-a', 'hospital-c']) {
+      for (const f of c.shares[site]!.vcfs) for await (const l of vcfLines(f)) if (l && !l.startsWith('#')) expected.addLine(l);
+    }
+    const bcf = new Map(bcftoolsCounts(VCFS[1]!).map((r) => [comparisonKey(r), r]));
+    expect(answer.rows).toHaveLength(expected.rows.size);
+    let lessThanAll = 0;
+    for (const r of answer.rows) {
+      const e = expected.rows.get(comparisonKey(r))!;
+      expect([r.ac, r.an, r.nhomalt], `${r.pos} ${r.alt}`).toEqual([e.ac, e.an, e.nhomalt]);
+      if (r.an < bcf.get(comparisonKey(r))!.an) lessThanAll += 1;
+    }
+    expect(lessThanAll).toBe(answer.rows.length); // really a 2-site sum, not the network total
+    verifiedVariants += answer.rows.length;
+
+    const cohort = await c.client().cohortCount({ cohort: 'super_pop=EUR and gender=female', minSites: 2 });
+    const twoSites = new Set<string>();
+    for (const site of ['hospital-a', 'hospital-c']) {
+      const ph = readFileSync(c.shares[site]!.phenotypes!, 'utf8').trim().split('\n').slice(1);
+      for (const l of ph) twoSites.add(l.split('\t')[0]!);
+    }
+    expect(cohort.count).toBe(panelCount(twoSites, 'EUR', 'female'));
+    expect(cohort.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
+  });
+});
+
+describe('end-to-end guard', () => {
+  it('in CI bcftools is present, so the end-to-end comparisons above really ran', () => {
+    if (process.env.CI) expect(has('bcftools')).toBe(true);
+    if (has('bcftools')) expect(verifiedVariants).toBeGreaterThan(5000);
+  });
+});
