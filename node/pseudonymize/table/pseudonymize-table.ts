@@ -18,7 +18,7 @@
  * site are megabytes; the pasilla matrix is 0.5 MB).
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { NodeError } from '../../errors.js';
 import { writeFileAtomically } from '../../io/atomic-output.js';
@@ -209,15 +209,18 @@ export function bgzfCompress(data: Buffer): Buffer {
 export interface TableFileOptions extends Omit<TableOptions, 'label'> {
   input: string;
   output: string;
+  /** Replace an existing output file (default: refuse with GENOFED_OUTPUT_EXISTS). */
+  overwrite?: boolean;
 }
 
 /** Pseudonymize a table file into `output` atomically (gzip in -> BGZF out). */
 export async function pseudonymizeTableFile(options: TableFileOptions): Promise<TableReport> {
+  if (resolve(options.input) === resolve(options.output)) throw new NodeError('GENOFED_USAGE', 'output must not be the input file');
   const label = basename(options.input);
   const { text, compression } = await readTableText(options.input);
   const table = parseDelimited(text, label, options.delimiter);
   const { text: outText, report } = pseudonymizeTable(table, text, { ...options, label });
   const bytes = Buffer.from(outText, 'utf8');
-  await writeFileAtomically(options.output, compression === 'none' ? bytes : bgzfCompress(bytes));
+  await writeFileAtomically(options.output, compression === 'none' ? bytes : bgzfCompress(bytes), { noClobber: !options.overwrite });
   return report;
 }

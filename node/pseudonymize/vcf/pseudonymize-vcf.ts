@@ -11,7 +11,7 @@
  * output; the output is written atomically. BCF input is refused: convert
  * it with `bcftools view -Oz` first.
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NodeError } from '../../errors.js';
@@ -198,11 +198,14 @@ export interface VcfFileOptions {
   map?: MapCollector;
   /** Called with compressed bytes read so far and the input size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** Replace an existing output file (default: refuse with GENOFED_OUTPUT_EXISTS). */
+  overwrite?: boolean;
   signal?: AbortSignal;
 }
 
 /** Pseudonymize a VCF file into `output` atomically (no partial output on any error). */
 export async function pseudonymizeVcfFile(options: VcfFileOptions): Promise<VcfReport> {
+  if (resolve(options.input) === resolve(options.output)) throw new NodeError('GENOFED_USAGE', 'output must not be the input file');
   const input = await openInput(options.input);
   const mode = options.mode ?? 'default';
   const report = emptyVcfReport(options.key, mode);
@@ -227,7 +230,7 @@ export async function pseudonymizeVcfFile(options: VcfFileOptions): Promise<VcfR
       const source = Readable.from(withProgress(), { objectMode: false });
       if (input.compression === 'none') await pipeline(source, out);
       else await pipeline(source, new BgzfWriter(), out);
-    });
+    }, { noClobber: !options.overwrite });
   } finally {
     input.stream.destroy();
   }
