@@ -14,6 +14,7 @@ import type { BenchSuite } from './suite.js';
 
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   crypto: () => import('./crypto.js'),
+  'pseudonymize-bam': () => import('./pseudonymize-bam.js'),
 };
 
 const { values } = parseArgs({
