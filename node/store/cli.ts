@@ -1,4 +1,55 @@
+/**
+ * `genofed node ingest` and `genofed node query af|cohort`. Implementations
+ * load lazily (`await import`) so `genofed --help` stays fast; errors are
+ * NodeError/ProtoError and reach bin/report-error.ts unchanged.
+ */
 import type { Command } from 'commander';
 
-/** Placeholder: this area's commands are registered here (see the issue that owns it). */
-export function registerStoreCommands(_parent: Command): void {}
+const TYPES = new Set(['categorical', 'integer', 'number']);
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function registerStoreCommands(parent: Command): void {
+  parent
+    .command('ingest')
+    .description('ingest VCFs (plain, gzip or bgzip; 4.0-4.3) and a phenotype table into the store, atomically')
+    .requiredOption('--store <dir>', 'store folder (created if absent)')
+    .option('--vcf <file>', 'a VCF to ingest (repeatable)', collect, [])
+    .option('--phenotypes <file>', 'phenotype table (TSV/CSV; replaces the current one)')
+    .option('--id-column <name>', 'sample-id column of the phenotype table (default: the first column)')
+    .option('--types <list>', 'column type overrides: col=categorical|integer|number,...')
+    .option('--strict', 'treat every VCF specification violation as an error (default: bcftools-like warnings for problems that do not touch genotypes)')
+    .action(async (opts: { store: string; vcf: string[]; phenotypes?: string; idColumn?: string; types?: string; strict?: boolean }) => {
+      const { runIngest } = await import('./cli-run.js');
+      await runIngest(opts);
+    });
+
+  const query = parent.command('query').description("the site's own view of what the node would contribute (plaintext, local only)");
+  query
+    .command('af')
+    .description('allele counts and frequencies per variant: chrom pos ref alt ac an af nhomalt')
+    .requiredOption('--store <dir>', 'store folder')
+    .option('--region <region>', 'CHR, CHR:POS or CHR:START-END (1-based, inclusive)')
+    .option('--variants <file>', 'variants file: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT per line')
+    .option('--cohort <expr>', "cohort expression, e.g. \"super_pop=EUR and gender=female\"")
+    .option('--by <column>', 'one row per value of this phenotype column (stratum first)')
+    .option('--format <fmt>', 'tsv or json', 'tsv')
+    .action(async (opts: { store: string; region?: string; variants?: string; cohort?: string; by?: string; format: string }) => {
+      const { runQueryAf } = await import('./cli-run.js');
+      await runQueryAf(opts);
+    });
+  query
+    .command('cohort')
+    .description('number of genotyped samples matching a cohort expression')
+    .requiredOption('--store <dir>', 'store folder')
+    .requiredOption('--cohort <expr>', 'cohort expression')
+    .option('--format <fmt>', 'tsv or json', 'tsv')
+    .action(async (opts: { store: string; cohort: string; format: string }) => {
+      const { runQueryCohort } = await import('./cli-run.js');
+      await runQueryCohort(opts);
+    });
+}
+
+export { TYPES as PHENOTYPE_TYPE_NAMES };

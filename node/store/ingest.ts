@@ -33,6 +33,8 @@ export interface IngestReport {
   phenotypeRows: number;
   samplesWithoutPhenotypes: number;
   phenotypeRowsWithoutGenotypes: number;
+  /** Tolerated VCF problems (lenient mode), counted per kind: never silently dropped. */
+  warnings: { file: string; code: string; problem: string; count: number; firstLine: number }[];
 }
 
 /** A VCF to ingest that is not a file on disk (benchmarks stream a generator). */
@@ -89,6 +91,7 @@ class Ingester {
   private nextContig = 0;
   private nextFile = 0;
   private recordsSeen = 0;
+  readonly warnings: IngestReport['warnings'] = [];
 
   constructor(
     private readonly c: DuckDBConnection,
@@ -202,6 +205,7 @@ class Ingester {
     } finally {
       app.closeSync();
     }
+    for (const w of reader.warnings()) this.warnings.push({ file: src.label, code: w.code, problem: w.problem, count: w.count, firstLine: w.firstLine });
     this.options.onProgress?.({ file: src.label, bytesRead: input.bytesRead(), bytesTotal: input.sizeOnDisk, variants: records });
     await c.run('UPDATE files SET n_records = ? WHERE file_id = ?', [records, fileId]);
     const rapp = await c.createAppender('file_ranges');
@@ -285,8 +289,8 @@ export async function ingestInto(store: Store, options: IngestOptions): Promise<
   const c = store.connection;
   await c.run('BEGIN TRANSACTION');
   let variants = 0;
+  const ing = new Ingester(c, options);
   try {
-    const ing = new Ingester(c, options);
     await ing.load();
     for (const src of sources) variants += await ing.ingestSource(src);
     if (phenotypes) await ing.loadPhenotypes(phenotypes);
@@ -312,6 +316,7 @@ export async function ingestInto(store: Store, options: IngestOptions): Promise<
     phenotypeRows,
     samplesWithoutPhenotypes: samples - withPheno,
     phenotypeRowsWithoutGenotypes: phenotypeRows - withPheno,
+    warnings: ing.warnings,
   };
 }
 

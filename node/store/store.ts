@@ -84,6 +84,8 @@ export class Store {
     this.contigs = contigs.map((r) => ({ id: Number(r[0]), name: String(r[1]), norm: String(r[2]) }));
     const fs = (await c.runAndReadAll('SELECT file_id, col, sample_idx FROM file_samples ORDER BY file_id, col')).getRows();
     const byFile = new Map<number, number[]>();
+    // Sites-only files (0 samples) still have records: AN 0, AC 0.
+    for (const r of (await c.runAndReadAll('SELECT file_id FROM files')).getRows()) byFile.set(Number(r[0]), []);
     for (const r of fs) {
       const f = Number(r[0]);
       let a = byFile.get(f);

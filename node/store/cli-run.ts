@@ -1,0 +1,134 @@
+/**
+ * Bodies of the store's commands (loaded lazily by cli.ts): option checks,
+ * a progress bar on a terminal, TSV/JSON output on stdout.
+ */
+import { readFile } from 'node:fs/promises';
+import { NodeError } from '../errors.js';
+import { inputLabel } from '../io/open-input.js';
+import type { PhenotypeType } from '../../proto/cohort/index.js';
+import { parseRegion } from '../../proto/region.js';
+import { parseVariantList } from '../../proto/variant.js';
+import { ingest, type IngestProgress } from './ingest.js';
+import { openStore, type AlleleCountRow } from './store.js';
+
+function parseTypes(text: string | undefined): Record<string, PhenotypeType> | undefined {
+  if (text === undefined) return undefined;
+  const out: Record<string, PhenotypeType> = {};
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.lastIndexOf('=');
+    const name = part.slice(0, eq).trim();
+    const type = part.slice(eq + 1).trim();
+    if (eq <= 0 || !['categorical', 'integer', 'number'].includes(type)) {
+      throw new NodeError('GENOFED_USAGE', `--types: expected col=categorical|integer|number, got '${part}'`);
+    }
+    out[name] = type as PhenotypeType;
+  }
+  return out;
+}
+
+function checkFormat(format: string): 'tsv' | 'json' {
+  if (format !== 'tsv' && format !== 'json') throw new NodeError('GENOFED_USAGE', `--format must be tsv or json, not '${format}'`);
+  return format;
+}
+
+async function progressBar(): Promise<{ update(p: IngestProgress): void; stop(): void } | null> {
+  if (!process.stderr.isTTY) return null;
+  const { SingleBar, Presets } = (await import('cli-progress')).default;
+  const bar = new SingleBar({
+    format: '{file} |{bar}| {percentage}% {mb}/{totalMb} MB {variants} variants {rate} variants/s',
+    stream: process.stderr,
+    hideCursor: true,
+  }, Presets.shades_classic);
+  const start = Date.now();
+  let started = '';
+  return {
+    update(p) {
+      const mb = (n: number): string => (n / 1e6).toFixed(1);
+      const payload = { file: p.file, mb: mb(p.bytesRead), totalMb: mb(p.bytesTotal), variants: p.variants, rate: Math.round(p.variants / Math.max(0.001, (Date.now() - start) / 1000)) };
+      if (started !== p.file) {
+        if (started) bar.stop();
+        bar.start(Math.max(1, p.bytesTotal), Math.min(p.bytesRead, p.bytesTotal), payload);
+        started = p.file;
+      } else bar.update(Math.min(p.bytesRead, p.bytesTotal), payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+export async function runIngest(opts: { store: string; vcf: string[]; phenotypes?: string; idColumn?: string; types?: string; strict?: boolean }): Promise<void> {
+  if (opts.vcf.length === 0 && opts.phenotypes === undefined) throw new NodeError('GENOFED_USAGE', 'give at least one --vcf or --phenotypes');
+  const types = parseTypes(opts.types);
+  const bar = await progressBar();
+  let report;
+  try {
+    report = await ingest(opts.store, {
+      vcfs: opts.vcf,
+      ...(opts.phenotypes !== undefined ? { phenotypes: opts.phenotypes } : {}),
+      ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
+      ...(types ? { types } : {}),
+      strict: opts.strict ?? false,
+      ...(bar ? { onProgress: (p: IngestProgress) => bar.update(p) } : {}),
+    });
+  } finally {
+    bar?.stop();
+  }
+  const out = process.stdout;
+  out.write(`ingested ${report.files} file(s), ${report.variants} records; the store now has ${report.samples} samples\n`);
+  if (opts.phenotypes !== undefined) out.write(`phenotypes: ${report.phenotypeRows} rows from ${inputLabel(opts.phenotypes)}\n`);
+  out.write(`samples without phenotypes: ${report.samplesWithoutPhenotypes}\n`);
+  out.write(`phenotype rows without genotypes: ${report.phenotypeRowsWithoutGenotypes}\n`);
+  for (const w of report.warnings) {
+    process.stderr.write(`warning: ${w.file}:${w.firstLine}: ${w.problem} (${w.count} record(s); ${w.code})\n`);
+  }
+}
+
+function af(r: AlleleCountRow): number | null {
+  return r.an > 0 ? Number((r.ac / r.an).toPrecision(6)) : null;
+}
+
+export async function runQueryAf(opts: { store: string; region?: string; variants?: string; cohort?: string; by?: string; format: string }): Promise<void> {
+  const format = checkFormat(opts.format);
+  if ((opts.region === undefined) === (opts.variants === undefined)) throw new NodeError('GENOFED_USAGE', 'give exactly one of --region or --variants');
+  const region = opts.region !== undefined ? parseRegion(opts.region) : undefined;
+  let variants;
+  if (opts.variants !== undefined) {
+    const text = await readFile(opts.variants, 'utf8').catch((cause: unknown) => {
+      throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(opts.variants!)}: cannot read variants file`, { cause });
+    });
+    variants = parseVariantList(text, inputLabel(opts.variants));
+  }
+  const store = await openStore(opts.store, { readOnly: true });
+  try {
+    const rows = await store.alleleCounts({
+      ...(region ? { region } : {}),
+      ...(variants ? { variants } : {}),
+      ...(opts.cohort !== undefined ? { cohort: opts.cohort } : {}),
+      ...(opts.by !== undefined ? { by: opts.by } : {}),
+    });
+    if (format === 'json') {
+      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ ...r, af: af(r) })))}\n`);
+      return;
+    }
+    const lines: string[] = [`${opts.by !== undefined ? 'stratum\t' : ''}chrom\tpos\tref\talt\tac\tan\taf\tnhomalt`];
+    for (const r of rows) {
+      const a = af(r);
+      lines.push(`${r.stratum !== undefined ? `${r.stratum}\t` : ''}${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}\t${r.ac}\t${r.an}\t${a === null ? '.' : a}\t${r.nhomalt}`);
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runQueryCohort(opts: { store: string; cohort: string; format: string }): Promise<void> {
+  const format = checkFormat(opts.format);
+  const store = await openStore(opts.store, { readOnly: true });
+  try {
+    const n = await store.cohortCount(opts.cohort);
+    process.stdout.write(format === 'json' ? `${JSON.stringify({ samples: n })}\n` : `samples\n${n}\n`);
+  } finally {
+    await store.close();
+  }
+}
