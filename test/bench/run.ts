@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { BenchSuite } from './suite.js';
 
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
+  vcf: () => import('./vcf.js'),
   crypto: () => import('./crypto.js'),
   'pseudonymize-bam': () => import('./pseudonymize-bam.js'),
 };
