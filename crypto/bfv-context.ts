@@ -9,7 +9,8 @@
  */
 import { CryptoError, wrapSeal } from './errors.js';
 import { HEADER_BYTES, allocateEnvelope, openEnvelope, sealEnvelope, wrapEnvelope, type EnvelopeKind } from './envelope.js';
-import { makeLayout, packCoefficients, unpackCoefficients, type CoeffLayout } from './coeff-packing.js';
+import { makeLayout, packWords, sealWords, unpackCoefficients, type CoeffLayout } from './coeff-packing.js';
+import { scalingConstants, type ScalingConstants } from './plain-scaling.js';
 import type { BfvParams } from './params.js';
 import { loadSeal, type Seal } from './seal-runtime.js';
 import type * as S from 'node-seal';
@@ -33,11 +34,20 @@ export class BfvContext {
   readonly evaluator: S.Evaluator;
   readonly layout: CoeffLayout;
   readonly none: S.ComprModeType;
+  /**
+   * Set when encryption may add the scaled plaintext in JavaScript (one
+   * coefficient prime, exact double arithmetic; see plain-scaling.ts).
+   */
+  readonly scaling: ScalingConstants | undefined;
+  /** SEAL bytes before the coefficients of a batch-encoded plaintext. */
+  readonly plainPrefix: Uint8Array;
   private readonly children = new Set<Disposable>();
   private disposed = false;
 
-  private constructor(params: BfvParams, seal: Seal, context: S.SEALContext, encoder: S.BatchEncoder, evaluator: S.Evaluator, layout: CoeffLayout) {
+  private constructor(params: BfvParams, seal: Seal, context: S.SEALContext, encoder: S.BatchEncoder, evaluator: S.Evaluator, layout: CoeffLayout, plainPrefix: Uint8Array) {
     this.params = params;
+    this.plainPrefix = plainPrefix;
+    this.scaling = params.coeffModulus.length === 1 ? scalingConstants(params.coeffModulus[0]!, params.plainModulus) : undefined;
     this.seal = seal;
     this.context = context;
     this.encoder = encoder;
@@ -80,7 +90,7 @@ export class BfvContext {
       if (encoder.slotCount() !== params.slotCount) throw new CryptoError('GENOFED_CRYPTO_PARAMS', 'slot count differs from N');
       evaluator = new seal.Evaluator(context);
       const layout = makeLayout(captureCiphertextPrefix(seal, context, params), params.polyModulusDegree, params.coeffModulus);
-      const ctx = new BfvContext(params, seal, context, encoder, evaluator, layout);
+      const ctx = new BfvContext(params, seal, context, encoder, evaluator, layout, capturePlaintextPrefix(seal, encoder, params));
       context = encoder = evaluator = undefined; // owned by ctx now
       return ctx;
     } catch (err) {
@@ -110,6 +120,11 @@ export class BfvContext {
 
   /** Serialize a ciphertext into our envelope (coefficients packed tightly). */
   saveCiphertext(ct: S.Ciphertext): Uint8Array {
+    return this.envelopeFromWords(this.ciphertextWords(ct));
+  }
+
+  /** A ciphertext's coefficients as aligned u32 pairs (lo, hi): c0 first, then c1. */
+  ciphertextWords(ct: S.Ciphertext): Uint32Array {
     if (ct.size() !== 2) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', `ciphertext has size ${ct.size()}, expected 2`);
     let raw: Uint8Array;
     try {
@@ -117,9 +132,35 @@ export class BfvContext {
     } catch (err) {
       throw wrapSeal('GENOFED_CRYPTO_INTERNAL', 'cannot serialize a ciphertext', err);
     }
+    return sealWords(this.layout, raw);
+  }
+
+  /** Envelope of ciphertext coefficients given as u32 pairs. */
+  envelopeFromWords(words: Uint32Array): Uint8Array {
     const out = allocateEnvelope('ciphertext', this.params, this.layout.packedBytes);
-    packCoefficients(this.layout, raw, out.subarray(HEADER_BYTES));
+    packWords(this.layout, words, out.subarray(HEADER_BYTES));
     return sealEnvelope(out);
+  }
+
+  /** A batch-encoded plaintext's N coefficients (each < t) as u32 pairs. */
+  plaintextWords(pt: S.Plaintext): Uint32Array {
+    let raw: Uint8Array;
+    try {
+      raw = pt.saveToArray(this.none) as Uint8Array;
+    } catch (err) {
+      throw wrapSeal('GENOFED_CRYPTO_INTERNAL', 'cannot serialize a plaintext', err);
+    }
+    const prefix = this.plainPrefix;
+    const n = this.params.polyModulusDegree;
+    if (raw.byteLength !== prefix.byteLength + n * 8) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', `unexpected SEAL plaintext length ${raw.byteLength}`);
+    for (let i = 0; i < prefix.byteLength; i++) {
+      if (raw[i] !== prefix[i]) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', 'unexpected SEAL plaintext header');
+    }
+    const start = raw.byteOffset + prefix.byteLength;
+    if (start % 4 === 0) return new Uint32Array(raw.buffer, start, n * 2);
+    const words = new Uint32Array(n * 2);
+    new Uint8Array(words.buffer).set(raw.subarray(prefix.byteLength));
+    return words;
   }
 
   /** Check an envelope and load it into `into` (reused by callers to avoid allocations). */
@@ -173,6 +214,18 @@ export class BfvContext {
     this.children.clear();
     this.disposed = true;
     free(this.encoder, this.evaluator, this.context);
+  }
+}
+
+/** SEAL's bytes before the coefficients of a batch-encoded plaintext (88 bytes), from an encoding of zeros. */
+function capturePlaintextPrefix(seal: Seal, encoder: S.BatchEncoder, params: BfvParams): Uint8Array {
+  const pt = new seal.Plaintext();
+  try {
+    encoder.encode(new BigUint64Array(params.slotCount), pt);
+    const raw = pt.saveToArray(seal.ComprModeType.none) as Uint8Array;
+    return raw.slice(0, raw.byteLength - params.polyModulusDegree * 8);
+  } finally {
+    pt.delete();
   }
 }
 

@@ -43,6 +43,14 @@ export function makeLayout(prefix: Uint8Array, polyModulusDegree: number, moduli
 
 /** Pack SEAL's uncompressed ciphertext bytes into `out` (packedBytes long). */
 export function packCoefficients(layout: CoeffLayout, sealBytes: Uint8Array, out: Uint8Array): void {
+  packWords(layout, sealWords(layout, sealBytes), out);
+}
+
+/**
+ * SEAL's ciphertext coefficients as an aligned copy of little-endian u32
+ * pairs (lo, hi), after checking the bytes before them match the layout.
+ */
+export function sealWords(layout: CoeffLayout, sealBytes: Uint8Array): Uint32Array {
   const { prefix, coeffCount } = layout;
   if (sealBytes.byteLength !== prefix.byteLength + coeffCount * 8) {
     throw new CryptoError('GENOFED_CRYPTO_INTERNAL', `unexpected SEAL ciphertext length ${sealBytes.byteLength} (only size-2 ciphertexts are sent)`);
@@ -52,7 +60,12 @@ export function packCoefficients(layout: CoeffLayout, sealBytes: Uint8Array, out
   }
   const src = new Uint32Array(coeffCount * 2);
   new Uint8Array(src.buffer).set(sealBytes.subarray(prefix.byteLength));
-  const words = isFast60(layout) ? pack60(src, coeffCount) : packBits(src, coeffCount, layout.bits);
+  return src;
+}
+
+/** Pack u32 pairs (every coefficient below its prime) into `out`. */
+export function packWords(layout: CoeffLayout, src: Uint32Array, out: Uint8Array): void {
+  const words = isFast60(layout) ? pack60(src, layout.coeffCount) : packBits(src, layout.coeffCount, layout.bits);
   out.set(new Uint8Array(words.buffer, 0, layout.packedBytes));
 }
 

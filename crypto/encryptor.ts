@@ -7,6 +7,7 @@ import { CryptoError, wrapSeal } from './errors.js';
 import { free, type BfvContext } from './bfv-context.js';
 import { checkSumBound } from './overflow-guard.js';
 import { fillSlots, type Counts, type SlotMask } from './slot-values.js';
+import { addScaledPlain } from './plain-scaling.js';
 import type * as S from 'node-seal';
 
 export interface EncryptOptions {
@@ -81,13 +82,22 @@ export class BfvEncryptor implements Encryptor {
   private encryptRange(values: Counts, start: number, end: number, bound: number, mask: SlotMask | undefined): Uint8Array {
     this.assertLive();
     fillSlots(this.slots32, values, start, end, bound, this.t, mask);
+    const scaling = this.ctx.scaling;
     try {
       this.ctx.encoder.encode(this.slots, this.plaintext);
-      this.encryptor.encrypt(this.plaintext, this.ciphertext);
+      if (scaling) {
+        // SEAL's public-key part (u*pk + e), then c0 += round(q*m/t) here: see plain-scaling.ts.
+        this.encryptor.encryptZero(this.ciphertext);
+      } else {
+        this.encryptor.encrypt(this.plaintext, this.ciphertext);
+      }
     } catch (err) {
       throw wrapSeal('GENOFED_CRYPTO_INTERNAL', 'SEAL failed to encrypt', err);
     }
-    return this.ctx.saveCiphertext(this.ciphertext);
+    if (!scaling) return this.ctx.saveCiphertext(this.ciphertext);
+    const words = this.ctx.ciphertextWords(this.ciphertext);
+    addScaledPlain(scaling, words, this.ctx.plaintextWords(this.plaintext), this.ctx.params.polyModulusDegree);
+    return this.ctx.envelopeFromWords(words);
   }
 
   private assertLive(): void {
@@ -103,6 +113,11 @@ export class BfvEncryptor implements Encryptor {
     if (this.disposed) return;
     this.disposed = true;
     this.slots.fill(0n); // the last chunk's counts
+    try {
+      this.plaintext.setZero();
+    } catch {
+      // freed below anyway
+    }
     this.freeAll();
     this.ctx.untrack(this);
   }
