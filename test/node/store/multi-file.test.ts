@@ -1,0 +1,115 @@
+/**
+ * Several VCFs into one store: re-ingest refused by content, one file per
+ * chromosome, the double-count refusal, and batches of new samples on the
+ * same sites, whose counts equal `bcftools merge` + `+fill-tags` (samples of
+ * a batch without the site count as missing, i.e. not in AN).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingest, openStore } from '../../../node/store/index.js';
+import { bcftoolsCounts, bcftoolsMinimalVcf, has } from './bcftools.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const UW = join(ROOT, 'test/fixtures/vcf/1kg_dev/uwgac_1KG_phase3_subset');
+const CHR21 = join(UW, '1KG_phase3_subset_chr21.vcf.gz');
+const CHR22 = join(UW, '1KG_phase3_subset_chr22.vcf.gz');
+const BEACON = join(ROOT, 'test/fixtures/vcf/1kg_dev/beacon2_test_1000G_chr1_start.vcf.gz');
+const HAS_BCFTOOLS = has('bcftools');
+
+let scratch = '';
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'genofed-multi-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function snapshot(dir: string): Promise<unknown> {
+  const store = await openStore(dir, { readOnly: true });
+  try {
+    return { summary: await store.summary(), rows: await store.alleleCounts({}) };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('several files into one store', () => {
+  it('the same content under another name is refused and the store is unchanged', async () => {
+    const dir = join(scratch, 'dup');
+    await ingest(dir, { vcfs: [CHR22] });
+    const before = await snapshot(dir);
+    const copy = join(scratch, 'renamed.vcf.gz');
+    await copyFile(CHR22, copy);
+    await expect(ingest(dir, { vcfs: [copy] })).rejects.toMatchObject({ code: 'GENOFED_STORE_ALREADY_INGESTED', message: expect.stringContaining('renamed.vcf.gz') });
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('one file per chromosome with the same samples adds contigs, not samples', async () => {
+    const dir = join(scratch, 'perchrom');
+    await ingest(dir, { vcfs: [CHR21] });
+    await ingest(dir, { vcfs: [CHR22] });
+    const store = await openStore(dir, { readOnly: true });
+    try {
+      const s = await store.summary();
+      expect(s.samples).toBe(1126);
+      const single = await store.alleleCounts({ region: { chrom: 'chr22', start: 1, end: 2 ** 31 - 1 } });
+      expect(single.length).toBeGreaterThan(1000);
+      expect(single.every((r) => r.chrom === '22' && r.an <= 2 * 1126)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it.skipIf(!HAS_BCFTOOLS)('a file sharing samples with an ingested file on an overlapping range is refused (double count)', async () => {
+    const dir = join(scratch, 'overlap');
+    await ingest(dir, { vcfs: [CHR22] });
+    const before = await snapshot(dir);
+    const subset = join(scratch, 'subset22.vcf.gz');
+    execFileSync('bcftools', ['view', '--no-version', '-s', 'HG00096,HG00097', '-Oz', '-o', subset, CHR22], { stdio: 'ignore' });
+    await expect(ingest(dir, { vcfs: [subset] })).rejects.toMatchObject({ code: 'GENOFED_STORE_SAMPLE_OVERLAP' });
+    expect(await snapshot(dir)).toEqual(before);
+  });
+});
+
+describe.skipIf(!HAS_BCFTOOLS)('batches of new samples on the same sites', () => {
+  it('two sample batches, the second lacking some sites, give the counts of bcftools merge + fill-tags on every variant', async () => {
+    const sh = (cmd: string): void => { execFileSync('bash', ['-c', `set -o pipefail; ${cmd}`], { stdio: 'ignore' }); };
+    const ids = execFileSync('bcftools', ['query', '-l', BEACON], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const a = join(scratch, 'batchA.vcf.gz');
+    const b = join(scratch, 'batchB.vcf.gz');
+    sh(`bcftools view --no-version -s '${ids.slice(0, 1200).join(',')}' -Oz -o '${a}' '${BEACON}' && bcftools index -f '${a}'`);
+    // Batch B lacks every site before POS 50000 (sequenced later, other panel).
+    sh(`bcftools view --no-version -s '${ids.slice(1200).join(',')}' -e 'POS<50000' -Oz -o '${b}' '${BEACON}' && bcftools index -f '${b}'`);
+    const merged = join(scratch, 'merged.vcf.gz');
+    sh(`bcftools merge --no-version -m none -Oz -o '${merged}' '${a}' '${b}'`);
+    const minimal = join(scratch, 'merged-minimal.vcf');
+    bcftoolsMinimalVcf(merged, minimal);
+    const expected = bcftoolsCounts(minimal);
+
+    const dir = join(scratch, 'batches');
+    await ingest(dir, { vcfs: [a] });
+    await ingest(dir, { vcfs: [b] });
+    const store = await openStore(dir, { readOnly: true });
+    try {
+      expect((await store.summary()).samples).toBe(ids.length);
+      const rows = await store.alleleCounts({});
+      const got = new Map(rows.map((r) => [`${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`, r]));
+      expect(new Set(got.keys())).toEqual(new Set(expected.keys()));
+      const bad: string[] = [];
+      for (const [k, e] of expected) {
+        const g = got.get(k)!;
+        if (g.ac !== e.ac || g.an !== e.an || g.nhomalt !== e.nhomalt) bad.push(`${k} ours ${g.ac}/${g.an}/${g.nhomalt} bcftools ${e.ac}/${e.an}/${e.nhomalt}`);
+      }
+      expect(bad.slice(0, 5)).toEqual([]);
+      // Sites before 50000 count only batch A's 1,200 samples.
+      const early = rows.filter((r) => r.pos < 50_000);
+      expect(early.length).toBeGreaterThan(10);
+      expect(early.every((r) => r.an <= 2 * 1200)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
