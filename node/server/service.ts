@@ -19,7 +19,7 @@ import { parseRegion } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
-import { ReplayGuard, verifySignedQuery, type QueryPolicy } from './verify-query.js';
+import { ReplayGuard, authenticateQuery, checkEnvelope, type QueryPolicy } from './verify-query.js';
 
 export interface NodeServiceOptions {
   readonly siteId: string;
@@ -97,7 +97,8 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
     if (!signed) throw new NodeError('GENOFED_QUERY_SIGNATURE', 'query refused: no signed envelope');
     let e: QueryEnvelope | undefined;
     try {
-      e = verifySignedQuery(signedQueryFromWire(signed), kinds, o.policy);
+      e = authenticateQuery(signedQueryFromWire(signed), o.policy);
+      checkEnvelope(e, kinds, o.policy);
       await replay.claim(e.queryId);
       return e;
     } catch (err) {
@@ -170,7 +171,8 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           call.end();
         } catch (err) {
           if (e) replay.release(e.queryId);
-          call.destroy(toServiceError(err) as ServiceError);
+          // grpc-js sends the status from its own 'error' listener; destroy() would drop it (the caller would only see its deadline).
+          call.emit('error', toServiceError(err));
           return;
         }
       })().finally(() => { if (o.inFlight) o.inFlight.count -= 1; });
@@ -272,7 +274,8 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
             replay.release(e.queryId);
             log.warn({ queryId: e.queryId, decision: 'refused', reason: errorCode(err) }, 'query failed while answering');
           }
-          call.destroy(toServiceError(err) as ServiceError);
+          // grpc-js sends the status from its own 'error' listener; destroy() would drop it (the caller would only see its deadline).
+          call.emit('error', toServiceError(err));
           return;
         }
       })().finally(() => { if (o.inFlight) o.inFlight.count -= 1; });

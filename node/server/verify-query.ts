@@ -23,20 +23,33 @@ export interface QueryPolicy {
 }
 
 /**
- * Verify and decode a signed query; throws NodeError with the refusal
- * reason. `queryId` on the error path is only known after the signature
- * verified (an unsigned id is not worth logging as anything but "unsigned").
+ * Verify and decode a signed query, then apply the policy checks; throws
+ * NodeError with the refusal reason.
  */
 export function verifySignedQuery(q: SignedQueryBytes, expected: readonly QueryKind[], policy: QueryPolicy, now = Date.now()): QueryEnvelope {
+  const e = authenticateQuery(q, policy);
+  checkEnvelope(e, expected, policy, now);
+  return e;
+}
+
+/**
+ * Signature over the exact bytes, then decoding: the only steps before an
+ * envelope counts as the coordinator's. Refusals here have no trustworthy
+ * query id to log against.
+ */
+export function authenticateQuery(q: SignedQueryBytes, policy: Pick<QueryPolicy, 'signingPublicKey'>): QueryEnvelope {
   if (!verifyEnvelopeSignature(q, policy.signingPublicKey)) {
     throw new NodeError('GENOFED_QUERY_SIGNATURE', 'query refused: missing or invalid coordinator signature');
   }
-  let e: QueryEnvelope;
   try {
-    e = decodeEnvelope(q.envelope);
+    return decodeEnvelope(q.envelope);
   } catch (cause) {
     throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: envelope does not decode', { cause });
   }
+}
+
+/** Policy checks on an authenticated envelope (their refusals are logged under its query id). */
+export function checkEnvelope(e: QueryEnvelope, expected: readonly QueryKind[], policy: QueryPolicy, now = Date.now()): void {
   if (e.version !== PROTOCOL_VERSION) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: envelope version ${e.version}, this node speaks ${PROTOCOL_VERSION}`);
   if (!/^[0-9a-f-]{16,64}$/i.test(e.queryId)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: query id is not a UUID');
   if (e.coordinatorId !== policy.coordinatorId) throw new NodeError('GENOFED_QUERY_NOT_PARTICIPANT', 'query refused: issued by another coordinator id');
@@ -63,7 +76,6 @@ export function verifySignedQuery(q: SignedQueryBytes, expected: readonly QueryK
   if (e.params.kind === 'cohort-count' && e.params.carrierCount > policy.maxVariants) {
     throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: carrier list longer than ${policy.maxVariants}`);
   }
-  return e;
 }
 
 /**

@@ -45,8 +45,8 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
   try {
     const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0 });
     for (const site of o.sites) {
-      await ingest(layout.siteStores[site]!, { vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site] } : {}) });
       if (o.notStarted?.includes(site)) continue;
+      await ingest(layout.siteStores[site]!, { vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site] } : {}) });
       const cfg = await loadNodeConfig(layout.siteConfigs[site]!);
       nodes[site] = await startNode(cfg, { logger: silent, allowMeasurementPlaintext: o.allowMeasurementPlaintext === true });
     }

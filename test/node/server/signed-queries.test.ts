@@ -1,0 +1,179 @@
+/**
+ * The node refuses what it must, over real mTLS gRPC: unsigned queries,
+ * queries signed by another key, expired or future-dated ones, replays,
+ * queries that do not list this site, tampered variant lists, plaintext
+ * answers not enabled, and callers whose certificate is not the
+ * coordinator's or comes from another CA. Signed refusals are in the
+ * store's query log; unsigned ones under a digest of their bytes.
+ */
+import 'reflect-metadata';
+import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, webcrypto, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import * as x509 from '@peculiar/x509';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPreset } from '../../../crypto/index.js';
+import { createLeaf } from '../../../coordinator/network/pki.js';
+import { encodeEnvelope, signEnvelope, signedQueryToWire } from '../../../proto/convert/envelope.js';
+import { coordinatorUri } from '../../../proto/convert/identity.js';
+import * as wire from '../../../proto/generated/genofed/v1/node.js';
+import { PROTOCOL_VERSION, variantListDigest, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
+import { startConsortium, type Consortium } from '../../coordinator/federation/consortium.js';
+
+const VCF = join(import.meta.dirname, '..', '..', 'fixtures', 'vcf', '1kg_dev', 'beacon2_test_1000G_chr1_start.vcf.gz');
+
+describe('the node checks every query before answering', () => {
+  let c: Consortium;
+  let other: Consortium;
+  let signingKey: KeyObject;
+  let client: wire.NodeServiceClient;
+  let ca: Buffer;
+
+  function clientWith(cert: Buffer | string, key: Buffer | string, trust: Buffer = ca): wire.NodeServiceClient {
+    return new wire.NodeServiceClient(`127.0.0.1:${c.nodes.a!.port}`, credentials.createSsl(trust, Buffer.from(key), Buffer.from(cert), { checkServerIdentity: () => undefined }));
+  }
+
+  beforeAll(async () => {
+    c = await startConsortium({ sites: ['a'], vcfs: { a: [VCF] } });
+    other = await startConsortium({ sites: ['z'], vcfs: {}, notStarted: ['z'] });
+    const cdir = join(c.layout.dir, 'coordinator');
+    ca = await readFile(join(cdir, 'ca.crt.pem'));
+    signingKey = createPrivateKey(await readFile(join(cdir, 'signing.key.pem')));
+    client = clientWith(await readFile(join(cdir, 'coordinator.crt.pem')), await readFile(join(cdir, 'coordinator.key.pem')));
+  }, 120_000);
+
+  afterAll(async () => {
+    client?.close();
+    await c?.close();
+    await other?.close();
+  });
+
+  function envelope(params: QueryParams, over: Partial<QueryEnvelope> = {}): QueryEnvelope {
+    const now = Date.now();
+    return {
+      version: PROTOCOL_VERSION, queryId: randomUUID(), correlationId: randomUUID(), coordinatorId: 'coordinator', participants: ['a'],
+      issuedAtMs: now, expiresAtMs: now + 60_000, querier: 'tester', cryptoFingerprint: getPreset('test').fingerprint, params, measurementPlaintext: false, ...over,
+    };
+  }
+
+  const region: QueryParams = { kind: 'variant-keys', region: '1:10000-11000' };
+
+  function listVariants(q: SignedQueryBytes, via = client): Promise<{ keys: number } | { code: number; genofed: string | undefined }> {
+    return new Promise((resolve) => {
+      let keys = 0;
+      const call = via.listVariants(signedQueryToWire(q), new Metadata(), { deadline: Date.now() + 10_000 });
+      call.on('data', (b: wire.VariantBatch) => { keys += b.variants.length; });
+      call.on('error', (e: ServiceError) => resolve({ code: e.code, genofed: e.metadata?.get('genofed-code')[0] as string | undefined }));
+      call.on('end', () => resolve({ keys }));
+    });
+  }
+
+  const logged = (id: string): Promise<boolean> => c.nodes.a!.store.hasQueryId(id);
+
+  it('answers a correctly signed query and logs it', async () => {
+    const e = envelope(region);
+    const r = await listVariants(signEnvelope(e, signingKey));
+    expect(r).toEqual({ keys: expect.any(Number) });
+    expect((r as { keys: number }).keys).toBeGreaterThan(0);
+    expect(await logged(e.queryId)).toBe(true);
+  });
+
+  it('refuses an unsigned query and logs it under a digest of the envelope, not under its claimed id', async () => {
+    const e = envelope(region);
+    const bytes = encodeEnvelope(e);
+    expect(await listVariants({ envelope: bytes, signature: new Uint8Array() })).toEqual({ code: 16, genofed: 'GENOFED_QUERY_SIGNATURE' });
+    expect(await logged(e.queryId)).toBe(false);
+    expect(await logged(`unauthenticated:${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}`)).toBe(true);
+  });
+
+  it('refuses a query signed by another Ed25519 key', async () => {
+    const e = envelope(region);
+    expect(await listVariants(signEnvelope(e, generateKeyPairSync('ed25519').privateKey))).toEqual({ code: 16, genofed: 'GENOFED_QUERY_SIGNATURE' });
+  });
+
+  it('refuses a signed envelope whose bytes were altered after signing', async () => {
+    const s = signEnvelope(envelope(region), signingKey);
+    const tampered = new Uint8Array(s.envelope);
+    tampered[tampered.length - 1]! ^= 1;
+    expect(await listVariants({ envelope: tampered, signature: s.signature })).toEqual({ code: 16, genofed: 'GENOFED_QUERY_SIGNATURE' });
+  });
+
+  it('refuses an expired query and logs the refusal', async () => {
+    const now = Date.now();
+    const e = envelope(region, { issuedAtMs: now - 600_000, expiresAtMs: now - 300_000 });
+    expect(await listVariants(signEnvelope(e, signingKey))).toEqual({ code: 9, genofed: 'GENOFED_QUERY_EXPIRED' });
+    expect(await logged(e.queryId)).toBe(true);
+  });
+
+  it('refuses a query issued in the future and one that lives longer than the node allows', async () => {
+    const now = Date.now();
+    expect(await listVariants(signEnvelope(envelope(region, { issuedAtMs: now + 120_000, expiresAtMs: now + 180_000 }), signingKey))).toEqual({ code: 9, genofed: 'GENOFED_QUERY_EXPIRED' });
+    expect(await listVariants(signEnvelope(envelope(region, { expiresAtMs: now + 3_600_000 }), signingKey))).toEqual({ code: 9, genofed: 'GENOFED_QUERY_EXPIRED' });
+  });
+
+  it('refuses a replayed query id, even when the replay is re-signed', async () => {
+    const e = envelope(region);
+    const signed = signEnvelope(e, signingKey);
+    expect(await listVariants(signed)).toMatchObject({ keys: expect.any(Number) });
+    expect(await listVariants(signed)).toEqual({ code: 6, genofed: 'GENOFED_QUERY_REPLAYED' });
+    expect(await listVariants(signEnvelope({ ...e, issuedAtMs: Date.now() }, signingKey))).toEqual({ code: 6, genofed: 'GENOFED_QUERY_REPLAYED' });
+  });
+
+  it('refuses a query whose participant set does not include this site', async () => {
+    expect(await listVariants(signEnvelope(envelope(region, { participants: ['b', 'c'] }), signingKey))).toEqual({ code: 7, genofed: 'GENOFED_QUERY_NOT_PARTICIPANT' });
+  });
+
+  function aggregate(q: SignedQueryBytes, variants: { chrom: string; pos: number; ref: string; alt: string }[]): Promise<{ ciphertexts: number } | { code: number; genofed: string | undefined }> {
+    return new Promise((resolve) => {
+      let n = 0;
+      const call = client.aggregate(new Metadata(), { deadline: Date.now() + 10_000 });
+      call.on('data', (m: wire.AggregateResponse) => { if (m.msg?.$case === 'ciphertext') n += 1; });
+      call.on('error', (e: ServiceError) => resolve({ code: e.code, genofed: e.metadata?.get('genofed-code')[0] as string | undefined }));
+      call.on('end', () => resolve({ ciphertexts: n }));
+      call.write({ msg: { $case: 'query', value: signedQueryToWire(q) } });
+      call.write({ msg: { $case: 'variants', value: { variants } } });
+      call.end();
+    });
+  }
+
+  it('answers an aggregate over a signed variant list, and refuses one whose list differs from its signed digest', async () => {
+    const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }];
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [] };
+    expect(await aggregate(signEnvelope(envelope(params), signingKey), list)).toEqual({ ciphertexts: 1 });
+    expect(await aggregate(signEnvelope(envelope(params), signingKey), [{ ...list[0]!, pos: 10235 }])).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
+  });
+
+  it('refuses plaintext answers unless the node was started for a benchmark', async () => {
+    const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }];
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [] };
+    expect(await aggregate(signEnvelope(envelope(params, { measurementPlaintext: true }), signingKey), list)).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
+  });
+
+  it('refuses a caller whose certificate (same CA) names another coordinator', async () => {
+    const cdir = join(c.layout.dir, 'ca');
+    const caCert = new x509.X509Certificate(await readFile(join(cdir, 'ca.crt.pem'), 'utf8'));
+    const keyPem = await readFile(join(cdir, 'ca.key.pem'), 'utf8');
+    const der = Buffer.from(keyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    const privateKey = await webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+    const publicKey = await caCert.publicKey.export(webcrypto as unknown as Parameters<typeof caCert.publicKey.export>[0]);
+    const leaf = await createLeaf({ cert: caCert, keys: { privateKey, publicKey }, pem: { certPem: '', keyPem: '' } }, { commonName: 'mallory', uri: coordinatorUri('mallory'), usage: 'client', days: 1 });
+    const mallory = clientWith(leaf.certPem, leaf.keyPem);
+    try {
+      expect(await listVariants(signEnvelope(envelope(region), signingKey), mallory)).toEqual({ code: 7, genofed: 'GENOFED_CALLER_REFUSED' });
+    } finally {
+      mallory.close();
+    }
+  });
+
+  it('refuses at the TLS handshake a coordinator certificate from another CA', async () => {
+    const odir = join(other.layout.dir, 'coordinator');
+    const stranger = clientWith(await readFile(join(odir, 'coordinator.crt.pem')), await readFile(join(odir, 'coordinator.key.pem')));
+    try {
+      const r = await listVariants(signEnvelope(envelope(region), signingKey), stranger);
+      expect(r).toMatchObject({ code: 14 });
+    } finally {
+      stranger.close();
+    }
+  });
+});
