@@ -94,6 +94,25 @@ describe.skipIf(!HAS_SAMTOOLS)('verify fails on outputs that are not honest pseu
     expect(failed).not.toContain('read names consistent');
   });
 
+  it('two different reads given one name fail the read-name consistency check, with and without the key', async () => {
+    const good = join(dir, 'good-names.bam');
+    await pseudonymizeAlignment({ format: 'bam', input: range, output: good, key, mode: 'default' });
+    const lines = samtools('view', '-h', '--no-PG', good).split('\n');
+    const first = lines.findIndex((l) => l && !l.startsWith('@'));
+    const names = lines.slice(first).filter(Boolean).map((l) => l.split('\t')[0]!);
+    const j = names.findIndex((n) => n !== names[0]);
+    const f = lines[first + j]!.split('\t');
+    f[0] = names[0]!;
+    lines[first + j] = f.join('\t');
+    const merged = join(dir, 'merged-names.bam');
+    execFileSync('samtools', ['view', '--no-PG', '-b', '-o', merged, '-'], { input: lines.join('\n') });
+    for (const k of [undefined, key]) {
+      const checks = await verifyAlignment({ format: 'bam', original: range, pseudonymized: merged, key: k, mode: 'default' });
+      expect(checks.find((c) => c.name.startsWith('read names consistent'))?.ok).toBe(false);
+      expect(checks.find((c) => c.name.startsWith('retained content'))?.ok).toBe(true);
+    }
+  });
+
   it('a BAM of another sample fails the record count and content checks', async () => {
     const out = join(dir, 'other.bam');
     await pseudonymizeAlignment({ format: 'bam', input: join(FIXTURES, 'bam/samtools_mpileup.2.bam'), output: out, key, mode: 'default' });
