@@ -9,7 +9,7 @@
  */
 import { CryptoError, wrapSeal } from './errors.js';
 import { HEADER_BYTES, allocateEnvelope, openEnvelope, sealEnvelope, wrapEnvelope, type EnvelopeKind } from './envelope.js';
-import { makeLayout, packWords, sealWords, unpackCoefficients, type CoeffLayout } from './coeff-packing.js';
+import { makeLayout, packWords, sealWords, unpackCoefficients, unpackScratch, type CoeffLayout, type UnpackScratch } from './coeff-packing.js';
 import { scalingConstants, type ScalingConstants } from './plain-scaling.js';
 import type { BfvParams } from './params.js';
 import { loadSeal, type Seal } from './seal-runtime.js';
@@ -42,6 +42,7 @@ export class BfvContext {
   /** SEAL bytes before the coefficients of a batch-encoded plaintext. */
   readonly plainPrefix: Uint8Array;
   private readonly children = new Set<Disposable>();
+  private readonly scratch: UnpackScratch;
   private disposed = false;
 
   private constructor(params: BfvParams, seal: Seal, context: S.SEALContext, encoder: S.BatchEncoder, evaluator: S.Evaluator, layout: CoeffLayout, plainPrefix: Uint8Array) {
@@ -53,6 +54,7 @@ export class BfvContext {
     this.encoder = encoder;
     this.evaluator = evaluator;
     this.layout = layout;
+    this.scratch = unpackScratch(layout);
     this.none = seal.ComprModeType.none;
   }
 
@@ -166,7 +168,7 @@ export class BfvContext {
   /** Check an envelope and load it into `into` (reused by callers to avoid allocations). */
   loadCiphertext(bytes: Uint8Array, into: S.Ciphertext): void {
     const payload = openEnvelope(bytes, 'ciphertext', this.params, this.layout.packedBytes);
-    const raw = unpackCoefficients(this.layout, payload);
+    const raw = unpackCoefficients(this.layout, payload, this.scratch); // copied into WASM by loadFromArray
     try {
       into.loadFromArray(this.context, raw);
     } catch (err) {
