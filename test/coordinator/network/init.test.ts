@@ -1,0 +1,72 @@
+/**
+ * `network init`: every file the README lists, secrets 0600, configs that
+ * pass their own schemas, certificates that name each party and chain to
+ * the consortium CA, and nothing left behind when it refuses.
+ */
+import { X509Certificate } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCoordinatorConfig, loadTokens } from '../../../coordinator/config.js';
+import { networkInit, type NetworkLayout } from '../../../coordinator/network/init.js';
+import { getPreset, readKeyFile } from '../../../crypto/index.js';
+import { loadNodeConfig } from '../../../node/server/config.js';
+
+describe('genofed network init', () => {
+  let tmp: string;
+  let layout: NetworkLayout;
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'genofed-net-'));
+    layout = await networkInit({ sites: ['a', 'b', 'c'], out: join(tmp, 'net'), preset: 'test', basePort: 9400 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('writes secrets with mode 0600 and public files readable', async () => {
+    const secret = ['ca/ca.key.pem', 'coordinator/coordinator.key.pem', 'coordinator/signing.key.pem', 'coordinator/bfv.sk', 'coordinator/tokens.json', 'sites/a/node.key.pem', 'sites/a/x25519.key.pem'];
+    for (const f of secret) expect(((await stat(join(layout.dir, f))).mode & 0o777).toString(8), f).toBe('600');
+    for (const f of ['ca/ca.crt.pem', 'coordinator/bfv.pk', 'sites/b/coordinator-bfv.pk', 'sites/c/node.json']) expect((await stat(join(layout.dir, f))).mode & 0o077, f).not.toBe(0);
+  });
+
+  it('produces configs that load under their schemas, with the sites at base+1+i', async () => {
+    const cc = await loadCoordinatorConfig(layout.coordinatorConfig);
+    expect(cc.sites).toEqual([{ id: 'a', address: '127.0.0.1:9401' }, { id: 'b', address: '127.0.0.1:9402' }, { id: 'c', address: '127.0.0.1:9403' }]);
+    expect(cc.listen.port).toBe(9400);
+    expect((await loadTokens(cc.tokensFile)).map((t) => t.querier)).toEqual(['researcher']);
+    const nc = await loadNodeConfig(layout.siteConfigs.b!);
+    expect(nc.siteId).toBe('b');
+    expect(nc.listen.port).toBe(9402);
+    expect(nc.store).toBe(layout.siteStores.b);
+    // The BFV key every site encrypts under is the coordinator's public key, under the configured preset.
+    const pk = await readKeyFile(nc.coordinator.bfvPublicKey, 'public-key', getPreset('test'));
+    expect(Buffer.from(pk).equals(await readFile(join(layout.dir, 'coordinator', 'bfv.pk')))).toBe(true);
+  });
+
+  it('issues certificates that chain to the CA and name each party by CN and URI', async () => {
+    const ca = new X509Certificate(await readFile(join(layout.dir, 'ca', 'ca.crt.pem')));
+    expect(ca.ca).toBe(true);
+    const site = new X509Certificate(await readFile(join(layout.dir, 'sites', 'b', 'node.crt.pem')));
+    expect(site.verify(ca.publicKey)).toBe(true);
+    expect(site.subject).toBe('CN=b');
+    expect(site.subjectAltName).toContain('URI:urn:genofed:site:b');
+    expect(site.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(site.keyUsage).toContain('1.3.6.1.5.5.7.3.1'); // serverAuth
+    const coord = new X509Certificate(await readFile(join(layout.dir, 'coordinator', 'coordinator.crt.pem')));
+    expect(coord.verify(ca.publicKey)).toBe(true);
+    expect(coord.subjectAltName).toBe('URI:urn:genofed:coordinator:coordinator');
+    expect(coord.keyUsage).toContain('1.3.6.1.5.5.7.3.2'); // clientAuth
+  });
+
+  it('refuses an existing output folder and bad site ids, leaving nothing behind', async () => {
+    const out = join(tmp, 'exists');
+    await mkdir(out);
+    await expect(networkInit({ sites: ['a'], out, preset: 'test' })).rejects.toMatchObject({ code: 'GENOFED_OUTPUT_EXISTS' });
+    await expect(networkInit({ sites: ['a', 'A b'], out: join(tmp, 'bad'), preset: 'test' })).rejects.toMatchObject({ code: 'GENOFED_USAGE' });
+    await expect(networkInit({ sites: ['a', 'a'], out: join(tmp, 'dup'), preset: 'test' })).rejects.toMatchObject({ code: 'GENOFED_USAGE' });
+    expect((await readdir(tmp)).sort()).toEqual(['exists', 'net']);
+  });
+});

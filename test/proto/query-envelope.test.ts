@@ -1,0 +1,93 @@
+/**
+ * The query envelope: encode/decode round trip, the signature covers every
+ * byte, the variant-list digest is order-sensitive, and the slot layout
+ * packs and unpacks per-variant counters consistently.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelopeSignature } from '../../proto/convert/envelope.js';
+import { certificateNames, idsInSubjectAltName } from '../../proto/convert/identity.js';
+import { layoutFor, packAlleleCounts, unpackAlleleCounts, variantListDigest, type QueryEnvelope } from '../../proto/query.js';
+
+const keys = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: 'chr22', pos: 5, ref: 'G', alt: '<DEL>' }];
+
+function sample(): QueryEnvelope {
+  return {
+    version: 1, queryId: '7c8a1f4e-0b0e-4a43-9d5f-6f1e2d3c4b5a', correlationId: 'c0ffee00-0000-4000-8000-000000000000', coordinatorId: 'coordinator',
+    participants: ['a', 'b', 'c'], issuedAtMs: 1_795_000_000_000, expiresAtMs: 1_795_000_300_000, querier: 'alice', cryptoFingerprint: '00b473927ce700db17e94c9e3ac394d5',
+    params: { kind: 'allele-counts', cohort: "super_pop = 'EUR'", variantCount: 2, variantsSha256: variantListDigest(keys), strata: [] },
+    measurementPlaintext: false,
+  };
+}
+
+describe('query envelope', () => {
+  it('decodes to exactly what was encoded, for every kind', () => {
+    const e = sample();
+    expect(decodeEnvelope(encodeEnvelope(e))).toEqual(e);
+    const r: QueryEnvelope = { ...e, params: { kind: 'variant-keys', region: 'chr1:1-1000' } };
+    expect(decodeEnvelope(encodeEnvelope(r))).toEqual(r);
+    const c: QueryEnvelope = { ...e, params: { kind: 'cohort-count', cohort: 'sex = 1', carrierCount: 0, carriersSha256: new Uint8Array() } };
+    expect(decodeEnvelope(encodeEnvelope(c))).toEqual(c);
+  });
+
+  it('encodes deterministically, so equal envelopes give equal signed bytes', () => {
+    expect(Buffer.from(encodeEnvelope(sample())).equals(Buffer.from(encodeEnvelope(sample())))).toBe(true);
+  });
+
+  it('a signature verifies, and flipping any single byte of the envelope breaks it', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const s = signEnvelope(sample(), privateKey);
+    expect(verifyEnvelopeSignature(s, publicKey)).toBe(true);
+    for (let i = 0; i < s.envelope.length; i++) {
+      const t = new Uint8Array(s.envelope);
+      t[i]! ^= 0x01;
+      expect(verifyEnvelopeSignature({ envelope: t, signature: s.signature }, publicKey), `byte ${i}`).toBe(false);
+    }
+    expect(verifyEnvelopeSignature({ envelope: s.envelope, signature: new Uint8Array(64) }, publicKey)).toBe(false);
+    expect(verifyEnvelopeSignature({ envelope: s.envelope, signature: new Uint8Array() }, publicKey)).toBe(false);
+  });
+
+  it('refuses bytes whose kind and parameters disagree', () => {
+    const e = sample();
+    const bytes = encodeEnvelope({ ...e, params: { kind: 'variant-keys', region: '1' } });
+    // Rewrite the kind field (tag 4, varint) from VARIANT_KEYS (1) to COHORT_COUNT (3).
+    const i = Buffer.from(bytes).indexOf(Buffer.from([0x20, 0x01]));
+    const t = new Uint8Array(bytes);
+    t[i + 1] = 0x03;
+    expect(() => decodeEnvelope(t)).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));
+  });
+
+  it('the variant-list digest depends on order and on every field', () => {
+    const d = Buffer.from(variantListDigest(keys)).toString('hex');
+    expect(Buffer.from(variantListDigest([...keys].reverse())).toString('hex')).not.toBe(d);
+    expect(Buffer.from(variantListDigest([{ ...keys[0]!, alt: 'AG' }, keys[1]!])).toString('hex')).not.toBe(d);
+    expect(d).toHaveLength(64);
+  });
+});
+
+describe('slot layout', () => {
+  it('needs ceil(3 x variants / slots) ciphertexts: 367 for 1,000,000 variants at 8,192 slots', () => {
+    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: new Uint8Array(32), strata: [] };
+    expect(layoutFor(p, 8192)).toEqual({ counters: ['ac', 'an', 'nhomalt'], valueCount: 3_000_000, ciphertextCount: 367 });
+    expect(layoutFor({ kind: 'cohort-count', cohort: '', carrierCount: 0, carriersSha256: new Uint8Array() }, 8192).ciphertextCount).toBe(1);
+  });
+
+  it('unpacking a packed vector gives back every variant\'s counters', () => {
+    fc.assert(fc.property(fc.array(fc.record({ ac: fc.nat(1e6), an: fc.nat(1e6), nhomalt: fc.nat(1e6) }), { maxLength: 200 }), (rows) => {
+      expect(unpackAlleleCounts(packAlleleCounts(rows), rows.length)).toEqual(rows);
+    }));
+  });
+});
+
+describe('certificate identities', () => {
+  it('reads site and coordinator ids from a subjectAltName string and requires CN and URI to agree', () => {
+    const san = 'URI:urn:genofed:site:a, DNS:localhost, IP Address:127.0.0.1';
+    expect(idsInSubjectAltName(san, 'site')).toEqual(['a']);
+    expect(idsInSubjectAltName(san, 'coordinator')).toEqual([]);
+    expect(certificateNames({ subject: { CN: 'a' }, subjectaltname: san }, 'site', 'a')).toBe(true);
+    expect(certificateNames({ subject: { CN: 'b' }, subjectaltname: san }, 'site', 'a')).toBe(false);
+    expect(certificateNames({ subject: { CN: 'a' }, subjectaltname: 'URI:urn:genofed:site:ab' }, 'site', 'a')).toBe(false);
+    expect(certificateNames(undefined, 'site', 'a')).toBe(false);
+  });
+});
