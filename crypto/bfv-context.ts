@@ -178,10 +178,14 @@ export class BfvContext {
   }
 
   saveKey(kind: Exclude<EnvelopeKind, 'ciphertext'>, key: S.PublicKey | S.SecretKey): Uint8Array {
+    let raw: Uint8Array | undefined;
     try {
-      return wrapEnvelope(kind, this.params, key.saveToArray(this.none) as Uint8Array);
+      raw = key.saveToArray(this.none) as Uint8Array;
+      return wrapEnvelope(kind, this.params, raw);
     } catch (err) {
       throw wrapSeal('GENOFED_CRYPTO_INTERNAL', `cannot serialize a ${kind}`, err);
+    } finally {
+      raw?.fill(0); // the intermediate copy of a secret key does not linger in the JS heap
     }
   }
 
@@ -200,12 +204,15 @@ export class BfvContext {
   loadSecretKey(bytes: Uint8Array): S.SecretKey {
     const payload = openEnvelope(bytes, 'secret-key', this.params);
     const key = new this.seal.SecretKey();
+    const copy = payload.slice();
     try {
-      key.loadFromArray(this.context, payload.slice());
+      key.loadFromArray(this.context, copy);
       return key;
     } catch (err) {
       key.delete();
       throw wrapSeal('GENOFED_CRYPTO_MALFORMED', 'SEAL refused the secret key', err);
+    } finally {
+      copy.fill(0);
     }
   }
 

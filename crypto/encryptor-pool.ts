@@ -108,6 +108,34 @@ export class EncryptorPool {
     return Promise.all(jobs);
   }
 
+  /**
+   * Encrypt a vector of any length as a stream in chunk order, keeping at
+   * most 2 chunks per worker in flight (memory stays bounded for long
+   * vectors; ~123 KB per chunk). Masks are asked for in order, on demand.
+   */
+  async *encryptStream(values: Counts, opts: EncryptOptions & { readonly mask?: (chunkIndex: number) => SlotMask | undefined }): AsyncGenerator<Uint8Array> {
+    this.assertOpen();
+    checkSumBound(this.params, opts.bound, opts.parties);
+    const slots = this.params.slotCount;
+    const chunks = Math.max(1, Math.ceil(values.length / slots));
+    const window = 2 * this.workers.length;
+    const inflight: Promise<Uint8Array>[] = [];
+    let next = 0;
+    const launch = (): void => {
+      const c = next++;
+      const start = c * slots;
+      const p = this.submit(sliceCounts(values, start, Math.min(values.length, start + slots)), opts.mask?.(c), opts.bound, opts.parties);
+      p.catch(() => undefined); // handled when awaited; never an unhandled rejection if the consumer stops early
+      inflight.push(p);
+    };
+    while (next < chunks && inflight.length < window) launch();
+    while (inflight.length > 0) {
+      const bytes = await inflight.shift()!;
+      if (next < chunks) launch();
+      yield bytes;
+    }
+  }
+
   private submit(values: Uint32Array | Float64Array | BigUint64Array, mask: SlotMask | undefined, bound: number | bigint, parties: number): Promise<Uint8Array> {
     this.assertOpen();
     const id = this.nextId++;

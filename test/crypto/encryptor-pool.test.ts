@@ -49,6 +49,25 @@ describe('EncryptorPool', () => {
     dec.dispose();
   });
 
+  it('encryptStream yields the chunks in order with bounded work in flight, and a consumer may stop early', async () => {
+    const length = 7 * params.slotCount;
+    const counts = randomCounts(length, 100, prng(8));
+    const dec = bfv.decryptor(keys.secretKey);
+    const got: Uint8Array[] = [];
+    for await (const ct of pool.encryptStream(counts, { bound: 100, parties: 1 })) got.push(ct);
+    expect(got).toHaveLength(7);
+    expect(toNumbers(dec.decryptVector(got, length))).toEqual(Float64Array.from(counts));
+    let seen = 0;
+    for await (const _ of pool.encryptStream(counts, { bound: 100, parties: 1 })) {
+      if (++seen === 2) break;
+    }
+    expect(seen).toBe(2);
+    // still usable afterwards
+    const one = await pool.encryptVector([7], { bound: 7, parties: 1 });
+    expect(dec.decryptChunk(one[0]!)[0]).toBe(7n);
+    dec.dispose();
+  });
+
   it('a value above its bound is refused with the worker\'s error code, and the pool stays usable', async () => {
     const err = await pool.encryptVector([1, 2, 99], { bound: 10, parties: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CryptoError);
