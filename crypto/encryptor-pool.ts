@@ -9,6 +9,7 @@
  * under vitest (TypeScript sources) the compiled `dist/crypto/encrypt-worker.js`
  * is used, which `npm test` builds first with tsc.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -62,6 +63,9 @@ export class EncryptorPool {
       publicKey,
     };
     const file = fileURLToPath(workerUrl());
+    if (!existsSync(file)) {
+      throw new CryptoError('GENOFED_CRYPTO_WORKER', 'the compiled encryption worker (dist/crypto/encrypt-worker.js) is missing; build with tsc first (npm test does)');
+    }
     const started = Array.from({ length: workers }, () => new Worker(file, { workerData: init }));
     try {
       await Promise.all(

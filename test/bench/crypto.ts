@@ -147,6 +147,7 @@ export const suite: BenchSuite = {
         coordinator_cpu_ms_10x1M: round(coordinatorCpu, 1),
         plain_sum_ms_10x1M: round(plainWall, 3),
         coordinator_over_plain: round(coordinatorWall / plainWall, 1),
+        coordinator_cpu_over_plain: round(coordinatorCpu / plainWall, 1),
         counts_per_party: length,
         parties,
         noise_budget_fresh_bits: fresh,
