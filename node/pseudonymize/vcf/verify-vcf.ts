@@ -123,13 +123,19 @@ async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', 
         fail(1, 'first line is not ##fileformat=VCF');
         break;
       }
+      if (role === 'output' && onToken) forEachToken(bytes, 0, bytes.length, 3, (t) => onToken(t, number));
       if (text.startsWith('##')) {
         summary.meta.push(text);
         if (role === 'original') {
           const key = metaKey(text);
           const verdict = classifyMetaLine(text, dummyCtx);
           if (key === 'SAMPLE' || key === 'PEDIGREE') {
-            for (const [, v] of parseStructured(text.slice(key.length + 3)) ?? []) addNeedle(v.replace(/^"|"$/g, ''), 'sample id in header');
+            if (verdict.action === 'rewrite') addBenign(verdict.line);
+            for (const [k, v] of parseStructured(text.slice(key.length + 3)) ?? []) {
+              const value = v.replace(/^"|"$/g, '');
+              if (key === 'PEDIGREE' || k === 'ID') addNeedle(value, 'sample id in header');
+              else if (k !== 'Genomes' && k !== 'Mixture') for (const t of tokensOf(value, 4)) addNeedle(t, 'value of a dropped header field', 4);
+            }
           } else if (verdict.action === 'drop' || verdict.action === 'rewrite') {
             const value = text.slice(key.length + 3);
             for (const t of tokensOf(value, 4)) if (hasPathOrUrl(t) || t.includes('/')) addNeedle(t, 'path from a dropped header field', 4);
