@@ -13,7 +13,9 @@ import { BGZF_EOF } from '../../../../node/io/bgzf-writer.js';
 import { detectCompression } from '../../../../node/io/open-input.js';
 import { MapCollector } from '../../../../node/pseudonymize/reid-map.js';
 import { Pseudonymizer } from '../../../../node/pseudonymize/pseudonym.js';
-import { FIXTURES, testKey } from './samtools.js';
+import { execFileSync } from 'node:child_process';
+import { verifyAlignment } from '../../../../node/pseudonymize/alignment/index.js';
+import { FIXTURES, HAS_SAMTOOLS, samtools, testKey } from './samtools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'genofed-aln-out-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,5 +73,17 @@ describe('alignment outputs', () => {
     expect(r.headerFieldsDropped).toEqual({ 'PG.CL': 1, 'PG.cl': 1 });
     const text = JSON.stringify(r);
     expect(text).not.toMatch(/SRR1039508|airway|\/|fastq/);
+  });
+
+  it.skipIf(!HAS_SAMTOOLS)('a header-only BAM (no records) is rewritten and verifies', async () => {
+    const input = join(dir, 'header-only.bam');
+    execFileSync('samtools', ['view', '--no-PG', '-H', '-b', '-o', input, join(FIXTURES, 'bam/samtools_mpileup.2.bam')]);
+    const out = join(dir, 'header-only.out.bam');
+    const r = await pseudonymizeAlignment({ format: 'bam', input, output: out, key, mode: 'default' });
+    expect(r.recordsIn).toBe(0);
+    expect(samtools('view', '-c', out).trim()).toBe('0');
+    expect(samtools('view', '-H', '--no-PG', out)).toMatch(/^@RG\tID:[a-z2-7]{26}\tLB:[a-z2-7]{26}\tSM:[a-z2-7]{26}\tPI:510\tPL:ILLUMINA$/m);
+    const checks = await verifyAlignment({ format: 'bam', original: input, pseudonymized: out, key });
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
   });
 });
