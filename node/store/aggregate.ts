@@ -8,7 +8,7 @@
  * Semantics match `bcftools +fill-tags -- -t AC,AN,AC_Hom` (README.md):
  * AN counts called alleles, `0/.` counts 1; nhomalt needs ploidy >= 2.
  */
-import { decodeVarintGenotypes, GT_FORMAT_BYTE } from './genotype-codec.js';
+import { decodeVarintGenotypes, GT_FORMAT_BYTE, GT_FORMAT_DENSE } from './genotype-codec.js';
 
 export interface StoredRecord {
   readonly fileId: number;
@@ -39,8 +39,64 @@ export interface RecordCounts {
  * sample is outside the cohort. `inFile[s]`: how many of the file's samples
  * are in stratum s.
  */
-export function countRecord(rec: StoredRecord, stratumOf: Int32Array, inFile: Int32Array): RecordCounts {
+export interface FileCohort {
+  /** Column -> stratum, -1 outside the cohort. */
+  readonly stratumOf: Int32Array;
+  /** Samples of the file per stratum. */
+  readonly inFile: Int32Array;
+  /** The file's columns in the cohort, and their strata (for dense records). */
+  readonly members: Int32Array;
+  readonly memberStratum: Int32Array;
+}
+
+/** What one dense nibble adds: [an, acAlt, class] with class 0 homRef, 1 het, 2 homAlt(diploid), 3 homAlt(haploid), 4 missing. */
+const NIBBLE: readonly (readonly [number, number, number])[] = Array.from({ length: 16 }, (_, nib) => {
+  const c1 = nib & 3;
+  const c2 = nib >> 2;
+  if (c1 === 0) return [0, 0, 4];
+  if (c2 === 0) return c1 === 1 ? [0, 0, 4] : c1 === 2 ? [1, 0, 0] : [1, 1, 3];
+  if (c1 === 1 || c2 === 1) return [(c1 > 1 ? 1 : 0) + (c2 > 1 ? 1 : 0), (c1 === 3 ? 1 : 0) + (c2 === 3 ? 1 : 0), 4];
+  if (c1 === 2 && c2 === 2) return [2, 0, 0];
+  if (c1 === 3 && c2 === 3) return [2, 2, 2];
+  return [2, 1, 1];
+});
+
+function countDense(rec: StoredRecord, cohort: FileCohort, S: number): RecordCounts {
+  const hist = new Int32Array(S * 16);
+  const { members, memberStratum } = cohort;
+  const gt = rec.gt;
+  for (let m = 0; m < members.length; m++) {
+    const col = members[m]!;
+    hist[memberStratum[m]! * 16 + ((gt[col >> 1]! >> ((col & 1) << 2)) & 15)]!++;
+  }
+  const an = new Int32Array(S);
+  const homRef = new Int32Array(S);
+  const missing = new Int32Array(S);
+  const ac = new Int32Array(S * 2);
+  const het = new Int32Array(S * 2);
+  const homAlt = new Int32Array(S * 2);
+  const nhomalt = new Int32Array(S * 2);
+  for (let s = 0; s < S; s++) {
+    for (let nib = 0; nib < 16; nib++) {
+      const c = hist[s * 16 + nib]!;
+      if (c === 0) continue;
+      const [dan, dac, cls] = NIBBLE[nib]!;
+      an[s]! += dan * c;
+      ac[s * 2 + 1]! += dac * c;
+      if (cls === 0) homRef[s]! += c;
+      else if (cls === 1) het[s * 2 + 1]! += c;
+      else if (cls === 2) { homAlt[s * 2 + 1]! += c; nhomalt[s * 2 + 1]! += c; }
+      else if (cls === 3) homAlt[s * 2 + 1]! += c;
+      else missing[s]! += c;
+    }
+  }
+  return { nStrata: S, nAlts: 1, an, homRef, missing, ac, het, homAlt, nhomalt };
+}
+
+export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts {
+  const { stratumOf, inFile } = cohort;
   const S = inFile.length;
+  if (rec.format === GT_FORMAT_DENSE) return countDense(rec, cohort, S);
   const A1 = rec.nAlts + 1;
   const an = new Int32Array(S);
   const homRef = new Int32Array(S);
@@ -152,6 +208,13 @@ export function countRecord(rec: StoredRecord, stratumOf: Int32Array, inFile: In
 
 /** Columns of the file's samples that carry ALT allele `alt` (1-based) at least once in this record. */
 export function carrierColumns(rec: StoredRecord, alt: number, out: (col: number) => void): void {
+  if (rec.format === GT_FORMAT_DENSE) {
+    for (let col = 0; col < rec.gt.length * 2; col++) {
+      const nib = (rec.gt[col >> 1]! >> ((col & 1) << 2)) & 15;
+      if ((nib & 3) === 3 || nib >> 2 === 3) out(col);
+    }
+    return;
+  }
   const sb = rec.samples;
   let i = 0;
   let col = 0;

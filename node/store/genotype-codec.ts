@@ -20,6 +20,20 @@ import type { VcfVariant } from '../vcf/types.js';
 
 export const GT_FORMAT_BYTE = 0;
 export const GT_FORMAT_VARINT = 1;
+export const GT_FORMAT_DENSE = 2;
+
+/**
+ * Dense form for common biallelic records: one nibble per sample of the file
+ * (code = c1 | c2 << 2, c: 0 absent, 1 missing, 2 REF, 3 ALT), so a cohort
+ * query reads only its members' nibbles instead of every carrier. Used when
+ * more than 1 in DENSE_RATIO samples is listed: then the sparse form (~2
+ * bytes per listed sample) is larger than the dense one (0.5 byte per
+ * sample). On IL2RA (2,504 samples, MAF >= 5%) it cut the EUR cohort query
+ * from ~100 ms to ~15 ms (measured, loaded machine).
+ */
+export const DENSE_RATIO = 4;
+/** Nibble of an implicit 0/0: c1 = c2 = 2. */
+const DENSE_HOM_REF = 2 | (2 << 2);
 
 export interface EncodedGenotypes {
   readonly samples: Uint8Array;
@@ -63,11 +77,16 @@ export class ByteSink {
   }
 }
 
-export function encodeGenotypes(v: VcfVariant, sampleSink: ByteSink, gtSink: ByteSink): EncodedGenotypes {
+export function encodeGenotypes(v: VcfVariant, nSamples: number, sampleSink: ByteSink, gtSink: ByteSink): EncodedGenotypes {
   sampleSink.reset();
   gtSink.reset();
   const { sample, offset, alleles } = v;
   const n = sample.length;
+  if (v.alts.length === 1 && n * DENSE_RATIO > nSamples) {
+    let ok = true;
+    for (let k = 0; k < n && ok; k++) if (offset[k + 1]! - offset[k]! > 2) ok = false;
+    if (ok) return encodeDense(v, nSamples);
+  }
   let byteFormat = true;
   for (let k = 0; k < n && byteFormat; k++) {
     const p = offset[k + 1]! - offset[k]!;
@@ -91,6 +110,21 @@ export function encodeGenotypes(v: VcfVariant, sampleSink: ByteSink, gtSink: Byt
     }
   }
   return { samples: sampleSink.take(), gt: gtSink.take(), format: byteFormat ? GT_FORMAT_BYTE : GT_FORMAT_VARINT, listed: n };
+}
+
+function encodeDense(v: VcfVariant, nSamples: number): EncodedGenotypes {
+  const gt = new Uint8Array((nSamples + 1) >> 1).fill(DENSE_HOM_REF | (DENSE_HOM_REF << 4));
+  const { sample, offset, alleles } = v;
+  const code = (a: number): number => (a < 0 ? 1 : a === 0 ? 2 : 3);
+  for (let k = 0; k < sample.length; k++) {
+    const o = offset[k]!;
+    const p = offset[k + 1]! - o;
+    const nib = p === 0 ? 0 : p === 1 ? code(alleles[o]!) : code(alleles[o]!) | (code(alleles[o + 1]!) << 2);
+    const col = sample[k]!;
+    const shift = (col & 1) * 4;
+    gt[col >> 1] = (gt[col >> 1]! & ~(15 << shift)) | (nib << shift);
+  }
+  return { samples: new Uint8Array(0), gt, format: GT_FORMAT_DENSE, listed: sample.length };
 }
 
 /** Decode the sample-index BLOB into `out` (length >= listed); returns the count. */

@@ -158,7 +158,7 @@ class Ingester {
     const reader = await readVcf(input.stream, { label: src.label, strict: this.options.strict ?? false, ...(this.options.signal ? { signal: this.options.signal } : {}) });
     const header = reader.header;
     const fileId = this.nextFile++;
-    await c.run(`INSERT INTO files VALUES (?, ?, ?, ?, 0, now())`, [fileId, src.contentId, src.label, header.samples.length]);
+    await c.run(`INSERT INTO files VALUES (?, ?, ?, ?, 0, now(), FALSE)`, [fileId, src.contentId, src.label, header.samples.length]);
     for (const contig of header.contigs) await this.contigId(contig.id);
     if (header.assembly) await c.run(`INSERT INTO meta VALUES ('assembly', ?) ON CONFLICT DO NOTHING`, [header.assembly]);
     await this.registerSamples(header, fileId, src.label);
@@ -170,11 +170,17 @@ class Ingester {
     let lastProgress = 0;
     let lastName = '';
     let lastId = -1;
+    let sorted = true;
+    let prevContig = -1;
+    let prevPos = 0;
     const app: DuckDBAppender = await c.createAppender('records');
     try {
       for await (const batch of reader.variants()) {
         for (const v of batch) {
           if (v.chrom !== lastName) { lastId = await this.contigId(v.chrom); lastName = v.chrom; }
+          if (lastId < prevContig || (lastId === prevContig && v.pos < prevPos)) sorted = false;
+          prevContig = lastId;
+          prevPos = v.pos;
           const r = ranges.get(lastId);
           if (!r) ranges.set(lastId, [v.pos, v.pos]);
           else { if (v.pos < r[0]) r[0] = v.pos; if (v.pos > r[1]) r[1] = v.pos; }
@@ -183,7 +189,7 @@ class Ingester {
             throw new NodeError('GENOFED_STORE_IO', `${src.label}:${v.line}: injected failure (test hook failAfterVariants)`);
           }
           if (v.alts.length === 0) continue; // ALT '.': no allele to count
-          const enc = encodeGenotypes(v, sampleSink, gtSink);
+          const enc = encodeGenotypes(v, header.samples.length, sampleSink, gtSink);
           app.appendInteger(fileId);
           app.appendInteger(lastId);
           app.appendInteger(v.pos);
@@ -207,7 +213,7 @@ class Ingester {
     }
     for (const w of reader.warnings()) this.warnings.push({ file: src.label, code: w.code, problem: w.problem, count: w.count, firstLine: w.firstLine });
     this.options.onProgress?.({ file: src.label, bytesRead: input.bytesRead(), bytesTotal: input.sizeOnDisk, variants: records });
-    await c.run('UPDATE files SET n_records = ? WHERE file_id = ?', [records, fileId]);
+    await c.run('UPDATE files SET n_records = ?, sorted = ? WHERE file_id = ?', [records, sorted, fileId]);
     const rapp = await c.createAppender('file_ranges');
     for (const [contig, [lo, hi]] of ranges) {
       rapp.appendInteger(fileId);

@@ -16,8 +16,10 @@ export const DDL = [
   `CREATE TABLE IF NOT EXISTS contigs (contig_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, norm VARCHAR NOT NULL UNIQUE)`,
   `CREATE TABLE IF NOT EXISTS samples (sample_idx INTEGER PRIMARY KEY, sample_id VARCHAR NOT NULL UNIQUE)`,
   // One row per ingested VCF; sha256 of the file's bytes refuses re-ingest under any name.
+  // sorted: its records came in store order (contig_id, pos), so a one-file store is scanned without a sort.
   `CREATE TABLE IF NOT EXISTS files (file_id INTEGER PRIMARY KEY, sha256 VARCHAR NOT NULL UNIQUE, label VARCHAR NOT NULL,
-     n_samples INTEGER NOT NULL, n_records BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL)`,
+     n_samples INTEGER NOT NULL, n_records BIGINT NOT NULL, ingested_at TIMESTAMP NOT NULL,
+     sorted BOOLEAN NOT NULL DEFAULT FALSE)`,
   // Column col of file file_id is sample sample_idx.
   `CREATE TABLE IF NOT EXISTS file_samples (file_id INTEGER NOT NULL, col INTEGER NOT NULL, sample_idx INTEGER NOT NULL)`,
   // Positions each file covers per contig: the double-count check.

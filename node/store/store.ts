@@ -9,7 +9,7 @@ import { NodeError } from '../errors.js';
 import { compileCohort, cohortToSql, quoteIdent, type CohortAst, type PhenotypeColumn, type PhenotypeType } from '../../proto/cohort/index.js';
 import type { Region } from '../../proto/region.js';
 import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
-import { countRecord, carrierColumns, type StoredRecord } from './aggregate.js';
+import { countRecord, carrierColumns, type FileCohort, type StoredRecord } from './aggregate.js';
 import { openDatabase } from './database.js';
 
 export interface StoreSummary {
@@ -66,6 +66,8 @@ export class Store {
   private fileSamples = new Map<number, Int32Array>();
   private phenotypeSchema: PhenotypeColumn[] = [];
   private sampleCount = 0;
+  /** One file whose records came in store order: scans need no ORDER BY (DuckDB keeps insertion order). */
+  private inOrder = false;
   private closed = false;
 
   /** @internal use openStore(). */
@@ -85,7 +87,9 @@ export class Store {
     const fs = (await c.runAndReadAll('SELECT file_id, col, sample_idx FROM file_samples ORDER BY file_id, col')).getRows();
     const byFile = new Map<number, number[]>();
     // Sites-only files (0 samples) still have records: AN 0, AC 0.
-    for (const r of (await c.runAndReadAll('SELECT file_id FROM files')).getRows()) byFile.set(Number(r[0]), []);
+    const files = (await c.runAndReadAll('SELECT file_id, sorted FROM files')).getRows();
+    for (const r of files) byFile.set(Number(r[0]), []);
+    this.inOrder = files.length === 1 && files[0]![1] === true;
     for (const r of fs) {
       const f = Number(r[0]);
       let a = byFile.get(f);
@@ -174,18 +178,24 @@ export class Store {
     return { stratumOf, strata };
   }
 
-  /** Per file: column -> stratum (-1 outside the cohort), and samples per stratum. */
-  private fileStrata(stratumOf: Map<number, number>, nStrata: number): Map<number, { stratumOf: Int32Array; inFile: Int32Array }> {
-    const out = new Map<number, { stratumOf: Int32Array; inFile: Int32Array }>();
+  /** Per file: column -> stratum (-1 outside the cohort), samples per stratum, cohort members. */
+  private fileStrata(stratumOf: Map<number, number>, nStrata: number): Map<number, FileCohort> {
+    const out = new Map<number, FileCohort>();
     for (const [fileId, cols] of this.fileSamples) {
       const s = new Int32Array(cols.length);
       const inFile = new Int32Array(nStrata);
+      const members: number[] = [];
+      const memberStratum: number[] = [];
       for (let i = 0; i < cols.length; i++) {
         const st = stratumOf.get(cols[i]!);
         s[i] = st ?? -1;
-        if (st !== undefined) inFile[st]!++;
+        if (st !== undefined) {
+          inFile[st]!++;
+          members.push(i);
+          memberStratum.push(st);
+        }
       }
-      out.set(fileId, { stratumOf: s, inFile });
+      out.set(fileId, { stratumOf: s, inFile, members: Int32Array.from(members), memberStratum: Int32Array.from(memberStratum) });
     }
     return out;
   }
@@ -201,7 +211,7 @@ export class Store {
    */
   private async scanRecords(where: string, params: DuckDBValue[], withGenotypes: boolean, each: (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void): Promise<void> {
     const cols = withGenotypes ? 'file_id, contig_id, pos, ref, alts, n_alts, listed, gt_format, samples, gt' : 'file_id, contig_id, pos, ref, alts, n_alts';
-    const result = await this.connection.stream(`SELECT ${cols} FROM records WHERE n_alts > 0 AND (${where}) ORDER BY contig_id, pos, file_id`, params);
+    const result = await this.connection.stream(`SELECT ${cols} FROM records WHERE n_alts > 0 AND (${where})${this.inOrder ? '' : ' ORDER BY contig_id, pos, file_id'}`, params);
     const empty = new Uint8Array(0);
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -286,7 +296,7 @@ export class Store {
           acc = group.get(key);
           if (!acc) group.set(key, (acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F) }));
         }
-        counts ??= countRecord(rec, f.stratumOf, f.inFile);
+        counts ??= countRecord(rec, f);
         add(acc, counts, a);
       }
     };

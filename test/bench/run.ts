@@ -13,9 +13,11 @@ import { parseArgs } from 'node:util';
 import type { BenchSuite } from './suite.js';
 
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
+  federation: () => import('./federation.js'),
   vcf: () => import('./vcf.js'),
   crypto: () => import('./crypto.js'),
   'pseudonymize-bam': () => import('./pseudonymize-bam.js'),
+  store: () => import('./store.js'),
 };
 
 const { values } = parseArgs({

@@ -1,0 +1,220 @@
+/**
+ * `npm run bench -- --suite store [--quick] [--json]`
+ *
+ * - ingest_vs_bcftools: our ingest time / `bcftools +fill-tags -Ob` time on
+ *   the same 2,504-sample 1000G file (IL2RA window, the largest), same run.
+ * - cohort_query_speedup: `bcftools view -S EUR | bcftools +fill-tags` time /
+ *   our cohort AF query over the whole store (the same file).
+ * - layout: the chosen per-record BLOB layout vs a rows-per-carrier DuckDB
+ *   table aggregated in SQL (ingest time, bytes, cohort AC query).
+ * - scale: a synthetic VCF (neutral SFS, most variants rare) streamed
+ *   straight into ingest: ingest time, bytes on disk per genotype, whole-store
+ *   and cohort AF query time, and growth between the two sizes
+ *   (full: 10,000 samples x 100k and 1M variants; quick: 1,000 x 10k and 20k).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ingest, openStore, type IngestSource } from '../../node/store/index.js';
+import { readVcfFile } from '../../node/vcf/index.js';
+import type { BenchContext, BenchSuite } from './suite.js';
+import { syntheticPanel, syntheticVcf } from './synthetic-vcf.js';
+
+const FIX = resolve(import.meta.dirname, '../../../test/fixtures');
+const IL2RA = join(FIX, 'vcf/1kg_dev/1KGP_hg19_IL2RA_1MB.vcf.gz');
+const MTHFR = join(FIX, 'vcf/1kg_dev/genotype_plot_chr1_MTHFR_2504.vcf.gz');
+const PANEL = join(FIX, 'panel/integrated_call_samples_v3.20130502.ALL.panel');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Wall time of a shell pipeline in seconds (bash, pipefail). */
+function timeShell(cmd: string): number {
+  const t = performance.now();
+  const r = spawnSync('bash', ['-c', `set -o pipefail; ${cmd}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`bench: command failed: ${cmd}\n${r.stderr.toString().slice(0, 500)}`);
+  return (performance.now() - t) / 1000;
+}
+
+async function dirBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+  return total;
+}
+
+async function timeAsync(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return (performance.now() - t) / 1000;
+}
+
+/** Ingest vs bcftools and cohort query vs bcftools on one real 2,504-sample file. */
+async function realFile(ctx: BenchContext, vcf: string, tag: string, reps: number): Promise<Record<string, number>> {
+  const eur = join(ctx.scratch, 'eur.txt');
+  const panel = (await import('node:fs')).readFileSync(PANEL, 'utf8');
+  await writeFile(eur, `${panel.split('\n').slice(1).map((l) => l.split('\t')).filter((f) => f[2] === 'EUR').map((f) => f[0]).join('\n')}\n`);
+  const bcfIngest: number[] = [];
+  const ours: number[] = [];
+  let dir = '';
+  for (let i = 0; i < reps; i++) {
+    bcfIngest.push(timeShell(`bcftools +fill-tags '${vcf}' -Ob -o '${join(ctx.scratch, 'x.bcf')}' -- -t AC,AN,AC_Hom`));
+    dir = join(ctx.scratch, `${tag}-store-${i}`);
+    ours.push(await timeAsync(() => ingest(dir, { vcfs: [vcf], phenotypes: PANEL })));
+  }
+  const bcfCohort: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    bcfCohort.push(timeShell(`bcftools view -S '${eur}' --force-samples '${vcf}' -Ou | bcftools +fill-tags -Ou -- -t AC,AN,AC_Hom > /dev/null`));
+  }
+  const store = await openStore(dir, { readOnly: true });
+  const q: number[] = [];
+  const all: number[] = [];
+  try {
+    await store.alleleCounts({ cohort: 'super_pop=EUR' }); // warm-up (JIT, DuckDB caches)
+    for (let i = 0; i < 3 * reps + 2; i++) {
+      q.push(await timeAsync(() => store.alleleCounts({ cohort: 'super_pop=EUR' })));
+      all.push(await timeAsync(() => store.alleleCounts({})));
+    }
+  } finally {
+    await store.close();
+  }
+  const r = {
+    ingest_s: median(ours),
+    bcftools_filltags_s: median(bcfIngest),
+    ingest_vs_bcftools: median(ours) / median(bcfIngest),
+    cohort_query_s: median(q),
+    whole_store_query_s: median(all),
+    bcftools_cohort_s: median(bcfCohort),
+    cohort_query_speedup: median(bcfCohort) / median(q),
+    store_bytes: await dirBytes(dir),
+  };
+  ctx.log(`${tag}: ingest ${r.ingest_s.toFixed(2)} s vs bcftools +fill-tags -Ob ${r.bcftools_filltags_s.toFixed(2)} s (ratio ${r.ingest_vs_bcftools.toFixed(2)}); ` +
+    `EUR cohort query ${(r.cohort_query_s * 1000).toFixed(1)} ms vs bcftools view -S | +fill-tags ${r.bcftools_cohort_s.toFixed(2)} s (speedup ${r.cohort_query_speedup.toFixed(1)}x)`);
+  return r;
+}
+
+/** The alternative layout: one DuckDB row per listed genotype, aggregated in SQL. */
+async function rowsLayout(ctx: BenchContext, vcf: string): Promise<Record<string, number>> {
+  const file = join(ctx.scratch, 'rows-layout.duckdb');
+  const db = await DuckDBInstance.create(file);
+  const c = await db.connect();
+  try {
+    await c.run('CREATE TABLE carriers (rid INTEGER, col SMALLINT, a1 TINYINT, a2 TINYINT)');
+    await c.run('CREATE TABLE cohort (col SMALLINT)');
+    const panel = (await import('node:fs')).readFileSync(PANEL, 'utf8').split('\n').slice(1).map((l) => l.split('\t'));
+    const t0 = performance.now();
+    const reader = await readVcfFile(vcf, { strict: false });
+    const eurIds = new Set(panel.filter((f) => f[2] === 'EUR').map((f) => f[0]));
+    const app = await c.createAppender('carriers');
+    let rid = 0;
+    for await (const batch of reader.variants()) {
+      for (const v of batch) {
+        for (let k = 0; k < v.sample.length; k++) {
+          const o = v.offset[k]!;
+          const p = v.offset[k + 1]! - o;
+          app.appendInteger(rid);
+          app.appendSmallInt(v.sample[k]!);
+          app.appendTinyInt(p >= 1 ? v.alleles[o]! : -2);
+          app.appendTinyInt(p >= 2 ? v.alleles[o + 1]! : -2);
+          app.endRow();
+        }
+        rid++;
+      }
+    }
+    app.closeSync();
+    await c.run('CHECKPOINT');
+    const ingestS = (performance.now() - t0) / 1000;
+    const capp = await c.createAppender('cohort');
+    reader.header.samples.forEach((id, col) => { if (eurIds.has(id)) { capp.appendSmallInt(col); capp.endRow(); } });
+    capp.closeSync();
+    const sql = 'SELECT rid, sum((a1 = 1)::INT + (a2 = 1)::INT) AS ac, sum((a1 >= 0)::INT + (a2 >= 0)::INT) AS called, count(*) AS listed FROM carriers JOIN cohort USING (col) GROUP BY rid ORDER BY rid';
+    await c.runAndReadAll(sql);
+    const q: number[] = [];
+    for (let i = 0; i < 5; i++) q.push(await timeAsync(() => c.runAndReadAll(sql)));
+    const r = { rows_ingest_s: ingestS, rows_cohort_ac_query_s: median(q), rows_store_bytes: (await stat(file)).size };
+    ctx.log(`layout rows-per-carrier: ingest ${ingestS.toFixed(2)} s, EUR AC query (AC only, SQL) ${(r.rows_cohort_ac_query_s * 1000).toFixed(1)} ms, ${(r.rows_store_bytes / 1e6).toFixed(1)} MB`);
+    return r;
+  } finally {
+    c.closeSync();
+    db.closeSync();
+  }
+}
+
+/** One synthetic size streamed into a fresh store. */
+async function scalePoint(ctx: BenchContext, samples: number, variants: number): Promise<Record<string, number>> {
+  const dir = join(ctx.scratch, `syn-${samples}x${variants}`);
+  const panel = join(ctx.scratch, `syn-panel-${samples}.tsv`);
+  await writeFile(panel, syntheticPanel(samples, 7));
+  let bytes = 0;
+  const source: IngestSource = {
+    label: `synthetic_${samples}x${variants}.vcf`,
+    contentId: `synthetic:seed=7:${samples}x${variants}`,
+    open: async () => {
+      const stream = syntheticVcf({ samples, variants, seed: 7 });
+      stream.on('data', (b: Buffer) => { bytes += b.length; });
+      return { stream, bytesRead: () => bytes, sizeOnDisk: 0 };
+    },
+  };
+  const ingestS = await timeAsync(() => ingest(dir, { sources: [source], phenotypes: panel }));
+  const store = await openStore(dir, { readOnly: true });
+  let wholeS = 0;
+  let cohortS = 0;
+  try {
+    await store.alleleCounts({ cohort: 'super_pop=EUR' });
+    wholeS = median([await timeAsync(() => store.alleleCounts({})), await timeAsync(() => store.alleleCounts({}))]);
+    cohortS = median([await timeAsync(() => store.alleleCounts({ cohort: 'super_pop=EUR' })), await timeAsync(() => store.alleleCounts({ cohort: 'super_pop=EUR' }))]);
+  } finally {
+    await store.close();
+  }
+  const onDisk = await dirBytes(dir);
+  const r = {
+    samples, variants,
+    ingest_s: ingestS,
+    vcf_text_bytes: bytes,
+    ingest_mb_per_s: bytes / 1e6 / ingestS,
+    store_bytes: onDisk,
+    bytes_per_genotype: onDisk / (samples * variants),
+    whole_store_query_s: wholeS,
+    cohort_query_s: cohortS,
+  };
+  ctx.log(`scale ${samples} x ${variants}: ingest ${ingestS.toFixed(1)} s (${r.ingest_mb_per_s.toFixed(0)} MB/s of VCF text), ` +
+    `${(onDisk / 1e6).toFixed(1)} MB on disk = ${r.bytes_per_genotype.toFixed(4)} B/genotype, whole-store AF ${wholeS.toFixed(2)} s, EUR cohort AF ${cohortS.toFixed(2)} s`);
+  return r;
+}
+
+export const suite: BenchSuite = {
+  name: 'store',
+  description: 'store ingest and cohort AF queries vs bcftools; layout comparison; synthetic scale',
+  async run(ctx) {
+    const reps = ctx.quick ? 1 : 3;
+    const il2ra = await realFile(ctx, IL2RA, 'IL2RA', reps);
+    const mthfr = await realFile(ctx, MTHFR, 'MTHFR', reps);
+    const layout = { blob_ingest_s: il2ra.ingest_s, blob_cohort_query_s: il2ra.cohort_query_s, blob_store_bytes: il2ra.store_bytes, ...(await rowsLayout(ctx, IL2RA)) };
+    const sizes: [number, number][] = ctx.quick ? [[1000, 10_000], [1000, 20_000]] : [[10_000, 100_000], [10_000, 1_000_000]];
+    const small = await scalePoint(ctx, ...sizes[0]!);
+    const large = await scalePoint(ctx, ...sizes[1]!);
+    const growth = {
+      variants: large.variants! / small.variants!,
+      ingest_s: large.ingest_s! / small.ingest_s!,
+      store_bytes: large.store_bytes! / small.store_bytes!,
+      whole_store_query_s: large.whole_store_query_s! / small.whole_store_query_s!,
+      cohort_query_s: large.cohort_query_s! / small.cohort_query_s!,
+    };
+    return {
+      file: 'IL2RA 1 Mb window, 2,504 samples, 3,596 biallelic SNPs (MAF >= 5%)',
+      ingest_vs_bcftools: il2ra.ingest_vs_bcftools,
+      cohort_query_speedup: il2ra.cohort_query_speedup,
+      ingest_s: il2ra.ingest_s,
+      bcftools_filltags_s: il2ra.bcftools_filltags_s,
+      cohort_query_ms: il2ra.cohort_query_s! * 1000,
+      whole_store_query_ms: il2ra.whole_store_query_s! * 1000,
+      bcftools_cohort_s: il2ra.bcftools_cohort_s,
+      mthfr: mthfr,
+      layout,
+      scale: { small, large, growth },
+      note: 'wall-clock on a shared 2-core machine; ratios are measured in the same run',
+    };
+  },
+};
