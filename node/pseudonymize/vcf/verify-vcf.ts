@@ -158,7 +158,10 @@ async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', 
       const cols = text.split('\t');
       columns = cols.length;
       summary.samples = cols.slice(9);
-      if (role === 'original') for (const s of summary.samples) addNeedle(s.trim(), 'sample id');
+      if (role === 'original') {
+        for (const s of summary.samples) addNeedle(s.trim(), 'sample id');
+        addBenign(cols.slice(0, 9).join('\t'));
+      }
       continue;
     }
     if (bytes.length === 0) continue;
