@@ -103,9 +103,11 @@ export class Children {
   async run(name: string, args: readonly string[]): Promise<void> {
     const child = this.start(name, args);
     let last = '';
+    // The child is our own CLI: its stderr follows the no-data rule (codes, basenames, line numbers).
     child.process.stderr!.on('data', (b: Buffer) => {
-      const t = b.toString('utf8').trim().split('\n').filter((l) => l.startsWith('genofed:')).pop();
-      if (t) last = t;
+      const lines = b.toString('utf8').trim().split('\n').filter((l) => l.trim() !== '');
+      const t = lines.filter((l) => l.startsWith('genofed:')).pop() ?? lines.pop();
+      if (t) last = t.slice(0, 300);
     });
     const code = await child.exited;
     if (code !== 0) {
