@@ -113,6 +113,21 @@ describe.skipIf(!HAS_SAMTOOLS)('verify fails on outputs that are not honest pseu
     }
   });
 
+  it('a truncated pseudonymized file fails the parse check; an unreadable original is reported as such', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const good = join(dir, 'to-cut.bam');
+    await pseudonymizeAlignment({ format: 'bam', input: range, output: good, key, mode: 'default' });
+    const bytes = readFileSync(good);
+    const cut = join(dir, 'cut.bam');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 28));
+    const checks = await verifyAlignment({ format: 'bam', original: range, pseudonymized: cut });
+    const parse = checks.find((c) => c.name === 'pseudonymized file parses');
+    expect(parse?.ok).toBe(false);
+    expect(parse?.detail).toMatch(/^cut\.bam: BGZF EOF block is missing/);
+    const bad = await verifyAlignment({ format: 'bam', original: join(FIXTURES, 'malformed/samtools_1.quickcheck.badeof.bam'), pseudonymized: good });
+    expect(bad.find((c) => c.name === 'original file parses')?.ok).toBe(false);
+  });
+
   it('a BAM of another sample fails the record count and content checks', async () => {
     const out = join(dir, 'other.bam');
     await pseudonymizeAlignment({ format: 'bam', input: join(FIXTURES, 'bam/samtools_mpileup.2.bam'), output: out, key, mode: 'default' });
