@@ -27,6 +27,8 @@ export type QueryParams =
       readonly variantCount: number;
       readonly variantsSha256: Uint8Array;
       readonly strata: readonly string[];
+      /** The region the list is the union over (phase 1), or '' for a researcher's list. */
+      readonly region: string;
     }
   /** Patients matching `cohort`, optionally only carriers of a streamed variant list. */
   | { readonly kind: 'cohort-count'; readonly cohort: string; readonly carrierCount: number; readonly carriersSha256: Uint8Array };

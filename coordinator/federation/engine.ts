@@ -193,7 +193,7 @@ export class FederationEngine implements Federation {
       return { queryId: correlationId, rows: [], sites: this.sitesOutcome(clients.map((c) => c.site), missing) };
     }
     const { totals, outcome } = await this.aggregate(correlationId, clients, minSites, req.querier, {
-      kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: variants.length, variantsSha256: variantListDigest(variants), strata: [],
+      kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: variants.length, variantsSha256: variantListDigest(variants), strata: [], region: req.region ?? '',
     }, variants, signal);
     missing.push(...outcome.missing);
     const counts = unpackAlleleCounts(totals, variants.length);

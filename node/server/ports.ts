@@ -18,7 +18,7 @@ export interface QueryLogEntry {
 
 export interface ServedStore {
   summary(): Promise<{ samples: number; variants: number; contigs: string[]; assembly: string | null }>;
-  alleleCounts(q: { region?: Region; variants?: VariantKey[]; cohort?: string }): Promise<readonly { ac: number; an: number; nhomalt: number }[]>;
+  alleleCounts(q: { region?: Region; variants?: VariantKey[]; cohort?: string }): Promise<readonly { chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number }[]>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
   variantKeys(region: Region): Promise<VariantKey[]>;
   appendQueryLog(entry: QueryLogEntry): Promise<void>;

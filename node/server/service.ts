@@ -16,7 +16,7 @@ import { headerToWire, variantsFromWire, variantsToWire } from '../../proto/conv
 import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { PROTOCOL_VERSION, VARIANT_BATCH, VariantListHasher, layoutFor, packAlleleCounts, type QueryEnvelope } from '../../proto/query.js';
 import { parseRegion } from '../../proto/region.js';
-import type { VariantKey } from '../../proto/variant.js';
+import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
 import { ReplayGuard, authenticateQuery, checkEnvelope, type QueryPolicy } from './verify-query.js';
@@ -111,6 +111,45 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
       log.warn({ queryId: e?.queryId, kind: e?.params.kind, decision: 'refused', reason: code }, 'query refused');
       throw err;
     }
+  }
+
+  /** Counts for a researcher's list, in list order (the store answers zeros for keys it lacks). */
+  async function countsByList(cohort: string, variants: VariantKey[]): Promise<Uint32Array> {
+    const rows = await o.store.alleleCounts({ variants, ...(cohort ? { cohort } : {}) });
+    if (rows.length !== variants.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'store returned a row count other than the variant count');
+    return packAlleleCounts(rows);
+  }
+
+  /**
+   * Counts for a phase-1 union over `region`: one region scan, rows placed
+   * by (alias-normalized) key; keys this site lacks stay 0. Keys of the
+   * list outside the region would be a coordinator bug: refused.
+   */
+  async function countsByRegion(regionText: string, cohort: string, variants: VariantKey[]): Promise<Uint32Array> {
+    let region;
+    try {
+      region = parseRegion(regionText);
+    } catch (cause) {
+      throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
+    }
+    const rows = await o.store.alleleCounts({ region, ...(cohort ? { cohort } : {}) });
+    const slot = new Map<string, number>();
+    for (let i = 0; i < variants.length; i++) {
+      const k = variants[i]!;
+      if (normalizeContig(k.chrom) !== normalizeContig(region.chrom) || k.pos < region.start || k.pos > region.end) {
+        throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+      }
+      slot.set(variantMatchKey(k), i);
+    }
+    const values = new Uint32Array(variants.length * 3);
+    for (const r of rows) {
+      const i = slot.get(variantMatchKey(r));
+      if (i === undefined) continue; // not in the union: the coordinator asked for fewer keys than this site holds
+      values[3 * i] = r.ac;
+      values[3 * i + 1] = r.an;
+      values[3 * i + 2] = r.nhomalt;
+    }
+    return values;
   }
 
   return {
@@ -222,9 +261,7 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           // Count locally (plaintext, inside the hospital).
           let values: Uint32Array;
           if (p.kind === 'allele-counts') {
-            const rows = await o.store.alleleCounts({ variants, ...(p.cohort ? { cohort: p.cohort } : {}) });
-            if (rows.length !== variants.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'store returned a row count other than the variant count');
-            values = packAlleleCounts(rows);
+            values = p.region ? await countsByRegion(p.region, p.cohort, variants) : await countsByList(p.cohort, variants);
           } else if (p.kind === 'cohort-count') {
             const n = await o.store.cohortCount(p.cohort, variants.length ? { carriersOf: variants } : {});
             values = Uint32Array.of(n);

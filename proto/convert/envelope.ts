@@ -21,7 +21,7 @@ function paramsToWire(p: QueryParams): wire.QueryEnvelope['params'] {
     case 'variant-keys':
       return { $case: 'variantKeys', value: { region: p.region } };
     case 'allele-counts':
-      return { $case: 'alleleCounts', value: { cohort: p.cohort, variantCount: p.variantCount, variantsSha256: Buffer.from(p.variantsSha256), strata: [...p.strata] } };
+      return { $case: 'alleleCounts', value: { cohort: p.cohort, variantCount: p.variantCount, variantsSha256: Buffer.from(p.variantsSha256), strata: [...p.strata], region: p.region } };
     case 'cohort-count':
       return { $case: 'cohortCount', value: { cohort: p.cohort, carrierCount: p.carrierCount, carriersSha256: Buffer.from(p.carriersSha256) } };
   }
@@ -64,7 +64,7 @@ export function decodeEnvelope(bytes: Uint8Array): QueryEnvelope {
     params = { kind: 'variant-keys', region: p.value.region };
   } else if (p.$case === 'alleleCounts' && w.kind === wire.QueryKind.QUERY_KIND_ALLELE_COUNTS) {
     if (p.value.variantsSha256.length !== 32) throw bad('variant list digest is not 32 bytes');
-    params = { kind: 'allele-counts', cohort: p.value.cohort, variantCount: p.value.variantCount, variantsSha256: new Uint8Array(p.value.variantsSha256), strata: p.value.strata };
+    params = { kind: 'allele-counts', cohort: p.value.cohort, variantCount: p.value.variantCount, variantsSha256: new Uint8Array(p.value.variantsSha256), strata: p.value.strata, region: p.value.region };
   } else if (p.$case === 'cohortCount' && w.kind === wire.QueryKind.QUERY_KIND_COHORT_COUNT) {
     if (p.value.carrierCount > 0 && p.value.carriersSha256.length !== 32) throw bad('carrier list digest is not 32 bytes');
     params = { kind: 'cohort-count', cohort: p.value.cohort, carrierCount: p.value.carrierCount, carriersSha256: new Uint8Array(p.value.carriersSha256) };

@@ -16,7 +16,7 @@ function sample(): QueryEnvelope {
   return {
     version: 1, queryId: '7c8a1f4e-0b0e-4a43-9d5f-6f1e2d3c4b5a', correlationId: 'c0ffee00-0000-4000-8000-000000000000', coordinatorId: 'coordinator',
     participants: ['a', 'b', 'c'], issuedAtMs: 1_795_000_000_000, expiresAtMs: 1_795_000_300_000, querier: 'alice', cryptoFingerprint: '00b473927ce700db17e94c9e3ac394d5',
-    params: { kind: 'allele-counts', cohort: "super_pop = 'EUR'", variantCount: 2, variantsSha256: variantListDigest(keys), strata: [] },
+    params: { kind: 'allele-counts', cohort: "super_pop = 'EUR'", variantCount: 2, variantsSha256: variantListDigest(keys), strata: [], region: 'chr22:1-100000' },
     measurementPlaintext: false,
   };
 }
@@ -68,7 +68,7 @@ describe('query envelope', () => {
 
 describe('slot layout', () => {
   it('needs ceil(3 x variants / slots) ciphertexts: 367 for 1,000,000 variants at 8,192 slots', () => {
-    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: new Uint8Array(32), strata: [] };
+    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: new Uint8Array(32), strata: [], region: '' };
     expect(layoutFor(p, 8192)).toEqual({ counters: ['ac', 'an', 'nhomalt'], valueCount: 3_000_000, ciphertextCount: 367 });
     expect(layoutFor({ kind: 'cohort-count', cohort: '', carrierCount: 0, carriersSha256: new Uint8Array() }, 8192).ciphertextCount).toBe(1);
   });

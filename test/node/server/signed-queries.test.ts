@@ -139,14 +139,20 @@ describe('the node checks every query before answering', () => {
 
   it('answers an aggregate over a signed variant list, and refuses one whose list differs from its signed digest', async () => {
     const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }];
-    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [] };
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [], region: '' };
     expect(await aggregate(signEnvelope(envelope(params), signingKey), list)).toEqual({ ciphertexts: 1 });
     expect(await aggregate(signEnvelope(envelope(params), signingKey), [{ ...list[0]!, pos: 10235 }])).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
   });
 
+  it('refuses a phase-2 list that claims a region but holds a key outside it', async () => {
+    const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: '2', pos: 5, ref: 'A', alt: 'C' }];
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 2, variantsSha256: variantListDigest(list), strata: [], region: '1:10000-20000' };
+    expect(await aggregate(signEnvelope(envelope(params), signingKey), list)).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
+  });
+
   it('refuses plaintext answers unless the node was started for a benchmark', async () => {
     const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }];
-    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [] };
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [], region: '' };
     expect(await aggregate(signEnvelope(envelope(params, { measurementPlaintext: true }), signingKey), list)).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
   });
 

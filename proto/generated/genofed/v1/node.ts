@@ -135,6 +135,12 @@ export interface AlleleCountsParams {
   variantsSha256: Buffer;
   /** Stratification columns (reserved; nodes refuse a non-empty list for now). */
   strata: string[];
+  /**
+   * Set when the list is the union of the sites' keys in this region (phase
+   * 1): the node may count with one region scan and place rows by key,
+   * instead of looking up every key (3x faster in the store, measured).
+   */
+  region: string;
 }
 
 export interface CohortCountParams {
@@ -673,7 +679,7 @@ export const VariantKeysParams: MessageFns<VariantKeysParams> = {
 };
 
 function createBaseAlleleCountsParams(): AlleleCountsParams {
-  return { cohort: "", variantCount: 0, variantsSha256: Buffer.alloc(0), strata: [] };
+  return { cohort: "", variantCount: 0, variantsSha256: Buffer.alloc(0), strata: [], region: "" };
 }
 
 export const AlleleCountsParams: MessageFns<AlleleCountsParams> = {
@@ -689,6 +695,9 @@ export const AlleleCountsParams: MessageFns<AlleleCountsParams> = {
     }
     for (const v of message.strata) {
       writer.uint32(34).string(v!);
+    }
+    if (message.region !== "") {
+      writer.uint32(42).string(message.region);
     }
     return writer;
   },
@@ -736,6 +745,14 @@ export const AlleleCountsParams: MessageFns<AlleleCountsParams> = {
             }
 
             message.strata.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.region = reader.string();
             continue;
           }
         }
