@@ -126,10 +126,13 @@ export function parseHeader(lines: readonly string[], diag: Diagnostics): Parsed
           else if (id.includes(':') && !ALT_PREFIXES.has(id.split(':')[0]!)) {
             diag.violation('GENOFED_VCF_HEADER', n, '##ALT ID does not start with a structural variant type (DEL, INS, DUP, INV, CNV, BND)');
           }
-          if (entries[0]?.key !== 'ID' || entries[1]?.key !== 'Description') {
-            diag.violation('GENOFED_VCF_HEADER', n, '##ALT fields are not ID, Description in this order');
+          // VCF 4.4 made Description optional (passed_meta_field_optional).
+          if (version < 44 || entries.length > 1) {
+            if (entries[0]?.key !== 'ID' || entries[1]?.key !== 'Description') {
+              diag.violation('GENOFED_VCF_HEADER', n, '##ALT fields are not ID, Description in this order');
+            }
+            checkDescription(key, entries, n, diag);
           }
-          checkDescription(key, entries, n, diag);
           alts.add(id);
         }
         break;
@@ -235,7 +238,8 @@ function checkFieldDefinition(key: 'INFO' | 'FORMAT', entries: readonly MetaEntr
     diag.violation('GENOFED_VCF_HEADER', n, `##${key} fields are not ID, Number, Type, Description in this order`);
   }
   checkDescription(key, entries, n, diag);
-  if (!NUMBER.test(number)) diag.violation('GENOFED_VCF_HEADER', n, `##${key} Number is not an integer, A, R, G or .`);
+  const numberOk = NUMBER.test(number) || (version >= 44 && /^(?:P|LA|LR|LG|M)$/.test(number));
+  if (!numberOk) diag.violation('GENOFED_VCF_HEADER', n, `##${key} Number is not an integer, A, R, G or .`);
   const types = key === 'INFO' ? INFO_TYPES : FORMAT_TYPES;
   if (!types.has(type)) diag.violation('GENOFED_VCF_HEADER', n, `##${key} Type is not one of ${[...types].join(', ')}`);
   // The vcf-validator accepts Flag with Number=A (passed_meta_info): warn only.

@@ -34,7 +34,7 @@ describe.skipIf(!BCFTOOLS)('AC/AN/AC_Hom/AC_Het/AC_Hemi equal bcftools +fill-tag
       const { header, variants } = await readAll(file);
       let filled: string[] = [];
       try {
-        filled = execFileSync('sh', ['-c', 'set -o pipefail 2>/dev/null; bcftools +fill-tags "$1" -- -t AC,AN,AC_Hom,AC_Het,AC_Hemi 2>/dev/null | bcftools query -f "%CHROM\\t%POS\\t%REF\\t%ALT\\t%AC\\t%AN\\t%AC_Hom\\t%AC_Het\\t%AC_Hemi\\n"', 'sh', file], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] })
+        filled = execFileSync('sh', ['-c', 'set -o pipefail 2>/dev/null; bcftools +fill-tags -Ou "$1" -- -t AC,AN,AC_Hom,AC_Het,AC_Hemi 2>/dev/null | bcftools query -f "%CHROM\\t%POS\\t%REF\\t%ALT\\t%AC\\t%AN\\t%AC_Hom\\t%AC_Het\\t%AC_Hemi\\n"', 'sh', file], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] })
           .toString('utf8').split('\n').filter(Boolean);
       } catch {
         filled = [];
@@ -70,7 +70,7 @@ describe.skipIf(!BCFTOOLS)('AC/AN/AC_Hom/AC_Het/AC_Hemi equal bcftools +fill-tag
       });
       if (polyploid.length > 0) {
         // bcf_calc_ac (bcftools view with a sample list recomputes INFO/AC,AN over all alleles).
-        const recalc = execFileSync('sh', ['-c', 'bcftools view -s "$2" "$1" 2>/dev/null | bcftools query -f "%AC\\t%AN\\n"', 'sh', file, header.samples.join(',')], { maxBuffer: 1 << 30 })
+        const recalc = execFileSync('sh', ['-c', 'bcftools view -Ou -s "$2" "$1" 2>/dev/null | bcftools query -f "%AC\\t%AN\\n"', 'sh', file, header.samples.join(',')], { maxBuffer: 1 << 30 })
           .toString('utf8').split('\n');
         for (const i of polyploid) {
           const v = variants[i]!;

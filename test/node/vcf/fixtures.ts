@@ -48,26 +48,35 @@ export function siteCounts(v: VcfVariant, nSamples: number): SiteCounts {
   const nAlt = v.alts.length;
   const z = (): number[] => new Array<number>(nAlt).fill(0);
   const c: SiteCounts = { ac: z(), an: 2 * (nSamples - v.sample.length), acHom: z(), acHet: z(), acHemi: z(), nhomalt: z(), maxPloidy: v.sample.length < nSamples ? 2 : 0 };
+  const al = v.alleles;
   for (let k = 0; k < v.sample.length; k++) {
-    const gt = Array.from(v.alleles.subarray(v.offset[k]!, v.offset[k + 1]!));
-    c.maxPloidy = Math.max(c.maxPloidy, gt.length);
-    for (const a of gt) {
+    const from = v.offset[k]!;
+    const to = v.offset[k + 1]!;
+    const ploidy = to - from;
+    if (ploidy > c.maxPloidy) c.maxPloidy = ploidy;
+    let allSameAlt = ploidy >= 2;
+    for (let j = from; j < to; j++) {
+      const a = al[j]!;
+      if (a <= 0 || a !== al[from]) allSameAlt = false;
       if (a < 0) continue;
       c.an += 1;
       if (a > 0) c.ac[a - 1]! += 1;
     }
-    if (gt.length >= 2 && gt.every((a) => a > 0 && a === gt[0])) c.nhomalt[gt[0]! - 1]! += 1;
-    const called = gt.length === 0 ? [] : [gt[0]!, ...(gt.length > 1 ? [gt[gt.length - 1]!] : [])].filter((a) => a >= 0);
-    if (called.length === 1) {
-      if (called[0]! > 0) c.acHemi[called[0]! - 1]! += 1;
-    } else if (called.length === 2) {
-      const [a, b] = called as [number, number];
-      if (a === b) {
-        if (a > 0) c.acHom[a - 1]! += 2;
+    if (allSameAlt) c.nhomalt[al[from]! - 1]! += 1;
+    if (ploidy === 0) continue;
+    // +fill-tags reads the first and the last allele of a call.
+    const first = al[from]!;
+    const last = ploidy > 1 ? al[to - 1]! : -1;
+    if (first >= 0 && last >= 0) {
+      if (first === last) {
+        if (first > 0) c.acHom[first - 1]! += 2;
       } else {
-        if (a > 0) c.acHet[a - 1]! += 1;
-        if (b > 0) c.acHet[b - 1]! += 1;
+        if (first > 0) c.acHet[first - 1]! += 1;
+        if (last > 0) c.acHet[last - 1]! += 1;
       }
+    } else if (first >= 0 || last >= 0) {
+      const a = first >= 0 ? first : last;
+      if (a > 0) c.acHemi[a - 1]! += 1;
     }
   }
   return c;
