@@ -85,6 +85,7 @@ class DeflatePool {
   private readonly pending = new Map<number, { resolve: (b: Buffer) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   private failure: unknown = null;
+  private closing = false;
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
@@ -95,6 +96,10 @@ class DeflatePool {
         p?.resolve(Buffer.from(m.buf));
       });
       w.on('error', (err) => this.fail(err));
+      // A worker that dies without an 'error' (killed, out of memory) must not leave a write hanging.
+      w.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`BGZF deflate worker exited (code ${code})`));
+      });
       this.workers.push(w);
     }
   }
@@ -119,6 +124,7 @@ class DeflatePool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
   }
 }

@@ -15,6 +15,9 @@ import { MapCollector } from '../../../../node/pseudonymize/reid-map.js';
 import { Pseudonymizer } from '../../../../node/pseudonymize/pseudonym.js';
 import { execFileSync } from 'node:child_process';
 import { verifyAlignment } from '../../../../node/pseudonymize/alignment/index.js';
+import { PassThrough } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { BgzfSink } from '../../../../node/pseudonymize/alignment/bgzf-sink.js';
 import { FIXTURES, HAS_SAMTOOLS, samtools, testKey } from './samtools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'genofed-aln-out-'));
@@ -85,5 +88,26 @@ describe('alignment outputs', () => {
     expect(samtools('view', '-H', '--no-PG', out)).toMatch(/^@RG\tID:[a-z2-7]{26}\tLB:[a-z2-7]{26}\tSM:[a-z2-7]{26}\tPI:510\tPL:ILLUMINA$/m);
     const checks = await verifyAlignment({ format: 'bam', original: input, pseudonymized: out, key });
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('the BGZF sink gives the same bytes with 1 or 3 deflate workers, and they inflate to the input', async () => {
+    const data = gunzipSync(readFileSync(join(FIXTURES, 'bam/airway_SRR1039508_subset.bam')));
+    const run = async (workers: number): Promise<Buffer> => {
+      const out = new PassThrough();
+      const parts: Buffer[] = [];
+      out.on('data', (c: Buffer) => parts.push(c));
+      const sink = new BgzfSink(out, workers);
+      // Uneven writes and an early block flush, as the BAM writer does after the header.
+      await sink.write(data.subarray(0, 1000));
+      await sink.flushBlock();
+      for (let at = 1000; at < data.length; at += 77777) await sink.write(data.subarray(at, Math.min(data.length, at + 77777)));
+      await sink.end();
+      return Buffer.concat(parts);
+    };
+    const one = await run(1);
+    const three = await run(3);
+    expect(one.equals(three)).toBe(true);
+    expect(gunzipSync(one).equals(data)).toBe(true);
+    expect(one.subarray(one.length - 28).equals(BGZF_EOF)).toBe(true);
   });
 });
