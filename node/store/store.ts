@@ -424,10 +424,9 @@ export class Store {
 }
 
 /**
- * Open (or with `create`, create) the store in `dir`. Read-only opening
- * works while another process holds the store read-write? No: DuckDB locks
- * the file for writers; read-only opens succeed only when no writer holds it
- * (see README, "Concurrency").
+ * Open (or with `create`, create) the store in `dir`. DuckDB allows one
+ * read-write process per file, and no reader while it holds it (README,
+ * "Concurrency"): GENOFED_STORE_LOCKED then.
  */
 export async function openStore(dir: string, options: { readOnly?: boolean; create?: boolean } = {}): Promise<Store> {
   const readOnly = options.readOnly ?? false;
