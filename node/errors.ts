@@ -25,7 +25,7 @@ export const NODE_ERRORS = {
   GENOFED_VCF_INFO: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A VCF INFO field breaks its declared or reserved Type/Number, or is syntactically malformed.' },
   GENOFED_VCF_GENOTYPE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A VCF sample column is malformed: GT syntax, allele index out of range, too many sub-fields, or a FORMAT value breaking its Type/Number.' },
   GENOFED_VCF_ORDER: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'VCF records are unsorted, a contig is not contiguous, or a variant is duplicated.' },
-  GENOFED_VCF_BCF_UNSUPPORTED: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'The input is BCF (binary VCF), which is not read directly; convert it with `bcftools view -Ov`.' },
+  GENOFED_VCF_BCF_UNSUPPORTED: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'The input is BCF1 or another binary VCF version the reader does not decode (BCF2 is read); convert it with `bcftools view -Ov`.' },
   GENOFED_CONFIG: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'A configuration file is missing, unreadable or fails its schema; the message names the field.' },
   GENOFED_CALLER_REFUSED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'The node refused a gRPC caller whose client certificate does not name the configured coordinator.' },
   GENOFED_QUERY_SIGNATURE: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, doc: 'A query envelope is unsigned or its Ed25519 signature does not verify under the coordinator key; the refusal is logged.' },

@@ -10,6 +10,7 @@ import { parseHeader, type ParsedHeader } from './header.js';
 import { RecordChecker } from './record-fields.js';
 import { OrderChecker } from './record-order.js';
 import { GenotypeScanner } from './genotype-scanner.js';
+import { readBcfStream } from './bcf-reader.js';
 import type { VcfHeader, VcfVariant } from './types.js';
 
 export interface ReadVcfOptions {
@@ -46,23 +47,48 @@ interface Tail {
   bytes: number;
 }
 
-async function* track(stream: Readable, tail: Tail, diag: Diagnostics): AsyncGenerator<Buffer> {
-  for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    if (buf.length === 0) continue;
-    if (tail.bytes === 0 && buf.length >= 4 && buf[0] === 0x42 && buf[1] === 0x43 && buf[2] === 0x46 && buf[3]! <= 2) {
-      diag.fail('GENOFED_VCF_BCF_UNSUPPORTED', 0, 'BCF input: convert with `bcftools view -Ov`');
-    }
+async function* track(first: Buffer | undefined, rest: AsyncIterator<unknown>, tail: Tail): AsyncGenerator<Buffer> {
+  const count = (buf: Buffer): void => {
     tail.bytes += buf.length;
     tail.last = buf[buf.length - 1]!;
+  };
+  if (first && first.length > 0) {
+    count(first);
+    yield first;
+  }
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    const chunk = r.value as Buffer | string;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (buf.length === 0) continue;
+    count(buf);
     yield buf;
+  }
+}
+
+async function* chunks(first: Buffer, rest: AsyncIterator<unknown>): AsyncGenerator<Buffer> {
+  yield first;
+  for (;;) {
+    const r = await rest.next();
+    if (r.done) return;
+    const chunk = r.value as Buffer | string;
+    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
   }
 }
 
 export async function readVcf(stream: Readable, options: ReadVcfOptions): Promise<VcfReader> {
   const diag = new Diagnostics(options.label, options.strict ?? true);
   const tail: Tail = { last: -1, bytes: 0 };
-  const lines = readLines(Readable.from(track(stream, tail, diag)), options.signal)[Symbol.asyncIterator]();
+  const source = stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+  const head = await source.next();
+  let first: Buffer | undefined;
+  if (!head.done) first = typeof head.value === 'string' ? Buffer.from(head.value) : (head.value as Buffer);
+  if (first && first.length >= 4 && first[0] === 0x42 && first[1] === 0x43 && first[2] === 0x46) {
+    if (first[3] !== 2) diag.fail('GENOFED_VCF_BCF_UNSUPPORTED', 0, 'BCF1 input: convert with `bcftools view -Ov`');
+    return readBcf(chunks(first, source), diag, options.signal);
+  }
+  const lines = readLines(Readable.from(track(first, source, tail)), options.signal)[Symbol.asyncIterator]();
   const headerLines: string[] = [];
   for (;;) {
     const r = await lines.next();
@@ -108,6 +134,22 @@ export async function readVcf(stream: Readable, options: ReadVcfOptions): Promis
     if (batch.length > 0) yield batch;
   }
 
+  return { header: parsed.header, variants, warnings: () => diag.warnings(), recordCount: () => count };
+}
+
+async function readBcf(source: AsyncIterator<Buffer>, diag: Diagnostics, signal: AbortSignal | undefined): Promise<VcfReader> {
+  const { parsed, records } = await readBcfStream(source, diag);
+  let count = 0;
+  let started = false;
+  async function* variants(): AsyncGenerator<VcfVariant[]> {
+    if (started) throw new Error('variants() can be iterated once');
+    started = true;
+    for await (const batch of records()) {
+      signal?.throwIfAborted();
+      count += batch.length;
+      yield batch;
+    }
+  }
   return { header: parsed.header, variants, warnings: () => diag.warnings(), recordCount: () => count };
 }
 
