@@ -63,6 +63,7 @@ describe('memory', () => {
     } finally {
       bfv.dispose();
     }
+    console.info(`RSS after GC at 5k/10k/15k/20k ciphertexts (MiB): ${Object.values(samples).map((v) => v.toFixed(1)).join(' / ')}`);
     const growthLastQuarter = samples[20_000]! - samples[15_000]!;
     const growthLastHalf = samples[20_000]! - samples[10_000]!;
     // A leak of one ciphertext per encryption would be ~320 MB per quarter.
