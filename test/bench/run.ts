@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   vcf: () => import('./vcf.js'),
   crypto: () => import('./crypto.js'),
   'pseudonymize-bam': () => import('./pseudonymize-bam.js'),
+  pseudonymize: () => import('./pseudonymize.js'),
   store: () => import('./store.js'),
 };
 
