@@ -10,12 +10,9 @@ import { CryptoError, wrapSeal } from './errors.js';
 import { free, type BfvContext } from './bfv-context.js';
 import type * as S from 'node-seal';
 
-/**
- * Minimum noise budget (bits) to release a decrypted sum. Decryption is
- * exact whenever the budget is > 0; 2 bits more keeps a margin while being
- * far below what honest sums have (>= 13 bits measured at 1000 parties).
- */
-export const MIN_RELEASE_BUDGET_BITS = 2;
+import { MIN_RELEASE_BUDGET_BITS } from './params.js';
+
+export { MIN_RELEASE_BUDGET_BITS };
 
 export interface Decryptor {
   decryptChunk(ciphertext: Uint8Array): BigUint64Array;

@@ -12,8 +12,8 @@
  * multiplications, no relinearization), so extra primes buy nothing. Measured
  * at N=8192: one 60-bit prime = 131,185 SEAL bytes per 8,192 counts (16.0 B
  * per count, 15.0 with our tight packing) and ~3.1-3.6 ms per public-key
- * encryption; SEAL's BFVDefault (218 bits in five
- * primes) costs 53 B per count for nothing.
+ * encryption (2.4 ms CPU with plain-scaling.ts); SEAL's BFVDefault (218 bits
+ * in five primes) costs 53 B per count for nothing.
  */
 import { createHash } from 'node:crypto';
 import { CryptoError } from './errors.js';
@@ -35,6 +35,23 @@ export const HE_STANDARD_MAX_LOG_Q_128: Readonly<Record<number, number>> = Objec
  * fresh budget of ~8 bits in the worst case we accept.
  */
 const MIN_Q_OVER_T_BITS = 20;
+
+/**
+ * Minimum noise budget (bits) to release a decrypted sum (decryptor.ts).
+ * Decryption is exact whenever the budget is > 0; 2 bits more keep a margin
+ * while being far below what honest sums have (>= 13 bits measured at 1000
+ * parties under the presets).
+ */
+export const MIN_RELEASE_BUDGET_BITS = 2;
+
+/**
+ * Bits of noise in a fresh public-key encryption: 60-bit q and 30-bit t
+ * leave an 18-bit budget at N=8192 (19 at N=4096), so ~12 bits; counted one
+ * bit higher per doubling of N above 8192 to stay conservative.
+ */
+function freshNoiseBits(n: number): number {
+  return 12 + Math.max(0, Math.log2(n / 8192));
+}
 
 export interface BfvParamsLiteral {
   readonly name?: string;
@@ -107,6 +124,11 @@ export function defineParams(literal: BfvParamsLiteral): BfvParams {
     throw bad(`plainModulus leaves less than ${MIN_Q_OVER_T_BITS} bits of noise headroom under the coefficient modulus`);
   }
   if (!Number.isInteger(literal.maxParties) || literal.maxParties < 1) throw bad('maxParties must be a positive integer');
+  // Worst case, noise adds up linearly: log2(maxParties) bits of budget are spent.
+  const worstBudget = bitLength(minQ) - bitLength(t) - freshNoiseBits(n) - Math.log2(literal.maxParties);
+  if (worstBudget < MIN_RELEASE_BUDGET_BITS) {
+    throw bad(`maxParties ${literal.maxParties} could exhaust the noise budget (worst case ${worstBudget.toFixed(1)} bits left, ${MIN_RELEASE_BUDGET_BITS} needed)`);
+  }
 
   const core = { polyModulusDegree: n, coeffModulus: Object.freeze(q), plainModulus: t };
   const fingerprint = createHash('sha256').update(canonicalEncoding(core)).digest().subarray(0, 16).toString('hex');

@@ -12,8 +12,8 @@ const t = params.plainModulus;
 
 describe('checkSumBound', () => {
   it('accepts bound x parties = t - 1 and refuses bound x parties = t', () => {
-    // t - 1 = 1073692672 = 2^14 x 65533: 65533 parties would exceed maxParties, so use a preset-free set.
-    const wide = defineParams({ polyModulusDegree: 4096, coeffModulus: [...params.coeffModulus], plainModulus: t, maxParties: 100_000 });
+    // t - 1 = 1073692672 = 2^14 x 65533: 16,384 parties of bound 65,533 sum to exactly t - 1 (a custom set allowing that many parties).
+    const wide = defineParams({ polyModulusDegree: 4096, coeffModulus: [...params.coeffModulus], plainModulus: t, maxParties: 16384 });
     expect(() => checkSumBound(wide, (t - 1n) / 16384n, 16384)).not.toThrow();
     expect(() => checkSumBound(wide, t - 1n, 1)).not.toThrow();
     const err = expectCode(() => checkSumBound(wide, t, 1), 'GENOFED_CRYPTO_OVERFLOW');

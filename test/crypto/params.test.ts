@@ -75,6 +75,7 @@ describe('defineParams validation', () => {
     ['a plain modulus of 2^32 or more', { plainModulus: 1152921504606830593n }, /2\^32/],
     ['a plain modulus leaving under 20 bits of noise headroom (40-bit q, 30-bit t)', { coeffModulus: [1099511480321n] }, /headroom/],
     ['zero parties', { maxParties: 0 }, /maxParties/],
+    ['more parties than the noise budget covers in the worst case (2^20 at 60-bit q, 30-bit t)', { maxParties: 2 ** 20 }, /noise budget/],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what}`, () => {
