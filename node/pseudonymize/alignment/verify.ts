@@ -88,6 +88,47 @@ function inRegions(r: AlignmentRecord, regions: BedRegions): boolean {
   return regions.overlaps(r.ref, r.pos - 1, end);
 }
 
+/**
+ * The counts `samtools flagstat` prints (QC-passed and QC-failed apart),
+ * from FLAG, RNAME, RNEXT and MAPQ: total, primary, secondary,
+ * supplementary, duplicates, mapped, primary mapped, primary duplicates,
+ * paired, read1, read2, properly paired, both mapped, singletons, mate on
+ * another reference (and with MAPQ >= 5), as samtools' bam_stat.c counts them.
+ */
+class FlagStats {
+  private readonly n = new Float64Array(2 * 16);
+  add(r: AlignmentRecord): void {
+    const f = r.flag;
+    const base = (f & 0x200) ? 16 : 0;
+    const inc = (i: number): void => { this.n[base + i]! += 1; };
+    inc(0);
+    if (f & 0x100) inc(2);
+    else if (f & 0x800) inc(3);
+    else {
+      inc(1);
+      if (!(f & 4)) inc(14);
+      if (f & 0x400) inc(15);
+    }
+    if (f & 0x400) inc(4);
+    if (!(f & 4)) inc(5);
+    if ((f & 0x900) === 0 && (f & 1)) {
+      inc(6);
+      if (f & 0x40) inc(7);
+      if (f & 0x80) inc(8);
+      if ((f & 2) && !(f & 4)) inc(9);
+      if (!(f & 4) && !(f & 8)) {
+        inc(10);
+        const mateRef = r.mateRef === '=' ? r.ref : r.mateRef;
+        if (mateRef !== r.ref) { inc(12); if (r.mapq >= 5) inc(13); }
+      }
+      if (!(f & 4) && (f & 8)) inc(11);
+    }
+  }
+  key(): string {
+    return Array.from(this.n).join(',');
+  }
+}
+
 /** Bijection checker: orig -> new must be a function and injective. */
 class Consistency {
   private readonly fwd = new Map<string, string>();
@@ -118,6 +159,8 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
   const keptDefault = createHash('sha256');
   const keptStrict = createHash('sha256');
   const outDigest = createHash('sha256');
+  const origFlags = new FlagStats();
+  const pseuFlags = new FlagStats();
   let nOrig = 0;
   let nOrigKept = 0;
   let nPseu = 0;
@@ -171,6 +214,7 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
         if (forbidden.has(name)) { tagsLeft++; if (!firstTagLeft) firstTagLeft = nPseu; }
         if (strictOnly.has(name)) sawStrictTagInOutput = true;
       }
+      pseuFlags.add(p);
       const fields = recordDigestFields(p);
       const pTags = p.tags.filter((t) => !['RG', 'LB'].includes(tagName(t)));
       outDigest.update(`${fields}\t${pTags.join('\t')}\n`);
@@ -204,6 +248,7 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
   }
   await origIt.return?.(undefined); // closes the original's file if reading stopped early
   function addDigests(o: AlignmentRecord): void {
+    origFlags.add(o);
     const fields = recordDigestFields(o);
     const keepD = o.tags.filter((t) => !DROPPED_TAGS_DEFAULT.includes(tagName(t) as never) && !['RG', 'LB'].includes(tagName(t)));
     const keepS = keepD.filter((t) => !strictOnly.has(tagName(t)));
@@ -233,6 +278,7 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
     ok: out === (inferred === 'strict' ? dStrict : dDefault),
     detail: `compared as ${inferred} mode`,
   });
+  checks.push({ name: 'flag statistics equal (the counts samtools flagstat reports)', ok: origFlags.key() === pseuFlags.key() });
   checks.push(namesP
     ? { name: 'read names consistent (same original, same pseudonym; different originals, different pseudonyms)', ok: keyedNameMismatch === 0, detail: keyedNameMismatch ? `${keyedNameMismatch} read names differ from their keyed pseudonym` : 'each equals its keyed pseudonym' }
     : { name: 'read names consistent (same original, same pseudonym; different originals, different pseudonyms)', ok: names.conflicts === 0, ...(names.conflicts ? { detail: `${names.conflicts} conflicts, first at record ${names.firstConflict}` } : {}) });

@@ -128,6 +128,21 @@ describe.skipIf(!HAS_SAMTOOLS)('verify fails on outputs that are not honest pseu
     expect(bad.find((c) => c.name === 'original file parses')?.ok).toBe(false);
   });
 
+  it('a record marked duplicate fails the flag statistics check', async () => {
+    const good = join(dir, 'good-flags.bam');
+    await pseudonymizeAlignment({ format: 'bam', input: range, output: good, key, mode: 'default' });
+    const lines = samtools('view', '-h', '--no-PG', good).split('\n');
+    const i = lines.findIndex((l) => l && !l.startsWith('@') && (Number(l.split('\t')[1]) & 0x400) === 0);
+    const f = lines[i]!.split('\t');
+    f[1] = String(Number(f[1]) | 0x400);
+    lines[i] = f.join('\t');
+    const dup = join(dir, 'dup.bam');
+    execFileSync('samtools', ['view', '--no-PG', '-b', '-o', dup, '-'], { input: lines.join('\n') });
+    expect(samtools('flagstat', dup)).not.toBe(samtools('flagstat', range));
+    const checks = await verifyAlignment({ format: 'bam', original: range, pseudonymized: dup, key, mode: 'default' });
+    expect(checks.find((c) => c.name.startsWith('flag statistics'))?.ok).toBe(false);
+  });
+
   it('a BAM of another sample fails the record count and content checks', async () => {
     const out = join(dir, 'other.bam');
     await pseudonymizeAlignment({ format: 'bam', input: join(FIXTURES, 'bam/samtools_mpileup.2.bam'), output: out, key, mode: 'default' });
