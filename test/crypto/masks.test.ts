@@ -5,6 +5,7 @@
  * centered view.
  */
 import { randomInt } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { centered, createBfv, getPreset, toNumbers, type Bfv, type KeyPair } from '../../crypto/index.js';
 import { expectCode, prng, randomCounts } from './helpers.js';
@@ -62,6 +63,49 @@ describe('masked encryption', () => {
     enc.dispose();
     agg.dispose();
     dec.dispose();
+  });
+
+  it('for 1 to 50 parties and lengths up to 3 ciphertexts plus a remainder, zero-sum masks cancel and the sum is exact', () => {
+    const enc = bfv.encryptor(keys.publicKey);
+    const dec = bfv.decryptor(keys.secretKey);
+    try {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 3 * S + S - 1 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (parties, length, seed) => {
+          const rnd = prng(seed);
+          const chunks = bfv.ciphertextCount(length);
+          // masks from a PRG (fast), the last party's making each slot's sum 0 mod t
+          const running = Array.from({ length: chunks }, () => new Float64Array(S));
+          const bound = Math.floor((T - 1) / parties);
+          const expected = new Float64Array(length);
+          const agg = bfv.aggregator();
+          try {
+            for (let p = 0; p < parties; p++) {
+              const masks = running.map((sum) => {
+                const m = new Uint32Array(S);
+                for (let i = 0; i < S; i++) {
+                  m[i] = p === parties - 1 ? (T - sum[i]!) % T : Math.floor(rnd() * T);
+                  sum[i] = (sum[i]! + m[i]!) % T;
+                }
+                return m;
+              });
+              const counts = randomCounts(length, Math.min(bound, 10_000), rnd);
+              for (let i = 0; i < length; i++) expected[i]! += counts[i]!;
+              let c = 0;
+              for (const ct of enc.encryptVector(counts, { bound, parties, mask: (k) => masks[k] })) agg.add(c++, ct);
+            }
+            expect(running.every((sum) => sum.every((v) => v === 0))).toBe(true);
+            const got = dec.decryptVector(Array.from({ length: chunks }, (_, c) => agg.result(c)), length);
+            expect(toNumbers(got)).toEqual(expected);
+          } finally {
+            agg.dispose();
+          }
+        }),
+        { numRuns: 8 },
+      );
+    } finally {
+      enc.dispose();
+      dec.dispose();
+    }
   });
 
   it('one masked ciphertext alone does not decrypt to its counts: the values look uniform mod t', () => {
