@@ -223,7 +223,12 @@ export class FederationEngine implements Federation {
     return Promise.all(this.o.clients.map(async (c): Promise<SiteStatus> => {
       try {
         const healthy = await c.health(this.o.deadlines.infoMs);
-        return healthy ? { site: c.site, healthy } : { site: c.site, healthy, detail: 'not serving' };
+        if (!healthy) return { site: c.site, healthy, detail: 'not serving' };
+        // A node that would answer under other parameters or protocol is not usable, though alive.
+        const info = await c.info(this.o.deadlines.infoMs);
+        if (info.protocolVersion !== PROTOCOL_VERSION) return { site: c.site, healthy: false, detail: `protocol version ${info.protocolVersion}, coordinator speaks ${PROTOCOL_VERSION}` };
+        if (info.cryptoFingerprint !== this.o.crypto.fingerprint) return { site: c.site, healthy: false, detail: 'BFV parameters differ from the coordinator\'s' };
+        return { site: c.site, healthy: true };
       } catch (err) {
         return { site: c.site, healthy: false, detail: (err as Error).message.replace(/^site \S+: /, '') };
       }

@@ -58,7 +58,8 @@ function boundFor(values: Uint32Array, samples: number): number {
   return Math.max(1, 2 * samples, max);
 }
 
-async function writeMessage(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>, msg: wire.AggregateResponse): Promise<void> {
+/** Write with backpressure; rejects if the call closes (cancelled, deadline) while waiting for 'drain'. */
+async function writeMessage<T>(call: ServerDuplexStream<wire.AggregateRequest, T> | ServerWritableStream<wire.SignedQuery, T>, msg: T): Promise<void> {
   if (call.write(msg)) return;
   await new Promise<void>((resolve, reject) => {
     const onDrain = (): void => { call.off('error', onErr); call.off('close', onClose); resolve(); };
@@ -202,7 +203,7 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           const keys = await o.store.variantKeys(region);
           for (let i = 0; i < keys.length; i += VARIANT_BATCH) {
             if (call.cancelled) break;
-            if (!call.write(variantsToWire(keys.slice(i, i + VARIANT_BATCH)))) await new Promise((r) => call.once('drain', r));
+            await writeMessage(call, variantsToWire(keys.slice(i, i + VARIANT_BATCH)));
           }
           await logDecision(e, 'answered', undefined, { variants: keys.length });
           replay.release(e.queryId);

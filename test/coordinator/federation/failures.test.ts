@@ -103,6 +103,13 @@ describe('federated queries when sites fail', () => {
     await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: 'site c: deadline exceeded' });
   });
 
+  it('status marks a live node that works under other BFV parameters as unhealthy', async () => {
+    const f = await c.federationWith({ addresses: { c: await fake('other-parameters') } });
+    const s = await f.status();
+    expect(s[2]).toEqual({ site: 'c', healthy: false, detail: 'BFV parameters differ from the coordinator\'s' });
+    expect(s[0]).toEqual({ site: 'a', healthy: true });
+  });
+
   it('status reports each site\'s health without failing', async () => {
     const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' } });
     const s = await f.status();

@@ -33,7 +33,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   const otherEnc = other.encryptor(other.generateKeys().publicKey);
   const server = new Server();
   const service: wire.NodeServiceServer = {
-    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 1, referenceBuild: '', contigs: [], cryptoFingerprint: test.fingerprint, cryptoPreset: 'test' }),
+    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 1, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
       call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
