@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,9 @@ import { runDemo, type DemoResult } from '../../coordinator/demo/run-demo.js';
 import { startConsortium, type Consortium } from '../../coordinator/demo/consortium.js';
 import { comparisonKey, ReferenceCounts } from '../../coordinator/demo/plaintext-reference.js';
 import { vcfLines } from '../../coordinator/demo/vcf-lines.js';
+import { networkInit } from '../../coordinator/network/init.js';
 import { bcftoolsCounts, has } from '../coordinator/demo/bcftools.js';
+import type { AlleleFrequencyAnswer } from '../../coordinator/federation/types.js';
 
 const FIX = resolve(import.meta.dirname, '../fixtures');
 const VCFS = [
@@ -46,6 +48,15 @@ function panelCount(samples: ReadonlySet<string>, superPop: string, gender: stri
 }
 
 let verifiedVariants = 0;
+
+/** Plaintext AC/AN/nhomalt over the share files of some sites (what a partial sum must equal). */
+async function sharesReference(c: Consortium, sites: readonly string[]): Promise<ReferenceCounts> {
+  const expected = new ReferenceCounts();
+  for (const site of sites) {
+    for (const f of c.shares[site]!.vcfs) for await (const l of vcfLines(f)) if (l && !l.startsWith('#')) expected.addLine(l);
+  }
+  return expected;
+}
 
 describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split across 3 node processes', () => {
   let dir: string;
@@ -169,10 +180,7 @@ describe.skipIf(!has('bcftools'))('federation failures across real processes', (
     const answer = await c.client().alleleFrequency({ region: '1:10000-200000', minSites: 2 });
     expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-c']);
     expect(answer.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
-    const expected = new ReferenceCounts();
-    for (const site of ['hospital-a', 'hospital-c']) {
-      for (const f of c.shares[site]!.vcfs) for await (const l of vcfLines(f)) if (l && !l.startsWith('#')) expected.addLine(l);
-    }
+    const expected = await sharesReference(c, ['hospital-a', 'hospital-c']);
     const bcf = new Map(bcftoolsCounts(VCFS[1]!).map((r) => [comparisonKey(r), r]));
     expect(answer.rows).toHaveLength(expected.rows.size);
     let lessThanAll = 0;
@@ -192,6 +200,112 @@ describe.skipIf(!has('bcftools'))('federation failures across real processes', (
     }
     expect(cohort.count).toBe(panelCount(twoSites, 'EUR', 'female'));
     expect(cohort.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
+  });
+});
+
+describe.skipIf(!has('bcftools'))('federation refuses a site with the wrong certificate or crypto parameters (real processes)', () => {
+  let dir: string;
+  let c: Consortium;
+  let other: Awaited<ReturnType<typeof networkInit>>;
+  let nodeDir: string;
+  let port: number;
+
+  /** (Re)start hospital-b's node process from a variant of its config, on the port the coordinator dials. */
+  async function restartB(name: string, change: (config: Record<string, unknown>) => void): Promise<void> {
+    const current = c.nodes['hospital-b']!;
+    if (current.process.exitCode === null && current.process.signalCode === null) {
+      current.process.kill('SIGTERM');
+      await current.exited;
+    }
+    for (const n of Object.keys(c.nodes)) if (n === 'hospital-b') delete (c.nodes as Record<string, unknown>)[n];
+    const config = JSON.parse(readFileSync(c.layout.siteConfigs['hospital-b']!, 'utf8')) as Record<string, unknown>;
+    config.listen = { host: '127.0.0.1', port };
+    change(config);
+    const file = join(nodeDir, `${name}.json`);
+    await writeFile(file, JSON.stringify(config));
+    const child = c.children.start(`node-hospital-b-${name}`, ['node', 'serve', '--config', file]);
+    (c.nodes as Record<string, typeof child>)['hospital-b'] = child;
+    await child.waitForLine(/listening grpc /, 90_000);
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'genofed-e2e-wrong-'));
+    c = await startConsortium({
+      vcfs: [VCFS[1]!], phenotypes: PANEL, sites: 3, preset: 'test',
+      out: join(dir, 'work'), logDir: join(dir, 'logs'), queryDeadlineMs: 10_000, log: () => {},
+    });
+    nodeDir = resolve(c.layout.siteConfigs['hospital-b']!, '..');
+    const coordinatorConfig = JSON.parse(readFileSync(c.layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[] };
+    port = Number(coordinatorConfig.sites.find((x) => x.id === 'hospital-b')!.address.split(':')[1]);
+    // Another consortium: its own CA, and BFV keys under the default (N=8192) parameters.
+    other = await networkInit({ sites: ['hospital-b'], out: join(dir, 'other'), basePort: 0, preset: 'default' });
+  });
+  afterAll(async () => {
+    await c?.stop();
+    expect(c.children.pids.filter(alive)).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Default policy: the query fails. Under minSites 2 the answer lists hospital-b as missing, with a
+   * reason matching `reason` (retried while grpc-js is still reconnecting after the restart: it backs
+   * off 1 s, then x1.6), and its numbers equal the plaintext of hospital-a + hospital-c.
+   */
+  async function expectRefusedSiteB(reason: RegExp): Promise<void> {
+    const err = await c.client().alleleFrequency({ region: '1:10000-200000' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: expect.stringMatching(/^GENOFED_(SITE_FAILED|TOO_FEW_SITES)$/) });
+    let answer: AlleleFrequencyAnswer | undefined;
+    for (let i = 0; i < 12; i++) {
+      answer = await c.client().alleleFrequency({ region: '1:10000-200000', minSites: 2 });
+      if (reason.test(answer.sites.missing[0]?.reason ?? '')) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(answer!.sites.responding).toEqual(['hospital-a', 'hospital-c']);
+    expect(answer!.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
+    expect(answer!.sites.missing[0]!.reason).toMatch(reason);
+    const expected = await sharesReference(c, ['hospital-a', 'hospital-c']);
+    expect(answer!.rows).toHaveLength(expected.rows.size);
+    for (const r of answer!.rows) {
+      const e = expected.rows.get(comparisonKey(r))!;
+      expect([r.ac, r.an, r.nhomalt], `${r.pos} ${r.alt}`).toEqual([e.ac, e.an, e.nhomalt]);
+    }
+    verifiedVariants += answer!.rows.length;
+  }
+
+  it('a node whose certificate comes from another CA is refused by the coordinator: the query fails, or under minSites the site is listed as missing', async () => {
+    const otherSite = resolve(other.siteConfigs['hospital-b']!, '..');
+    await restartB('other-ca', (config) => {
+      config.tls = { ca: 'ca.crt.pem', cert: join(otherSite, 'node.crt.pem'), key: join(otherSite, 'node.key.pem') };
+    });
+    await expectRefusedSiteB(/certificate/);
+  });
+
+  it('a node under other BFV parameters (N=8192 vs the network\'s 4096) refuses the query; nothing of it is summed', async () => {
+    await restartB('other-params', (config) => {
+      config.crypto = { preset: 'default' };
+      (config.coordinator as Record<string, unknown>).bfvPublicKey = join(other.dir, 'coordinator', 'bfv.pk');
+    });
+    await expectRefusedSiteB(/refused/);
+  });
+
+  it('restarted with its own certificate and keys, the site answers again and the totals equal bcftools', async () => {
+    await restartB('restored', () => {});
+    // grpc-js backs off reconnecting after failed handshakes (1 s, then x1.6): allow a few seconds.
+    let answer: AlleleFrequencyAnswer | undefined;
+    for (let i = 0; i < 10 && !answer; i++) {
+      answer = await c.client().alleleFrequency({ region: '1:10000-200000' }).catch(async () => {
+        await new Promise((r) => setTimeout(r, 1000));
+        return undefined;
+      });
+    }
+    expect(answer?.sites.responding).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
+    const tool = new Map(bcftoolsCounts(VCFS[1]!).map((t) => [comparisonKey(t), t]));
+    expect(answer!.rows).toHaveLength(tool.size);
+    for (const r of answer!.rows) {
+      const t = tool.get(comparisonKey(r))!;
+      expect([r.ac, r.an, r.nhomalt]).toEqual([t.ac, t.an, t.nhomalt]);
+    }
+    verifiedVariants += answer!.rows.length;
   });
 });
 
