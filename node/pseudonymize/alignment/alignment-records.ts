@@ -11,6 +11,7 @@ import { auxStart, auxValueLength, CORE, parseBamHeader, type BamReference } fro
 import { openAlignment } from './input.js';
 import type { AlignmentFormat } from './types.js';
 
+/** A record in SAM-text form: what verification digests and scan searches, whatever the input format. */
 export interface AlignmentRecord {
   qname: string;
   flag: number;
@@ -27,6 +28,7 @@ export interface AlignmentRecord {
   tags: string[];
 }
 
+/** The header comes first (possibly empty text), then records numbered from 1. */
 export type AlignmentItem = { kind: 'header'; text: string } | { kind: 'record'; record: AlignmentRecord; number: number };
 
 const SEQ_CODES = '=ACMGRSVTWYHKDBN';

@@ -5,6 +5,7 @@
  */
 import { NodeError } from '../../errors.js';
 
+/** 'BAM\1': the first four decompressed bytes of every BAM. */
 export const BAM_MAGIC = Buffer.from('BAM\x01', 'latin1');
 
 /** Offsets inside a record, counted from the byte after block_size. */
@@ -13,11 +14,13 @@ export const CORE = {
   nextRefId: 20, nextPos: 24, tlen: 28, readName: 32,
 } as const;
 
+/** One entry of the binary reference list (kept byte for byte; names used for regions and rendering). */
 export interface BamReference {
   readonly name: string;
   readonly length: number;
 }
 
+/** The decoded BAM header: text to rewrite, references to keep. */
 export interface BamHeader {
   /** Header text with trailing NUL padding removed. */
   readonly text: string;

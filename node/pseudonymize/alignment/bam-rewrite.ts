@@ -16,6 +16,7 @@ import type { ByteSink } from './bgzf-sink.js';
 import { rewriteHeader, type HeaderRewrite } from './header-rules.js';
 import { TAG_DROP, TAG_KEEP, TAG_LB, TAG_RG, type RecordRules } from './record-rules.js';
 
+/** What a rewrite saw: turned into the counts-only AlignmentReport. */
 export interface RewriteCounts {
   recordsIn: number;
   recordsOut: number;
@@ -57,6 +58,7 @@ export function bamRecordInRegions(rec: Buffer, base: number, refs: BamHeader['r
   return regions.overlaps(ref.name, pos, end);
 }
 
+/** Rewrite decompressed BAM bytes into `sink` (header, then records in input order). */
 export async function rewriteBam(
   chunks: AsyncIterable<Buffer>,
   sink: ByteSink,

@@ -23,6 +23,7 @@ const LEVEL = 6;
 /** Blocks per message to a worker: ~1 MiB amortizes the postMessage round trip (~50 us). */
 const BLOCKS_PER_BATCH = 16;
 
+/** Where rewritten bytes go: BGZF or plain, so the rewriters need not know. */
 export interface ByteSink {
   /** Append bytes (copied before the returned promise resolves). */
   write(bytes: Buffer): Promise<void>;
@@ -34,6 +35,7 @@ export interface ByteSink {
   close(): Promise<void>;
 }
 
+/** Write with backpressure: wait for 'drain' instead of buffering a whole BAM in memory. */
 export async function writeOut(out: Writable, buf: Uint8Array): Promise<void> {
   if (!out.write(buf)) {
     await new Promise<void>((resolve, reject) => {
@@ -134,6 +136,7 @@ export function defaultDeflateWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
+/** BGZF output: 0xff00-byte blocks deflated by the worker pool, written in order, EOF block at the end. */
 export class BgzfSink implements ByteSink {
   private batch = new Uint8Array(BGZF_BLOCK_INPUT * BLOCKS_PER_BATCH);
   private used = 0;

@@ -19,12 +19,14 @@
  */
 import type { AlignmentMode } from './types.js';
 
+/** The id replacements the header needs (RecordRules provides them, so header and RG:Z tags agree). */
 export interface HeaderPseudonyms {
   readGroup(id: string): string;
   sample(id: string): string;
   library(id: string): string;
 }
 
+/** The new header text and what was dropped (counts only). */
 export interface HeaderRewrite {
   text: string;
   /** Whole lines dropped, by type ('CO', 'PG', 'XY', 'other'). */

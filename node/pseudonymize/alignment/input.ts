@@ -12,6 +12,7 @@ import { NodeError } from '../../errors.js';
 import { detectCompression, openInput, type Compression } from '../../io/open-input.js';
 import { inflateBgzf } from './bgzf-reader.js';
 
+/** An opened alignment file: decompressed chunks plus what progress and messages need. */
 export interface AlignmentInput {
   readonly label: string;
   readonly compression: Compression;
@@ -37,6 +38,7 @@ async function firstBytes(path: string, n: number): Promise<Buffer> {
   }
 }
 
+/** Open SAM/BAM (plain, gzip or BGZF); CRAM is refused with GENOFED_CRAM_UNSUPPORTED. */
 export async function openAlignment(path: string, signal?: AbortSignal): Promise<AlignmentInput> {
   const label = basename(path);
   const head = await firstBytes(path, 4);

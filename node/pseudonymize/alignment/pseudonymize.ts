@@ -17,6 +17,7 @@ import { rewriteSam } from './sam-rewrite.js';
 import type { AlignmentFormat, AlignmentMode, AlignmentReport } from './types.js';
 import { Readable } from 'node:stream';
 
+/** Options of pseudonymizeAlignment (the CLI maps its flags onto these). */
 export interface PseudonymizeAlignmentOptions {
   format: AlignmentFormat;
   input: string;
@@ -29,6 +30,7 @@ export interface PseudonymizeAlignmentOptions {
   signal?: AbortSignal;
 }
 
+/** Pseudonymize one SAM/BAM file into `output` (atomic); returns counts only. */
 export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOptions): Promise<AlignmentReport> {
   const { format, key, mode } = options;
   if (format !== 'sam' && format !== 'bam') throw new NodeError('GENOFED_USAGE', 'alignment format must be sam or bam');
@@ -60,6 +62,7 @@ export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOption
     });
   } finally {
     input.close();
+    rules.dispose();
   }
   const c = counts!;
   return {

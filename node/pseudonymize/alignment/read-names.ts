@@ -20,6 +20,7 @@ const BLOCK = 64;
 /** 2 x 65,536 names: covers mates of coordinate-sorted short-read data at ~50 MB of strings. */
 const CACHE_GENERATION = 1 << 16;
 
+/** Keyed QNAME pseudonyms for one run (holds derived key material: dispose() when done). */
 export class ReadNamePseudonyms {
   private readonly inner: Buffer;
   private readonly innerBase: number;

@@ -22,18 +22,23 @@ import type { MapCollector } from '../reid-map.js';
 import { ReadNamePseudonyms } from './read-names.js';
 import type { AlignmentMode } from './types.js';
 
+/** Aux tags dropped in every mode (see the module comment for why each). */
 export const DROPPED_TAGS_DEFAULT = ['BC', 'QT', 'RX', 'QX', 'OX', 'BZ', 'CR', 'CY', 'PU', 'CO'] as const;
+/** Aux tags dropped in strict mode in addition. */
 export const DROPPED_TAGS_STRICT_EXTRA = ['OQ', 'OA', 'OC', 'OP', 'XA', 'SA', 'PG'] as const;
 
+/** The tags a mode drops, for the report, docs and verify. */
 export function droppedTags(mode: AlignmentMode): string[] {
   return mode === 'strict' ? [...DROPPED_TAGS_DEFAULT, ...DROPPED_TAGS_STRICT_EXTRA] : [...DROPPED_TAGS_DEFAULT];
 }
 
+/** Per-tag actions in RecordRules.action: copy, drop, rewrite as read group, rewrite as library. */
 export const TAG_KEEP = 0;
 export const TAG_DROP = 1;
 export const TAG_RG = 2;
 export const TAG_LB = 3;
 
+/** A two-letter tag as the 16-bit index of the action table. */
 export const tagCode = (tag: string): number => (tag.charCodeAt(0) << 8) | tag.charCodeAt(1);
 
 /** Per-run state: pseudonymizers, id caches, the tag action table, counters. */
@@ -100,6 +105,11 @@ export class RecordRules {
 
   countDrop(code: number): void {
     this.tagsDropped.set(code, (this.tagsDropped.get(code) ?? 0) + 1);
+  }
+
+  /** Wipe derived key material once the run is over. */
+  dispose(): void {
+    this.names.dispose();
   }
 
   droppedByName(): Record<string, number> {

@@ -41,6 +41,7 @@ function tabs(line: Buffer): number[] {
   return t;
 }
 
+/** --regions for a SAM line (same rule as bamRecordInRegions), from its tab positions. */
 export function samRecordInRegions(line: Buffer, t: number[], regions: BedRegions): boolean {
   const rname = line.toString('latin1', t[1]! + 1, t[2]);
   const pos = Number(line.toString('latin1', t[2]! + 1, t[3]));
@@ -52,6 +53,7 @@ export function samRecordInRegions(line: Buffer, t: number[], regions: BedRegion
   return regions.overlaps(rname, pos - 1, end);
 }
 
+/** Rewrite SAM lines into `sink` (header, then records in input order). */
 export async function rewriteSam(
   lines: AsyncIterable<Line>,
   sink: ByteSink,

@@ -6,6 +6,7 @@
  */
 import { readAlignment, samLine } from './alignment-records.js';
 
+/** Every header line and record of a SAM/BAM as SAM text, with where it is. */
 export async function* alignmentScanText(path: string, signal?: AbortSignal): AsyncGenerator<{ text: string; where: string }> {
   for await (const item of readAlignment(path, undefined, signal)) {
     if (item.kind === 'header') {

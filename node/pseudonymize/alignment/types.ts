@@ -1,5 +1,7 @@
 /** Types shared by the alignment modules and their public API. */
+/** Input/output format: SAM text (plain or compressed) or BAM. */
 export type AlignmentFormat = 'sam' | 'bam';
+/** strict also drops OQ/OA/OC/OP/XA/SA/PG tags and every @PG line. */
 export type AlignmentMode = 'default' | 'strict';
 
 /** Counts only: never an id, a name or a path (it is printed and saved as --report). */

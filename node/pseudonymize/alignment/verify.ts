@@ -28,6 +28,7 @@ import { DROPPED_TAGS_DEFAULT, DROPPED_TAGS_STRICT_EXTRA } from './record-rules.
 import { samCigarRefLength } from './sam-rewrite.js';
 import type { AlignmentFormat, AlignmentMode } from './types.js';
 
+/** Options of verifyAlignment (the CLI's verify flags). */
 export interface VerifyAlignmentOptions {
   format: AlignmentFormat;
   original: string;
@@ -147,6 +148,7 @@ class Consistency {
   }
 }
 
+/** Run every check; never throws for a bad pseudonymized file (its parse check fails instead). */
 export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<CheckResult[]> {
   const { format, key, mode, regions, signal } = options;
   const checks: CheckResult[] = [];
