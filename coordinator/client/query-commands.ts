@@ -7,6 +7,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseVariantKey, parseVariantList, type VariantKey } from '../../proto/variant.js';
+import { parseRegion } from '../../proto/region.js';
+import { parseCohort } from '../../proto/cohort/index.js';
 import { CoordinatorError } from '../errors.js';
 import { ApiClient } from './api-client.js';
 import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions } from './cli.js';
@@ -71,6 +73,9 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   if ((o.region === undefined) === (o.variants === undefined)) {
     throw new CoordinatorError('GENOFED_USAGE', 'give exactly one of --region and --variants');
   }
+  // Syntax errors are caught here, before any network round trip (column names are checked by the nodes).
+  if (o.region !== undefined) parseRegion(o.region);
+  if (o.cohort !== undefined) parseCohort(o.cohort);
   const minSites = positiveInt(o.minSites, '--min-sites');
   const api = client(o);
   const variants = o.variants !== undefined ? await readVariantsFile(o.variants) : undefined;
@@ -89,6 +94,7 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
 }
 
 export async function runQueryCohort(o: QueryCohortOptions): Promise<void> {
+  parseCohort(o.cohort);
   const minSites = positiveInt(o.minSites, '--min-sites');
   const api = client(o);
   const carriersOf = o.carriersOf !== undefined ? await readCarriersOf(o.carriersOf) : undefined;

@@ -92,6 +92,17 @@ describe('genofed query (CLI against a listening REST API)', () => {
     expect(fed.afRequests.length).toBe(before);
   });
 
+  it('a malformed region or cohort expression is refused locally, before any request', async () => {
+    const before = fed.afRequests.length + fed.cohortRequests.length;
+    const r1 = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:500-100']);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toMatch(/^genofed: GENOFED_BAD_REGION: region '1:500-100': END is before START/);
+    const r2 = await genofed(['query', 'cohort', '--coordinator', url, '--token', TOKEN, '--cohort', 'super_pop = and']);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/^genofed: GENOFED_BAD_COHORT: cohort expression column/);
+    expect(fed.afRequests.length + fed.cohortRequests.length).toBe(before);
+  });
+
   it('both or neither of --region and --variants is a usage error (exit 2)', async () => {
     const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN]);
     expect(r.code).toBe(2);
