@@ -71,8 +71,10 @@ async function realFile(ctx: BenchContext, vcf: string, tag: string, reps: numbe
   const store = await openStore(dir, { readOnly: true });
   const q: number[] = [];
   const all: number[] = [];
+  let cold = 0;
   try {
-    await store.alleleCounts({ cohort: 'super_pop=EUR' }); // warm-up (JIT, DuckDB caches)
+    // First query after open: reads DuckDB (and fills the Store's record cache).
+    cold = await timeAsync(() => store.alleleCounts({ cohort: 'super_pop=EUR' }));
     for (let i = 0; i < 3 * reps + 2; i++) {
       q.push(await timeAsync(() => store.alleleCounts({ cohort: 'super_pop=EUR' })));
       all.push(await timeAsync(() => store.alleleCounts({})));
@@ -85,13 +87,15 @@ async function realFile(ctx: BenchContext, vcf: string, tag: string, reps: numbe
     bcftools_filltags_s: median(bcfIngest),
     ingest_vs_bcftools: median(ours) / median(bcfIngest),
     cohort_query_s: median(q),
+    cohort_query_cold_s: cold,
+    cohort_query_speedup_cold: median(bcfCohort) / cold,
     whole_store_query_s: median(all),
     bcftools_cohort_s: median(bcfCohort),
     cohort_query_speedup: median(bcfCohort) / median(q),
     store_bytes: await dirBytes(dir),
   };
   ctx.log(`${tag}: ingest ${r.ingest_s.toFixed(2)} s vs bcftools +fill-tags -Ob ${r.bcftools_filltags_s.toFixed(2)} s (ratio ${r.ingest_vs_bcftools.toFixed(2)}); ` +
-    `EUR cohort query ${(r.cohort_query_s * 1000).toFixed(1)} ms vs bcftools view -S | +fill-tags ${r.bcftools_cohort_s.toFixed(2)} s (speedup ${r.cohort_query_speedup.toFixed(1)}x)`);
+    `EUR cohort query ${(r.cohort_query_s * 1000).toFixed(1)} ms warm, ${(r.cohort_query_cold_s * 1000).toFixed(1)} ms first after open, vs bcftools view -S | +fill-tags ${r.bcftools_cohort_s.toFixed(2)} s (speedup ${r.cohort_query_speedup.toFixed(1)}x)`);
   return r;
 }
 
@@ -206,6 +210,7 @@ export const suite: BenchSuite = {
       file: 'IL2RA 1 Mb window, 2,504 samples, 3,596 biallelic SNPs (MAF >= 5%)',
       ingest_vs_bcftools: il2ra.ingest_vs_bcftools,
       cohort_query_speedup: il2ra.cohort_query_speedup,
+      cohort_query_speedup_cold: il2ra.cohort_query_speedup_cold,
       ingest_s: il2ra.ingest_s,
       bcftools_filltags_s: il2ra.bcftools_filltags_s,
       cohort_query_ms: il2ra.cohort_query_s! * 1000,
