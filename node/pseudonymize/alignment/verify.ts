@@ -298,6 +298,7 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
   }
   const sq = (h: HeaderLine[]): string => h.filter((l) => l.type === 'SQ' || l.type === 'HD').map((l) => l.fields.filter(([t]) => ALLOWED_HEADER[l.type]!.has(t)).map(([t, v]) => `${t}:${v}`).join('\t')).join('\n');
   if (sq(oh) !== sq(ph)) badHeader.push('@HD/@SQ lines differ');
+  if (inferred === 'strict' && ph.some((l) => l.type === 'PG')) badHeader.push('@PG lines kept in strict mode');
   const rgCount = (h: HeaderLine[]): number => h.filter((l) => l.type === 'RG').length;
   if (rgCount(oh) !== rgCount(ph)) badHeader.push('@RG line count differs');
   checks.push({ name: 'header: only allowed lines and fields, @HD/@SQ retained, @RG lines kept', ok: badHeader.length === 0, ...(badHeader.length ? { detail: badHeader.slice(0, 5).join('; ') } : {}) });

@@ -50,6 +50,10 @@ describe.skipIf(!HAS_SAMTOOLS)('default and strict modes', () => {
       expect(inferred.find((c) => c.name.startsWith('retained content'))?.detail).toBe(`compared as ${mode} mode`);
       expect(inferred.every((c) => c.ok)).toBe(true);
     }
+    // A default-mode output claimed as strict fails: XA and @PG are still there.
+    const claimed = await verifyAlignment({ format: 'bam', original: range, pseudonymized: d, mode: 'strict' });
+    const failed = claimed.filter((c) => !c.ok).map((c) => c.name.split(' (')[0]!.split(':')[0]);
+    expect(failed).toEqual(expect.arrayContaining(['retained content unchanged', 'dropped tags absent', 'header']));
   });
 
   it('the same key gives byte-identical output; another key or key version gives unrelated names', async () => {
