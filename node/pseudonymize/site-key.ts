@@ -60,8 +60,9 @@ export function parseSiteKey(text: string, label: string): SiteKey {
   let obj: unknown;
   try {
     obj = JSON.parse(text);
-  } catch (cause) {
-    throw new NodeError('GENOFED_KEY_FILE', `${label}: not a valid genofed site key file (not JSON)`, { cause });
+  } catch {
+    // No `cause`: V8's SyntaxError quotes the text around the error, which may be the secret.
+    throw new NodeError('GENOFED_KEY_FILE', `${label}: not a valid genofed site key file (not JSON)`);
   }
   if (typeof obj !== 'object' || obj === null) throw bad('not a JSON object');
   const o = obj as Record<string, unknown>;

@@ -83,6 +83,11 @@ describe('site key file', () => {
     const err = await readSiteKeyFile(short).catch((e: unknown) => e as Error);
     expect(err).toMatchObject({ code: 'GENOFED_KEY_FILE' });
     expect(String((err as Error).message)).not.toContain(obj.secret);
+    const broken = join(dir, 'broken.key');
+    await writeFile(broken, `{"secret":"${obj.secret}",`, { mode: 0o600 });
+    const e2 = (await readSiteKeyFile(broken).catch((e: unknown) => e)) as Error;
+    expect(e2).toMatchObject({ code: 'GENOFED_KEY_FILE' });
+    expect(`${e2.message} ${String(e2.cause ?? '')} ${e2.stack ?? ''}`).not.toContain(obj.secret.slice(0, 12));
   });
 });
 
