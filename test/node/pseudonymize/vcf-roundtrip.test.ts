@@ -16,6 +16,7 @@ import { generateSiteKey } from '../../../node/pseudonymize/site-key.js';
 import { pseudonym } from '../../../node/pseudonymize/pseudonym.js';
 import { pseudonymizeVcfFile } from '../../../node/pseudonymize/vcf/pseudonymize-vcf.js';
 import { verifyVcf } from '../../../node/pseudonymize/vcf/verify-vcf.js';
+import { scanFile } from '../../../node/pseudonymize/scan.js';
 import { FIXTURES, MUST_HAVE_TOOLS, digestOf, has, run, vcfFixtures } from './tools.js';
 
 const key = generateSiteKey();
@@ -49,6 +50,18 @@ describe('every real VCF round-trips through pseudonymize and verify', () => {
       const checks = await verifyVcf({ original: f, pseudonymized: outputs.get(f)!, useBcftools: false });
       expect(checks.filter((c) => !c.ok)).toEqual([]);
       expect(checks.length).toBeGreaterThanOrEqual(6);
+    }, 60_000);
+  }
+});
+
+describe('scan on every real VCF', () => {
+  for (const f of files) {
+    it(`finds identifier-bearing elements in ${relative(FIXTURES, f)} and nothing in its pseudonymized output`, async () => {
+      const before = await scanFile(f);
+      const after = await scanFile(outputs.get(f)!);
+      expect(before.format).toBe('vcf');
+      expect(before.findings.length).toBeGreaterThan(0);
+      expect(after.findings).toEqual([]);
     }, 60_000);
   }
 });
