@@ -23,7 +23,7 @@ export interface RestAppOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated querier name; set by the auth hook on /v1/* routes. */
+    /** The authenticated querier name; set by the auth hook on every non-public route. */
     querier: string | null;
   }
 }
@@ -66,14 +66,17 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     },
   });
 
+  // Deny by default: every route needs a token unless it is declared `config: { public: true }`.
+  // Decided on the matched route, never on the URL text: the router percent-decodes paths,
+  // so a prefix check on `request.url` would let `/%761/sites` through.
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/v1/')) return;
+    if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
     const querier = authenticate(request.headers.authorization, hashed);
     if (querier === null) throw new CoordinatorError('GENOFED_UNAUTHORIZED', 'missing or unknown bearer token');
     request.querier = querier;
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   registerRoutes(app, options.federation);
   return app;
 }

@@ -54,7 +54,7 @@ async function timed<T extends { queryId: string; sites: SiteOutcome }>(request:
 }
 
 export function registerRoutes(app: FastifyInstance, federation: Federation): void {
-  app.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' as const }));
+  app.get('/healthz', { schema: healthSchema, config: { public: true } }, async () => ({ status: 'ok' as const }));
 
   app.get('/v1/sites', { schema: sitesSchema }, async () => ({ sites: await federation.status() }));
 

@@ -37,6 +37,19 @@ describe('REST bearer-token authentication', () => {
     expect(fed.cohortRequests[1]?.querier).toBe('bob');
   });
 
+  it('percent-encoded or otherwise disguised paths to a /v1 route still need a token', async () => {
+    for (const url of ['/%761/sites', '/v%31/sites', '/%76%31/queries/cohort-count', '/./v1/sites']) {
+      const method = url.includes('cohort') ? 'POST' : 'GET';
+      const res = await app.inject({ method, url, ...(method === 'POST' ? { payload: { cohort: 'x=1' } } : {}) });
+      expect(res.statusCode, url).toBe(401);
+    }
+    expect(fed.cohortRequests).toHaveLength(0);
+  });
+
+  it('an unknown route without a token is refused like any other (deny by default)', async () => {
+    expect((await app.inject({ method: 'GET', url: '/v2/anything' })).statusCode).toBe(401);
+  });
+
   it('/healthz and /openapi.json need no token', async () => {
     expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
     expect((await app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
