@@ -4,7 +4,11 @@
  * node-seal 7 keeps each ciphertext in the WASM heap (~65 KB at N=4096,
  * 131 KB at N=8192) until std::bad_alloc, so a leak of even one object per
  * ciphertext would add >300 MB per 5,000 ciphertexts here. WASM memory never
- * shrinks, so RSS after a forced GC is a faithful leak detector.
+ * shrinks and Node counts it in `external` (measured: 1,000 undeleted
+ * ciphertexts at N=4096 raised external from 18.5 to 71.7 MiB), so external
+ * after a forced GC tracks the WASM heap; heapUsed + arrayBuffers track the
+ * JS side. RSS is printed but not asserted: the C allocator keeps freed
+ * pages, so it moved by up to 25 MiB between samples without any leak.
  *
  * Runs in vitest's forked pool (its own process and WASM heap).
  */
@@ -17,17 +21,24 @@ import { prng, randomCounts } from './helpers.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function rssMiB(): number {
+interface Sample {
+  readonly wasm: number;
+  readonly js: number;
+  readonly rss: number;
+}
+
+function sample(): Sample {
   gc();
   gc();
-  return process.memoryUsage().rss / 2 ** 20;
+  const u = process.memoryUsage();
+  return { wasm: u.external / 2 ** 20, js: (u.heapUsed + u.arrayBuffers) / 2 ** 20, rss: u.rss / 2 ** 20 };
 }
 
 describe('memory', () => {
   it('encrypting and aggregating 20,000 ciphertexts stops growing memory after warm-up', async () => {
     const params = getPreset('test');
     const bfv = await createBfv(params);
-    const samples: Record<number, number> = {};
+    const samples: Record<number, Sample> = {};
     try {
       const { publicKey, secretKey } = bfv.generateKeys();
       const rnd = prng(1);
@@ -56,19 +67,20 @@ describe('memory', () => {
           agg.dispose();
         }
         const done = (r + 1) * perRound;
-        if (done % 5000 === 0) samples[done] = rssMiB();
+        if (done % 5000 === 0) samples[done] = sample();
       }
       enc.dispose();
       dec.dispose();
     } finally {
       bfv.dispose();
     }
-    console.info(`RSS after GC at 5k/10k/15k/20k ciphertexts (MiB): ${Object.values(samples).map((v) => v.toFixed(1)).join(' / ')}`);
-    const growthLastQuarter = samples[20_000]! - samples[15_000]!;
-    const growthLastHalf = samples[20_000]! - samples[10_000]!;
+    const show = (k: keyof Sample): string => Object.values(samples).map((v) => v[k].toFixed(1)).join(' / ');
+    console.info(`after GC at 5k/10k/15k/20k ciphertexts (MiB): WASM heap (external) ${show('wasm')}; JS heap + buffers ${show('js')}; RSS ${show('rss')}`);
+    const growth = (k: keyof Sample, from: number): number => samples[20_000]![k] - samples[from]![k];
     // A leak of one ciphertext per encryption would be ~320 MB per quarter.
-    expect(growthLastQuarter, JSON.stringify(samples)).toBeLessThan(8);
-    expect(growthLastHalf, JSON.stringify(samples)).toBeLessThan(16);
+    expect(growth('wasm', 15_000), show('wasm')).toBeLessThan(2);
+    expect(growth('wasm', 10_000), show('wasm')).toBeLessThan(4);
+    expect(growth('js', 10_000), show('js')).toBeLessThan(8);
     // ~25 s of CPU (20,000 encryptions at ~1.1 ms + loads and adds); the
     // timeout only has to survive a machine shared by many jobs (2 cores at
     // load average 17 took 144 s wall), it measures nothing.
