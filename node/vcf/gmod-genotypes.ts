@@ -30,13 +30,27 @@ export function genotypesViaGmod(line: string, header: VcfHeader): SparseGenotyp
     }
   } else {
     variant.processGenotypes((str, start, end, s) => {
-      let gt = str.slice(start, end);
-      if (gt.startsWith('/') || gt.startsWith('|')) gt = gt.slice(1);
-      const calls = gt === '.' || gt === '' ? [] : gt.split(/[/|]/).map((a) => (a === '.' ? ALLELE_MISSING : Number(a)));
-      if (calls.length === 2 && calls[0] === 0 && calls[1] === 0) return;
+      // GT text [start, end): alleles split on '/' or '|', an optional leading phase (VCF 4.4).
+      let i = start;
+      if (i < end && (str[i] === '/' || str[i] === '|')) i += 1;
+      const from = alleles.length;
+      let value = -2;
+      for (; i <= end; i++) {
+        const ch = i < end ? str[i] : '/';
+        if (ch === '/' || ch === '|') {
+          if (value !== -2) alleles.push(value);
+          value = -2;
+        } else if (ch === '.') value = ALLELE_MISSING;
+        else value = (value < 0 ? 0 : value * 10) + (ch!.charCodeAt(0) - 48);
+      }
+      const ploidy = alleles.length - from;
+      if (ploidy === 1 && alleles[from] === ALLELE_MISSING) alleles.length = from;
+      if (ploidy === 2 && alleles[from] === 0 && alleles[from + 1] === 0) {
+        alleles.length = from;
+        return;
+      }
       sample.push(s);
-      offset.push(alleles.length);
-      alleles.push(...calls);
+      offset.push(from);
     });
   }
   offset.push(alleles.length);
