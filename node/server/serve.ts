@@ -4,12 +4,13 @@
  * consortium CA; handlers check it names the coordinator), an optional
  * plain-HTTP `GET /healthz`, graceful shutdown.
  */
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { createBfv, getPreset, readKeyFile } from '../../crypto/index.js';
+import { certificateNames } from '../../proto/convert/identity.js';
 import { NodeServiceService } from '../../proto/generated/genofed/v1/node.js';
 import { openStore } from '../store/index.js';
 import { NodeError } from '../errors.js';
@@ -49,6 +50,13 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   const [ca, cert, key, signingPem] = await Promise.all([
     readPem(config.tls.ca, 'tls.ca'), readPem(config.tls.cert, 'tls.cert'), readPem(config.tls.key, 'tls.key'), readPem(config.coordinator.signingPublicKey, 'coordinator.signingPublicKey'),
   ]);
+  // Fail fast on a mix-up of certificate files: the coordinator would refuse this node at every query.
+  try {
+    const own = new X509Certificate(cert);
+    if (!certificateNames({ subject: { CN: /^CN=(.*)$/m.exec(own.subject)?.[1] ?? '' }, subjectaltname: own.subjectAltName ?? '' }, 'site', config.siteId)) throw new Error('identity');
+  } catch (cause) {
+    throw new NodeError('GENOFED_CONFIG', `tls.cert: not a certificate naming site ${config.siteId} (CN and urn:genofed:site URI)`, { cause });
+  }
   let signingPublicKey;
   try {
     signingPublicKey = createPublicKey(signingPem);

@@ -51,3 +51,18 @@ describe('node serve', () => {
     await expect(startNode(config, { logger: silent })).rejects.toMatchObject({ code: 'GENOFED_CONFIG', message: expect.stringContaining('tls.key') });
   });
 });
+
+describe('node serve start-up checks', () => {
+  it('refuses a certificate that names another site', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'genofed-serve2-'));
+    try {
+      const layout = await networkInit({ sites: ['a', 'b'], out: join(tmp, 'net'), preset: 'test', basePort: 0 });
+      const path = layout.siteConfigs.a!;
+      const raw = JSON.parse(await readFile(path, 'utf8')) as { tls: Record<string, string> };
+      const config = parseNodeConfig({ ...raw, tls: { ...raw.tls, cert: '../b/node.crt.pem', key: '../b/node.key.pem' } }, dirname(path));
+      await expect(startNode(config, { logger: silent })).rejects.toMatchObject({ code: 'GENOFED_CONFIG', message: expect.stringContaining('tls.cert: not a certificate naming site a') });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
