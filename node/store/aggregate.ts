@@ -17,6 +17,8 @@ export interface StoredRecord {
   readonly samples: Uint8Array;
   readonly gt: Uint8Array;
   readonly listed: number;
+  /** The all-sample counts stored at ingest (encodeTotals), when the scan read them instead of genotypes. */
+  readonly totals?: Uint8Array;
 }
 
 /** Counts of one record for every stratum; index with `s * (nAlts + 1) + alt`. */
@@ -243,4 +245,38 @@ export function carrierColumns(rec: StoredRecord, alt: number, out: (col: number
       for (let j = varint.offset[k]!; j < varint.offset[k + 1]!; j++) if (varint.alleles[j] === alt) { out(col); break; }
     }
   }
+}
+
+/** The cohort "every sample of the file", for the totals computed at ingest. */
+export function allSamplesCohort(nSamples: number): FileCohort {
+  const members = new Int32Array(nSamples);
+  for (let i = 0; i < nSamples; i++) members[i] = i;
+  return { stratumOf: new Int32Array(nSamples), inFile: Int32Array.of(nSamples), members, memberStratum: new Int32Array(nSamples) };
+}
+
+/**
+ * One stratum's counts as bytes: an, homRef, missing, then ac, het, homAlt,
+ * nhomalt per allele (index 0 unused), little-endian int32.
+ */
+export function encodeTotals(c: RecordCounts): Uint8Array {
+  const A1 = c.nAlts + 1;
+  const out = new Int32Array(3 + 4 * A1);
+  out[0] = c.an[0]!;
+  out[1] = c.homRef[0]!;
+  out[2] = c.missing[0]!;
+  out.set(c.ac.subarray(0, A1), 3);
+  out.set(c.het.subarray(0, A1), 3 + A1);
+  out.set(c.homAlt.subarray(0, A1), 3 + 2 * A1);
+  out.set(c.nhomalt.subarray(0, A1), 3 + 3 * A1);
+  return new Uint8Array(out.buffer);
+}
+
+export function decodeTotals(bytes: Uint8Array, nAlts: number): RecordCounts {
+  const v = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const A1 = nAlts + 1;
+  return {
+    nStrata: 1, nAlts,
+    an: v.subarray(0, 1), homRef: v.subarray(1, 2), missing: v.subarray(2, 3),
+    ac: v.subarray(3, 3 + A1), het: v.subarray(3 + A1, 3 + 2 * A1), homAlt: v.subarray(3 + 2 * A1, 3 + 3 * A1), nhomalt: v.subarray(3 + 3 * A1, 3 + 4 * A1),
+  };
 }

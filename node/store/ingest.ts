@@ -17,6 +17,7 @@ import { parsePhenotypeTable, RESERVED_COLUMN, type PhenotypeTable } from '../ph
 import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
 import { normalizeContig } from '../../proto/variant.js';
 import { ByteSink, encodeGenotypes } from './genotype-codec.js';
+import { allSamplesCohort, countRecord, encodeTotals } from './aggregate.js';
 import { openStore, type Store } from './store.js';
 
 export interface IngestProgress {
@@ -164,6 +165,7 @@ class Ingester {
     await this.registerSamples(header, fileId, src.label);
 
     const ranges = new Map<number, [number, number]>();
+    const everyone = allSamplesCohort(header.samples.length);
     const sampleSink = new ByteSink();
     const gtSink = new ByteSink();
     let records = 0;
@@ -200,6 +202,7 @@ class Ingester {
           app.appendTinyInt(enc.format);
           app.appendBlob(enc.samples);
           app.appendBlob(enc.gt);
+          app.appendBlob(encodeTotals(countRecord({ fileId, nAlts: v.alts.length, format: enc.format, samples: enc.samples, gt: enc.gt, listed: enc.listed }, everyone)));
           app.endRow();
         }
         const now = Date.now();

@@ -5,7 +5,7 @@
  */
 
 /** Bumped when a table changes shape; a store of another version is refused. */
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 
 export const STORE_FILE = 'store.duckdb';
 
@@ -25,9 +25,11 @@ export const DDL = [
   // Positions each file covers per contig: the double-count check.
   `CREATE TABLE IF NOT EXISTS file_ranges (file_id INTEGER NOT NULL, contig_id INTEGER NOT NULL, min_pos INTEGER NOT NULL, max_pos INTEGER NOT NULL)`,
   // alts: comma-joined ALT alleles as written ('' for ALT '.').
+  // totals: the record's counts over all its samples (aggregate.ts encodeTotals), so an AF query
+  // without a cohort reads no genotypes.
   `CREATE TABLE IF NOT EXISTS records (file_id INTEGER NOT NULL, contig_id INTEGER NOT NULL, pos INTEGER NOT NULL,
      ref VARCHAR NOT NULL, alts VARCHAR NOT NULL, n_alts SMALLINT NOT NULL, listed INTEGER NOT NULL, gt_format TINYINT NOT NULL,
-     samples BLOB NOT NULL, gt BLOB NOT NULL)`,
+     samples BLOB NOT NULL, gt BLOB NOT NULL, totals BLOB NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS phenotype_columns (position INTEGER NOT NULL, name VARCHAR NOT NULL, type VARCHAR NOT NULL)`,
   // The phenotype table itself is (re)created per ingest with typed columns: phenotypes(_genofed_sample, ...).
   `CREATE TABLE IF NOT EXISTS query_log (query_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, querier VARCHAR NOT NULL,

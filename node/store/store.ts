@@ -9,7 +9,7 @@ import { NodeError } from '../errors.js';
 import { compileCohort, cohortToSql, quoteIdent, type CohortAst, type PhenotypeColumn, type PhenotypeType } from '../../proto/cohort/index.js';
 import type { Region } from '../../proto/region.js';
 import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
-import { countRecord, carrierColumns, type FileCohort, type StoredRecord } from './aggregate.js';
+import { countRecord, carrierColumns, decodeTotals, type FileCohort, type StoredRecord } from './aggregate.js';
 import { openDatabase } from './database.js';
 
 export interface StoreSummary {
@@ -68,6 +68,9 @@ interface Contig { id: number; name: string; norm: string }
 export const CACHE_BYTES = 256 * 1024 * 1024;
 
 interface CachedRecord { contig: number; pos: number; ref: string; alts: string[]; rec: StoredRecord }
+
+/** What a scan reads: keys only, keys + genotype BLOBs, or keys + the all-sample totals. */
+type ScanMode = 'keys' | 'genotypes' | 'totals';
 
 /** Largest variants list asked in one SQL `IN (...)` batch. */
 const KEY_BATCH = 1000;
@@ -226,35 +229,38 @@ export class Store {
    * Stream the records selected by `where` in store order (contig, pos),
    * calling `each` per record.
    */
-  private async scanRecords(where: string, params: DuckDBValue[], withGenotypes: boolean, each: (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void): Promise<void> {
-    if (where === 'TRUE' && withGenotypes && this.cacheable) {
+  private async scanRecords(where: string, params: DuckDBValue[], mode: ScanMode, each: (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void): Promise<void> {
+    if (where === 'TRUE' && mode === 'genotypes' && this.cacheable) {
       if (!this.cache) {
         const all: CachedRecord[] = [];
-        await this.scanDatabase(where, params, true, (contig, pos, ref, alts, rec) => all.push({ contig, pos, ref, alts, rec }));
+        await this.scanDatabase(where, params, 'genotypes', (contig, pos, ref, alts, rec) => all.push({ contig, pos, ref, alts, rec }));
         this.cache = all;
       }
       for (const r of this.cache) each(r.contig, r.pos, r.ref, r.alts, r.rec);
       return;
     }
-    await this.scanDatabase(where, params, withGenotypes, each);
+    await this.scanDatabase(where, params, mode, each);
   }
 
-  private async scanDatabase(where: string, params: DuckDBValue[], withGenotypes: boolean, each: (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void): Promise<void> {
-    const cols = withGenotypes ? 'file_id, contig_id, pos, ref, alts, n_alts, listed, gt_format, samples, gt' : 'file_id, contig_id, pos, ref, alts, n_alts';
-    const result = await this.connection.stream(`SELECT ${cols} FROM records WHERE n_alts > 0 AND (${where})${this.inOrder ? '' : ' ORDER BY contig_id, pos, file_id'}`, params);
+  private async scanDatabase(where: string, params: DuckDBValue[], mode: ScanMode, each: (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void): Promise<void> {
+    const extra = mode === 'genotypes' ? ', listed, gt_format, samples, gt' : mode === 'totals' ? ', totals' : '';
+    const result = await this.connection.stream(`SELECT file_id, contig_id, pos, ref, alts, n_alts${extra} FROM records WHERE n_alts > 0 AND (${where})${this.inOrder ? '' : ' ORDER BY contig_id, pos, file_id'}`, params);
     const empty = new Uint8Array(0);
+    const width = mode === 'genotypes' ? 10 : mode === 'totals' ? 7 : 6;
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const v = Array.from({ length: withGenotypes ? 10 : 6 }, (_, i) => chunk.getColumnVector(i));
+      const v = Array.from({ length: width }, (_, i) => chunk.getColumnVector(i));
       for (let j = 0; j < chunk.rowCount; j++) {
+        const g = mode === 'genotypes';
         const rec: StoredRecord = {
           fileId: v[0]!.getItem(j) as number,
           nAlts: v[5]!.getItem(j) as number,
-          listed: withGenotypes ? (v[6]!.getItem(j) as number) : 0,
-          format: withGenotypes ? (v[7]!.getItem(j) as number) : 0,
-          samples: withGenotypes ? (v[8]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
-          gt: withGenotypes ? (v[9]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
+          listed: g ? (v[6]!.getItem(j) as number) : 0,
+          format: g ? (v[7]!.getItem(j) as number) : 0,
+          samples: g ? (v[8]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
+          gt: g ? (v[9]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
+          ...(mode === 'totals' ? { totals: (v[6]!.getItem(j) as { bytes: Uint8Array }).bytes } : {}),
         };
         each(v[1]!.getItem(j) as number, v[2]!.getItem(j) as number, v[3]!.getItem(j) as string, (v[4]!.getItem(j) as string).split(','), rec);
       }
@@ -270,6 +276,9 @@ export class Store {
   async alleleCounts(q: AlleleCountQuery): Promise<AlleleCountRow[]> {
     this.check();
     if (q.region && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
+    const noCohort = q.cohort === undefined || (typeof q.cohort === 'string' && q.cohort.trim() === '');
+    // Every sample, no strata: the totals computed at ingest answer it without reading genotypes.
+    const mode: ScanMode = noCohort && q.by === undefined ? 'totals' : 'genotypes';
     const { stratumOf, strata } = await this.selectSamples(q.cohort, q.by);
     const S = strata.length;
     const files = this.fileStrata(stratumOf, S);
@@ -326,7 +335,7 @@ export class Store {
           acc = group.get(key);
           if (!acc) group.set(key, (acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F) }));
         }
-        counts ??= countRecord(rec, f);
+        counts ??= rec.totals ? decodeTotals(rec.totals, rec.nAlts) : countRecord(rec, f);
         add(acc, counts, a);
       }
     };
@@ -343,12 +352,12 @@ export class Store {
         const all = [...posSet];
         for (let i = 0; i < all.length; i += KEY_BATCH) {
           const part = all.slice(i, i + KEY_BATCH);
-          await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, true, onRecord);
+          await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, mode, onRecord);
         }
       }
     } else {
       const { where, params } = q.region ? this.regionWhere(q.region) : { where: 'TRUE', params: [] };
-      await this.scanRecords(where, params, true, onRecord);
+      await this.scanRecords(where, params, mode, onRecord);
       flush();
     }
     const accs = wanted ? q.variants!.map((k) => wanted.get(variantMatchKey(k))!) : ordered;
@@ -385,7 +394,7 @@ export class Store {
       const all = [...posSet];
       for (let i = 0; i < all.length; i += KEY_BATCH) {
         const part = all.slice(i, i + KEY_BATCH);
-        await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, true, (contig, pos, ref, alts, rec) => {
+        await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, 'genotypes', (contig, pos, ref, alts, rec) => {
           const cols = this.fileSamples.get(rec.fileId);
           if (!cols) return;
           const name = this.contigs[contig]?.name ?? '';
@@ -415,7 +424,7 @@ export class Store {
       group = [];
       seen.clear();
     };
-    await this.scanRecords(where, params, false, (contig, pos, ref, alts) => {
+    await this.scanRecords(where, params, 'keys', (contig, pos, ref, alts) => {
       const gk = `${contig}:${pos}`;
       if (gk !== groupKey) { flush(); groupKey = gk; }
       const chrom = this.contigs[contig]?.name ?? String(contig);
