@@ -57,6 +57,14 @@ describe('vcf-validator conformance suite, strict mode', () => {
     })).rejects.toMatchObject({ code: 'GENOFED_VCF_GENOTYPE', message: expect.stringMatching(/^passed_body_alt\.vcf:22: .*allele index out of range/) });
   });
 
+  it('classifies the gzip/BGZF vectors of v4.3/compressed_files (bz2/zip/tar are not inputs we read)', async () => {
+    const dir = join(BASE, 'v4.3', 'compressed_files', 'readable');
+    expect(await rejects(join(dir, 'passed', 'boost_55_can_not_decompress_last_line_of_this_bgzipped.vcf.gz'))).toBeUndefined();
+    expect(await rejects(join(dir, 'failed', 'failed_compressed.vcf.gz'))).toBe('GENOFED_VCF_RECORD');
+    // Same content as passed_body_alt.vcf: the deliberate difference above.
+    expect(await rejects(join(dir, 'passed', 'passed_compressed.vcf.gz'))).toBe('GENOFED_VCF_GENOTYPE');
+  });
+
   it('scores v4.4 (not required; reported)', async () => {
     const { wrong, total } = await score('v4.4');
     console.info(`vcf-validator v4.4: ${total - wrong.length}/${total} classified as the validator does`);
