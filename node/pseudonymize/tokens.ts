@@ -44,3 +44,45 @@ export function tokenParts(token: string): string[] {
   if (!token.includes('/') && !token.includes('\\')) return [token];
   return [token, ...token.split(/[\\/]+/).filter((p) => p.length > 0)];
 }
+
+/** FNV-1a 32-bit of a string's UTF-8 bytes; equals the hashes `forEachTokenHash` reports. */
+export function hashToken(token: string): number {
+  const b = Buffer.from(token, 'utf8');
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * forEachToken + tokenParts without making strings: `onHash(hash, start,
+ * end)` for every letter-bearing token of at least `minLength` bytes, and
+ * for each path component of a token containing `/` or `\` (rare: those are
+ * decoded). A gVCF has ~8 letter tokens per line (`<NON_REF>`, `END`, FORMAT
+ * keys); hashing instead of decoding them is what keeps verify near the
+ * cost of pseudonymization.
+ */
+export function forEachTokenHash(bytes: Buffer, start: number, end: number, minLength: number, onHash: (hash: number, s: number, e: number) => void): void {
+  let tokStart = start;
+  let letter = false;
+  let slash = false;
+  let h = 0x811c9dc5;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? bytes[i]! : 9;
+    if (DELIM[c] === 1) {
+      if (letter && i - tokStart >= minLength) {
+        onHash(h >>> 0, tokStart, i);
+        if (slash) {
+          for (const part of tokenParts(bytes.toString('utf8', tokStart, i)).slice(1)) onHash(hashToken(part), tokStart, i);
+        }
+      }
+      tokStart = i + 1;
+      letter = false;
+      slash = false;
+      h = 0x811c9dc5;
+    } else {
+      h = Math.imul(h ^ c, 0x01000193);
+      if (!letter && isLetter(c)) letter = true;
+      if (c === 47 || c === 92) slash = true;
+    }
+  }
+}

@@ -16,7 +16,7 @@
  * byte-identical output (determinism).
  */
 import { spawn } from 'node:child_process';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { NodeError } from '../../errors.js';
@@ -26,7 +26,7 @@ import type { BedRegions } from '../bed.js';
 import type { CheckResult } from '../checks.js';
 import { PSEUDONYM_PATTERN, PseudonymCache } from '../pseudonym.js';
 import type { SiteKey } from '../site-key.js';
-import { forEachToken, tokenParts, tokensOf } from '../tokens.js';
+import { forEachTokenHash, hashToken, tokenParts, tokensOf } from '../tokens.js';
 import { DATE_PATTERN, classifyMetaLine, hasPathOrUrl, metaKey, parseStructured, reducePaths } from './header-rules.js';
 import { emptyVcfReport, pseudonymizeVcfLines, type PseudonymizeMode } from './pseudonymize-vcf.js';
 import { countColumns, idColumnIsPublic, parseUint, recordEnd, tabOffsets } from './records.js';
@@ -62,12 +62,20 @@ const TAB = 9;
 /** Records per block digest (see VcfSummary.blockHashes). */
 const BLOCK = 1024;
 
-/** Append to `hash` the GT subfield of every sample column (bcftools prints '.' when FORMAT has no GT). */
-function hashGenotypes(bytes: Buffer, start: number, gtIndex: number, nSamples: number, hash: Hash, scratch: { buf: Buffer }): void {
-  if (scratch.buf.length < bytes.length + nSamples) scratch.buf = Buffer.alloc((bytes.length + nSamples) * 2);
+/**
+ * Write the record's canonical text (what `bcftools query -f
+ * '%CHROM\t%POS\t%REF\t%ALT\t%QUAL\t%FILTER\t%INFO[\t%GT]\n'` prints,
+ * minus htslib's own normalizations, which apply equally to both files)
+ * into `scratch` and return its length: one hash update per record instead
+ * of a hash object per record (a gVCF has ~100 k short records).
+ */
+function canonicalRecord(bytes: Buffer, tabs: Int32Array, columns: number, gtIndex: number, fmtEnd: number, scratch: { buf: Buffer }): number {
+  const nSamples = Math.max(0, columns - 9);
+  if (scratch.buf.length < bytes.length + 2 * nSamples + 2) scratch.buf = Buffer.alloc((bytes.length + 2 * nSamples + 2) * 2);
   const out = scratch.buf;
-  let o = 0;
-  let i = start;
+  let o = bytes.copy(out, 0, 0, tabs[1]!);
+  o += bytes.copy(out, o, tabs[2]!, columns > 8 ? tabs[7]! : bytes.length);
+  let i = fmtEnd + 1;
   for (let s = 0; s < nSamples; s++) {
     out[o++] = TAB;
     if (gtIndex < 0) {
@@ -85,7 +93,8 @@ function hashGenotypes(bytes: Buffer, start: number, gtIndex: number, nSamples: 
     }
     i++;
   }
-  hash.update(out.subarray(0, o));
+  out[o++] = 10;
+  return o;
 }
 
 interface Analysis {
@@ -93,15 +102,17 @@ interface Analysis {
   /** Identifiers of the original that must not reappear, by kind. */
   needles: Map<string, string>;
   /** Tokens of the original's retained content: a needle also found there cannot be checked. */
-  benign: Set<string>;
+  benign: Set<number>;
   /** Numeric or short needles checked in the output header text only (dates of dropped lines). */
   headerNeedles: Set<string>;
 }
 
-async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', regions: BedRegions | undefined, signal?: AbortSignal, onToken?: (token: string, line: number) => void): Promise<Analysis> {
+type OnHash = (hash: number, bytes: Buffer, start: number, end: number, line: number) => void;
+
+async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', regions: BedRegions | undefined, signal?: AbortSignal, onHash?: OnHash): Promise<Analysis> {
   const summary: VcfSummary = { meta: [], samples: [], records: 0, digest: '', blockHashes: [] };
   const needles = new Map<string, string>();
-  const benign = new Set<string>();
+  const benign = new Set<number>();
   const headerNeedles = new Set<string>();
   const total = createHash('sha256');
   let block = createHash('sha256');
@@ -114,7 +125,7 @@ async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', 
     for (const p of tokenParts(t)) if (p.length >= min && /[A-Za-z]/.test(p)) needles.set(p, kind);
   };
   const addBenign = (text: string): void => {
-    for (const t of tokensOf(text)) for (const p of tokenParts(t)) benign.add(p);
+    for (const t of tokensOf(text)) for (const p of tokenParts(t)) benign.add(hashToken(p));
   };
   const fail = (line: number, what: string): void => {
     summary.parseError ??= { line, what };
@@ -130,7 +141,7 @@ async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', 
         fail(1, 'first line is not ##fileformat=VCF');
         break;
       }
-      if (role === 'output' && onToken) forEachToken(bytes, 0, bytes.length, 3, (t) => onToken(t, number));
+      if (role === 'output' && onHash) forEachTokenHash(bytes, 0, bytes.length, 3, (h, s0, e0) => onHash(h, bytes, s0, e0, number));
       if (text.startsWith('##')) {
         summary.meta.push(text);
         if (role === 'original') {
@@ -192,24 +203,22 @@ async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', 
       if (!regions.overlaps(bytes.toString('latin1', 0, tabs[0]!), pos - 1, recordEnd(pos, tabs[3]! - tabs[2]! - 1, info))) continue;
     }
     summary.records++;
-    // Digest of CHROM POS REF ALT QUAL FILTER INFO [GT...], as bcftools query prints them.
-    const rec = createHash('sha256');
-    rec.update(bytes.subarray(0, tabs[1]!));
-    rec.update(bytes.subarray(tabs[2]!, columns > 8 ? tabs[7]! : bytes.length));
+    // Digest of CHROM POS REF ALT QUAL FILTER INFO [GT...], as bcftools query prints them, per block of records.
+    let fmtEnd = -1;
     if (columns > 9) {
-      const fmtEnd = bytes.indexOf(TAB, tabs[7]! + 1);
+      fmtEnd = bytes.indexOf(TAB, tabs[7]! + 1);
       const format = bytes.toString('latin1', tabs[7]! + 1, fmtEnd);
       if (format !== lastFormat) {
         lastFormat = format;
         gtIndex = format.split(':').indexOf('GT');
       }
-      hashGenotypes(bytes, fmtEnd + 1, gtIndex, columns - 9, rec, scratch);
     }
-    const d = rec.digest();
-    total.update(d);
-    block.update(d);
+    const length = canonicalRecord(bytes, tabs, columns, gtIndex, fmtEnd, scratch); // may grow scratch.buf: read it after
+    block.update(scratch.buf.subarray(0, length));
     if (summary.records % BLOCK === 0) {
-      summary.blockHashes.push(block.digest('base64').slice(0, 11));
+      const d = block.digest();
+      total.update(d);
+      summary.blockHashes.push(d.toString('base64', 0, 8));
       block = createHash('sha256');
     }
     // Identifier bookkeeping.
@@ -218,15 +227,17 @@ async function analyze(lines: AsyncIterable<Line>, role: 'original' | 'output', 
     if (role === 'original') {
       const id = bytes.toString('utf8', idStart, idEnd);
       if (!idColumnIsPublic(id)) for (const part of id.split(';')) if (!/^rs\d+$/.test(part)) addNeedle(part, 'variant id');
-      forEachToken(bytes, 0, idStart, 3, (t) => benign.add(t));
-      forEachToken(bytes, idEnd, bytes.length, 3, (t) => {
-        for (const p of tokenParts(t)) benign.add(p);
-      });
-    } else if (onToken) {
-      forEachToken(bytes, 0, bytes.length, 3, (t) => onToken(t, number));
+      forEachTokenHash(bytes, 0, idStart, 3, (h) => benign.add(h));
+      forEachTokenHash(bytes, idEnd, bytes.length, 3, (h) => benign.add(h));
+    } else if (onHash) {
+      forEachTokenHash(bytes, 0, bytes.length, 3, (h, s0, e0) => onHash(h, bytes, s0, e0, number));
     }
   }
-  if (summary.records % BLOCK !== 0) summary.blockHashes.push(block.digest('base64').slice(0, 11));
+  if (summary.records % BLOCK !== 0) {
+    const d = block.digest();
+    total.update(d);
+    summary.blockHashes.push(d.toString('base64', 0, 8));
+  }
   summary.digest = total.digest('hex');
   return { summary, needles, benign, headerNeedles };
 }
@@ -267,15 +278,18 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
   if (orig.summary.parseError) {
     throw new NodeError('GENOFED_INPUT_FORMAT', `${basename(options.original)}: line ${orig.summary.parseError.line}: ${orig.summary.parseError.what}`);
   }
-  const searchable = new Map([...orig.needles].filter(([t]) => !orig.benign.has(t)));
+  const searchable = new Map([...orig.needles].filter(([t]) => !orig.benign.has(hashToken(t))));
+  const searchableHashes = new Set([...searchable.keys()].map(hashToken));
   const hits = new Map<string, { count: number; firstLine: number }>();
-  const out = await withLines(options.pseudonymized, signal, (l) => analyze(l, 'output', undefined, signal, (token, line) => {
-    for (const p of tokenParts(token)) {
-      const kind = searchable.get(p);
+  const out = await withLines(options.pseudonymized, signal, (l) => analyze(l, 'output', undefined, signal, (h, bytes, start, end, line) => {
+    if (!searchableHashes.has(h)) return;
+    // A hash hit (rare) is confirmed on the decoded token: no false alarm from a hash collision.
+    for (const p of tokenParts(bytes.toString('utf8', start, end))) {
+      const kind = hashToken(p) === h ? searchable.get(p) : undefined;
       if (kind !== undefined) {
-        const h = hits.get(kind) ?? { count: 0, firstLine: line };
-        h.count++;
-        hits.set(kind, h);
+        const hit = hits.get(kind) ?? { count: 0, firstLine: line };
+        hit.count++;
+        hits.set(kind, hit);
       }
     }
   }));
