@@ -34,7 +34,12 @@ export async function readVcfFile(path: string, options: Omit<ReadVcfOptions, 'l
   return readVcf(input.stream, { ...options, label: input.label });
 }
 
-async function endsWithBgzfEof(path: string): Promise<boolean> {
+/**
+ * True when a BGZF file ends with the 28-byte EOF block. `openInput` cannot
+ * see a file cut at a block boundary (gunzip ends cleanly); callers that open
+ * inputs themselves (node/store ingest) should check this for 'bgzf' inputs.
+ */
+export async function endsWithBgzfEof(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
