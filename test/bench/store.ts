@@ -147,7 +147,7 @@ async function rowsLayout(ctx: BenchContext, vcf: string): Promise<Record<string
 }
 
 /** One synthetic size streamed into a fresh store. */
-async function scalePoint(ctx: BenchContext, samples: number, variants: number): Promise<Record<string, number>> {
+export async function scalePoint(ctx: BenchContext, samples: number, variants: number): Promise<Record<string, number>> {
   const dir = join(ctx.scratch, `syn-${samples}x${variants}`);
   const panel = join(ctx.scratch, `syn-panel-${samples}.tsv`);
   await writeFile(panel, syntheticPanel(samples, 7));
