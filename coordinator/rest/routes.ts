@@ -5,7 +5,8 @@
  * kind, querier, status, duration (never the body).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Federation, SiteOutcome } from '../federation/types.js';
+import type { AlleleFrequencyAnswer, Federation, SiteOutcome } from '../federation/types.js';
+import { serializeAlleleFrequency, serializeError } from './serialize.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, sitesSchema } from './schemas.js';
 import { toVariantRefs, type VariantInput } from './variants.js';
 
@@ -58,7 +59,13 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
 
   app.get('/v1/sites', { schema: sitesSchema }, async () => ({ sites: await federation.status() }));
 
-  app.post<{ Body: AlleleFrequencyBody }>('/v1/queries/allele-frequency', { schema: alleleFrequencySchema }, async (request, reply) => {
+  app.post<{ Body: AlleleFrequencyBody }>('/v1/queries/allele-frequency', {
+    schema: alleleFrequencySchema,
+    // 1,000,000 rows: 0.5 s instead of 1.8 s with the schema-compiled serializer (serialize.ts).
+    serializerCompiler: ({ httpStatus }) => (String(httpStatus) === '200'
+      ? (data) => serializeAlleleFrequency(data as AlleleFrequencyAnswer)
+      : (data) => serializeError(data as { error?: { code?: unknown; message?: unknown } })),
+  }, async (request, reply) => {
     const b = request.body;
     const variants = toVariantRefs(b.variants, 'variants');
     return timed(request, 'allele-frequency', () =>

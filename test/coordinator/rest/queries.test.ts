@@ -25,6 +25,18 @@ describe('REST query routes', () => {
     expect(fed.afRequests[0]).toEqual({ querier: 'alice', region: 'chr1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
   });
 
+  it('only declared fields leave: extra properties on the answer, its rows or its sites are dropped', async () => {
+    fed.afAnswer = {
+      queryId: 'q-x', perSiteCounts: { a: [1, 2] },
+      rows: [{ chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 1, an: 2, af: 0.5, nhomalt: 0, homRef: 7, sampleIds: ['HG00096'] }],
+      sites: { responding: ['a'], missing: [{ site: 'b', reason: 'down', address: '10.0.0.7:7401' }], extra: true },
+    } as never;
+    const res = await af({ region: '1:1-10' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('{"queryId":"q-x","rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","ac":1,"an":2,"af":0.5,"nhomalt":0}],"sites":{"responding":["a"],"missing":[{"site":"b","reason":"down"}]}}');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+  });
+
   it('variants may be objects or chrom-pos-ref-alt strings, including contigs that contain a dash', async () => {
     const res = await af({ variants: [{ chrom: '22', pos: 16050075, ref: 'A', alt: 'G' }, '1-10177-a-ac', 'HLA-A*01:01-5-C-<DEL>', 'chrX:100:g:<INS:ME:SVA>'] });
     expect(res.statusCode).toBe(200);

@@ -1,0 +1,26 @@
+/**
+ * Serializer of the allele-frequency answer. fast-json-stringify (fastify's
+ * default, driven by the response schema) took 1.8 s for 1,000,000 rows
+ * (103 MB) where copying the declared fields and calling JSON.stringify
+ * took 0.47 s (same bytes, measured on the dev machine). The explicit copy
+ * keeps what the schema gave us: only declared fields ever leave, whatever
+ * else the engine's objects carry.
+ */
+import type { AlleleFrequencyAnswer, SiteOutcome } from '../federation/types.js';
+
+function sites(s: SiteOutcome): SiteOutcome {
+  return { responding: s.responding.map(String), missing: s.missing.map((m) => ({ site: String(m.site), reason: String(m.reason) })) };
+}
+
+export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
+  return JSON.stringify({
+    queryId: String(a.queryId),
+    rows: a.rows.map((r) => ({ chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt })),
+    sites: sites(a.sites),
+  });
+}
+
+/** Error bodies on the same route: `{ error: { code, message } }` and nothing else. */
+export function serializeError(body: { error?: { code?: unknown; message?: unknown } }): string {
+  return JSON.stringify({ error: { code: String(body.error?.code ?? 'GENOFED_INTERNAL'), message: String(body.error?.message ?? '') } });
+}
