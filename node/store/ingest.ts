@@ -279,6 +279,10 @@ async function readPhenotypes(path: string, options: IngestOptions): Promise<Phe
 
 /** Ingest into an open, writable store (the node server may call this on its own handle). */
 export async function ingestInto(store: Store, options: IngestOptions): Promise<IngestReport> {
+  return store.exclusive(() => ingestNow(store, options));
+}
+
+async function ingestNow(store: Store, options: IngestOptions): Promise<IngestReport> {
   if (store.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot ingest into a store opened read-only');
   const vcfs = options.vcfs ?? [];
   // Hash before touching the store: a duplicate is refused before any parsing.

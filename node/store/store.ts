@@ -86,6 +86,12 @@ export class Store {
   private cacheable = false;
   private cache: CachedRecord[] | null = null;
   private closed = false;
+  /**
+   * One operation at a time: a DuckDB connection runs one query, and a new
+   * query invalidates the previous one's streaming result, so concurrent
+   * gRPC requests on one Store are queued here.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   /** @internal use openStore(). */
   constructor(
@@ -122,6 +128,13 @@ export class Store {
     this.cache = null;
   }
 
+  /** @internal also used by ingestInto, which writes through this connection. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   phenotypeColumns(): readonly PhenotypeColumn[] {
     return this.phenotypeSchema;
   }
@@ -130,7 +143,11 @@ export class Store {
     if (this.closed) throw new NodeError('GENOFED_STORE_IO', 'store is closed');
   }
 
-  async summary(): Promise<StoreSummary> {
+  summary(): Promise<StoreSummary> {
+    return this.exclusive(() => this.summaryNow());
+  }
+
+  private async summaryNow(): Promise<StoreSummary> {
     this.check();
     const c = this.connection;
     // Distinct keys: one per (contig, pos, ref, alt) over all files.
@@ -273,7 +290,11 @@ export class Store {
     return { where: `contig_id IN (${ids.join(',')}) AND pos BETWEEN ? AND ?`, params: [region.start, region.end] };
   }
 
-  async alleleCounts(q: AlleleCountQuery): Promise<AlleleCountRow[]> {
+  alleleCounts(q: AlleleCountQuery): Promise<AlleleCountRow[]> {
+    return this.exclusive(() => this.alleleCountsNow(q));
+  }
+
+  private async alleleCountsNow(q: AlleleCountQuery): Promise<AlleleCountRow[]> {
     this.check();
     if (q.region && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
     const noCohort = q.cohort === undefined || (typeof q.cohort === 'string' && q.cohort.trim() === '');
@@ -376,7 +397,11 @@ export class Store {
     return rows;
   }
 
-  async cohortCount(cohort: string | CohortAst, options: { carriersOf?: VariantKey[] } = {}): Promise<number> {
+  cohortCount(cohort: string | CohortAst, options: { carriersOf?: VariantKey[] } = {}): Promise<number> {
+    return this.exclusive(() => this.cohortCountNow(cohort, options));
+  }
+
+  private async cohortCountNow(cohort: string | CohortAst, options: { carriersOf?: VariantKey[] }): Promise<number> {
     this.check();
     const { stratumOf } = await this.selectSamples(cohort, undefined);
     if (!options.carriersOf) return stratumOf.size;
@@ -411,7 +436,11 @@ export class Store {
     return carriers.size;
   }
 
-  async variantKeys(region: Region): Promise<VariantKey[]> {
+  variantKeys(region: Region): Promise<VariantKey[]> {
+    return this.exclusive(() => this.variantKeysNow(region));
+  }
+
+  private async variantKeysNow(region: Region): Promise<VariantKey[]> {
     this.check();
     const { where, params } = this.regionWhere(region);
     const out: VariantKey[] = [];
@@ -439,7 +468,11 @@ export class Store {
     return out;
   }
 
-  async appendQueryLog(entry: QueryLogEntry): Promise<void> {
+  appendQueryLog(entry: QueryLogEntry): Promise<void> {
+    return this.exclusive(() => this.appendQueryLogNow(entry));
+  }
+
+  private async appendQueryLogNow(entry: QueryLogEntry): Promise<void> {
     this.check();
     if (this.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot append to the query log of a store opened read-only');
     await this.connection.run(
@@ -448,7 +481,11 @@ export class Store {
     );
   }
 
-  async hasQueryId(id: string): Promise<boolean> {
+  hasQueryId(id: string): Promise<boolean> {
+    return this.exclusive(() => this.hasQueryIdNow(id));
+  }
+
+  private async hasQueryIdNow(id: string): Promise<boolean> {
     this.check();
     const rows = (await this.connection.runAndReadAll('SELECT 1 FROM query_log WHERE query_id = ? LIMIT 1', [id])).getRows();
     return rows.length > 0;
@@ -456,6 +493,7 @@ export class Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.queue; // let queued operations finish first
     this.closed = true;
     this.connection.closeSync();
     this.instance.closeSync();

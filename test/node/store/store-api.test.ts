@@ -70,6 +70,20 @@ describe('Store API', () => {
     }
   });
 
+  it('answers concurrent queries on one handle as it answers them one by one', async () => {
+    const store = await openStore(dir, { readOnly: true });
+    try {
+      const qs = [{}, { cohort: 'super_pop=EUR' }, { by: 'gender' }, { region: { chrom: '1', start: 10_000, end: 50_000 } }] as const;
+      const alone = [];
+      for (const q of qs) alone.push(await store.alleleCounts(q));
+      const together = await Promise.all([...qs.map((q) => store.alleleCounts(q)), store.cohortCount('gender=male')]);
+      expect(together.slice(0, qs.length)).toEqual(alone);
+      expect(together[qs.length]).toBeGreaterThan(1000);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('appends to the query log and answers the replay check', async () => {
     const store = await openStore(dir);
     try {
