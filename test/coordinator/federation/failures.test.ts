@@ -48,6 +48,13 @@ describe('federated queries when sites fail', () => {
     expect(a.sites).toEqual({ responding: SITES, missing: [] });
   });
 
+  it('refuses a request with both or neither of region and variants, or an impossible minSites, before contacting any site', async () => {
+    const f = await c.federationWith();
+    await expect(f.alleleFrequency({ region: '1', variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID' });
+    await expect(f.alleleFrequency({ querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID' });
+    await expect(f.alleleFrequency({ variants: [V], minSites: 4, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID', message: expect.stringContaining('minSites') });
+  });
+
   it('a site that is down fails the query naming it', async () => {
     const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' } });
     await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringMatching(/^site b: /) });
