@@ -41,6 +41,7 @@ export const NODE_ERRORS = {
   GENOFED_STORE_READ_ONLY: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'A write (ingest, query log) was attempted on a store opened read-only.' },
   GENOFED_STORE_IO: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'The embedded database failed (disk full, corrupt file, I/O error); the store is left as it was before the operation.' },
   GENOFED_PHENOTYPE_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A phenotype table is malformed (no id column, ragged row, duplicate sample id, a value not of the column type); the message names file and line.' },
+  GENOFED_MASK_SETUP: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'Secure-aggregation masks cannot be derived: this site is not in the participant set, a participant is listed twice or has no valid X25519 public key in the roster.' },
 } as const satisfies ErrorRegistry;
 
 export type NodeErrorCode = keyof typeof NODE_ERRORS;
