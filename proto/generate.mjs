@@ -5,8 +5,8 @@
  * offline; grpc-tools' binary download does not) with the local ts-proto
  * plugin, using proto/buf.yaml and proto/buf.gen.yaml.
  *
- *   node scripts/gen-proto.mjs            # regenerate proto/generated/ in place
- *   node scripts/gen-proto.mjs --out DIR  # write DIR/generated/... instead (the regeneration test)
+ *   node proto/generate.mjs            # regenerate proto/generated/ in place
+ *   node proto/generate.mjs --out DIR  # write DIR/generated/... instead (the regeneration test)
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
