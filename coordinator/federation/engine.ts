@@ -97,12 +97,20 @@ export class FederationEngine implements Federation {
     const ctl = new AbortController();
     const onOuter = (): void => ctl.abort();
     outer?.addEventListener('abort', onOuter, { once: true });
+    // The site that failed first, recorded before the others are aborted, so
+    // the error names it rather than a sibling whose call we cancelled.
+    let firstError: CoordinatorError | undefined;
     try {
       const settled = await Promise.all(clients.map(async (c) => {
         try {
           return { site: c.site, value: await fn(c, ctl.signal), error: undefined };
         } catch (err) {
           const e = err instanceof CoordinatorError ? err : new CoordinatorError('GENOFED_SITE_FAILED', `site ${c.site}: failed`, { cause: err });
+          if (!ctl.signal.aborted) {
+            firstError ??= e;
+            const cause = (e.cause as { message?: unknown } | undefined)?.message;
+            this.o.logger.warn({ site: c.site, code: e.code, reason: e.message, cause: typeof cause === 'string' ? cause.slice(0, 200) : undefined }, 'site failed');
+          }
           // Default policy: the first failure fails the query; stop the others.
           if (minSites === undefined) ctl.abort();
           return { site: c.site, value: undefined, error: e };
@@ -111,11 +119,9 @@ export class FederationEngine implements Federation {
       outer?.throwIfAborted();
       const ok: { site: string; value: T }[] = [];
       const missing: { site: string; reason: string }[] = [];
-      let firstError: CoordinatorError | undefined;
       for (const s of settled) {
         if (s.error !== undefined) {
-          // Under the default policy, report the site that failed first, not the ones we aborted.
-          if (!firstError || /aborted/.test(firstError.message)) firstError = s.error;
+          firstError ??= s.error;
           missing.push({ site: s.site, reason: s.error.message.replace(/^site \S+: /, '') });
         } else {
           ok.push({ site: s.site, value: s.value as T });

@@ -55,11 +55,14 @@ export function siteError(site: string, err: unknown): CoordinatorError {
     const reason = typeof nodeCode === 'string'
       ? `refused with ${nodeCode}`
       : e.code === 4 ? 'deadline exceeded'
-      : e.code === 14 ? `unavailable (${String(e.details ?? '').slice(0, 120)})`
+      : e.code === 14 ? 'unavailable'
       : `gRPC status ${e.code}`;
     return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: ${reason}`, { cause: err });
   }
-  return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: ${(err as Error)?.message ?? 'failed'}`, { cause: err });
+  // Anything else (socket, TLS, parse): the text may carry addresses or
+  // library internals, so researchers see a category; the coordinator's log
+  // keeps the cause.
+  return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: failed`, { cause: err });
 }
 
 function invalid(site: string, what: string): CoordinatorError {
