@@ -7,10 +7,12 @@ import type { Command } from 'commander';
 import { registerStoreCommands } from './store/cli.js';
 import { registerServerCommands } from './server/cli.js';
 import { registerPseudonymizeCommands } from './pseudonymize/cli.js';
+import { registerAuditCommands } from './audit/cli.js';
 
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('hospital node: ingest data into the local store, query it, serve encrypted aggregates');
   registerStoreCommands(node);
   registerServerCommands(node);
   registerPseudonymizeCommands(program);
+  registerAuditCommands(program);
 }

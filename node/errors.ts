@@ -42,6 +42,15 @@ export const NODE_ERRORS = {
   GENOFED_STORE_IO: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'The embedded database failed (disk full, corrupt file, I/O error); the store is left as it was before the operation.' },
   GENOFED_PHENOTYPE_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A phenotype table is malformed (no id column, ragged row, duplicate sample id, a value not of the column type); the message names file and line.' },
   GENOFED_MASK_SETUP: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'Secure-aggregation masks cannot be derived: this site is not in the participant set, a participant is listed twice or has no valid X25519 public key in the roster.' },
+  GENOFED_CALLER_NOT_IN_POLICY: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'The caller certificate matches no coordinator rule (SHA-256 fingerprint or coordinator id) of the node policy.' },
+  GENOFED_KIND_NOT_ALLOWED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'The node policy does not allow this coordinator the requested query kind.' },
+  GENOFED_RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, doc: 'The querier reached its queries-per-hour or per-day limit; the message says when to retry.' },
+  GENOFED_BUDGET_EXHAUSTED: { http: 403, grpc: GrpcStatus.RESOURCE_EXHAUSTED, doc: 'The querier\'s differential-privacy epsilon budget at this node cannot pay for the query; budgets survive restarts.' },
+  GENOFED_COHORT_DIFFERENCING: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'The cohort differs from one this querier was already answered for by fewer than k patients (differencing guard).' },
+  GENOFED_LEDGER_CORRUPT: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'privacy-ledger.json cannot be read or fails its schema; queries are refused until it is restored (budgets never restart from zero).' },
+  GENOFED_LEDGER_LOCKED: { http: 503, grpc: GrpcStatus.UNAVAILABLE, doc: 'The privacy ledger or audit log lock is held by another live process for longer than the timeout.' },
+  GENOFED_AUDIT_CORRUPT: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'The audit log or audit.head is inconsistent, so no entry can be appended; run genofed audit verify.' },
+  GENOFED_AUDIT_IO: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'The audit log cannot be read or an append (write, fsync, head update) failed; the query is not answered.' },
 } as const satisfies ErrorRegistry;
 
 export type NodeErrorCode = keyof typeof NODE_ERRORS;
