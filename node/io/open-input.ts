@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { NodeError } from '../errors.js';
+import { BGZF_EOF } from './bgzf-writer.js';
 
 export type Compression = 'none' | 'gzip' | 'bgzf';
 
@@ -47,10 +48,31 @@ export async function detectCompression(path: string): Promise<Compression> {
   }
 }
 
+/**
+ * True when a file ends with BGZF's 28-byte EOF block. A BGZF file cut at a
+ * block boundary decompresses cleanly and would silently lose its last
+ * records (htslib only warns), so BGZF inputs without it are refused.
+ */
+export async function endsWithBgzfEof(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size < BGZF_EOF.length) return false;
+    const tail = Buffer.alloc(BGZF_EOF.length);
+    await fh.read(tail, 0, tail.length, size - tail.length);
+    return tail.equals(BGZF_EOF);
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function openInput(path: string): Promise<OpenedInput> {
   const compression = await detectCompression(path);
   const { size } = await stat(path);
   const label = inputLabel(path);
+  if (compression === 'bgzf' && !(await endsWithBgzfEof(path))) {
+    throw new NodeError('GENOFED_INPUT_TRUNCATED', `${label}: BGZF input has no EOF block (truncated at a block boundary)`);
+  }
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
   let read = 0;
   raw.on('data', (chunk: Buffer | string) => {

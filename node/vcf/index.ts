@@ -2,9 +2,6 @@
  * Public surface of the VCF reader (used by `node/store` ingest and by
  * benches). See README.md in this folder for the rules and their codes.
  */
-import { open } from 'node:fs/promises';
-import { NodeError } from '../errors.js';
-import { BGZF_EOF } from '../io/bgzf-writer.js';
 import { openInput } from '../io/open-input.js';
 import { readVcf, type ReadVcfOptions, type VcfReader } from './reader.js';
 
@@ -24,33 +21,11 @@ export type { SparseGenotypes } from './genotype-scanner.js';
  */
 export async function readVcfFile(path: string, options: Omit<ReadVcfOptions, 'label'> = {}): Promise<VcfReader> {
   const input = await openInput(path);
-  if (input.compression === 'bgzf' && !(await endsWithBgzfEof(path))) {
-    input.stream.destroy();
-    // A BGZF file cut at a block boundary decompresses cleanly and would
-    // silently lose its last records; htslib only warns. Every BGZF fixture
-    // (33 files) ends with the EOF block.
-    throw new NodeError('GENOFED_INPUT_TRUNCATED', `${input.label}: BGZF input has no EOF block (truncated at a block boundary)`);
-  }
   return readVcf(input.stream, { ...options, label: input.label });
 }
 
-/**
- * True when a BGZF file ends with the 28-byte EOF block. `openInput` cannot
- * see a file cut at a block boundary (gunzip ends cleanly); callers that open
- * inputs themselves (node/store ingest) should check this for 'bgzf' inputs.
- */
-export async function endsWithBgzfEof(path: string): Promise<boolean> {
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    if (size < BGZF_EOF.length) return false;
-    const tail = Buffer.alloc(BGZF_EOF.length);
-    await fh.read(tail, 0, tail.length, size - tail.length);
-    return tail.equals(BGZF_EOF);
-  } finally {
-    await fh.close();
-  }
-}
+/** Re-exported for callers that check a BGZF file's EOF block themselves. */
+export { endsWithBgzfEof } from '../io/open-input.js';
 
 /**
  * What `node ingest` should pass by default: lenient. Every real fixture in
