@@ -1,0 +1,153 @@
+/**
+ * Disclosure control on decrypted network totals (pure functions, no I/O):
+ * cohorts under k are not released, small allele counts are withheld as
+ * "<k" or rounded, AF never carries what its AC withholds, and every answer
+ * states which rules fired on how many rows (never a value).
+ *
+ * Applied after decryption and after any DP noise (post-processing: it
+ * cannot weaken the noise's guarantee), so values may arrive negative or
+ * inconsistent (AC > AN): they are clamped first and the clamp is reported.
+ */
+import { roundToMultiple, suppressedBelow, type DisclosurePolicy, DEFAULT_DISCLOSURE_POLICY } from './policy.js';
+
+/** Why: stable names a client can switch on; the reason text is fixed per rule and carries no value. */
+export type DisclosureRule = 'cohort-below-k' | 'ac-below-k' | 'ref-count-below-k' | 'nhomalt-below-k' | 'non-homalt-below-k' | 'noise-clamped';
+
+const REASONS: Readonly<Record<DisclosureRule, string>> = {
+  'cohort-below-k': 'fewer than k individuals (AN < 2k, or a cohort count < k): the row or count is not released',
+  'ac-below-k': 'fewer than k alternate alleles (AC in 1..k-1): AC and AF withheld or rounded',
+  'ref-count-below-k': 'fewer than k reference alleles (AN-AC in 1..k-1): AC and AF withheld or rounded, since AN-AC would reveal them',
+  'nhomalt-below-k': 'fewer than k homozygous-alternate individuals: nhomalt withheld or rounded',
+  'non-homalt-below-k': 'fewer than k individuals not homozygous-alternate (AN/2 - nhomalt in 1..k-1): nhomalt withheld or rounded',
+  'noise-clamped': 'a noisy total was outside its possible range (negative, AC > AN, nhomalt > AC/2) and was clamped',
+};
+
+export interface DisclosureRuleCount {
+  readonly rule: DisclosureRule;
+  readonly action: 'suppressed' | 'rounded' | 'clamped';
+  /** Rows (or counts) the rule changed. */
+  readonly rows: number;
+  readonly reason: string;
+}
+
+/** Why: every answer says what was withheld and why (the issue's "every answer states what was suppressed"). */
+export interface DisclosureNote {
+  readonly policy: DisclosurePolicy;
+  /** Rows with at least one value withheld, rounded or clamped. */
+  readonly rowsAffected: number;
+  readonly rules: readonly DisclosureRuleCount[];
+}
+
+/** A released count: the number, or a bound such as "<5" / ">1995" when withheld. */
+export type ReleasedCount = number | string;
+
+export interface CohortRelease {
+  readonly count: ReleasedCount;
+  readonly disclosure: DisclosureNote;
+}
+
+/** Why: `cohort-count` answers: cohorts smaller than k (0 included) are not released. */
+export function applyCohortThreshold(count: number, policy: DisclosurePolicy = DEFAULT_DISCLOSURE_POLICY): CohortRelease {
+  const tally = new Tally(policy);
+  let c = Math.round(count);
+  if (c < 0) {
+    c = 0;
+    tally.hit('noise-clamped', 'clamped');
+  }
+  const released: ReleasedCount = c < policy.k ? suppressedBelow(policy.k) : c;
+  if (c < policy.k) tally.hit('cohort-below-k', 'suppressed');
+  return { count: released, disclosure: tally.note(tally.rowTouched() ? 1 : 0) };
+}
+
+/** The counts an AF row carries (network totals, possibly noisy). */
+export interface AlleleCountRow {
+  readonly ac: number;
+  readonly an: number;
+  readonly nhomalt: number;
+  readonly af?: number | null;
+}
+
+export type ReleasedAlleleRow<R extends AlleleCountRow> = Omit<R, 'ac' | 'an' | 'nhomalt' | 'af'> & {
+  readonly ac: ReleasedCount;
+  readonly an: ReleasedCount;
+  readonly nhomalt: ReleasedCount;
+  /** ac / an from the released values; null when AC is withheld or AN is 0 or withheld. */
+  readonly af: number | null;
+};
+
+/** Why: `allele-frequency` answers: rows keep their other fields (chrom, pos, ref, alt) untouched. */
+export function applyAlleleFrequencyPolicy<R extends AlleleCountRow>(
+  rows: readonly R[],
+  policy: DisclosurePolicy = DEFAULT_DISCLOSURE_POLICY,
+): { rows: ReleasedAlleleRow<R>[]; disclosure: DisclosureNote } {
+  const tally = new Tally(policy);
+  const { k } = policy;
+  const round = policy.smallCounts === 'round';
+  let affected = 0;
+  const out = rows.map((row): ReleasedAlleleRow<R> => {
+    tally.startRow();
+    // Clamp noisy totals into the possible range (post-processing).
+    const an = Math.max(0, Math.round(row.an));
+    const ac = Math.min(Math.max(0, Math.round(row.ac)), an);
+    const nhomalt = Math.min(Math.max(0, Math.round(row.nhomalt)), Math.floor(ac / 2));
+    if (an !== row.an || ac !== row.ac || nhomalt !== row.nhomalt) tally.hit('noise-clamped', 'clamped');
+    let relAc: ReleasedCount = ac;
+    let relAn: ReleasedCount = an;
+    let relHom: ReleasedCount = nhomalt;
+    let af: number | null = an > 0 ? ac / an : null;
+
+    if (an > 0 && an < 2 * k) {
+      // Fewer than k called (diploid) individuals: nothing of the row is released.
+      tally.hit('cohort-below-k', 'suppressed');
+      relAn = suppressedBelow(2 * k);
+      relAc = suppressedBelow(2 * k);
+      relHom = suppressedBelow(k);
+      af = null;
+    } else {
+      const ref = an - ac;
+      if (ac >= 1 && ac < k) {
+        tally.hit('ac-below-k', round ? 'rounded' : 'suppressed');
+        relAc = round ? roundToMultiple(ac, policy.roundTo) : suppressedBelow(k);
+      } else if (ref >= 1 && ref < k) {
+        tally.hit('ref-count-below-k', round ? 'rounded' : 'suppressed');
+        relAc = round ? an - roundToMultiple(ref, policy.roundTo) : `>${an - k}`;
+      }
+      if (relAc !== ac) af = typeof relAc === 'number' && an > 0 ? relAc / an : null;
+      const people = Math.floor(an / 2);
+      const nonHom = people - nhomalt;
+      if (nhomalt >= 1 && nhomalt < k) {
+        tally.hit('nhomalt-below-k', round ? 'rounded' : 'suppressed');
+        relHom = round ? roundToMultiple(nhomalt, policy.roundTo) : suppressedBelow(k);
+      } else if (nonHom >= 1 && nonHom < k) {
+        tally.hit('non-homalt-below-k', round ? 'rounded' : 'suppressed');
+        relHom = round ? people - roundToMultiple(nonHom, policy.roundTo) : `>${people - k}`;
+      }
+    }
+    if (tally.rowTouched()) affected++;
+    const { ac: _ac, an: _an, nhomalt: _hom, af: _af, ...rest } = row;
+    return { ...rest, ac: relAc, an: relAn, nhomalt: relHom, af } as ReleasedAlleleRow<R>;
+  });
+  return { rows: out, disclosure: tally.note(affected) };
+}
+
+class Tally {
+  private readonly counts = new Map<DisclosureRule, { action: DisclosureRuleCount['action']; rows: number }>();
+  private touched = false;
+  constructor(private readonly policy: DisclosurePolicy) {}
+  startRow(): void {
+    this.touched = false;
+  }
+  rowTouched(): boolean {
+    return this.touched;
+  }
+  hit(rule: DisclosureRule, action: DisclosureRuleCount['action']): void {
+    this.touched = true;
+    const c = this.counts.get(rule);
+    if (c) c.rows++;
+    else this.counts.set(rule, { action, rows: 1 });
+  }
+  note(rowsAffected: number): DisclosureNote {
+    const rules = [...this.counts].map(([rule, { action, rows }]) => ({ rule, action, rows, reason: REASONS[rule] }));
+    return { policy: this.policy, rowsAffected, rules };
+  }
+}
