@@ -40,9 +40,9 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
       }
       return;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new NodeError('GENOFED_LEDGER_LOCKED', `${basename(lockPath)}: cannot create the lock file`, { cause: err });
-      }
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause: err });
+      if (code !== 'EEXIST') throw new NodeError('GENOFED_LEDGER_LOCKED', `${basename(lockPath)}: cannot create the lock file`, { cause: err });
     }
     const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
     // An empty file is a holder between open and write: not stale.

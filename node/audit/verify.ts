@@ -37,7 +37,15 @@ export async function verifyAuditLog(dir: string): Promise<AuditVerdict> {
   } catch (cause) {
     throw new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause });
   }
-  return withFileLock(join(dir, AUDIT_LOCK), () => verifyUnlocked(dir));
+  try {
+    return await withFileLock(join(dir, AUDIT_LOCK), () => verifyUnlocked(dir));
+  } catch (err) {
+    // An auditor with read-only access (another user, a read-only mount of a copy) cannot take the
+    // lock; no node can be appending through such a mount, so verify without it.
+    const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? {}).code;
+    if (err instanceof NodeError && err.code === 'GENOFED_LEDGER_LOCKED' && (code === 'EACCES' || code === 'EROFS' || code === 'EPERM')) return verifyUnlocked(dir);
+    throw err;
+  }
 }
 
 async function verifyUnlocked(dir: string): Promise<AuditVerdict> {
