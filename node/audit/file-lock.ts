@@ -8,7 +8,7 @@
  * over; a live holder is waited for up to `timeoutMs`, then the caller gets
  * GENOFED_LEDGER_LOCKED rather than waiting forever.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeError } from '../errors.js';
@@ -23,6 +23,34 @@ function alive(pid: number): boolean {
   } catch (err) {
     // EPERM: the process exists but belongs to another user.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function holderOf(lockPath: string): Promise<number> {
+  return Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+}
+
+/**
+ * Remove a lock whose holder died, under a second lock: two waiters that
+ * both saw the dead pid must not both remove, or the slower one would
+ * delete the lock the faster one has just taken. The break lock is held
+ * for one read and one unlink; one older than 10 s is itself left by a
+ * crash and is removed.
+ */
+async function breakStale(lockPath: string, deadPid: number): Promise<boolean> {
+  const breakPath = `${lockPath}.break`;
+  try {
+    await (await open(breakPath, 'wx', 0o600)).close();
+  } catch {
+    const age = await stat(breakPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > 10_000) await rm(breakPath, { force: true });
+    return false;
+  }
+  try {
+    if ((await holderOf(lockPath)) === deadPid) await rm(lockPath, { force: true });
+    return true;
+  } finally {
+    await rm(breakPath, { force: true });
   }
 }
 
@@ -44,11 +72,10 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
       if (code === 'ENOENT') throw new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause: err });
       if (code !== 'EEXIST') throw new NodeError('GENOFED_LEDGER_LOCKED', `${basename(lockPath)}: cannot create the lock file`, { cause: err });
     }
-    const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+    const holder = await holderOf(lockPath);
     // An empty file is a holder between open and write: not stale.
     if (holder && !alive(holder)) {
-      await rm(lockPath, { force: true });
-      continue;
+      if (await breakStale(lockPath, holder)) continue;
     }
     if (Date.now() >= deadline) {
       throw new NodeError('GENOFED_LEDGER_LOCKED', `${basename(lockPath)}: held by another process for more than ${timeoutMs} ms`);
