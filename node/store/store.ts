@@ -436,6 +436,24 @@ export class Store {
     return carriers.size;
   }
 
+  /**
+   * Sorted, distinct store sample indices (the samples table's row id:
+   * assigned at first ingest, never renumbered or reused) matching the
+   * cohort ('' or undefined: every genotyped sample); with `by`, one set per
+   * stratum. For the differencing guard (node/privacy); never leaves the node.
+   */
+  cohortMembers(cohort?: string | CohortAst, options: { by?: string } = {}): Promise<Uint32Array | Map<string, Uint32Array>> {
+    return this.exclusive(async () => {
+      this.check();
+      const { stratumOf, strata } = await this.selectSamples(cohort, options.by);
+      const lists: number[][] = strata.map(() => []);
+      for (const [idx, s] of stratumOf) lists[s]!.push(idx);
+      const sets = lists.map((l) => Uint32Array.from(l).sort());
+      if (options.by === undefined) return sets[0]!;
+      return new Map(strata.map((name, i) => [name, sets[i]!]));
+    });
+  }
+
   variantKeys(region: Region): Promise<VariantKey[]> {
     return this.exclusive(() => this.variantKeysNow(region));
   }

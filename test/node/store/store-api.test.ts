@@ -84,6 +84,25 @@ describe('Store API', () => {
     }
   });
 
+  it('lists cohort members as sorted sample indices, per stratum with by, consistent with cohortCount', async () => {
+    const store = await openStore(dir, { readOnly: true });
+    try {
+      const eur = await store.cohortMembers('super_pop=EUR');
+      expect(eur).toBeInstanceOf(Uint32Array);
+      const list = [...(eur as Uint32Array)];
+      expect(list.length).toBe(await store.cohortCount('super_pop=EUR'));
+      expect(list).toEqual([...list].sort((a, b) => a - b));
+      expect((await store.cohortMembers() as Uint32Array).length).toBe(2504);
+      const byGender = await store.cohortMembers('super_pop=EUR', { by: 'gender' }) as Map<string, Uint32Array>;
+      expect([...byGender.keys()]).toEqual(['female', 'male']);
+      const union = [...byGender.values()].flatMap((a) => [...a]).sort((a, b) => a - b);
+      expect(union).toEqual(list);
+      expect(byGender.get('female')!.length).toBe(await store.cohortCount('super_pop=EUR and gender=female'));
+    } finally {
+      await store.close();
+    }
+  });
+
   it('appends to the query log and answers the replay check', async () => {
     const store = await openStore(dir);
     try {
