@@ -24,6 +24,19 @@ import { randomBytes } from 'node:crypto';
 /** Why a default: (eps, delta) needs a delta; 1e-6 is below 1/N for any cohort genofed serves (N <= 10^5 per node). */
 export const DEFAULT_DELTA = 1e-6;
 
+/**
+ * Why a default: the total (epsilon, delta = DEFAULT_DELTA) one querier may
+ * spend at a node when the consortium enables DP without choosing. Measured
+ * (`npm run bench -- --suite privacy`, README.md "Noise"): an attacker who
+ * spends all of it on one AF query of 24,144 genome-wide 1000G variants gets
+ * membership-inference power 0.5-2.5% at 1% false positives (94-100% with DP
+ * off); at epsilon 32 it reached 5-6.5%.
+ */
+export const DEFAULT_EPSILON_BUDGET = 10;
+
+/** Why a default: one query's epsilon when the query does not ask for another (10 queries fit the default budget; the same defaults as budget-ledger.ts). */
+export const DEFAULT_QUERY_EPSILON = 1;
+
 /** Why: the RDP bound per (alpha); exported for tests and for the budget ledger's composition. */
 export function skellamRdp(alpha: number, mu: number, l1: number, l2: number): number {
   return (alpha * l2 * l2) / (4 * mu) + Math.min(((2 * alpha - 1) * l2 * l2 + 6 * l1) / (16 * mu * mu), (3 * l1) / (4 * mu));

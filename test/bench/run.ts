@@ -19,6 +19,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   'pseudonymize-bam': () => import('./pseudonymize-bam.js'),
   pseudonymize: () => import('./pseudonymize.js'),
   store: () => import('./store.js'),
+  privacy: () => import('./privacy.js'),
 };
 
 const { values } = parseArgs({
