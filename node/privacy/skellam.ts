@@ -26,11 +26,12 @@ export const DEFAULT_DELTA = 1e-6;
 
 /**
  * Why a default: the total (epsilon, delta = DEFAULT_DELTA) one querier may
- * spend at a node when the consortium enables DP without choosing. Measured
- * (`npm run bench -- --suite privacy`, README.md "Noise"): an attacker who
- * spends all of it on one AF query of 24,144 genome-wide 1000G variants gets
- * membership-inference power 0.5-2.5% at 1% false positives (94-100% with DP
- * off); at epsilon 32 it reached 5-6.5%.
+ * spend at a node when the consortium enables DP without choosing; the same
+ * as budget-ledger.ts's default. Measured (`npm run bench -- --suite
+ * privacy`, README.md "Noise"): an attacker who spends all of it on one AF
+ * query of 24,144 genome-wide 1000G variants gets membership-inference power
+ * 2.1-3.1% at 1% false positives (floor of the best-of-four attack: 1.2-1.8%;
+ * 94-100% with DP off); 8 was indistinguishable, 64 reached 4.8-5.9%.
  */
 export const DEFAULT_EPSILON_BUDGET = 10;
 

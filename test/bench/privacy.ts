@@ -2,26 +2,32 @@
  * `npm run bench -- --suite privacy [--json] [--quick]`
  *
  * Membership inference against the network's allele-frequency answers, with
- * DP off and on (node/privacy/skellam.ts at the default budget), on the real
- * 1000 Genomes fixtures (2,504 samples; the four 1KGP_hg19_*_1MB files and
- * MTHFR, 15,186 biallelic variants; --quick: AIRE and APOE only).
+ * DP off and with the distributed Skellam noise of node/privacy/skellam.ts,
+ * on real 1000 Genomes phase 3 fixtures:
+ * - genome-wide (the figures at top level): the UW-GAC thinned subset,
+ *   autosomes 1-22, 1,126 samples, 24,144 biallelic variants (--quick: chr1-8);
+ *   network of 200 (spread over 3 sites; all 200 are the in-targets), 300
+ *   held-out out-targets, the other 626 the attacker's reference population;
+ * - dense regions (`dense_regions`): the four 1KGP_hg19_*_1MB files and
+ *   MTHFR, 2,504 samples, 15,190 variants in strong LD; network 250, out 500,
+ *   reference 1,754 (skipped with --quick).
  *
- * Samples are split at random (fixed seed) into a network of 1,000 (spread
- * over 3 sites), a reference population of 1,000 whose allele frequencies
- * the attacker knows, and 504 held out. Targets: 250 network members (in)
- * and the 504 held-out samples (out). The attacker asks one query for all
- * variants and runs the likelihood-ratio test of Sankararaman et al. 2009,
- * the AF form of Shringarpure & Bustamante 2015's Beacon LRT:
+ * The attacker asks ONE query for all variants and spends the whole default
+ * budget on it (DEFAULT_EPSILON_BUDGET; the ledger adds epsilons, so no split
+ * of the budget is cheaper), then runs the likelihood-ratio test of
+ * Sankararaman et al. 2009, the AF form of Shringarpure & Bustamante 2015's
+ * Beacon LRT:
  *   L = sum_j x_j log(p_j / r_j) + (2 - x_j) log((1 - p_j) / (1 - r_j))
- * (x_j: target's ALT count, p_j: network AF, r_j: reference AF), and a
- * noise-aware variant restricted to variants with reference MAF >= 5% (where
- * noise hurts least). The threshold is the 99th percentile of the out-targets'
- * statistics (1% false positives); power = fraction of in-targets above it.
- * lrt_power_dp_on is the better of the two attackers.
+ * (x_j: target's ALT count, p_j: released network AF, r_j: reference AF),
+ * plain and ancestry-matched (see ancestryNeighbours), and the same with the
+ * budget spent on the common variants only. Threshold: the 99th percentile of
+ * the out-targets' statistics (1% false positives); power = fraction of
+ * in-targets above it; lrt_power_dp_on is the best of the attackers, averaged
+ * over 5 independent noise draws.
  *
- * Honest scope: the released values are computed in plaintext here with the
- * same noise module the nodes use (each of 3 sites draws its noiseShare);
- * BFV aggregation is exact and the masks cancel, so the decrypted totals are
+ * Honest scope: the released values are computed in plaintext with the same
+ * noise module the nodes use (each of 3 sites draws its noiseShare); BFV
+ * aggregation is exact and the masks cancel, so the decrypted totals are
  * these values, but this run does not go through gRPC or encryption.
  * Disclosure control (small counts "<k") is not applied: the figures are
  * for the noise alone.
