@@ -6,7 +6,7 @@
  * when it decrypts one site's ciphertext alone, and the exact network total
  * when it decrypts the sum.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBfv, getPreset, type Bfv, type KeyPair } from '../../../crypto/index.js';
@@ -61,6 +61,76 @@ function uniformChiSquare(values: ArrayLike<number | bigint>, t: number, bins: n
   for (const c of counts) chi += ((c - expected) * (c - expected)) / expected;
   return chi;
 }
+
+/**
+ * Known-answer vectors from an independent implementation of the derivation
+ * in node/privacy/README.md (Python `cryptography` 48, run once; keys are
+ * the X25519 scalars 0x01.., 0x02.., 0x03..):
+ *
+ * # Independent reference for node/privacy/masks.ts (python cryptography, not the code under test).
+ * import hashlib, struct
+ * from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+ * from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+ * from cryptography.hazmat.primitives import hashes, serialization
+ * from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+ * ids = ['site-a', 'site-b', 'site-c']
+ * keys = {i: X25519PrivateKey.from_private_bytes(bytes([k + 1]) * 32) for k, i in enumerate(ids)}
+ * for i in ids:
+ *     print(i, keys[i].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode().replace('\n', '\\n'))
+ * def put(s):
+ *     b = s.encode(); return struct.pack('>I', len(b)) + b
+ * def salt(q, parts):
+ *     parts = sorted(parts)
+ *     return hashlib.sha256(put('genofed mask v1') + put(q) + struct.pack('>I', len(parts)) + b''.join(put(p) for p in parts)).digest()
+ * def block(seed, b, t):
+ *     bits = (t - 1).bit_length(); m = (1 << bits) - 1
+ *     enc = Cipher(algorithms.AES(seed), modes.CTR(struct.pack('>Q', b) + b'\0' * 8)).encryptor()
+ *     out = []
+ *     while len(out) < 4096:
+ *         ks = enc.update(b'\0' * 4096)
+ *         for w in range(0, len(ks), 4):
+ *             v = int.from_bytes(ks[w:w+4], 'little') & m
+ *             if v < t and len(out) < 4096: out.append(v)
+ *     return out
+ * def mask(me, q, parts, t, slots):
+ *     res = [0] * len(slots)
+ *     for o in parts:
+ *         if o == me: continue
+ *         shared = keys[me].exchange(keys[o].public_key())
+ *         lo, hi = min(me, o), max(me, o)
+ *         seed = HKDF(hashes.SHA256(), 32, salt(q, parts), f'genofed mask v1\0{lo}\0{hi}'.encode()).derive(shared)
+ *         cache = {}
+ *         for k, s in enumerate(slots):
+ *             b = s // 4096
+ *             if b not in cache: cache[b] = block(seed, b, t)
+ *             m = cache[b][s % 4096]
+ *             res[k] = (res[k] + (m if me < o else t - m)) % t
+ *     return res
+ * slots = [0, 1, 2, 3, 4095, 4096, 4097, 9000]
+ * for t in [1073479681, 65537]:
+ *     print(t, mask('site-b', 'q-kat', ids, t, slots))
+ */
+const KAT_KEYS: Record<string, string> = {
+  'site-a': '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VuBCIEIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB\n-----END PRIVATE KEY-----\n',
+  'site-b': '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VuBCIEIAICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIC\n-----END PRIVATE KEY-----\n',
+  'site-c': '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VuBCIEIAMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMD\n-----END PRIVATE KEY-----\n',
+};
+const KAT_SLOTS = [0, 1, 2, 3, 4095, 4096, 4097, 9000];
+const KAT_EXPECTED: [bigint, number[]][] = [
+  [1073479681n, [201576524, 61570325, 84043528, 654186872, 304438203, 333253223, 404289843, 223849551]],
+  [65537n, [53325, 23020, 14606, 25523, 39372, 9875, 5961, 42702]],
+];
+
+describe('pairwise masks: known answers', () => {
+  it("site-b's masks for query q-kat over {a, b, c} match an independent Python implementation (t = 30-bit prime and 65537)", () => {
+    const priv = Object.fromEntries(Object.entries(KAT_KEYS).map(([id, pem]) => [id, x25519KeyFromPem(pem, 'private')]));
+    const roster = new Map(Object.entries(priv).map(([id, k]) => [id, createPublicKey(k)]));
+    for (const [t, expected] of KAT_EXPECTED) {
+      const m = maskVector({ selfId: 'site-b', selfPrivateKey: priv['site-b']!, roster, queryId: 'q-kat', participants: ['site-c', 'site-a', 'site-b'], plainModulus: t, length: 9001 });
+      expect(KAT_SLOTS.map((s) => m[s])).toEqual(expected);
+    }
+  });
+});
 
 describe('pairwise masks', () => {
   it('the masks of all participants sum to zero mod t for 2 to 20 participants and any length', () => {
