@@ -135,6 +135,41 @@ describe('calibration', () => {
     }
   });
 
+  it('the calibration holds against the exact privacy curve: at eps 1 and 4 the exact hockey-stick delta of Skellam(mu) at shift 2 is <= 1e-6', () => {
+    // Exact Skellam pmf by convolving two Poisson(mu) pmfs (an independent computation, not the RDP bound).
+    for (const epsilon of [1, 4]) {
+      const mu = skellamMu({ epsilon, delta: 1e-6, sensitivity: 2 });
+      const n = Math.ceil(mu + 40 * Math.sqrt(mu) + 40);
+      const pois = Float64Array.from({ length: n + 1 }, (_, k) => Math.exp(logPoissonPmf(k, mu)));
+      const pmf = (d: number): number => {
+        let p = 0;
+        for (let j = Math.max(0, -d); j + d <= n && j <= n; j++) p += pois[j + d]! * pois[j]!;
+        return p;
+      };
+      let delta = 0;
+      let mass = 0;
+      for (let d = -n; d <= n + 2; d++) {
+        const p = pmf(d);
+        mass += p;
+        delta += Math.max(0, p - Math.exp(epsilon) * pmf(d - 2));
+      }
+      expect(mass).toBeGreaterThan(1 - 1e-9);
+      expect(delta).toBeLessThanOrEqual(1e-6);
+      // The check can fail: with the (smaller) noise calibrated for 2.5 x epsilon, the exact delta at epsilon exceeds 1e-6.
+      let deltaHalf = 0;
+      const half = skellamMu({ epsilon: epsilon * 2.5, delta: 1e-6, sensitivity: 2 });
+      const nh = Math.ceil(half + 40 * Math.sqrt(half) + 40);
+      const ph = Float64Array.from({ length: nh + 1 }, (_, k) => Math.exp(logPoissonPmf(k, half)));
+      const pmfh = (d: number): number => {
+        let p = 0;
+        for (let j = Math.max(0, -d); j + d <= nh && j <= nh; j++) p += ph[j + d]! * ph[j]!;
+        return p;
+      };
+      for (let d = -nh; d <= nh + 2; d++) deltaHalf += Math.max(0, pmfh(d) - Math.exp(epsilon) * pmfh(d - 2));
+      expect(deltaHalf).toBeGreaterThan(1e-6);
+    }
+  });
+
   it('at epsilon 1, delta 1e-6 the noise sd is below the classic Gaussian-mechanism sd and above half of it', () => {
     // Classic Gaussian mechanism (Dwork-Roth Thm A.1): sigma = D sqrt(2 ln(1.25/delta)) / eps = 2 * 5.30 = 10.6.
     const classic = (2 * Math.sqrt(2 * Math.log(1.25 / 1e-6))) / 1;
