@@ -55,7 +55,7 @@ export function siteError(site: string, err: unknown): CoordinatorError {
     const reason = typeof nodeCode === 'string'
       ? `refused with ${nodeCode}`
       : e.code === 4 ? 'deadline exceeded'
-      : e.code === 14 ? 'unavailable'
+      : e.code === 14 ? `unavailable (${unavailableCategory(String(e.details ?? ''))})`
       : `gRPC status ${e.code}`;
     return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: ${reason}`, { cause: err });
   }
@@ -63,6 +63,19 @@ export function siteError(site: string, err: unknown): CoordinatorError {
   // library internals, so researchers see a category; the coordinator's log
   // keeps the cause.
   return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: failed`, { cause: err });
+}
+
+/**
+ * A category for gRPC UNAVAILABLE details: they carry addresses and TLS
+ * library text, which researchers must not see (the coordinator's log
+ * keeps the details).
+ */
+function unavailableCategory(details: string): string {
+  if (/certificate|ssl|tls|handshake/i.test(details)) return 'TLS handshake failed: certificate not accepted';
+  if (/ECONNREFUSED|connection refused/i.test(details)) return 'connection refused';
+  if (/ENOTFOUND|EAI_AGAIN|name resolution|DNS/i.test(details)) return 'address not resolved';
+  if (/timed? ?out|ETIMEDOUT/i.test(details)) return 'connection timed out';
+  return 'not reachable';
 }
 
 function invalid(site: string, what: string): CoordinatorError {

@@ -67,6 +67,8 @@ describe('federated queries when sites fail', () => {
     expect(a.sites.responding).toEqual(['a', 'c']);
     expect(a.sites.missing.map((m) => m.site)).toEqual(['b']);
     expect(a.sites.missing[0]!.reason).toMatch(/unavailable/);
+    // What researchers see names a category, never the site's address.
+    expect(a.sites.missing[0]!.reason).not.toMatch(/127\.0\.0\.1|:1\b/);
   });
 
   it('a minSites the answering sites cannot meet fails naming the missing site', async () => {
