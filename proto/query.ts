@@ -55,6 +55,12 @@ export interface QueryEnvelope {
   readonly params: QueryParams;
   /** Benchmark only: plaintext counts (refused by every node not started by the bench). */
   readonly measurementPlaintext: boolean;
+  /**
+   * Differential privacy: epsilon this query spends at every node (0 or
+   * absent = DP off). Signed so all nodes calibrate the same Skellam mu; a
+   * node with DP on refuses a value other than its configured one.
+   */
+  readonly dpEpsilon?: number;
 }
 
 /** What a signed query carries: the exact envelope bytes and their Ed25519 signature. */

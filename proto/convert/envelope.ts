@@ -42,6 +42,7 @@ export function encodeEnvelope(e: QueryEnvelope): Uint8Array {
     cryptoFingerprint: e.cryptoFingerprint,
     params: paramsToWire(e.params),
     measurementPlaintext: e.measurementPlaintext,
+    dpEpsilon: e.dpEpsilon ?? 0,
   }).finish();
 }
 
@@ -71,6 +72,7 @@ export function decodeEnvelope(bytes: Uint8Array): QueryEnvelope {
   } else {
     throw bad('kind and parameters disagree or the kind is unknown');
   }
+  if (!Number.isFinite(w.dpEpsilon) || w.dpEpsilon < 0) throw bad('dp epsilon is negative or not finite');
   return Object.freeze({
     version: w.version,
     queryId: w.queryId,
@@ -83,6 +85,8 @@ export function decodeEnvelope(bytes: Uint8Array): QueryEnvelope {
     cryptoFingerprint: w.cryptoFingerprint,
     params: Object.freeze(params),
     measurementPlaintext: w.measurementPlaintext,
+    // Absent when 0 (DP off), so envelopes built without the field round-trip unchanged.
+    ...(w.dpEpsilon > 0 ? { dpEpsilon: w.dpEpsilon } : {}),
   });
 }
 

@@ -39,6 +39,10 @@ export interface AnswerHeader {
   readonly ciphertextCount: number;
   readonly boundPerValue: number;
   readonly plaintext: boolean;
+  /** Skellam noise scale of the network total (0 = no noise; absent = 0). */
+  readonly noiseMu?: number;
+  /** The values carry this site's secure-aggregation mask (absent = false). */
+  readonly masked?: boolean;
 }
 
 export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
@@ -51,6 +55,8 @@ export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
     ciphertextCount: h.ciphertextCount,
     boundPerValue: h.boundPerValue,
     plaintext: h.plaintext,
+    noiseMu: h.noiseMu ?? 0,
+    masked: h.masked ?? false,
   };
 }
 
@@ -69,5 +75,7 @@ export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
     ciphertextCount: w.ciphertextCount,
     boundPerValue: w.boundPerValue,
     plaintext: w.plaintext,
+    noiseMu: w.noiseMu,
+    masked: w.masked,
   };
 }

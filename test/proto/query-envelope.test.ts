@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelopeSignature } from '../../proto/convert/envelope.js';
 import { certificateNames, idsInSubjectAltName } from '../../proto/convert/identity.js';
+import { headerFromWire, headerToWire } from '../../proto/convert/variants.js';
+import { AggregateHeader } from '../../proto/generated/genofed/v1/node.js';
 import { layoutFor, packAlleleCounts, unpackAlleleCounts, variantListDigest, type QueryEnvelope } from '../../proto/query.js';
 
 const keys = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: 'chr22', pos: 5, ref: 'G', alt: '<DEL>' }];
@@ -29,6 +31,20 @@ describe('query envelope', () => {
     expect(decodeEnvelope(encodeEnvelope(r))).toEqual(r);
     const c: QueryEnvelope = { ...e, params: { kind: 'cohort-count', cohort: 'sex = 1', carrierCount: 0, carriersSha256: new Uint8Array() } };
     expect(decodeEnvelope(encodeEnvelope(c))).toEqual(c);
+  });
+
+  it('carries the signed DP epsilon (absent = 0 = DP off) and refuses a negative one', () => {
+    const e: QueryEnvelope = { ...sample(), dpEpsilon: 0.75 };
+    expect(decodeEnvelope(encodeEnvelope(e))).toEqual(e);
+    expect(decodeEnvelope(encodeEnvelope({ ...e, dpEpsilon: 0 })).dpEpsilon).toBeUndefined();
+    expect(Buffer.from(encodeEnvelope({ ...e, dpEpsilon: 0 })).equals(Buffer.from(encodeEnvelope(sample())))).toBe(true);
+    expect(() => decodeEnvelope(encodeEnvelope({ ...e, dpEpsilon: -1 }))).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));
+  });
+
+  it('answer headers carry the noise scale and the masked flag, defaulting to none', () => {
+    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false };
+    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire({ ...h, noiseMu: 41.5, masked: true })).finish()))).toEqual({ ...h, noiseMu: 41.5, masked: true });
+    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire(h)).finish()))).toEqual({ ...h, noiseMu: 0, masked: false });
   });
 
   it('encodes deterministically, so equal envelopes give equal signed bytes', () => {

@@ -117,6 +117,13 @@ export interface QueryEnvelope {
    * started programmatically by the benchmark (never from a config file).
    */
   measurementPlaintext: boolean;
+  /**
+   * Differential privacy (issue 6): the epsilon this query spends per
+   * querier at every node; 0 = DP off. Signed, so every participating node
+   * calibrates the same Skellam noise (mu) and debits the same amount; a
+   * node with DP on refuses an envelope whose value differs from its policy.
+   */
+  dpEpsilon: number;
 }
 
 export interface VariantKeysParams {
@@ -187,6 +194,16 @@ export interface AggregateHeader {
   /** Largest value this site may contribute to any slot (overflow guard). */
   boundPerValue: number;
   plaintext: boolean;
+  /**
+   * Skellam noise scale of the network total (variance 2 x noise_mu; 0 = no
+   * noise). Each site added its share Poisson(mu/n) - Poisson(mu/n).
+   */
+  noiseMu: number;
+  /**
+   * True when the site's values carry its pairwise secure-aggregation mask:
+   * only the sum over the exact signed participant set decrypts to counts.
+   */
+  masked: boolean;
 }
 
 export interface Ciphertext {
@@ -442,6 +459,7 @@ function createBaseQueryEnvelope(): QueryEnvelope {
     cryptoFingerprint: "",
     params: undefined,
     measurementPlaintext: false,
+    dpEpsilon: 0,
   };
 }
 
@@ -490,6 +508,9 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
     }
     if (message.measurementPlaintext !== false) {
       writer.uint32(160).bool(message.measurementPlaintext);
+    }
+    if (message.dpEpsilon !== 0) {
+      writer.uint32(169).double(message.dpEpsilon);
     }
     return writer;
   },
@@ -617,6 +638,14 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
             }
 
             message.measurementPlaintext = reader.bool();
+            continue;
+          }
+          case 21: {
+            if (tag !== 169) {
+              break;
+            }
+
+            message.dpEpsilon = reader.double();
             continue;
           }
         }
@@ -1087,6 +1116,8 @@ function createBaseAggregateHeader(): AggregateHeader {
     ciphertextCount: 0,
     boundPerValue: 0,
     plaintext: false,
+    noiseMu: 0,
+    masked: false,
   };
 }
 
@@ -1119,6 +1150,12 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
     }
     if (message.plaintext !== false) {
       writer.uint32(64).bool(message.plaintext);
+    }
+    if (message.noiseMu !== 0) {
+      writer.uint32(73).double(message.noiseMu);
+    }
+    if (message.masked !== false) {
+      writer.uint32(80).bool(message.masked);
     }
     return writer;
   },
@@ -1208,6 +1245,22 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
             }
 
             message.plaintext = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.noiseMu = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.masked = reader.bool();
             continue;
           }
         }
