@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { disclosurePolicy, type DisclosurePolicy } from './disclosure/index.js';
 import { CoordinatorError } from './errors.js';
 
 const endpoint = z.object({
@@ -58,6 +59,24 @@ export const coordinatorConfigSchema = z.object({
   /** Bearer tokens of researchers: a JSON file (0600) `[{ "querier": "...", "token": "..." }]`. */
   tokensFile: z.string().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug']).default('info'),
+  /**
+   * Disclosure control on network totals (coordinator/disclosure): cohorts
+   * and counts below k withheld ("<k") or rounded. Default k = 5, 'suppress'.
+   * k = 1 releases every total as decrypted.
+   */
+  disclosure: z.object({
+    k: z.number().int().min(1).max(1000).optional(),
+    smallCounts: z.enum(['suppress', 'round']).optional(),
+    roundTo: z.number().int().min(1).max(1000).optional(),
+  }).strict().optional(),
+  privacy: z.object({
+    /**
+     * Epsilon every node spends per query (signed into each envelope). 0 =
+     * DP off (default). When the consortium turns DP on it must equal the
+     * nodes' policy, which they enforce.
+     */
+    dpEpsilon: z.number().min(0).max(100).default(0),
+  }).strict().default({ dpEpsilon: 0 }),
 }).strict().refine((c) => c.minSites === undefined || c.minSites <= c.sites.length, { message: 'minSites exceeds the number of sites', path: ['minSites'] });
 
 export type CoordinatorConfig = Readonly<z.infer<typeof coordinatorConfigSchema>>;
@@ -87,6 +106,11 @@ export function parseCoordinatorConfig(raw: unknown, base: string, label = 'coor
   c.bfv = { ...c.bfv, publicKey: r(c.bfv.publicKey), secretKey: r(c.bfv.secretKey) };
   c.tokensFile = r(c.tokensFile);
   return deepFreeze(c);
+}
+
+/** The validated disclosure policy of a config (defaults when the field is absent). */
+export function configDisclosurePolicy(c: CoordinatorConfig): DisclosurePolicy {
+  return disclosurePolicy(c.disclosure ?? {});
 }
 
 /** Read, parse and validate the coordinator config file; fails fast naming the bad field. */

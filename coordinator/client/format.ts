@@ -4,14 +4,16 @@
  * clean table for `sort`, `join`, pandas); the responding sites go to stderr.
  * AF is written with 6 significant digits, the precision bcftools prints
  * for its float AF (`%g`), and `.` when AN is 0 (VCF's missing value); the
- * JSON output keeps full double precision and `null`.
+ * JSON output keeps full double precision and `null`. Counts withheld by
+ * disclosure control keep their column with the released bound (`<5`,
+ * `>1995`); what was withheld and why goes to stderr (`disclosureLine`).
  */
-import type { AlleleFrequencyRow, SiteOutcome } from '../federation/types.js';
+import type { AlleleFrequencyAnswer, AlleleFrequencyRow, CohortCountAnswer, ReleasedCount, SiteOutcome } from '../federation/types.js';
 
 export const AF_TSV_HEADER = 'chrom\tpos\tref\talt\tac\tan\taf\tnhomalt';
 
 /** 6 significant digits without exponent for the AF range (>= 1e-6 at 516k samples); trailing zeros dropped. */
-export function formatAf(af: number | null, an: number): string {
+export function formatAf(af: number | null, an: ReleasedCount): string {
   if (an === 0 || af === null) return '.';
   return String(Number(af.toPrecision(6)));
 }
@@ -30,4 +32,15 @@ export function* afTsv(rows: Iterable<AlleleFrequencyRow>): Generator<string> {
 export function sitesLine(sites: SiteOutcome): string {
   const missing = sites.missing.length ? `; missing: ${sites.missing.map((m) => `${m.site} (${m.reason})`).join(', ')}` : '';
   return `responding sites: ${sites.responding.join(',') || '(none)'}${missing}`;
+}
+
+/** One line for stderr: the disclosure rules that fired (rule, action, rows) and the DP noise scale; '' when nothing to say. */
+export function disclosureLine(a: Pick<AlleleFrequencyAnswer | CohortCountAnswer, 'disclosure' | 'noise'>): string {
+  const parts: string[] = [];
+  const d = a.disclosure;
+  if (d && d.rules.length > 0) {
+    parts.push(`disclosure control (k=${d.policy.k}, ${d.policy.smallCounts}): ${d.rules.map((r) => `${r.rule} ${r.action} in ${r.rows} row(s)`).join(', ')}`);
+  }
+  if (a.noise) parts.push(`DP noise on every count: Skellam mu=${a.noise.mu}, sd=${Number(a.noise.sd.toPrecision(4))}`);
+  return parts.join('; ');
 }

@@ -12,7 +12,7 @@ import { parseCohort } from '../../proto/cohort/index.js';
 import { CoordinatorError } from '../errors.js';
 import { ApiClient } from './api-client.js';
 import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions } from './cli.js';
-import { afTsv, sitesLine } from './format.js';
+import { afTsv, disclosureLine, sitesLine } from './format.js';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -91,6 +91,8 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
     await writeOut(afTsv(answer.rows));
   }
   process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; ${sitesLine(answer.sites)}\n`);
+  const note = disclosureLine(answer);
+  if (note) process.stderr.write(`genofed: ${note}\n`);
 }
 
 export async function runQueryCohort(o: QueryCohortOptions): Promise<void> {
@@ -108,5 +110,7 @@ export async function runQueryCohort(o: QueryCohortOptions): Promise<void> {
   } else {
     await writeOut([`${answer.count}\n`]);
     process.stderr.write(`genofed: query ${answer.queryId}: ${sitesLine(answer.sites)}\n`);
+    const note = disclosureLine(answer);
+    if (note) process.stderr.write(`genofed: ${note}\n`);
   }
 }

@@ -30,7 +30,7 @@ export function registerDemoCommand(parent: Command): void {
     .action(async (opts: DemoCliOptions) => {
       const { runDemo } = await import('./run-demo.js');
       const { CoordinatorError } = await import('../errors.js');
-      if (!/^[1-9][0-9]?$/.test(opts.sites)) throw new CoordinatorError('GENOFED_USAGE', '--sites: expected an integer from 1 to 64');
+      if (!/^[1-9][0-9]?$/.test(opts.sites)) throw new CoordinatorError('GENOFED_USAGE', '--sites: expected an integer from 3 to 64');
       await runDemo({
         ...(opts.vcf ? { vcfs: opts.vcf } : {}),
         ...(opts.phenotypes ? { phenotypes: opts.phenotypes } : {}),

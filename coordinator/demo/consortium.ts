@@ -125,7 +125,9 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
   const vcfs = o.vcfs?.length ? o.vcfs.map((v) => resolve(v)) : DEFAULT_VCFS.map((v) => join(root, v));
   const phenotypes = o.phenotypes ? resolve(o.phenotypes) : o.vcfs?.length ? null : join(root, DEFAULT_PHENOTYPES);
   const nSites = o.sites ?? 3;
-  if (!Number.isInteger(nSites) || nSites < 1 || nSites > 64) throw new CoordinatorError('GENOFED_USAGE', '--sites: expected an integer from 1 to 64');
+  // 3 at least: every node refuses a query whose participant set is smaller (issue 6: with fewer,
+  // secure-aggregation masks would let a site's counts be derived from the total and its own).
+  if (!Number.isInteger(nSites) || nSites < 3 || nSites > 64) throw new CoordinatorError('GENOFED_USAGE', '--sites: expected an integer from 3 to 64 (nodes refuse queries over fewer than 3 sites)');
   const preset = o.preset ?? 'default';
   const out = resolve(o.out);
   const timings: Record<string, number> = {};

@@ -6,9 +6,10 @@
  * checks every number against a plaintext computation on the unsplit
  * input, and stops every process it started.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { AlleleFrequencyRow, CohortCountAnswer, SiteOutcome } from '../federation/types.js';
+import { applyAlleleFrequencyPolicy, applyCohortThreshold, disclosurePolicy, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import { afTsv, formatAf } from '../client/format.js';
 import { startConsortium, writeAtomic } from './consortium.js';
@@ -65,6 +66,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const consortium = await startConsortium({ ...o, out: join(out, 'work'), logDir: join(out, 'logs'), log });
   const { timingsMs: timings, signal, guard } = consortium;
   try {
+    // The coordinator releases totals under its disclosure policy; the check applies the same policy to the plaintext.
+    const policy = disclosurePolicy((JSON.parse(await readFile(consortium.layout.coordinatorConfig, 'utf8')) as { disclosure?: object }).disclosure ?? {});
     // Ask the network, as a researcher would (REST + bearer token).
     let tStep = performance.now();
     const api = consortium.client();
@@ -95,14 +98,15 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     await writeAtomic(join(out, 'cohort.json'), `${JSON.stringify(cohort ?? { skipped: 'no phenotype table (--vcf without --phenotypes)' }, null, 2)}\n`);
 
     // Check against the plaintext computation on the unsplit input.
-    const mismatches = compare(rows, consortium.reference.rows, log);
-    const cohortOk = !cohort || cohort.count === cohort.plaintextCount;
+    const mismatches = compare(rows, consortium.reference.rows, log, policy);
+    const cohortOk = !cohort || cohort.count === applyCohortThreshold(cohort.plaintextCount, policy).count;
     printSummary(rows, siteOutcome, cohort, log);
     timings.totalMs = Math.round(performance.now() - t0);
     if (mismatches > 0 || !cohortOk) {
       throw new CoordinatorError('GENOFED_DEMO_MISMATCH', `${mismatches} of ${consortium.reference.rows.size} variants differ from the plaintext computation${cohortOk ? '' : '; the cohort count differs too'} (results are in ${basename(out)}/af.tsv)`);
     }
-    log(`verified: ${rows.length} variants, all equal to the plaintext computation on the unsplit input (AC, AN, nhomalt)${cohort ? `; cohort count ${cohort.count} equals the phenotype table's` : ''}`);
+    const withheld = rows.filter((r) => typeof r.ac === 'string' || typeof r.an === 'string' || typeof r.nhomalt === 'string').length;
+    log(`verified: ${rows.length} variants, all equal to the plaintext computation on the unsplit input (AC, AN, nhomalt) under the same disclosure policy (k=${policy.k}, ${policy.smallCounts}: ${withheld} rows with a withheld count)${cohort ? `; cohort count ${cohort.count} equals the phenotype table's` : ''}`);
     log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/af.tsv and ${out}/cohort.json`);
     return { out, sites: consortium.sites, variants: rows.length, rows, siteOutcome, cohort, mismatches, pids: consortium.children.pids, timingsMs: timings };
   } finally {
@@ -124,8 +128,16 @@ export function contigRegions(rows: Iterable<ReferenceRow>): string[] {
   return [...span].map(([chrom, [a, b]]) => `${chrom}:${a}-${b}`);
 }
 
-/** Count (and show up to 5 of) the variants whose federated numbers differ from the reference, or that one side lacks. */
-export function compare(rows: readonly AlleleFrequencyRow[], reference: ReadonlyMap<string, ReferenceRow>, log: (l: string) => void): number {
+/**
+ * Count (and show up to 5 of) the variants whose federated numbers differ
+ * from the reference, or that one side lacks. The reference goes through
+ * `policy` first (the coordinator's disclosure control), so a released
+ * "<5" must match a plaintext count in 1..4, and an exact number the exact
+ * plaintext number.
+ */
+export function compare(rows: readonly AlleleFrequencyRow[], referenceRaw: ReadonlyMap<string, ReferenceRow>, log: (l: string) => void, policy: DisclosurePolicy = disclosurePolicy({ k: 1 })): number {
+  const released = applyAlleleFrequencyPolicy([...referenceRaw.values()], policy).rows;
+  const reference = new Map(released.map((r) => [comparisonKey(r), r]));
   let bad = 0;
   const seen = new Set<string>();
   const show = (l: string): void => {
@@ -161,9 +173,9 @@ function printSummary(rows: readonly AlleleFrequencyRow[], sites: SiteOutcome, c
   log('');
   for (const t of table) log(`  ${t.map((c, j) => c.padStart(widths[j]!)).join('  ')}`);
   if (rows.length > head.length) log(`  ... ${rows.length - head.length} more rows in af.tsv`);
-  const ac = rows.reduce((s, r) => s + r.ac, 0);
-  const poly = rows.filter((r) => r.ac > 0).length;
-  log(`  ${rows.length} ALT alleles, ${poly} seen at least once, total AC ${ac}; sites: ${sites.responding.join(', ')}${sites.missing.length ? `; missing: ${sites.missing.map((m) => m.site).join(', ')}` : ''}`);
+  const ac = rows.reduce((s, r) => s + (typeof r.ac === 'number' ? r.ac : 0), 0);
+  const poly = rows.filter((r) => typeof r.ac === 'string' || r.ac > 0).length;
+  log(`  ${rows.length} ALT alleles, ${poly} seen at least once, total of released AC ${ac}; sites: ${sites.responding.join(', ')}${sites.missing.length ? `; missing: ${sites.missing.map((m) => m.site).join(', ')}` : ''}`);
   if (cohort) log(`  cohort '${cohort.expression}': ${cohort.count} patients`);
   log('');
 }

@@ -3,7 +3,7 @@
  * chunk across sites, decryption with the noise-budget check. One SEAL
  * context per engine, reused; aggregators are per query and disposed.
  */
-import { checkSumBound, createBfv, getPreset, readKeyFile, toNumbers, type Bfv, type Decryptor } from '../../crypto/index.js';
+import { centered, checkSumBound, createBfv, getPreset, readKeyFile, toNumbers, type Bfv, type Decryptor } from '../../crypto/index.js';
 import type { TotalCrypto } from './engine.js';
 
 export interface BfvTotals extends TotalCrypto {
@@ -27,7 +27,7 @@ export async function createBfvTotals(preset: 'default' | 'test', secretKeyPath:
     fingerprint: params.fingerprint,
     slotCount: params.slotCount,
     checkSumBound: (bound, parties) => checkSumBound(params, bound, parties),
-    sumAndDecrypt(perSite, valueCount) {
+    sumAndDecrypt(perSite, valueCount, signed = false) {
       const chunks = perSite[0]?.length ?? 0;
       const agg = bfv.aggregator();
       try {
@@ -36,7 +36,9 @@ export async function createBfvTotals(preset: 'default' | 'test', secretKeyPath:
           for (const site of perSite) agg.add(i, site[i]!);
           sums.push(agg.result(i));
         }
-        return toNumbers(decryptor.decryptVector(sums, valueCount));
+        const plain = decryptor.decryptVector(sums, valueCount);
+        // DP-noisy totals may be negative: values above t/2 read as t - |x|.
+        return toNumbers(signed ? centered(plain, params.plainModulus) : plain);
       } finally {
         agg.dispose();
       }

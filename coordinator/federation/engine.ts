@@ -8,18 +8,26 @@
  * sorted union; phase 2 sends that union (signed digest + streamed list)
  * so slot i means the same variant at every site. Variant-list queries
  * skip phase 1. A site that fails either phase fails the query naming it,
- * unless a minSites policy is set, in which case it is listed as missing
- * and only complete, validated answers are summed.
+ * unless a minSites policy is set, in which case it is listed as missing.
+ *
+ * Secure-aggregation masks (node/privacy/masks.ts) are derived per (query
+ * id, participant set) and cancel only over the WHOLE signed set: a partial
+ * sum is uniform noise. So the engine never sums a subset: when a site drops
+ * out of phase 2 under minSites, phase 2 is rerun under a NEW query id with
+ * the remaining set (fresh masks at every node; a query id is never reused).
+ * Decrypted totals then pass disclosure control (coordinator/disclosure)
+ * before anything is returned.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { signEnvelope } from '../../proto/convert/envelope.js';
 import { PROTOCOL_VERSION, layoutFor, unpackAlleleCounts, variantListDigest, type QueryEnvelope, type QueryParams } from '../../proto/query.js';
 import { parseRegion } from '../../proto/region.js';
 import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { applyAlleleFrequencyPolicy, applyCohortThreshold, DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { NodeClient, SiteAnswer } from './node-client.js';
 import type {
-  AlleleFrequencyAnswer, AlleleFrequencyRequest, AlleleFrequencyRow, CohortCountAnswer, CohortCountRequest, Federation, SiteOutcome, SiteStatus,
+  AlleleFrequencyAnswer, AlleleFrequencyRequest, AlleleFrequencyRow, CohortCountAnswer, CohortCountRequest, Federation, NoiseScale, SiteOutcome, SiteStatus,
 } from './types.js';
 
 /** What the engine needs from crypto/: bound check, sum, decrypt. */
@@ -28,8 +36,12 @@ export interface TotalCrypto {
   readonly slotCount: number;
   /** Throws when bound x parties could reach the plain modulus. */
   checkSumBound(bound: number, parties: number): void;
-  /** Sum the sites' ciphertexts chunk by chunk and decrypt `valueCount` totals (noise-budget checked). */
-  sumAndDecrypt(perSite: readonly (readonly Uint8Array[])[], valueCount: number): Float64Array;
+  /**
+   * Sum the sites' ciphertexts chunk by chunk and decrypt `valueCount` totals
+   * (noise-budget checked). `signed`: read totals mod t centered (values
+   * above t/2 are negative), for DP-noisy totals.
+   */
+  sumAndDecrypt(perSite: readonly (readonly Uint8Array[])[], valueCount: number, signed?: boolean): Float64Array;
 }
 
 /** Minimal structured logger (pino-compatible). */
@@ -48,6 +60,10 @@ export interface EngineOptions {
   /** Config-level default policy; a request's minSites overrides it. */
   readonly minSites?: number;
   readonly logger: EngineLogger;
+  /** Disclosure control on network totals; default k = 5, small counts suppressed. */
+  readonly disclosure?: DisclosurePolicy;
+  /** Epsilon each node spends per query (signed into the envelope); 0 or unset = DP off. Must match the nodes' policy. */
+  readonly dpEpsilon?: number;
   /** Benchmark only: counts travel unencrypted. Not reachable from config or REST. */
   readonly measurementPlaintext?: boolean;
   /** Called with each site's answer size (the bench's bytes_per_site). */
@@ -64,6 +80,10 @@ export class FederationEngine implements Federation {
 
   constructor(private readonly o: EngineOptions) {
     if (o.clients.length === 0) throw new CoordinatorError('GENOFED_CONFIG', 'sites: at least one site is required');
+  }
+
+  private get policy(): DisclosurePolicy {
+    return this.o.disclosure ?? DEFAULT_DISCLOSURE_POLICY;
   }
 
   private minSites(req: { minSites?: number }): number | undefined {
@@ -89,6 +109,7 @@ export class FederationEngine implements Federation {
       cryptoFingerprint: this.o.crypto.fingerprint,
       params,
       measurementPlaintext: this.o.measurementPlaintext === true,
+      ...dpField(this.o.dpEpsilon),
     };
   }
 
@@ -143,33 +164,62 @@ export class FederationEngine implements Federation {
     return { responding: [...responding].sort(), missing: [...missing].sort((a, b) => a.site.localeCompare(b.site)) };
   }
 
-  /** Phase 2 at `clients`: sign, stream, validate, check bound, sum, decrypt. */
-  private async aggregate(correlationId: string, clients: readonly NodeClient[], minSites: number | undefined, querier: string, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<{ totals: Float64Array; outcome: Outcome<SiteAnswer> }> {
-    const env = this.envelope(correlationId, clients.map((c) => c.site), querier, params);
-    const signed = signEnvelope(env, this.o.signingKey);
+  /**
+   * Phase 2 at `clients`: sign, stream, validate, check bound, sum, decrypt.
+   * Only the complete answer set of one signed participant set is summed;
+   * under minSites a site that fails restarts the round without it (new
+   * query id), while the remaining set still meets minSites.
+   */
+  private async aggregate(correlationId: string, clients: readonly NodeClient[], minSites: number | undefined, querier: string, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<{ totals: Float64Array; responding: string[]; missing: { site: string; reason: string }[]; noise: NoiseScale | null }> {
     const layout = layoutFor(params, this.o.crypto.slotCount);
     const plaintext = this.o.measurementPlaintext === true;
-    const outcome = await this.fanOut(clients, minSites, (c, s) => c.aggregate(signed, variants, { queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, layout, plaintext }, this.o.deadlines.queryMs, s), signal);
-    for (const a of outcome.ok) this.o.onSiteAnswer?.(a.site, a.value.bytes);
-    if (outcome.ok.length === 0) throw new CoordinatorError('GENOFED_TOO_FEW_SITES', 'no site answered');
-    let totals: Float64Array;
-    if (plaintext) {
-      totals = new Float64Array(layout.valueCount);
-      for (const a of outcome.ok) {
-        const p = a.value.plain!;
-        for (let i = 0; i < p.length; i++) totals[i]! += p[i]!;
-      }
-    } else {
-      // Overflow guard over the network: the largest per-site bound times the number of summands.
-      const bound = Math.max(...outcome.ok.map((a) => a.value.header.boundPerValue));
-      this.o.crypto.checkSumBound(bound, outcome.ok.length);
+    const dropped: { site: string; reason: string }[] = [];
+    let current = clients;
+    for (;;) {
+      const env = this.envelope(correlationId, current.map((c) => c.site), querier, params);
+      const signed = signEnvelope(env, this.o.signingKey);
+      let outcome: Outcome<SiteAnswer>;
       try {
-        totals = this.o.crypto.sumAndDecrypt(outcome.ok.map((a) => a.value.ciphertexts), layout.valueCount);
-      } catch (cause) {
-        throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
+        outcome = await this.fanOut(current, minSites, (c, s) => c.aggregate(signed, variants, { queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, layout, plaintext }, this.o.deadlines.queryMs, s), signal);
+      } catch (err) {
+        // Name the sites dropped by earlier rounds too.
+        if (err instanceof CoordinatorError && err.code === 'GENOFED_TOO_FEW_SITES' && dropped.length > 0) {
+          throw new CoordinatorError('GENOFED_TOO_FEW_SITES', `${err.message}; earlier dropped: ${dropped.map((m) => `${m.site} (${m.reason})`).join(', ')}`, { cause: err });
+        }
+        throw err;
       }
+      if (outcome.ok.length === 0) throw new CoordinatorError('GENOFED_TOO_FEW_SITES', 'no site answered');
+      if (outcome.missing.length > 0) {
+        // Masks cancel only over the whole signed set: rerun with the sites that answered.
+        for (const m of outcome.missing) dropped.push({ site: m.site, reason: `${m.reason}; phase 2 restarted without it` });
+        current = current.filter((c) => outcome.ok.some((a) => a.site === c.site));
+        this.o.logger.warn({ correlationId, queryId: env.queryId, dropped: outcome.missing.map((m) => m.site), remaining: current.length }, 'phase 2 restarted with the remaining participant set');
+        continue;
+      }
+      for (const a of outcome.ok) this.o.onSiteAnswer?.(a.site, a.value.bytes);
+      const noise = agreedNoise(outcome.ok.map((a) => ({ site: a.site, mu: (a.value.header as { noiseMu?: number }).noiseMu ?? 0 })));
+      let totals: Float64Array;
+      if (plaintext) {
+        totals = new Float64Array(layout.valueCount);
+        for (const a of outcome.ok) {
+          const p = a.value.plain!;
+          for (let i = 0; i < p.length; i++) totals[i]! += p[i]!;
+        }
+      } else {
+        // Overflow guard over the network: the largest per-site bound times the
+        // number of summands; with noise, totals are read centered, so they and
+        // 20 sd of noise must stay below t/2.
+        const bound = Math.max(...outcome.ok.map((a) => a.value.header.boundPerValue));
+        const n = outcome.ok.length;
+        this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
+        try {
+          totals = this.o.crypto.sumAndDecrypt(outcome.ok.map((a) => a.value.ciphertexts), layout.valueCount, noise !== null);
+        } catch (cause) {
+          throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
+        }
+      }
+      return { totals, responding: outcome.ok.map((a) => a.site), missing: dropped, noise };
     }
-    return { totals, outcome };
   }
 
   async alleleFrequency(req: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer> {
@@ -196,19 +246,22 @@ export class FederationEngine implements Federation {
     }
     if (variants.length === 0) {
       this.o.logger.info({ correlationId, kind: 'allele-frequency', variants: 0, sites: clients.length }, 'query answered (no variants)');
-      return { queryId: correlationId, rows: [], sites: this.sitesOutcome(clients.map((c) => c.site), missing) };
+      return { queryId: correlationId, rows: [], sites: this.sitesOutcome(clients.map((c) => c.site), missing), disclosure: applyAlleleFrequencyPolicy([], this.policy).disclosure, noise: null };
     }
-    const { totals, outcome } = await this.aggregate(correlationId, clients, minSites, req.querier, {
+    const agg = await this.aggregate(correlationId, clients, minSites, req.querier, {
       kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: variants.length, variantsSha256: variantListDigest(variants), strata: [], region: req.region ?? '',
     }, variants, signal);
-    missing.push(...outcome.missing);
-    const counts = unpackAlleleCounts(totals, variants.length);
-    const rows: AlleleFrequencyRow[] = variants.map((v, i) => {
+    missing.push(...agg.missing);
+    const counts = unpackAlleleCounts(agg.totals, variants.length);
+    const raw = variants.map((v, i) => {
       const c = counts[i]!;
       return { chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt };
     });
-    this.o.logger.info({ correlationId, kind: 'allele-frequency', querier: req.querier, variants: variants.length, responding: outcome.ok.length, missing: missing.length, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { queryId: correlationId, rows, sites: this.sitesOutcome(outcome.ok.map((a) => a.site), missing) };
+    // Disclosure control on the network totals (after any noise: post-processing).
+    const released = applyAlleleFrequencyPolicy(raw, this.policy);
+    const rows: AlleleFrequencyRow[] = released.rows;
+    this.o.logger.info({ correlationId, kind: 'allele-frequency', querier: req.querier, variants: variants.length, responding: agg.responding.length, missing: missing.length, withheldRows: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
+    return { queryId: correlationId, rows, sites: this.sitesOutcome(agg.responding, missing), disclosure: released.disclosure, noise: agg.noise };
   }
 
   async cohortCount(req: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer> {
@@ -217,11 +270,12 @@ export class FederationEngine implements Federation {
     const correlationId = randomUUID();
     const t0 = performance.now();
     const carriers = dedupeKeys((req.carriersOf ?? []).map((v) => ({ chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt })));
-    const { totals, outcome } = await this.aggregate(correlationId, this.o.clients, minSites, req.querier, {
+    const agg = await this.aggregate(correlationId, this.o.clients, minSites, req.querier, {
       kind: 'cohort-count', cohort: req.cohort, carrierCount: carriers.length, carriersSha256: carriers.length ? variantListDigest(carriers) : new Uint8Array(),
     }, carriers, signal);
-    this.o.logger.info({ correlationId, kind: 'cohort-count', querier: req.querier, responding: outcome.ok.length, missing: outcome.missing.length, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { queryId: correlationId, count: totals[0]!, sites: this.sitesOutcome(outcome.ok.map((a) => a.site), outcome.missing) };
+    const released = applyCohortThreshold(agg.totals[0]!, this.policy);
+    this.o.logger.info({ correlationId, kind: 'cohort-count', querier: req.querier, responding: agg.responding.length, missing: agg.missing.length, withheld: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
+    return { queryId: correlationId, count: released.count, sites: this.sitesOutcome(agg.responding, agg.missing), disclosure: released.disclosure, noise: agg.noise };
   }
 
   async status(): Promise<readonly SiteStatus[]> {
@@ -283,4 +337,27 @@ export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
     if (!seen.has(m)) { seen.add(m); out.push(k); }
   }
   return out;
+}
+
+/**
+ * The envelope's DP field, once proto/ carries it (node side: `dpEpsilon`).
+ * Until then nothing is added, so a DP-on coordinator config is refused at
+ * start-up (create.ts) rather than silently running without noise.
+ */
+function dpField(epsilon: number | undefined): Record<string, number> {
+  return epsilon !== undefined && epsilon > 0 ? { dpEpsilon: epsilon } : {};
+}
+
+/**
+ * Every site must report the same noise scale (it is signed into the query
+ * as epsilon, so a difference means a node with another policy): refuse
+ * the answer rather than release totals of unknown noise.
+ */
+function agreedNoise(perSite: readonly { site: string; mu: number }[]): NoiseScale | null {
+  const mus = new Set(perSite.map((p) => p.mu));
+  if (mus.size > 1) {
+    throw new CoordinatorError('GENOFED_SITE_FAILED', `sites report different noise scales (${perSite.map((p) => `${p.site}: ${p.mu}`).join(', ')}); nothing released`);
+  }
+  const mu = perSite[0]?.mu ?? 0;
+  return mu > 0 ? { mu, sd: Math.sqrt(2 * mu) } : null;
 }

@@ -30,18 +30,42 @@ export interface AlleleFrequencyRequest extends SitePolicy {
   readonly querier: string;
 }
 
+/**
+ * A released count: the network total, or a bound such as "<5" / ">1995"
+ * when disclosure control withholds it (coordinator/disclosure).
+ */
+export type ReleasedCount = number | string;
+
 export interface AlleleFrequencyRow extends VariantRef {
-  readonly ac: number;
-  readonly an: number;
-  /** ac / an, or null when an is 0. */
+  readonly ac: ReleasedCount;
+  readonly an: ReleasedCount;
+  /** ac / an from the released values; null when an is 0 or ac/an is withheld. */
   readonly af: number | null;
-  readonly nhomalt: number;
+  readonly nhomalt: ReleasedCount;
+}
+
+/** What disclosure control did to an answer (rule names and row counts, never a value). */
+export interface DisclosureSummary {
+  readonly policy: { readonly k: number; readonly smallCounts: 'suppress' | 'round'; readonly roundTo: number };
+  readonly rowsAffected: number;
+  readonly rules: readonly { readonly rule: string; readonly action: 'suppressed' | 'rounded' | 'clamped'; readonly rows: number; readonly reason: string }[];
+}
+
+/** The DP noise every released total carries: Skellam(mu, mu), sd = sqrt(2 mu). */
+export interface NoiseScale {
+  readonly mu: number;
+  readonly sd: number;
 }
 
 export interface SiteOutcome {
   /** Sites whose answers are in the sum. */
   readonly responding: readonly string[];
-  /** Sites left out (only possible under an explicit minSites policy). */
+  /**
+   * Sites left out (only possible under an explicit minSites policy). A site
+   * that dropped out of phase 2 is listed with "phase 2 restarted without
+   * it": its masks make a partial sum meaningless, so the round was rerun
+   * under a new query id with the remaining sites.
+   */
   readonly missing: readonly { readonly site: string; readonly reason: string }[];
 }
 
@@ -49,6 +73,10 @@ export interface AlleleFrequencyAnswer {
   readonly queryId: string;
   readonly rows: readonly AlleleFrequencyRow[];
   readonly sites: SiteOutcome;
+  /** What was withheld and why (absent only from front ends' fakes). */
+  readonly disclosure?: DisclosureSummary;
+  /** DP noise on every count, or null when the consortium runs without DP. */
+  readonly noise?: NoiseScale | null;
 }
 
 export interface CohortCountRequest extends SitePolicy {
@@ -60,8 +88,10 @@ export interface CohortCountRequest extends SitePolicy {
 
 export interface CohortCountAnswer {
   readonly queryId: string;
-  readonly count: number;
+  readonly count: ReleasedCount;
   readonly sites: SiteOutcome;
+  readonly disclosure?: DisclosureSummary;
+  readonly noise?: NoiseScale | null;
 }
 
 export interface SiteStatus {

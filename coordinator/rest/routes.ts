@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AlleleFrequencyAnswer, Federation, SiteOutcome } from '../federation/types.js';
-import { serializeAlleleFrequency, serializeError } from './serialize.js';
+import { disclosure, noise, serializeAlleleFrequency, serializeError } from './serialize.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, sitesSchema } from './schemas.js';
 import { toVariantRefs, type VariantInput } from './variants.js';
 
@@ -85,7 +85,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
   app.post<{ Body: CohortCountBody }>('/v1/queries/cohort-count', { schema: cohortCountSchema }, async (request, reply) => {
     const b = request.body;
     const carriersOf = toVariantRefs(b.carriersOf, 'carriersOf');
-    return timed(request, 'cohort-count', () =>
+    const answer = await timed(request, 'cohort-count', () =>
       federation.cohortCount(
         {
           querier: request.querier!,
@@ -96,5 +96,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
         clientGone(reply),
       ),
     );
+    // Every answer states its disclosure note and noise scale (the schema requires both).
+    return { queryId: answer.queryId, count: answer.count, sites: answer.sites, disclosure: disclosure(answer.disclosure), noise: noise(answer.noise) };
   });
 }

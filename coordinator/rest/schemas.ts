@@ -54,6 +54,42 @@ export const sitesOutcome = {
   },
 } as const;
 
+/** A released count: the total, or a bound such as "<5" / ">1995" withheld by disclosure control. */
+const releasedCount = { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^[<>][0-9]+$' }] } as const;
+
+/** What disclosure control did: policy, rules that fired and on how many rows (never a value). */
+export const disclosureNote = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['policy', 'rowsAffected', 'rules'],
+  properties: {
+    policy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['k', 'smallCounts', 'roundTo'],
+      properties: { k: { type: 'integer' }, smallCounts: { type: 'string', enum: ['suppress', 'round'] }, roundTo: { type: 'integer' } },
+    },
+    rowsAffected: { type: 'integer' },
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rule', 'action', 'rows', 'reason'],
+        properties: { rule: { type: 'string' }, action: { type: 'string', enum: ['suppressed', 'rounded', 'clamped'] }, rows: { type: 'integer' }, reason: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+/** The DP noise on every released count (Skellam(mu, mu), sd = sqrt(2 mu)), or null when DP is off. */
+export const noiseScale = {
+  anyOf: [
+    { type: 'null' },
+    { type: 'object', additionalProperties: false, required: ['mu', 'sd'], properties: { mu: { type: 'number' }, sd: { type: 'number' } } },
+  ],
+} as const;
+
 export const errorBody = {
   type: 'object',
   additionalProperties: false,
@@ -93,7 +129,7 @@ export const alleleFrequencySchema = {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'rows', 'sites'],
+      required: ['queryId', 'rows', 'sites', 'disclosure', 'noise'],
       properties: {
         queryId: { type: 'string' },
         rows: {
@@ -107,14 +143,16 @@ export const alleleFrequencySchema = {
               pos: { type: 'integer' },
               ref: { type: 'string' },
               alt: { type: 'string' },
-              ac: { type: 'integer' },
-              an: { type: 'integer' },
-              af: { type: ['number', 'null'], description: 'ac / an; null when an is 0.' },
-              nhomalt: { type: 'integer' },
+              ac: { ...releasedCount, description: 'Alternate allele count, or a bound ("<5", ">1995") when withheld by disclosure control.' },
+              an: releasedCount,
+              af: { type: ['number', 'null'], description: 'ac / an; null when an is 0 or ac/an is withheld.' },
+              nhomalt: releasedCount,
             },
           },
         },
         sites: sitesOutcome,
+        disclosure: disclosureNote,
+        noise: noiseScale,
       },
     },
     ...errorResponses,
@@ -135,8 +173,8 @@ export const cohortCountSchema = {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'count', 'sites'],
-      properties: { queryId: { type: 'string' }, count: { type: 'integer' }, sites: sitesOutcome },
+      required: ['queryId', 'count', 'sites', 'disclosure', 'noise'],
+      properties: { queryId: { type: 'string' }, count: { ...releasedCount, description: 'Patients matching, or "<k" when fewer than k.' }, sites: sitesOutcome, disclosure: disclosureNote, noise: noiseScale },
     },
     ...errorResponses,
   },

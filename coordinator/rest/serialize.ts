@@ -6,10 +6,24 @@
  * keeps what the schema gave us: only declared fields ever leave, whatever
  * else the engine's objects carry.
  */
-import type { AlleleFrequencyAnswer, SiteOutcome } from '../federation/types.js';
+import type { AlleleFrequencyAnswer, DisclosureSummary, NoiseScale, SiteOutcome } from '../federation/types.js';
 
 function sites(s: SiteOutcome): SiteOutcome {
   return { responding: s.responding.map(String), missing: s.missing.map((m) => ({ site: String(m.site), reason: String(m.reason) })) };
+}
+
+/** Declared fields only; an engine that gave no note (front-end fakes) states the empty one rather than omitting it. */
+export function disclosure(d: DisclosureSummary | undefined): DisclosureSummary {
+  if (!d) throw new Error('answer without a disclosure note');
+  return {
+    policy: { k: d.policy.k, smallCounts: d.policy.smallCounts, roundTo: d.policy.roundTo },
+    rowsAffected: d.rowsAffected,
+    rules: d.rules.map((r) => ({ rule: String(r.rule), action: r.action, rows: r.rows, reason: String(r.reason) })),
+  };
+}
+
+export function noise(n: NoiseScale | null | undefined): NoiseScale | null {
+  return n ? { mu: n.mu, sd: n.sd } : null;
 }
 
 export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
@@ -17,6 +31,8 @@ export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
     queryId: String(a.queryId),
     rows: a.rows.map((r) => ({ chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt })),
     sites: sites(a.sites),
+    disclosure: disclosure(a.disclosure),
+    noise: noise(a.noise),
   });
 }
 

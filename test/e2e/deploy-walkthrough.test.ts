@@ -7,6 +7,7 @@
  * environment variables the README shows. The example configs as shipped
  * must also pass the real config schemas.
  */
+import { applyAlleleFrequencyPolicy, DEFAULT_DISCLOSURE_POLICY } from '../../coordinator/disclosure/index.js';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,7 +24,8 @@ const DEPLOY = join(ROOT, 'deploy');
 const CLI = join(ROOT, 'bin', 'genofed.js');
 const VCF = join(ROOT, 'test/fixtures/vcf/1kg_dev/beacon2_test_1000G_chr1_start.vcf.gz');
 const PANEL = join(ROOT, 'test/fixtures/panel/integrated_call_samples_v3.20130502.ALL.panel');
-const SITES = ['hospital-a', 'hospital-b'];
+// Three hospitals: nodes refuse a query over fewer than 3 participating sites (issue 6).
+const SITES = ['hospital-a', 'hospital-b', 'hospital-c'];
 
 const json = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 
@@ -74,7 +76,7 @@ describe('deploy/ example configs', () => {
   });
 });
 
-describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough with per-party keys (2 hospitals, one machine)', () => {
+describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough with per-party keys (3 hospitals, one machine)', () => {
   let dir: string;
   let children: Children;
   let url = '';
@@ -163,10 +165,10 @@ describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough w
     }
   });
 
-  it('a researcher with GENOFED_TOKEN and GENOFED_COORDINATOR gets the sum of both hospitals: twice bcftools on the file each ingested', async () => {
+  it('a researcher with GENOFED_TOKEN and GENOFED_COORDINATOR gets the sum of the three hospitals: three times bcftools on the file each ingested, under the default disclosure policy', async () => {
     const r = await genofed(['query', 'af', '--region', '1:10000-200000'], { GENOFED_TOKEN: token, GENOFED_COORDINATOR: url });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/responding sites: hospital-a,hospital-b/);
+    expect(r.stderr).toMatch(/responding sites: hospital-a,hospital-b,hospital-c/);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('chrom\tpos\tref\talt\tac\tan\taf\tnhomalt');
     const got = new Map(lines.slice(1).map((l) => {
@@ -178,15 +180,17 @@ describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough w
     for (const t of tool) {
       const f = got.get(`${t.chrom}:${t.pos}:${t.ref}:${t.alt}`);
       expect(f, `${t.pos} ${t.alt}`).toBeDefined();
-      expect([Number(f![4]), Number(f![5]), Number(f![7])]).toEqual([2 * t.ac, 2 * t.an, 2 * t.nhomalt]);
+      // Released under the coordinator's default disclosure policy (k = 5): the same policy on bcftools' totals.
+      const e = applyAlleleFrequencyPolicy([{ ac: 3 * t.ac, an: 3 * t.an, nhomalt: 3 * t.nhomalt }], DEFAULT_DISCLOSURE_POLICY).rows[0]!;
+      expect([f![4], f![5], f![7]]).toEqual([String(e.ac), String(e.an), String(e.nhomalt)]);
     }
     ranWalkthrough = true;
   });
 
-  it('the cohort count is the pseudonymized panel rows of genotyped EUR females, from both hospitals', async () => {
+  it('the cohort count is the pseudonymized panel rows of genotyped EUR females, from the three hospitals', async () => {
     const r = await genofed(['query', 'cohort', '--cohort', 'super_pop=EUR and gender=female'], { GENOFED_TOKEN: token, GENOFED_COORDINATOR: url });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`${2 * 263}\n`);
+    expect(r.stdout).toBe(`${3 * 263}\n`);
   });
 });
 

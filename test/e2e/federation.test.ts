@@ -24,6 +24,19 @@ import { vcfLines } from '../../coordinator/demo/vcf-lines.js';
 import { networkInit } from '../../coordinator/network/init.js';
 import { bcftoolsCounts, has } from '../coordinator/demo/bcftools.js';
 import type { AlleleFrequencyAnswer } from '../../coordinator/federation/types.js';
+import { applyAlleleFrequencyPolicy, applyCohortThreshold, DEFAULT_DISCLOSURE_POLICY } from '../../coordinator/disclosure/index.js';
+
+/**
+ * The coordinator releases totals under the default disclosure policy (k = 5,
+ * small counts suppressed; the demo's config sets none). Every expected
+ * value (bcftools or plaintext) goes through the same policy, so a released
+ * "<5" must correspond to a true count in 1..4 and every exact value must
+ * equal the independent count.
+ */
+function released<R extends { ac: number; an: number; nhomalt: number }>(r: R): { ac: number | string; an: number | string; nhomalt: number | string; af: number | null } {
+  const x = applyAlleleFrequencyPolicy([r], DEFAULT_DISCLOSURE_POLICY).rows[0]!;
+  return { ac: x.ac, an: x.an, nhomalt: x.nhomalt, af: x.af };
+}
 
 const FIX = resolve(import.meta.dirname, '../fixtures');
 const VCFS = [
@@ -80,10 +93,17 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
     for (const t of tool) {
       const r = got.get(comparisonKey(t));
       expect(r, `${t.chrom}:${t.pos} ${t.ref}>${t.alt}`).toBeDefined();
-      expect([r!.ac, r!.an, r!.nhomalt], `${t.chrom}:${t.pos} ${t.ref}>${t.alt}`).toEqual([t.ac, t.an, t.nhomalt]);
-      expect(r!.af).toBe(t.an === 0 ? null : t.ac / t.an);
+      const e = released(t);
+      expect([r!.ac, r!.an, r!.nhomalt], `${t.chrom}:${t.pos} ${t.ref}>${t.alt}`).toEqual([e.ac, e.an, e.nhomalt]);
+      expect(r!.af).toBe(e.af);
+      // Exact where released: an unwithheld AC is bcftools' AC, and its AF is AC/AN.
+      if (typeof r!.ac === 'number') expect(r!.af).toBe(t.an === 0 ? null : t.ac / t.an);
     }
     verifiedVariants += tool.length;
+    // Disclosure control really acted on this data (many 1000G variants are singletons), and the answer says so.
+    const withheld = result.rows.filter((r) => typeof r.ac === 'string').length;
+    expect(withheld).toBeGreaterThan(100);
+    expect(result.rows.filter((r) => typeof r.ac === 'number' && r.ac > 0).length).toBeGreaterThan(100);
     expect(result.siteOutcome).toEqual({ responding: ['hospital-a', 'hospital-b', 'hospital-c'], missing: [] });
   });
 
@@ -92,7 +112,8 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
     expect(samples.size).toBe(2504);
     const expected = panelCount(samples, 'EUR', 'female');
     expect(expected).toBe(263);
-    expect(result.cohort?.count).toBe(expected);
+    expect(result.cohort?.count).toBe(applyCohortThreshold(expected).count);
+    expect(result.cohort?.count).toBe(263);
     expect(result.cohort?.sites.responding).toHaveLength(3);
   });
 
@@ -120,6 +141,7 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
   });
 });
 
+// Four sites in the failure suites: when one fails, three remain, the smallest participant set a node accepts.
 describe.skipIf(!has('bcftools'))('federation failures across real processes', () => {
   let dir: string;
   let c: Consortium;
@@ -127,7 +149,7 @@ describe.skipIf(!has('bcftools'))('federation failures across real processes', (
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'genofed-e2e-fail-'));
     c = await startConsortium({
-      vcfs: [VCFS[1]!], phenotypes: PANEL, sites: 3, preset: 'test',
+      vcfs: [VCFS[1]!], phenotypes: PANEL, sites: 4, preset: 'test',
       out: join(dir, 'work'), logDir: join(dir, 'logs'), queryDeadlineMs: 4_000, log: () => {},
     });
   });
@@ -138,10 +160,10 @@ describe.skipIf(!has('bcftools'))('federation failures across real processes', (
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('all three sites answer a region query before anything breaks', async () => {
+  it('all four sites answer a region query before anything breaks', async () => {
     const answer = await c.client().alleleFrequency({ region: '1:10000-200000' });
     expect(answer.rows).toHaveLength(1044);
-    expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
+    expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-b', 'hospital-c', 'hospital-d']);
   });
 
   it('a slow node (stopped) makes the query fail after its deadline, naming that site', async () => {
@@ -176,29 +198,30 @@ describe.skipIf(!has('bcftools'))('federation failures across real processes', (
     expect((err as Error).message).toContain('hospital-b');
   });
 
-  it('under minSites 2 the answer lists the missing site and equals the plaintext of the sites that answered', async () => {
-    const answer = await c.client().alleleFrequency({ region: '1:10000-200000', minSites: 2 });
-    expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-c']);
+  it('under minSites 3 the answer lists the missing site and equals the plaintext of the sites that answered', async () => {
+    const answer = await c.client().alleleFrequency({ region: '1:10000-200000', minSites: 3 });
+    expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-c', 'hospital-d']);
     expect(answer.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
-    const expected = await sharesReference(c, ['hospital-a', 'hospital-c']);
+    const expected = await sharesReference(c, ['hospital-a', 'hospital-c', 'hospital-d']);
     const bcf = new Map(bcftoolsCounts(VCFS[1]!).map((r) => [comparisonKey(r), r]));
     expect(answer.rows).toHaveLength(expected.rows.size);
     let lessThanAll = 0;
     for (const r of answer.rows) {
       const e = expected.rows.get(comparisonKey(r))!;
-      expect([r.ac, r.an, r.nhomalt], `${r.pos} ${r.alt}`).toEqual([e.ac, e.an, e.nhomalt]);
-      if (r.an < bcf.get(comparisonKey(r))!.an) lessThanAll += 1;
+      const x = released(e);
+      expect([r.ac, r.an, r.nhomalt], `${r.pos} ${r.alt}`).toEqual([x.ac, x.an, x.nhomalt]);
+      if (e.an < bcf.get(comparisonKey(r))!.an) lessThanAll += 1;
     }
     expect(lessThanAll).toBe(answer.rows.length); // really a 2-site sum, not the network total
     verifiedVariants += answer.rows.length;
 
-    const cohort = await c.client().cohortCount({ cohort: 'super_pop=EUR and gender=female', minSites: 2 });
+    const cohort = await c.client().cohortCount({ cohort: 'super_pop=EUR and gender=female', minSites: 3 });
     const twoSites = new Set<string>();
-    for (const site of ['hospital-a', 'hospital-c']) {
+    for (const site of ['hospital-a', 'hospital-c', 'hospital-d']) {
       const ph = readFileSync(c.shares[site]!.phenotypes!, 'utf8').trim().split('\n').slice(1);
       for (const l of ph) twoSites.add(l.split('\t')[0]!);
     }
-    expect(cohort.count).toBe(panelCount(twoSites, 'EUR', 'female'));
+    expect(cohort.count).toBe(applyCohortThreshold(panelCount(twoSites, 'EUR', 'female')).count);
     expect(cohort.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
   });
 });
@@ -231,7 +254,7 @@ describe.skipIf(!has('bcftools'))('federation refuses a site with the wrong cert
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'genofed-e2e-wrong-'));
     c = await startConsortium({
-      vcfs: [VCFS[1]!], phenotypes: PANEL, sites: 3, preset: 'test',
+      vcfs: [VCFS[1]!], phenotypes: PANEL, sites: 4, preset: 'test',
       out: join(dir, 'work'), logDir: join(dir, 'logs'), queryDeadlineMs: 10_000, log: () => {},
     });
     nodeDir = resolve(c.layout.siteConfigs['hospital-b']!, '..');
@@ -247,26 +270,26 @@ describe.skipIf(!has('bcftools'))('federation refuses a site with the wrong cert
   });
 
   /**
-   * Default policy: the query fails. Under minSites 2 the answer lists hospital-b as missing, with a
+   * Default policy: the query fails. Under minSites 3 the answer lists hospital-b as missing, with a
    * reason matching `reason` (retried while grpc-js is still reconnecting after the restart: it backs
-   * off 1 s, then x1.6), and its numbers equal the plaintext of hospital-a + hospital-c.
+   * off 1 s, then x1.6), and its numbers equal the plaintext of hospital-a + hospital-c + hospital-d.
    */
   async function expectRefusedSiteB(reason: RegExp): Promise<void> {
     const err = await c.client().alleleFrequency({ region: '1:10000-200000' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: expect.stringMatching(/^GENOFED_(SITE_FAILED|TOO_FEW_SITES)$/) });
     let answer: AlleleFrequencyAnswer | undefined;
     for (let i = 0; i < 12; i++) {
-      answer = await c.client().alleleFrequency({ region: '1:10000-200000', minSites: 2 });
+      answer = await c.client().alleleFrequency({ region: '1:10000-200000', minSites: 3 });
       if (reason.test(answer.sites.missing[0]?.reason ?? '')) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    expect(answer!.sites.responding).toEqual(['hospital-a', 'hospital-c']);
+    expect(answer!.sites.responding).toEqual(['hospital-a', 'hospital-c', 'hospital-d']);
     expect(answer!.sites.missing.map((m) => m.site)).toEqual(['hospital-b']);
     expect(answer!.sites.missing[0]!.reason).toMatch(reason);
-    const expected = await sharesReference(c, ['hospital-a', 'hospital-c']);
+    const expected = await sharesReference(c, ['hospital-a', 'hospital-c', 'hospital-d']);
     expect(answer!.rows).toHaveLength(expected.rows.size);
     for (const r of answer!.rows) {
-      const e = expected.rows.get(comparisonKey(r))!;
+      const e = released(expected.rows.get(comparisonKey(r))!);
       expect([r.ac, r.an, r.nhomalt], `${r.pos} ${r.alt}`).toEqual([e.ac, e.an, e.nhomalt]);
     }
     verifiedVariants += answer!.rows.length;
@@ -298,11 +321,11 @@ describe.skipIf(!has('bcftools'))('federation refuses a site with the wrong cert
         return undefined;
       });
     }
-    expect(answer?.sites.responding).toEqual(['hospital-a', 'hospital-b', 'hospital-c']);
+    expect(answer?.sites.responding).toEqual(['hospital-a', 'hospital-b', 'hospital-c', 'hospital-d']);
     const tool = new Map(bcftoolsCounts(VCFS[1]!).map((t) => [comparisonKey(t), t]));
     expect(answer!.rows).toHaveLength(tool.size);
     for (const r of answer!.rows) {
-      const t = tool.get(comparisonKey(r))!;
+      const t = released(tool.get(comparisonKey(r))!);
       expect([r.ac, r.an, r.nhomalt]).toEqual([t.ac, t.an, t.nhomalt]);
     }
     verifiedVariants += answer!.rows.length;

@@ -62,7 +62,9 @@ describe('genofed query (CLI against a listening REST API)', () => {
     const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:10000-20000', '--cohort', 'super_pop=EUR', '--min-sites', '2']);
     expect(r.stderr).toMatch(/responding sites: a,b,c/);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('chrom\tpos\tref\talt\tac\tan\taf\tnhomalt\n1\t10177\tA\tAC\t2130\t5008\t0.425319\t570\n1\t10235\tT\tTA\t0\t0\t.\t0\n');
+    // A withheld AC keeps its column, released as '<5' with AF '.'; the note goes to stderr.
+    expect(r.stdout).toBe('chrom\tpos\tref\talt\tac\tan\taf\tnhomalt\n1\t10177\tA\tAC\t2130\t5008\t0.425319\t570\n1\t10235\tT\tTA\t0\t0\t.\t0\n1\t10352\tT\tTA\t<5\t5008\t.\t0\n');
+    expect(r.stderr).toMatch(/disclosure control \(k=5, suppress\): ac-below-k suppressed in 1 row\(s\)/);
     expect(fed.afRequests.at(-1)).toEqual({ querier: 'alice', region: '1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
   });
 
@@ -73,7 +75,10 @@ describe('genofed query (CLI against a listening REST API)', () => {
     expect(r.code).toBe(0);
     const body = JSON.parse(r.stdout);
     expect(body.sites.responding).toEqual(['a', 'b', 'c']);
-    expect(body.rows).toHaveLength(2);
+    expect(body.rows).toHaveLength(3);
+    expect(body.rows[2]).toMatchObject({ ac: '<5', af: null });
+    expect(body.disclosure).toEqual({ policy: { k: 5, smallCounts: 'suppress', roundTo: 5 }, rowsAffected: 1, rules: [expect.objectContaining({ rule: 'ac-below-k', action: 'suppressed', rows: 1 })] });
+    expect(body.noise).toBeNull();
     expect(fed.afRequests.at(-1)?.variants).toEqual([
       { chrom: '1', pos: 10177, ref: 'A', alt: 'AC' },
       { chrom: 'chr22', pos: 16050075, ref: 'A', alt: 'G' },

@@ -56,9 +56,9 @@ describe('genofed demo (CLI)', () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  it('runs on a user VCF without phenotypes: 2 sites, verified AF, cohort skipped with a note', async () => {
+  it('runs on a user VCF without phenotypes: 3 sites, verified AF, cohort skipped with a note', async () => {
     const out = join(dir, 'user');
-    const r = await demo(['--vcf', VCF, '--sites', '2', '--preset', 'test', '--out', out]);
+    const r = await demo(['--vcf', VCF, '--sites', '3', '--preset', 'test', '--out', out]);
     expect(r.stderr).toMatch(/cohort count skipped: --vcf was given without --phenotypes/);
     expect(r.stderr).toMatch(/verified: 1044 variants, all equal/);
     expect(r.code).toBe(0);
@@ -84,6 +84,10 @@ describe('genofed demo (CLI)', () => {
     const r = await demo(['--sites', 'three', '--out', join(dir, 'bad-sites')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/GENOFED_USAGE: --sites/);
+    // Fewer than 3 sites: nodes would refuse every query (minimum participant set), so the demo refuses up front.
+    const r2 = await demo(['--sites', '2', '--preset', 'test', '--out', join(dir, 'two-sites')]);
+    expect(r2.code).not.toBe(0);
+    expect(r2.stderr).toMatch(/GENOFED_USAGE: --sites: expected an integer from 3 to 64/);
   });
 
   it('on Ctrl-C (SIGINT) once the servers run, it stops every process it started and exits non-zero', async () => {

@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyAlleleFrequencyPolicy, DEFAULT_DISCLOSURE_POLICY } from '../../../coordinator/disclosure/index.js';
 import type { Federation } from '../../../coordinator/federation/types.js';
 import { fillTags, has, sh } from './bcftools-reference.js';
 import { startConsortium, type Consortium } from './consortium.js';
@@ -44,7 +45,9 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
       return out;
     });
     c = await startConsortium({ sites: SITES, vcfs: Object.fromEntries(SITES.map((s, i) => [s, [shares[i]!]])), phenotypes: Object.fromEntries(SITES.map((s) => [s, PANEL])) });
-    f = await c.federationWith();
+    // Exactness of the encrypted sums is checked with disclosure control off (k = 1 releases every
+    // total as decrypted); the default policy is checked against bcftools separately below.
+    f = await c.federationWith({ disclosure: { k: 1 } });
   }, 120_000);
 
   afterAll(async () => {
@@ -106,6 +109,26 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     const answer = await f.alleleFrequency({ region: '1:1-20000', cohort: "super_pop = 'EUR'", querier: 'test' });
     expect(answer.rows.length).toBeGreaterThan(5);
     for (const r of answer.rows) expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt }, `${r.pos}`).toEqual(expected.get(`1\t${r.pos}\t${r.ref}\t${r.alt}`));
+  });
+
+  it('under the default disclosure policy (k = 5) the released values equal bcftools\' totals after the same policy, and the note counts what was withheld', async () => {
+    const g = await c.federationWith();
+    const expected = fillTags(`bcftools merge --no-version -m none ${shares.map((s) => `'${s}'`).join(' ')}`);
+    const answer = await g.alleleFrequency({ region: '1', querier: 'test' });
+    const keys = answer.rows.map((r) => `${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`);
+    const reference = applyAlleleFrequencyPolicy(keys.map((k) => expected.get(k)!), DEFAULT_DISCLOSURE_POLICY);
+    answer.rows.forEach((r, i) => expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt, af: r.af }, keys[i]).toEqual(reference.rows[i]));
+    // The policy really acted: singletons and doubletons are withheld as "<5", with AF null.
+    const withheld = answer.rows.filter((r) => r.ac === '<5');
+    expect(withheld.length).toBeGreaterThan(10);
+    for (const r of withheld) expect(r.af).toBeNull();
+    expect(answer.disclosure).toEqual(reference.disclosure);
+    expect(answer.disclosure!.rules.find((x) => x.rule === 'ac-below-k')?.rows).toBe(withheld.length);
+    expect(answer.noise).toBeNull();
+    // A cohort smaller than k is not released.
+    const tiny = await g.cohortCount({ cohort: "super_pop = 'AFR'", carriersOf: [{ chrom: '1', pos: 999_999_999, ref: 'A', alt: 'G' }], querier: 'test' });
+    expect(tiny.count).toBe('<5');
+    expect(tiny.disclosure!.rules.map((x) => x.rule)).toEqual(['cohort-below-k']);
   });
 
   it('a cohort count equals the panel table, and a carrier restriction counts carriers only', async () => {

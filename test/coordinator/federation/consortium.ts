@@ -25,7 +25,7 @@ export interface Consortium {
   readonly nodes: Record<string, RunningNode>;
   /** Coordinator config with the nodes' real addresses (override per test with `federationWith`). */
   readonly config: CoordinatorConfig;
-  federationWith(overrides?: { addresses?: Record<string, string>; minSites?: number; queryMs?: number }, options?: Partial<CreateFederationOptions>): Promise<Federation>;
+  federationWith(overrides?: { addresses?: Record<string, string>; minSites?: number; queryMs?: number; disclosure?: { k?: number; smallCounts?: 'suppress' | 'round' } }, options?: Partial<CreateFederationOptions>): Promise<Federation>;
   close(): Promise<void>;
 }
 
@@ -52,8 +52,9 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     }
     const raw = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[]; minSites?: number; deadlines: { infoMs: number; queryMs: number } };
     const base = dirname(layout.coordinatorConfig);
-    const build = (addresses: Record<string, string>, minSites?: number, queryMs?: number): CoordinatorConfig => parseCoordinatorConfig({
+    const build = (addresses: Record<string, string>, minSites?: number, queryMs?: number, disclosure?: object): CoordinatorConfig => parseCoordinatorConfig({
       ...raw,
+      ...(disclosure !== undefined ? { disclosure } : {}),
       sites: raw.sites.map((s) => ({ id: s.id, address: addresses[s.id] ?? (nodes[s.id] ? `127.0.0.1:${nodes[s.id]!.port}` : '127.0.0.1:1') })),
       ...(minSites !== undefined ? { minSites } : {}),
       deadlines: { ...raw.deadlines, ...(queryMs !== undefined ? { queryMs } : {}) },
@@ -66,7 +67,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       nodes,
       config,
       async federationWith(overrides = {}, options = {}) {
-        const f = await createFederation(build(overrides.addresses ?? {}, overrides.minSites, overrides.queryMs), { logger: silent, ...options });
+        const f = await createFederation(build(overrides.addresses ?? {}, overrides.minSites, overrides.queryMs, overrides.disclosure), { logger: silent, ...options });
         federations.push(f);
         return f;
       },

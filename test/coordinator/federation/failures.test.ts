@@ -3,8 +3,11 @@
  * stalls past its deadline, answers with ciphertexts under other BFV
  * parameters or with another slot layout, or presents a certificate of
  * another CA or of another site. By default each fails the query naming
- * the site; under a minSites policy the answer lists it missing and sums
- * only the complete, validated answers. Nothing is summed silently.
+ * the site; under a minSites policy the answer lists it missing and phase 2
+ * is rerun (new query id, fresh masks) with the sites that answered: only
+ * the complete answer set of one signed participant set is ever summed.
+ * Four sites, so that three remain when one fails (nodes refuse a
+ * participant set smaller than 3).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +15,7 @@ import { startConsortium, type Consortium } from './consortium.js';
 import { startFakeNode, type FakeNode, type Scenario } from './fake-node.js';
 
 const VCF = join(import.meta.dirname, '..', '..', 'fixtures', 'vcf', '1kg_dev', 'beacon2_test_1000G_chr1_start.vcf.gz');
-const SITES = ['a', 'b', 'c'];
+const SITES = ['a', 'b', 'c', 'd'];
 /** 1:10177 A>AC in the whole file, by `bcftools +fill-tags -t AC,AN,AC_Hom`: AC 2130, AN 5008, AC_Hom 640 (nhomalt 320). */
 const V = { chrom: '1', pos: 10177, ref: 'A', alt: 'AC' };
 /** 2,000 keys -> 6,000 values -> 2 ciphertexts at the test preset's 4,096 slots. */
@@ -25,7 +28,7 @@ describe('federated queries when sites fail', () => {
 
   beforeAll(async () => {
     // Every site holds the whole file, so each contributes exactly the file's counts.
-    c = await startConsortium({ sites: SITES, vcfs: { a: [VCF], b: [VCF], c: [VCF] } });
+    c = await startConsortium({ sites: SITES, vcfs: { a: [VCF], b: [VCF], c: [VCF], d: [VCF] } });
     other = await startConsortium({ sites: ['b'], vcfs: { b: [VCF] } });
   }, 120_000);
 
@@ -41,10 +44,10 @@ describe('federated queries when sites fail', () => {
     return `127.0.0.1:${f.port}`;
   }
 
-  it('all three healthy sites sum to three times the file\'s counts', async () => {
+  it('all four healthy sites sum to four times the file\'s counts', async () => {
     const f = await c.federationWith();
     const a = await f.alleleFrequency({ variants: [V], querier: 't' });
-    expect(a.rows[0]).toMatchObject({ ac: 3 * 2130, an: 3 * 5008 });
+    expect(a.rows[0]).toMatchObject({ ac: 4 * 2130, an: 4 * 5008 });
     expect(a.sites).toEqual({ responding: SITES, missing: [] });
   });
 
@@ -52,7 +55,7 @@ describe('federated queries when sites fail', () => {
     const f = await c.federationWith();
     await expect(f.alleleFrequency({ region: '1', variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID' });
     await expect(f.alleleFrequency({ querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID' });
-    await expect(f.alleleFrequency({ variants: [V], minSites: 4, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID', message: expect.stringContaining('minSites') });
+    await expect(f.alleleFrequency({ variants: [V], minSites: 5, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID', message: expect.stringContaining('minSites') });
   });
 
   it('a site that is down fails the query naming it', async () => {
@@ -61,10 +64,10 @@ describe('federated queries when sites fail', () => {
   });
 
   it('under minSites a site that is down is listed missing and only the others are summed', async () => {
-    const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' }, minSites: 2 });
+    const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' }, minSites: 3 });
     const a = await f.alleleFrequency({ variants: [V], querier: 't' });
-    expect(a.rows[0]).toMatchObject({ ac: 2 * 2130, an: 2 * 5008 });
-    expect(a.sites.responding).toEqual(['a', 'c']);
+    expect(a.rows[0]).toMatchObject({ ac: 3 * 2130, an: 3 * 5008 });
+    expect(a.sites.responding).toEqual(['a', 'c', 'd']);
     expect(a.sites.missing.map((m) => m.site)).toEqual(['b']);
     expect(a.sites.missing[0]!.reason).toMatch(/unavailable/);
     // What researchers see names a category, never the site's address.
@@ -72,7 +75,7 @@ describe('federated queries when sites fail', () => {
   });
 
   it('a minSites the answering sites cannot meet fails naming the missing site', async () => {
-    const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' }, minSites: 3 });
+    const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' }, minSites: 4 });
     await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_TOO_FEW_SITES', message: expect.stringContaining('b (') });
   });
 
@@ -99,11 +102,14 @@ describe('federated queries when sites fail', () => {
   it('a node that dies mid-answer fails the query naming it; under minSites its partial answer is not summed', async () => {
     const f = await c.federationWith({ addresses: { c: await fake('dies-mid-answer') } });
     await expect(f.alleleFrequency({ variants: MANY, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringMatching(/^site c: /) });
-    const g = await c.federationWith({ addresses: { c: await fake('dies-mid-answer') }, minSites: 2 });
+    const g = await c.federationWith({ addresses: { c: await fake('dies-mid-answer') }, minSites: 3 });
     const a = await g.alleleFrequency({ variants: MANY, querier: 't' });
     expect(a.sites.missing.map((m) => m.site)).toEqual(['c']);
-    // The fake's ciphertexts encrypt 1 in every slot: had its first ciphertext been summed, AC would be 2 x 2130 + 1.
-    expect(a.rows[0]).toMatchObject({ ac: 2 * 2130, an: 2 * 5008, nhomalt: 2 * 320 });
+    // Phase 2 was rerun without c (its masks would leave a partial sum as noise), and the answer says so.
+    expect(a.sites.missing[0]!.reason).toMatch(/phase 2 restarted without it$/);
+    expect(a.sites.responding).toEqual(['a', 'b', 'd']);
+    // The fake's ciphertexts encrypt 1 in every slot: had its first ciphertext been summed, AC would be 3 x 2130 + 1.
+    expect(a.rows[0]).toMatchObject({ ac: 3 * 2130, an: 3 * 5008, nhomalt: 3 * 320 });
     expect(a.rows[1]).toMatchObject({ ac: 0, an: 0 });
   });
 
@@ -122,6 +128,6 @@ describe('federated queries when sites fail', () => {
   it('status reports each site\'s health without failing', async () => {
     const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' } });
     const s = await f.status();
-    expect(s.map((x) => [x.site, x.healthy])).toEqual([['a', true], ['b', false], ['c', true]]);
+    expect(s.map((x) => [x.site, x.healthy])).toEqual([['a', true], ['b', false], ['c', true], ['d', true]]);
   });
 });

@@ -17,7 +17,8 @@ describe('coordinator serve', () => {
   let token: string;
 
   beforeAll(async () => {
-    c = await startConsortium({ sites: ['a', 'b'], vcfs: { a: [VCF], b: [VCF] } });
+    // Three sites: nodes refuse a participant set smaller than 3 (issue 6, masks).
+    c = await startConsortium({ sites: ['a', 'b', 'c'], vcfs: { a: [VCF], b: [VCF], c: [VCF] } });
     running = await startCoordinator({ ...c.config, listen: { host: '127.0.0.1', port: 0 } }, silent);
     token = (JSON.parse(await readFile(c.config.tokensFile, 'utf8')) as { token: string }[])[0]!.token;
   }, 120_000);
@@ -35,9 +36,9 @@ describe('coordinator serve', () => {
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { rows: { ac: number; an: number }[]; sites: { responding: string[] } };
-    // bcftools +fill-tags on the file: AC 2130, AN 5008 at 1:10177 A>AC; both sites hold the whole file.
-    expect(body.rows[0]).toMatchObject({ ac: 2 * 2130, an: 2 * 5008 });
-    expect(body.sites.responding).toEqual(['a', 'b']);
+    // bcftools +fill-tags on the file: AC 2130, AN 5008 at 1:10177 A>AC; every site holds the whole file.
+    expect(body.rows[0]).toMatchObject({ ac: 3 * 2130, an: 3 * 5008 });
+    expect(body.sites.responding).toEqual(['a', 'b', 'c']);
   });
 
   it('refuses a request without a valid token', async () => {

@@ -4,8 +4,17 @@
  * records what it was asked and answers what the test scripts.
  */
 import type {
-  AlleleFrequencyAnswer, AlleleFrequencyRequest, CohortCountAnswer, CohortCountRequest, Federation, SiteStatus,
+  AlleleFrequencyAnswer, AlleleFrequencyRequest, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, SiteStatus,
 } from '../../../coordinator/federation/types.js';
+
+const POLICY = { k: 5, smallCounts: 'suppress', roundTo: 5 } as const;
+/** What the engine states when disclosure control withheld one AC (hand-written, as the engine's note looks). */
+export const AF_NOTE: DisclosureSummary = {
+  policy: POLICY,
+  rowsAffected: 1,
+  rules: [{ rule: 'ac-below-k', action: 'suppressed', rows: 1, reason: 'fewer than k alternate alleles (AC in 1..k-1): AC and AF withheld or rounded' }],
+};
+export const NOTHING_WITHHELD: DisclosureSummary = { policy: POLICY, rowsAffected: 0, rules: [] };
 
 export class FakeFederation implements Federation {
   readonly afRequests: AlleleFrequencyRequest[] = [];
@@ -15,10 +24,13 @@ export class FakeFederation implements Federation {
     rows: [
       { chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570 },
       { chrom: '1', pos: 10235, ref: 'T', alt: 'TA', ac: 0, an: 0, af: null, nhomalt: 0 },
+      { chrom: '1', pos: 10352, ref: 'T', alt: 'TA', ac: '<5', an: 5008, af: null, nhomalt: 0 },
     ],
     sites: { responding: ['a', 'b', 'c'], missing: [] },
+    disclosure: AF_NOTE,
+    noise: null,
   };
-  cohortAnswer: CohortCountAnswer = { queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] } };
+  cohortAnswer: CohortCountAnswer = { queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] }, disclosure: NOTHING_WITHHELD, noise: null };
   statusAnswer: SiteStatus[] = [{ site: 'a', healthy: true }, { site: 'b', healthy: false, detail: 'unreachable' }];
   failWith: unknown = null;
   /** Answer only after this long (to test cancellation). */

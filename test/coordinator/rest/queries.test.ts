@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildRestApp } from '../../../coordinator/rest/app.js';
-import { FakeFederation, auth, tokens } from './fake-federation.js';
+import { AF_NOTE, FakeFederation, auth, tokens } from './fake-federation.js';
 
 describe('REST query routes', () => {
   let fed: FakeFederation;
@@ -21,6 +21,10 @@ describe('REST query routes', () => {
     expect(body.queryId).toBe('q-af-1');
     expect(body.rows[0]).toEqual({ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570 });
     expect(body.rows[1].af).toBeNull();
+    // A count withheld by disclosure control travels as its bound, with the note saying why.
+    expect(body.rows[2]).toEqual({ chrom: '1', pos: 10352, ref: 'T', alt: 'TA', ac: '<5', an: 5008, af: null, nhomalt: 0 });
+    expect(body.disclosure).toEqual(AF_NOTE);
+    expect(body.noise).toBeNull();
     expect(body.sites).toEqual({ responding: ['a', 'b', 'c'], missing: [] });
     expect(fed.afRequests[0]).toEqual({ querier: 'alice', region: 'chr1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
   });
@@ -30,10 +34,12 @@ describe('REST query routes', () => {
       queryId: 'q-x', perSiteCounts: { a: [1, 2] },
       rows: [{ chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 1, an: 2, af: 0.5, nhomalt: 0, homRef: 7, sampleIds: ['HG00096'] }],
       sites: { responding: ['a'], missing: [{ site: 'b', reason: 'down', address: '10.0.0.7:7401' }], extra: true },
+      disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5, secret: 1 }, rowsAffected: 0, rules: [], rawTotals: [1, 2, 0] },
+      noise: null,
     } as never;
     const res = await af({ region: '1:1-10' });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toBe('{"queryId":"q-x","rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","ac":1,"an":2,"af":0.5,"nhomalt":0}],"sites":{"responding":["a"],"missing":[{"site":"b","reason":"down"}]}}');
+    expect(res.body).toBe('{"queryId":"q-x","rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","ac":1,"an":2,"af":0.5,"nhomalt":0}],"sites":{"responding":["a"],"missing":[{"site":"b","reason":"down"}]},"disclosure":{"policy":{"k":5,"smallCounts":"suppress","roundTo":5},"rowsAffected":0,"rules":[]},"noise":null}');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });
 
@@ -94,7 +100,7 @@ describe('REST query routes', () => {
   it('a cohort count passes cohort, carriers and minSites and returns count and missing sites', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/queries/cohort-count', headers: auth, payload: { cohort: 'super_pop=EUR and gender=female', carriersOf: ['1-10177-A-AC'], minSites: 2 } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] } });
+    expect(res.json()).toEqual({ queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] }, disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5 }, rowsAffected: 0, rules: [] }, noise: null });
     expect(fed.cohortRequests[0]).toEqual({ querier: 'alice', cohort: 'super_pop=EUR and gender=female', carriersOf: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }], minSites: 2 });
   });
 
