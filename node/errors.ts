@@ -49,6 +49,8 @@ export const NODE_ERRORS = {
   GENOFED_COHORT_DIFFERENCING: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'The cohort differs from one this querier was already answered for by fewer than k patients (differencing guard).' },
   GENOFED_LEDGER_CORRUPT: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'privacy-ledger.json cannot be read or fails its schema; queries are refused until it is restored (budgets never restart from zero).' },
   GENOFED_LEDGER_LOCKED: { http: 503, grpc: GrpcStatus.UNAVAILABLE, doc: 'The privacy ledger or audit log lock is held by another live process for longer than the timeout.' },
+  GENOFED_TOO_FEW_PARTICIPANTS: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'The signed participant set is smaller than the node\'s minimum (default 3): a set of 1 or 2 would let the coordinator read this site\'s counts; refused and audited.' },
+  GENOFED_DP_POLICY: { http: 403, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'The envelope\'s dp_epsilon differs from the node\'s DP policy (DP on: must equal the configured epsilon per query; DP off: must be 0); refused and audited.' },
   GENOFED_AUDIT_CORRUPT: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'The audit log or audit.head is inconsistent, so no entry can be appended; run genofed audit verify.' },
   GENOFED_AUDIT_IO: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'The audit log cannot be read or an append (write, fsync, head update) failed; the query is not answered.' },
 } as const satisfies ErrorRegistry;

@@ -29,6 +29,21 @@ export interface NetworkInitOptions {
   readonly days?: number;
   /** Researcher names that get a bearer token in `coordinator/tokens.json`. */
   readonly queriers?: readonly string[];
+  /**
+   * Issue 6 node privacy settings written into every `node.json`. Masks
+   * are on by default (every site's X25519 public key is copied into every
+   * site folder as `roster/<id>.x25519.pub.pem`); `masks: false` leaves the
+   * roster out (masks off). `minParticipants` defaults to 3.
+   */
+  readonly privacy?: {
+    readonly masks?: boolean;
+    readonly minParticipants?: number;
+    readonly dp?: { readonly enabled: boolean; readonly epsilonPerQuery?: number };
+    readonly totalEpsilon?: number;
+    readonly differencingK?: number;
+    /** Per-hour query limit of the coordinator in each node policy (default 600). */
+    readonly maxQueriesPerHour?: number;
+  };
 }
 
 export interface NetworkLayout {
@@ -102,10 +117,13 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       logLevel: 'info',
     }), false);
 
-    // Sites: server certificate, X25519 key slot, public parts of the coordinator.
+    // Sites: server certificate, X25519 mask key + the consortium's X25519 roster, public parts of the coordinator.
     const siteConfigs: Record<string, string> = {};
     const siteStores: Record<string, string> = {};
     await mkdir(join(tmp, 'sites'), { mode: 0o700 });
+    const x25519 = new Map(sites.map((id) => [id, generateKeyPairSync('x25519')]));
+    const pv = o.privacy ?? {};
+    const masks = pv.masks ?? true;
     for (const [i, id] of sites.entries()) {
       const sdir = join(tmp, 'sites', id);
       await mkdir(sdir, { mode: 0o700 });
@@ -123,9 +141,22 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       await put(join(sdir, 'node.key.pem'), scert.keyPem, true);
       await put(join(sdir, 'coordinator-signing.pub.pem'), signingPub, false);
       await put(join(sdir, 'coordinator-bfv.pk'), bfv.publicKeyBytes, false);
-      const x = generateKeyPairSync('x25519');
+      const x = x25519.get(id)!;
       await put(join(sdir, 'x25519.key.pem'), x.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
       await put(join(sdir, 'x25519.pub.pem'), x.publicKey.export({ type: 'spki', format: 'pem' }).toString(), false);
+      const roster: Record<string, string> = {};
+      if (masks) {
+        await mkdir(join(sdir, 'roster'));
+        for (const [other, key] of x25519) {
+          roster[other] = `roster/${other}.x25519.pub.pem`;
+          await put(join(sdir, roster[other]), key.publicKey.export({ type: 'spki', format: 'pem' }).toString(), false);
+        }
+      }
+      // Node policy (node/privacy/authorization.ts): only this consortium's coordinator, every kind,
+      // 600 queries/hour (a region query is 2 envelopes; 600/h is far above interactive use, far below a scripted attack).
+      await put(join(sdir, 'policy.json'), json({
+        coordinators: [{ coordinatorId, allowedKinds: ['variant-keys', 'allele-counts', 'cohort-count'], maxQueriesPerHour: pv.maxQueriesPerHour ?? 600 }],
+      }), false);
       await put(join(sdir, 'node.json'), json({
         siteId: id,
         store: 'store',
@@ -134,6 +165,14 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
         coordinator: { identity: coordinatorId, signingPublicKey: 'coordinator-signing.pub.pem', bfvPublicKey: 'coordinator-bfv.pk' },
         crypto: { preset },
         x25519: { privateKey: 'x25519.key.pem', publicKey: 'x25519.pub.pem' },
+        privacy: {
+          ...(masks ? { masks: { privateKeyFile: 'x25519.key.pem', roster } } : {}),
+          minParticipants: pv.minParticipants ?? 3,
+          policyFile: 'policy.json',
+          budget: { totalEpsilon: pv.totalEpsilon ?? 10 },
+          differencing: { k: pv.differencingK ?? 5 },
+          dp: { enabled: pv.dp?.enabled ?? false, epsilonPerQuery: pv.dp?.epsilonPerQuery ?? 1 },
+        },
         limits: { clockSkewSeconds: 30, maxQueryLifetimeSeconds: 900, maxVariants: 5_000_000 },
         logLevel: 'info',
       }), false);

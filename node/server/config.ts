@@ -51,6 +51,37 @@ export const nodeConfigSchema = z.object({
    * pairwise secure-aggregation masks. Accepted and carried, not used yet.
    */
   x25519: z.object({ privateKey: z.string().min(1), publicKey: z.string().min(1) }).strict().optional(),
+  /**
+   * Issue 6 (node/privacy/, node/audit/). Absent section = all defaults:
+   * minimum 3 participants, differencing k = 5, DP off, implicit policy
+   * (the configured coordinator may run every kind, no rate limit), and NO
+   * masks (a roster is needed): `serve` logs a warning then. Masks are on
+   * exactly when `masks` is present; `network init` always writes it.
+   */
+  privacy: z.object({
+    /** Pairwise secure-aggregation masks: this site's X25519 key and every site's public key. */
+    masks: z.object({
+      privateKeyFile: z.string().min(1),
+      roster: z.record(siteId, z.string().min(1)).refine((r) => Object.keys(r).length >= 1, 'the roster needs at least one site'),
+    }).strict().optional(),
+    /** A node refuses a query whose signed participant set is smaller (a forged set of 1 or 2 would expose its counts). */
+    minParticipants: z.number().int().min(1).max(1000).default(3),
+    /** Node policy (node/privacy/authorization.ts): which coordinators may run which kinds, rate limits. */
+    policyFile: z.string().min(1).optional(),
+    budget: z.object({
+      /** Per-querier epsilon budget (node/privacy/skellam.ts DEFAULT_EPSILON_BUDGET: LRT power 0.02-0.03 at 10). */
+      totalEpsilon: z.number().positive().max(10_000).default(10),
+    }).strict().default({ totalEpsilon: 10 }),
+    differencing: z.object({
+      /** Refuse a cohort differing from an earlier one of the same querier by 1..k-1 samples (DataSHIELD nfilter.subset 3; 5 matches disclosure k). */
+      k: z.number().int().min(1).max(10_000).default(5),
+    }).strict().default({ k: 5 }),
+    dp: z.object({
+      enabled: z.boolean().default(false),
+      /** Epsilon each query spends; the signed envelope's dp_epsilon must equal it (DEFAULT_QUERY_EPSILON). */
+      epsilonPerQuery: z.number().positive().max(1000).default(1),
+    }).strict().default({ enabled: false, epsilonPerQuery: 1 }),
+  }).strict().default({ minParticipants: 3, budget: { totalEpsilon: 10 }, differencing: { k: 5 }, dp: { enabled: false, epsilonPerQuery: 1 } }),
   limits: z.object({
     /** Clock skew tolerated on issuedAt/expiresAt. 30 s: NTP-synced hosts are within ~1 s; VMs drift more. */
     clockSkewSeconds: z.number().int().min(0).max(600).default(30),
@@ -74,6 +105,9 @@ function resolvePaths(config: z.infer<typeof nodeConfigSchema>, base: string): v
     signingPublicKey: r(config.coordinator.signingPublicKey),
     bfvPublicKey: r(config.coordinator.bfvPublicKey),
   };
+  const pv = config.privacy;
+  if (pv.masks) pv.masks = { privateKeyFile: r(pv.masks.privateKeyFile), roster: Object.fromEntries(Object.entries(pv.masks.roster).map(([k, v]) => [k, r(v)])) };
+  if (pv.policyFile) pv.policyFile = r(pv.policyFile);
   if (config.x25519) config.x25519 = { privateKey: r(config.x25519.privateKey), publicKey: r(config.x25519.publicKey) };
 }
 

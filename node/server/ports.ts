@@ -23,6 +23,8 @@ export interface ServedStore {
   variantKeys(region: Region): Promise<VariantKey[]>;
   appendQueryLog(entry: QueryLogEntry): Promise<void>;
   hasQueryId(id: string): Promise<boolean>;
+  /** Sorted stable sample indices of a cohort (undefined = every genotyped sample): the differencing guard's input. */
+  cohortMembers(cohort?: string): Promise<Uint32Array | Map<string, Uint32Array>>;
   close(): Promise<void>;
 }
 
@@ -31,5 +33,6 @@ export interface CountEncryptor {
   readonly fingerprint: string;
   readonly preset: string;
   readonly slotCount: number;
-  encryptVector(values: Uint32Array, options: { bound: number; parties: number }): Iterable<Uint8Array>;
+  /** `mask(c)`: slotCount values added mod t to chunk c (pairwise mask + noise share; node/privacy/). */
+  encryptVector(values: Uint32Array, options: { bound: number; parties: number; mask?: (chunkIndex: number) => Uint32Array }): Iterable<Uint8Array>;
 }

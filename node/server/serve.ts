@@ -16,6 +16,7 @@ import { openStore } from '../store/index.js';
 import { NodeError } from '../errors.js';
 import type { NodeConfig } from './config.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
+import { PrivacyGate } from './privacy-gate.js';
 import { createNodeService } from './service.js';
 
 /**
@@ -35,7 +36,11 @@ export interface RunningNode {
 
 export interface StartNodeOptions {
   readonly logger: Logger;
-  /** Benchmark only (never from config): allow plaintext answers for measurement. */
+  /**
+   * Benchmark only (never from config): allow plaintext answers for
+   * measurement. Such a node also runs WITHOUT masks (a plaintext answer is
+   * unmasked by definition, and the bench compares both modes on one node).
+   */
   readonly allowMeasurementPlaintext?: boolean;
 }
 
@@ -75,6 +80,19 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
     encryptVector: (values, o) => enc.encryptVector(values, o),
   };
   const store = (await openStore(config.store)) as unknown as ServedStore;
+  let gate: PrivacyGate;
+  try {
+    gate = await PrivacyGate.open({
+      siteId: config.siteId, coordinatorId: config.coordinator.identity, storeDir: config.store, privacy: config.privacy, store,
+      plainModulus: params.plainModulus, slotCount: params.slotCount, masksOff: options.allowMeasurementPlaintext === true,
+    });
+  } catch (err) {
+    await store.close();
+    enc.dispose();
+    bfv.dispose();
+    throw err;
+  }
+  if (!gate.masked) log.warn({ site: config.siteId }, 'secure-aggregation masks are OFF (no privacy.masks roster, or a measurement node): one site\'s ciphertext decrypts to its counts');
   let serving = true;
   const inFlight = { count: 0 };
   const service = createNodeService({
@@ -82,6 +100,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
     coordinatorId: config.coordinator.identity,
     store,
     encryptor,
+    gate,
     logger: log,
     isServing: () => serving,
     inFlight,
@@ -124,7 +143,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
       http!.listen(h.port, h.host, () => resolve((http!.address() as { port: number }).port));
     });
   }
-  log.info({ site: config.siteId, port, healthPort, preset: config.crypto.preset, fingerprint: params.fingerprint }, 'node serving');
+  log.info({ site: config.siteId, port, healthPort, preset: config.crypto.preset, fingerprint: params.fingerprint, masked: gate.masked, minParticipants: config.privacy.minParticipants, dp: config.privacy.dp.enabled }, 'node serving');
 
   let closing: Promise<void> | undefined;
   return {

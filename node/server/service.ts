@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { Metadata, status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { certificateNames } from '../../proto/convert/identity.js';
 import { signedQueryFromWire } from '../../proto/convert/envelope.js';
 import { headerToWire, variantsFromWire, variantsToWire } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
@@ -19,6 +18,8 @@ import { parseRegion } from '../../proto/region.js';
 import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
+import type { Admission, PrivacyGate } from './privacy-gate.js';
+import type { PeerCertificateLike } from '../privacy/authorization.js';
 import { ReplayGuard, authenticateQuery, checkEnvelope, type QueryPolicy } from './verify-query.js';
 
 export interface NodeServiceOptions {
@@ -27,6 +28,8 @@ export interface NodeServiceOptions {
   readonly store: ServedStore;
   readonly encryptor: CountEncryptor;
   readonly policy: QueryPolicy;
+  /** Issue 6: authorization, participant minimum, rate limit, differencing, DP budget, audit, masks. */
+  readonly gate: PrivacyGate;
   readonly logger: Logger;
   /** Set false while shutting down: Health answers NOT_SERVING. */
   readonly isServing?: () => boolean;
@@ -75,11 +78,16 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
   const replay = new ReplayGuard((id) => o.store.hasQueryId(id));
   const log = o.logger;
 
-  /** mTLS already proved the chain to the consortium CA; this checks the caller IS the coordinator. */
+  const peer = (call: { getAuthContext(): { sslPeerCertificate?: unknown } | null }): PeerCertificateLike | undefined =>
+    call.getAuthContext()?.sslPeerCertificate as PeerCertificateLike | undefined;
+
+  /**
+   * Info and Health: mTLS already proved the chain to the consortium CA; the
+   * caller must also be a coordinator of the node policy (any kind).
+   */
   function checkCaller(call: { getAuthContext(): { sslPeerCertificate?: unknown } | null }): void {
-    const cert = call.getAuthContext()?.sslPeerCertificate as Parameters<typeof certificateNames>[0];
-    if (!certificateNames(cert, 'coordinator', o.coordinatorId)) {
-      throw new NodeError('GENOFED_CALLER_REFUSED', 'caller certificate does not name the configured coordinator');
+    if (!o.gate.knowsCaller(peer(call))) {
+      throw new NodeError('GENOFED_CALLER_REFUSED', 'caller certificate matches no coordinator of the node policy');
     }
   }
 
@@ -93,19 +101,30 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
     }
   }
 
-  /** Verify, claim the id; on refusal log it (when signed) and rethrow. */
-  async function admit(signed: wire.SignedQuery | undefined, kinds: readonly QueryEnvelope['params']['kind'][]): Promise<QueryEnvelope> {
+  /**
+   * Verify, claim the id, then the privacy gate (authorize, participants,
+   * rate, differencing, budget: node/server/privacy-gate.ts); on refusal
+   * log it (store query log; audit log when signed) and rethrow.
+   */
+  async function admit(call: { getAuthContext(): { sslPeerCertificate?: unknown } | null }, signed: wire.SignedQuery | undefined, kinds: readonly QueryEnvelope['params']['kind'][]): Promise<{ e: QueryEnvelope; admission: Admission }> {
     if (!signed) throw new NodeError('GENOFED_QUERY_SIGNATURE', 'query refused: no signed envelope');
     let e: QueryEnvelope | undefined;
+    let claimed = false;
+    let audited = false;
     try {
       e = authenticateQuery(signedQueryFromWire(signed), o.policy);
       checkEnvelope(e, kinds, o.policy);
       await replay.claim(e.queryId);
-      return e;
+      claimed = true;
+      audited = true; // the gate audits its own refusals
+      const admission = await o.gate.admit(peer(call), e);
+      return { e, admission };
     } catch (err) {
       const code = errorCode(err);
       // A replay is logged too (a second "refused" row with the same id is the evidence of the attempt).
       if (e) await logDecision(e, 'refused', code, {}).catch(() => undefined);
+      if (e && !audited) await o.gate.refused(e, code).catch(() => undefined);
+      if (e && claimed) replay.release(e.queryId);
       // Unauthenticated envelopes are logged under a digest of their bytes, never under the id they
       // claim: an attacker must not be able to plant ids that a later genuine query would collide with.
       else await o.store.appendQueryLog({ queryId: `unauthenticated:${createHash('sha256').update(signed.envelope).digest('hex').slice(0, 32)}`, kind: 'unknown', querier: '', decision: 'refused', reason: code, at: new Date() }).catch(() => undefined);
@@ -190,9 +209,9 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
       void (async () => {
         const t0 = performance.now();
         let e: QueryEnvelope | undefined;
+        let admission: Admission | undefined;
         try {
-          checkCaller(call);
-          e = await admit(call.request, ['variant-keys']);
+          ({ e, admission } = await admit(call, call.request, ['variant-keys']));
           if (e.params.kind !== 'variant-keys') throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
           let region;
           try {
@@ -201,6 +220,8 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
             throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
           }
           const keys = await o.store.variantKeys(region);
+          // Write-ahead: the audit entry is on disk before the first key leaves.
+          await o.gate.record(e, admission.querier, 0, 'answered');
           for (let i = 0; i < keys.length; i += VARIANT_BATCH) {
             if (call.cancelled) break;
             await writeMessage(call, variantsToWire(keys.slice(i, i + VARIANT_BATCH)));
@@ -210,6 +231,10 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           log.info({ queryId: e.queryId, correlationId: e.correlationId, kind: 'variant-keys', decision: 'answered', variants: keys.length, ms: Math.round(performance.now() - t0) }, 'query answered');
           call.end();
         } catch (err) {
+          if (e && admission) {
+            // Admitted but failed while answering: a second, refused entry for the same query id.
+            await o.gate.record(e, admission.querier, 0, 'refused', errorCode(err)).catch(() => undefined);
+          }
           if (e) replay.release(e.queryId);
           // grpc-js sends the status from its own 'error' listener; destroy() would drop it (the caller would only see its deadline).
           call.emit('error', toServiceError(err));
@@ -224,12 +249,12 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
         const t0 = performance.now();
         let e: QueryEnvelope | undefined;
         let admitted = false;
+        let admission: Admission | undefined;
         try {
-          checkCaller(call);
           const it = call[Symbol.asyncIterator]() as AsyncIterator<wire.AggregateRequest>;
           const first = await it.next();
           const firstMsg = first.done ? undefined : (first.value as wire.AggregateRequest).msg;
-          e = await admit(firstMsg?.$case === 'query' ? firstMsg.value : undefined, ['allele-counts', 'cohort-count']);
+          ({ e, admission } = await admit(call, firstMsg?.$case === 'query' ? firstMsg.value : undefined, ['allele-counts', 'cohort-count']));
           admitted = true;
           const p = e.params;
           // Receive the signed variant list (slot order), checking count and digest.
@@ -274,10 +299,13 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           const bound = boundFor(values, summary.samples);
           const layout = layoutFor(p, o.encryptor.slotCount);
           const parties = e.participants.length;
+          // Noise is drawn after the debit (in admit); the audit entry is written before anything leaves.
+          const protection = e.measurementPlaintext ? { mask: undefined, noiseMu: 0, masked: false } : o.gate.protect(e, admission!, values.length);
+          await o.gate.record(e, admission!.querier, admission!.epsilon, 'answered');
           await writeMessage(call, {
             msg: {
               $case: 'header',
-              value: headerToWire({ siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext }),
+              value: headerToWire({ siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked }),
             },
           });
           let bytes = 0;
@@ -290,7 +318,7 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
             }
           } else {
             let index = 0;
-            for (const ct of o.encryptor.encryptVector(values, { bound, parties })) {
+            for (const ct of o.encryptor.encryptVector(values, { bound, parties, ...(protection.mask ? { mask: protection.mask } : {}) })) {
               if (call.cancelled) throw new NodeError('GENOFED_QUERY_MALFORMED', 'caller cancelled the query');
               bytes += ct.length;
               await writeMessage(call, { msg: { $case: 'ciphertext', value: { index, data: Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength) } } });
@@ -309,6 +337,8 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           if (e && admitted) {
             // Admitted but failed while answering: log it refused with the reason, once.
             await logDecision(e, 'refused', errorCode(err), { stage: 'answer' }).catch(() => undefined);
+            // A second entry for the same query id (the budget is not refunded: the noise may have been drawn).
+            await o.gate.record(e, admission?.querier ?? { coordinator: e.coordinatorId, researcher: e.querier }, admission?.epsilon ?? 0, 'refused', errorCode(err)).catch(() => undefined);
             replay.release(e.queryId);
             log.warn({ queryId: e.queryId, decision: 'refused', reason: errorCode(err) }, 'query failed while answering');
           }

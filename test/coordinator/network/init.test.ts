@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCoordinatorConfig, loadTokens } from '../../../coordinator/config.js';
 import { networkInit, type NetworkLayout } from '../../../coordinator/network/init.js';
 import { getPreset, readKeyFile } from '../../../crypto/index.js';
+import { parseNodePolicy } from '../../../node/privacy/authorization.js';
 import { loadNodeConfig } from '../../../node/server/config.js';
 
 describe('genofed network init', () => {
@@ -44,6 +45,27 @@ describe('genofed network init', () => {
     // The BFV key every site encrypts under is the coordinator's public key, under the configured preset.
     const pk = await readKeyFile(nc.coordinator.bfvPublicKey, 'public-key', getPreset('test'));
     expect(Buffer.from(pk).equals(await readFile(join(layout.dir, 'coordinator', 'bfv.pk')))).toBe(true);
+  });
+
+  it('gives every site the whole X25519 roster (each site\'s own public key, byte for byte), masks on, a minimum of 3 and a policy for the coordinator only', async () => {
+    for (const site of ['a', 'b', 'c']) {
+      const nc = await loadNodeConfig(layout.siteConfigs[site]!);
+      expect(nc.privacy.minParticipants).toBe(3);
+      expect(nc.privacy.dp.enabled).toBe(false);
+      expect(nc.privacy.budget.totalEpsilon).toBe(10);
+      expect(nc.privacy.differencing.k).toBe(5);
+      expect(nc.privacy.masks?.privateKeyFile).toBe(join(layout.dir, 'sites', site, 'x25519.key.pem'));
+      expect(Object.keys(nc.privacy.masks!.roster).sort()).toEqual(['a', 'b', 'c']);
+      for (const [other, path] of Object.entries(nc.privacy.masks!.roster)) {
+        expect(path.startsWith(join(layout.dir, 'sites', site))).toBe(true); // a copy in the site's own folder
+        expect(await readFile(path, 'utf8')).toBe(await readFile(join(layout.dir, 'sites', other, 'x25519.pub.pem'), 'utf8'));
+      }
+      const policy = parseNodePolicy(JSON.parse(await readFile(nc.privacy.policyFile!, 'utf8')));
+      expect(policy.coordinators).toEqual([{ coordinatorId: 'coordinator', allowedKinds: ['variant-keys', 'allele-counts', 'cohort-count'], maxQueriesPerHour: 600 }]);
+    }
+    // The private keys differ per site and are not in anyone else's folder.
+    const keys = await Promise.all(['a', 'b', 'c'].map((s) => readFile(join(layout.dir, 'sites', s, 'x25519.key.pem'), 'utf8')));
+    expect(new Set(keys).size).toBe(3);
   });
 
   it('issues certificates that chain to the CA and name each party by CN and URI', async () => {

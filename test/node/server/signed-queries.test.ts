@@ -35,7 +35,8 @@ describe('the node checks every query before answering', () => {
   }
 
   beforeAll(async () => {
-    c = await startConsortium({ sites: ['a'], vcfs: { a: [VCF] } });
+    // Three sites (the node's minimum participant set), only 'a' runs: these tests talk to it directly.
+    c = await startConsortium({ sites: ['a', 'b', 'c'], vcfs: { a: [VCF] }, notStarted: ['b', 'c'] });
     other = await startConsortium({ sites: ['z'], vcfs: {}, notStarted: ['z'] });
     const cdir = join(c.layout.dir, 'coordinator');
     ca = await readFile(join(cdir, 'ca.crt.pem'));
@@ -52,7 +53,7 @@ describe('the node checks every query before answering', () => {
   function envelope(params: QueryParams, over: Partial<QueryEnvelope> = {}): QueryEnvelope {
     const now = Date.now();
     return {
-      version: PROTOCOL_VERSION, queryId: randomUUID(), correlationId: randomUUID(), coordinatorId: 'coordinator', participants: ['a'],
+      version: PROTOCOL_VERSION, queryId: randomUUID(), correlationId: randomUUID(), coordinatorId: 'coordinator', participants: ['a', 'b', 'c'],
       issuedAtMs: now, expiresAtMs: now + 60_000, querier: 'tester', cryptoFingerprint: getPreset('test').fingerprint, params, measurementPlaintext: false, ...over,
     };
   }
@@ -121,7 +122,7 @@ describe('the node checks every query before answering', () => {
   });
 
   it('refuses a query whose participant set does not include this site', async () => {
-    expect(await listVariants(signEnvelope(envelope(region, { participants: ['b', 'c'] }), signingKey))).toEqual({ code: 7, genofed: 'GENOFED_QUERY_NOT_PARTICIPANT' });
+    expect(await listVariants(signEnvelope(envelope(region, { participants: ['b', 'c', 'd'] }), signingKey))).toEqual({ code: 7, genofed: 'GENOFED_QUERY_NOT_PARTICIPANT' });
   });
 
   function aggregate(q: SignedQueryBytes, variants: { chrom: string; pos: number; ref: string; alt: string }[]): Promise<{ ciphertexts: number } | { code: number; genofed: string | undefined }> {
@@ -156,7 +157,8 @@ describe('the node checks every query before answering', () => {
     expect(await aggregate(signEnvelope(envelope(params, { measurementPlaintext: true }), signingKey), list)).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
   });
 
-  it('refuses a caller whose certificate (same CA) names another coordinator', async () => {
+  // Issue 6: the node policy (node/privacy/authorization.ts) replaced the fixed caller check.
+  it('refuses a caller whose certificate (same CA) names a coordinator not in the node policy', async () => {
     const cdir = join(c.layout.dir, 'ca');
     const caCert = new x509.X509Certificate(await readFile(join(cdir, 'ca.crt.pem'), 'utf8'));
     const keyPem = await readFile(join(cdir, 'ca.key.pem'), 'utf8');
@@ -166,7 +168,7 @@ describe('the node checks every query before answering', () => {
     const leaf = await createLeaf({ cert: caCert, keys: { privateKey, publicKey }, pem: { certPem: '', keyPem: '' } }, { commonName: 'mallory', uri: coordinatorUri('mallory'), usage: 'client', days: 1 });
     const mallory = clientWith(leaf.certPem, leaf.keyPem);
     try {
-      expect(await listVariants(signEnvelope(envelope(region), signingKey), mallory)).toEqual({ code: 7, genofed: 'GENOFED_CALLER_REFUSED' });
+      expect(await listVariants(signEnvelope(envelope(region), signingKey), mallory)).toEqual({ code: 7, genofed: 'GENOFED_CALLER_NOT_IN_POLICY' });
     } finally {
       mallory.close();
     }
