@@ -7,6 +7,7 @@
  *   (only the sum over the exact signed participant set decrypts to counts);
  * - forged participant sets of 1 or 2, replays, another signing key, a
  *   certificate not in the node policy: refused;
+ * - the node policy file: a kind it does not allow, the per-querier rate limit;
  * - a differencing pair (a cohort, then the same cohort minus one patient):
  *   refused;
  * - DP budget exhaustion: the next query is refused, also after a restart;
@@ -149,6 +150,8 @@ describe('attacks on the node (the attacker must fail)', () => {
     const agg = bfv.aggregator();
     try {
       const n = plain.length;
+      // The check can fail: the site's own counts (what an unmasked answer decrypts to) are far from uniform.
+      expect(chiSquareUniform(BigUint64Array.from(plain, BigInt), t, 64)).toBeGreaterThan(1000);
       const single = dec.decryptVector(answers[0]!.cts, n);
       // 64 bins over 3,000+ slots: the 1e-6 critical value of chi-square with 63 df is ~131.
       expect(chiSquareUniform(single, t, 64)).toBeLessThan(131);
@@ -203,6 +206,24 @@ describe('attacks on the node (the attacker must fail)', () => {
     } finally {
       rogue.close();
     }
+  });
+
+  it('enforces the node policy file: a kind it does not allow is refused, and the per-querier rate limit holds', async () => {
+    await nodes.b!.close(0);
+    clients.b!.close();
+    const policy = join(layout.dir, 'sites', 'b', 'policy-strict.json');
+    await writeFile(policy, JSON.stringify({ coordinators: [{ coordinatorId: 'coordinator', allowedKinds: ['cohort-count'], maxQueriesPerHour: 2 }] }));
+    const raw = JSON.parse(await readFile(layout.siteConfigs.b!, 'utf8')) as { privacy: { policyFile: string } };
+    raw.privacy.policyFile = 'policy-strict.json';
+    const strictConfig = join(layout.dir, 'sites', 'b', 'node-strict.json');
+    await writeFile(strictConfig, JSON.stringify(raw));
+    nodes.b = await startNode(await loadNodeConfig(strictConfig), { logger: silent });
+    clients.b = clientFor('b');
+    const list = keys.slice(0, 10);
+    const q = { querier: 'rate-r' };
+    expect(await aggregate(clients.b!, signEnvelope(envelope(alleleParams(list), q), signingKey), list)).toEqual(refused(7, 'GENOFED_KIND_NOT_ALLOWED'));
+    for (let i = 0; i < 2; i++) answered(await aggregate(clients.b!, signEnvelope(envelope(cohortParams("super_pop = 'SAS'"), q), signingKey), []));
+    expect(await aggregate(clients.b!, signEnvelope(envelope(cohortParams("super_pop = 'SAS'"), q), signingKey), [])).toEqual(refused(8, 'GENOFED_RATE_LIMITED'));
   });
 
   it('refuses a differencing pair: a cohort, then the same cohort without one patient', async () => {
