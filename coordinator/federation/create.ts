@@ -18,9 +18,6 @@ export interface CreateFederationOptions {
   readonly onSiteAnswer?: (site: string, bytes: number) => void;
 }
 
-/** False until proto/'s envelope carries the signed epsilon (node side of issue 6). */
-const DP_ENVELOPE_WIRED = false;
-
 async function readSecret(path: string, field: string): Promise<Buffer> {
   return readFile(path).catch((cause: unknown) => {
     throw new CoordinatorError('GENOFED_CONFIG', `${field}: cannot read file`, { cause });
@@ -29,10 +26,6 @@ async function readSecret(path: string, field: string): Promise<Buffer> {
 
 export async function createFederation(config: CoordinatorConfig, options: CreateFederationOptions): Promise<Federation> {
   const disclosure = configDisclosurePolicy(config);
-  if (config.privacy.dpEpsilon > 0 && !DP_ENVELOPE_WIRED) {
-    // Fail closed: a consortium that asked for DP must not get exact totals.
-    throw new CoordinatorError('GENOFED_CONFIG', 'privacy.dpEpsilon: differential privacy is not wired into the query envelope of this version; set 0');
-  }
   const [ca, cert, key, signingPem] = await Promise.all([
     readSecret(config.tls.ca, 'tls.ca'), readSecret(config.tls.cert, 'tls.cert'), readSecret(config.tls.key, 'tls.key'), readSecret(config.signingKey, 'signingKey'),
   ]);

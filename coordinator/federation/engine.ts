@@ -62,6 +62,11 @@ export interface EngineOptions {
   readonly logger: EngineLogger;
   /** Disclosure control on network totals; default k = 5, small counts suppressed. */
   readonly disclosure?: DisclosurePolicy;
+  /**
+   * The nodes' minimum participant set (issue 6 default 3): a restarted round
+   * with fewer sites is not sent (every node would refuse it).
+   */
+  readonly minParticipants?: number;
   /** Epsilon each node spends per query (signed into the envelope); 0 or unset = DP off. Must match the nodes' policy. */
   readonly dpEpsilon?: number;
   /** Benchmark only: counts travel unencrypted. Not reachable from config or REST. */
@@ -109,7 +114,8 @@ export class FederationEngine implements Federation {
       cryptoFingerprint: this.o.crypto.fingerprint,
       params,
       measurementPlaintext: this.o.measurementPlaintext === true,
-      ...dpField(this.o.dpEpsilon),
+      // Signed, so every node draws its share for the same mu; 0 = DP off (field absent).
+      ...(this.o.dpEpsilon !== undefined && this.o.dpEpsilon > 0 ? { dpEpsilon: this.o.dpEpsilon } : {}),
     };
   }
 
@@ -193,11 +199,23 @@ export class FederationEngine implements Federation {
         // Masks cancel only over the whole signed set: rerun with the sites that answered.
         for (const m of outcome.missing) dropped.push({ site: m.site, reason: `${m.reason}; phase 2 restarted without it` });
         current = current.filter((c) => outcome.ok.some((a) => a.site === c.site));
+        const floor = this.o.minParticipants ?? 3;
+        if (current.length < floor) {
+          throw new CoordinatorError('GENOFED_TOO_FEW_SITES', `${current.length} sites remain, nodes refuse a participant set smaller than ${floor}; missing: ${dropped.map((m) => `${m.site} (${m.reason.replace(/; phase 2 restarted without it$/, '')})`).join(', ')}`);
+        }
         this.o.logger.warn({ correlationId, queryId: env.queryId, dropped: outcome.missing.map((m) => m.site), remaining: current.length }, 'phase 2 restarted with the remaining participant set');
         continue;
       }
       for (const a of outcome.ok) this.o.onSiteAnswer?.(a.site, a.value.bytes);
-      const noise = agreedNoise(outcome.ok.map((a) => ({ site: a.site, mu: (a.value.header as { noiseMu?: number }).noiseMu ?? 0 })));
+      const noise = agreedNoise(outcome.ok.map((a) => ({ site: a.site, mu: a.value.header.noiseMu ?? 0 })));
+      // Masks cancel only if every site masked (or none did); a mix would release noise as counts.
+      if (new Set(outcome.ok.map((a) => a.value.header.masked === true)).size > 1) {
+        throw new CoordinatorError('GENOFED_SITE_FAILED', `sites disagree on secure-aggregation masks (masked: ${outcome.ok.filter((a) => a.value.header.masked).map((a) => a.site).join(', ')}); nothing released`);
+      }
+      // A consortium that asked for DP must not get exact totals from nodes that added none.
+      if ((this.o.dpEpsilon ?? 0) > 0 && noise === null && !plaintext) {
+        throw new CoordinatorError('GENOFED_SITE_FAILED', 'DP is on in the coordinator config (privacy.dpEpsilon) but the sites added no noise; nothing released (node and coordinator policies differ)');
+      }
       let totals: Float64Array;
       if (plaintext) {
         totals = new Float64Array(layout.valueCount);
@@ -337,15 +355,6 @@ export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
     if (!seen.has(m)) { seen.add(m); out.push(k); }
   }
   return out;
-}
-
-/**
- * The envelope's DP field, once proto/ carries it (node side: `dpEpsilon`).
- * Until then nothing is added, so a DP-on coordinator config is refused at
- * start-up (create.ts) rather than silently running without noise.
- */
-function dpField(epsilon: number | undefined): Record<string, number> {
-  return epsilon !== undefined && epsilon > 0 ? { dpEpsilon: epsilon } : {};
 }
 
 /**

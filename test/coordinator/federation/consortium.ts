@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { parseCoordinatorConfig, type CoordinatorConfig } from '../../../coordinator/config.js';
 import { createFederation, type CreateFederationOptions } from '../../../coordinator/federation/create.js';
 import type { Federation } from '../../../coordinator/federation/types.js';
-import { networkInit, type NetworkLayout } from '../../../coordinator/network/init.js';
+import { networkInit, type NetworkInitOptions, type NetworkLayout } from '../../../coordinator/network/init.js';
 import { loadNodeConfig } from '../../../node/server/config.js';
 import { startNode, type RunningNode } from '../../../node/server/serve.js';
 import { ingest } from '../../../node/store/index.js';
@@ -25,7 +25,7 @@ export interface Consortium {
   readonly nodes: Record<string, RunningNode>;
   /** Coordinator config with the nodes' real addresses (override per test with `federationWith`). */
   readonly config: CoordinatorConfig;
-  federationWith(overrides?: { addresses?: Record<string, string>; minSites?: number; queryMs?: number; disclosure?: { k?: number; smallCounts?: 'suppress' | 'round' } }, options?: Partial<CreateFederationOptions>): Promise<Federation>;
+  federationWith(overrides?: { addresses?: Record<string, string>; minSites?: number; queryMs?: number; disclosure?: { k?: number; smallCounts?: 'suppress' | 'round' }; dpEpsilon?: number }, options?: Partial<CreateFederationOptions>): Promise<Federation>;
   close(): Promise<void>;
 }
 
@@ -35,6 +35,8 @@ export interface ConsortiumOptions {
   readonly vcfs: Readonly<Record<string, readonly string[]>>;
   readonly phenotypes?: Readonly<Record<string, string>>;
   readonly allowMeasurementPlaintext?: boolean;
+  /** Node privacy settings for network init (issue 6), e.g. DP on. */
+  readonly privacy?: NetworkInitOptions['privacy'];
   /** Ingest and configure but do not start these sites. */
   readonly notStarted?: readonly string[];
 }
@@ -43,7 +45,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
   const dir = await mkdtemp(join(tmpdir(), 'genofed-fed-'));
   const nodes: Record<string, RunningNode> = {};
   try {
-    const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0 });
+    const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0, ...(o.privacy ? { privacy: o.privacy } : {}) });
     for (const site of o.sites) {
       if (o.notStarted?.includes(site)) continue;
       await ingest(layout.siteStores[site]!, { vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site] } : {}) });
@@ -52,8 +54,9 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     }
     const raw = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[]; minSites?: number; deadlines: { infoMs: number; queryMs: number } };
     const base = dirname(layout.coordinatorConfig);
-    const build = (addresses: Record<string, string>, minSites?: number, queryMs?: number, disclosure?: object): CoordinatorConfig => parseCoordinatorConfig({
+    const build = (addresses: Record<string, string>, minSites?: number, queryMs?: number, disclosure?: object, dpEpsilon?: number): CoordinatorConfig => parseCoordinatorConfig({
       ...raw,
+      ...(dpEpsilon !== undefined ? { privacy: { dpEpsilon } } : {}),
       ...(disclosure !== undefined ? { disclosure } : {}),
       sites: raw.sites.map((s) => ({ id: s.id, address: addresses[s.id] ?? (nodes[s.id] ? `127.0.0.1:${nodes[s.id]!.port}` : '127.0.0.1:1') })),
       ...(minSites !== undefined ? { minSites } : {}),
@@ -67,7 +70,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       nodes,
       config,
       async federationWith(overrides = {}, options = {}) {
-        const f = await createFederation(build(overrides.addresses ?? {}, overrides.minSites, overrides.queryMs, overrides.disclosure), { logger: silent, ...options });
+        const f = await createFederation(build(overrides.addresses ?? {}, overrides.minSites, overrides.queryMs, overrides.disclosure, overrides.dpEpsilon), { logger: silent, ...options });
         federations.push(f);
         return f;
       },

@@ -44,6 +44,28 @@ describe('federated queries when sites fail', () => {
     return `127.0.0.1:${f.port}`;
   }
 
+  it('sites reporting different DP noise scales, or a site masking alone, are refused: nothing is released', async () => {
+    const f = await c.federationWith({ addresses: { c: await fake('noisy') } });
+    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringContaining('different noise scales') });
+    // One fake reports masked answers, the other unmasked ones: whether the real nodes mask (issue 6
+    // default) or not, exactly one of the two disagrees with them and must be refused for it.
+    const outcomes: string[] = [];
+    for (const scenario of ['masked-alone', 'unmasked'] as const) {
+      const g = await c.federationWith({ addresses: { c: await fake(scenario) } });
+      outcomes.push(await g.cohortCount({ cohort: '', querier: 't' }).then(() => 'released', (e: Error) => e.message));
+    }
+    expect(outcomes.filter((o) => o.includes('disagree on secure-aggregation masks'))).toHaveLength(1);
+  });
+
+  it('the configured DP epsilon is signed into the envelope each node receives; without it the field is absent (DP off)', async () => {
+    const off = await c.federationWith({ addresses: { c: await fake('noisy') } });
+    await off.alleleFrequency({ variants: [V], querier: 't' }).catch(() => undefined);
+    expect(fakes.at(-1)!.envelopes[0]!.dpEpsilon).toBeUndefined();
+    const on = await c.federationWith({ addresses: { c: await fake('noisy') }, dpEpsilon: 1.5, minSites: 1 });
+    await on.alleleFrequency({ variants: [V], querier: 't' }).catch(() => undefined);
+    expect(fakes.at(-1)!.envelopes[0]!.dpEpsilon).toBe(1.5);
+  });
+
   it('all four healthy sites sum to four times the file\'s counts', async () => {
     const f = await c.federationWith();
     const a = await f.alleleFrequency({ variants: [V], querier: 't' });
@@ -111,6 +133,13 @@ describe('federated queries when sites fail', () => {
     // The fake's ciphertexts encrypt 1 in every slot: had its first ciphertext been summed, AC would be 3 x 2130 + 1.
     expect(a.rows[0]).toMatchObject({ ac: 3 * 2130, an: 3 * 5008, nhomalt: 3 * 320 });
     expect(a.rows[1]).toMatchObject({ ac: 0, an: 0 });
+  });
+
+  it('a rerun is not sent when fewer than 3 sites would remain, even if minSites allows it: the nodes would refuse it', async () => {
+    const d = await startFakeNode(c.layout.dir, 'd', 'dies-mid-answer');
+    fakes.push(d);
+    const f = await c.federationWith({ addresses: { c: await fake('dies-mid-answer'), d: `127.0.0.1:${d.port}` }, minSites: 2 });
+    await expect(f.alleleFrequency({ variants: MANY, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_TOO_FEW_SITES', message: expect.stringMatching(/^2 sites remain, nodes refuse a participant set smaller than 3; missing: c \(.*\), d \(/) });
   });
 
   it('a node that stalls past its deadline fails the query naming it', async () => {

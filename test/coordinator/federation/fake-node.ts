@@ -14,10 +14,12 @@ import { headerToWire } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
 import { layoutFor } from '../../../proto/query.js';
 
-export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout';
+export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'masked-alone' | 'unmasked';
 
 export interface FakeNode {
   readonly port: number;
+  /** Every envelope received by Aggregate, decoded (what the coordinator signed). */
+  readonly envelopes: ReturnType<typeof decodeEnvelope>[];
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   const other = await createBfv(getPreset('default'));
   const otherEnc = other.encryptor(other.generateKeys().publicKey);
   const server = new Server();
+  const envelopes: ReturnType<typeof decodeEnvelope>[] = [];
   const service: wire.NodeServiceServer = {
     info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 1, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
@@ -45,6 +48,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
         const first = (await it.next()).value as wire.AggregateRequest;
         if (first.msg?.$case !== 'query') { call.destroy(Object.assign(new Error('bad request'), { code: status.INVALID_ARGUMENT })); return; }
         const e = decodeEnvelope(signedQueryFromWire(first.msg.value).envelope);
+        envelopes.push(e);
         const layout = layoutFor(e.params, test.slotCount);
         // Drain the variant list.
         const expected = e.params.kind === 'allele-counts' ? e.params.variantCount : 0;
@@ -56,7 +60,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
           if (m?.$case === 'variants') got += m.value.variants.length;
         }
         const counters = scenario === 'wrong-layout' ? layout.counters.slice(0, 2) : layout.counters;
-        call.write({ msg: { $case: 'header', value: headerToWire({ siteId: site, queryId: e.queryId, cryptoFingerprint: test.fingerprint, counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: 10, plaintext: false }) } });
+        call.write({ msg: { $case: 'header', value: headerToWire({ siteId: site, queryId: e.queryId, cryptoFingerprint: test.fingerprint, counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: 10, plaintext: false, noiseMu: scenario === 'noisy' ? 50 : 0, masked: scenario === 'masked-alone' }) } });
         if (scenario === 'stalls') return; // never ends: the coordinator's deadline must fire
         const values = new Uint32Array(layout.valueCount).fill(1);
         const source = scenario === 'other-parameters' ? otherEnc : enc;
@@ -80,6 +84,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   });
   return {
     port,
+    envelopes,
     async close() {
       server.forceShutdown();
       enc.dispose();
