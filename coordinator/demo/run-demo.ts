@@ -11,7 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import type { AlleleFrequencyRow, CohortCountAnswer, SiteOutcome } from '../federation/types.js';
 import { applyAlleleFrequencyPolicy, applyCohortThreshold, disclosurePolicy, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
-import { afTsv, formatAf } from '../client/format.js';
+import { afTsv, disclosureLine, formatAf } from '../client/format.js';
 import { startConsortium, writeAtomic } from './consortium.js';
 import { comparisonKey, referenceCohortCount, type ReferenceRow } from './plaintext-reference.js';
 
@@ -79,6 +79,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       rows.push(...answer.rows);
       siteOutcome = answer.sites;
       log(`demo: allele-frequency ${region}: ${answer.rows.length} rows from ${answer.sites.responding.join(', ')} (query ${answer.queryId})`);
+      const note = disclosureLine(answer);
+      if (note) log(`demo: ${note}`);
     }
     timings.afQueryMs = Math.round(performance.now() - tStep);
     tStep = performance.now();
