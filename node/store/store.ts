@@ -361,21 +361,7 @@ export class Store {
       }
     };
     if (q.variants) {
-      const byContig = new Map<number, Set<number>>();
-      for (const k of q.variants) {
-        for (const id of this.contigIdsFor(k.chrom)) {
-          let s = byContig.get(id);
-          if (!s) byContig.set(id, (s = new Set()));
-          s.add(k.pos);
-        }
-      }
-      for (const [id, posSet] of byContig) {
-        const all = [...posSet];
-        for (let i = 0; i < all.length; i += KEY_BATCH) {
-          const part = all.slice(i, i + KEY_BATCH);
-          await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, mode, onRecord);
-        }
-      }
+      await this.scanKeyPositions(q.variants, mode, onRecord);
     } else {
       const { where, params } = q.region ? this.regionWhere(q.region) : { where: 'TRUE', params: [] };
       await this.scanRecords(where, params, mode, onRecord);
@@ -407,8 +393,29 @@ export class Store {
     if (!options.carriersOf) return stratumOf.size;
     const wanted = new Set(options.carriersOf.map(variantMatchKey));
     const carriers = new Set<number>();
+    await this.scanKeyPositions(options.carriersOf, 'genotypes', (contig, pos, ref, alts, rec) => {
+      const cols = this.fileSamples.get(rec.fileId);
+      if (!cols) return;
+      const name = this.contigs[contig]?.name ?? '';
+      alts.forEach((alt, i) => {
+        if (!wanted.has(variantMatchKey({ chrom: name, pos, ref, alt }))) return;
+        carrierColumns(rec, i + 1, (col) => {
+          const idx = cols[col]!;
+          if (stratumOf.has(idx)) carriers.add(idx);
+        });
+      });
+    });
+    return carriers.size;
+  }
+
+  /**
+   * Scan the records at the positions of `keys` (every contig alias of each
+   * key), in batches of KEY_BATCH positions per contig; callers match
+   * REF/ALT themselves.
+   */
+  private async scanKeyPositions(keys: readonly VariantKey[], mode: ScanMode, each: (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void): Promise<void> {
     const byContig = new Map<number, Set<number>>();
-    for (const k of options.carriersOf) {
+    for (const k of keys) {
       for (const id of this.contigIdsFor(k.chrom)) {
         let s = byContig.get(id);
         if (!s) byContig.set(id, (s = new Set()));
@@ -419,21 +426,9 @@ export class Store {
       const all = [...posSet];
       for (let i = 0; i < all.length; i += KEY_BATCH) {
         const part = all.slice(i, i + KEY_BATCH);
-        await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, 'genotypes', (contig, pos, ref, alts, rec) => {
-          const cols = this.fileSamples.get(rec.fileId);
-          if (!cols) return;
-          const name = this.contigs[contig]?.name ?? '';
-          alts.forEach((alt, i) => {
-            if (!wanted.has(variantMatchKey({ chrom: name, pos, ref, alt }))) return;
-            carrierColumns(rec, i + 1, (col) => {
-              const idx = cols[col]!;
-              if (stratumOf.has(idx)) carriers.add(idx);
-            });
-          });
-        });
+        await this.scanRecords(`contig_id = ${id} AND pos IN (${part.map(() => '?').join(',')})`, part, mode, each);
       }
     }
-    return carriers.size;
   }
 
   /**

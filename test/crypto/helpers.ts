@@ -2,17 +2,8 @@
 import { CryptoError, type CryptoErrorCode } from '../../crypto/index.js';
 import { expect } from 'vitest';
 
-/** Deterministic PRNG (mulberry32) so large vectors need no fast-check shrinking. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32) so large vectors need no fast-check shrinking; the one the synthetic VCF generator uses. */
+export { prng } from '../bench/synthetic-vcf.js';
 
 /** Uniform integers in [0, max] from a PRNG. */
 export function randomCounts(length: number, max: number, rnd: () => number): Uint32Array {

@@ -3,11 +3,10 @@
  * `+fill-tags -t AC,AN,AC_Hom` on the unsplit file, one row per ALT allele,
  * nhomalt = AC_Hom / 2 (diploid; haploid calls are not in AC_Hom).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { has } from '../../tool-available.js';
 
-export function has(tool: string): boolean {
-  return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
-}
+export { has };
 
 export interface ToolRow { chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number }
 

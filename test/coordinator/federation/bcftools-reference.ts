@@ -4,11 +4,10 @@
  * `bcftools +fill-tags` (sites lacking a record contribute missing
  * genotypes, i.e. nothing to AN - the semantics THREAT-MODEL.md states).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { has } from '../../tool-available.js';
 
-export function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-}
+export { has };
 
 export function sh(cmd: string): string {
   return execFileSync('bash', ['-c', `set -o pipefail; ${cmd}`], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,13 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { has } from '../../tool-available.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
-export function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-}
+export { has };
 
 /** In CI the external tools must be present: a differential suite that silently skipped would prove nothing. */
 export const MUST_HAVE_TOOLS = !!process.env.CI;

@@ -3,12 +3,11 @@
  * per (chrom, pos, ref, alt) computed by `bcftools +fill-tags` (optionally
  * on a sample subset via `bcftools view -S`). Not a test file.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { has } from '../../tool-available.js';
 
-export function has(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-}
+export { has };
 
 export interface RefCounts {
   ac: number;

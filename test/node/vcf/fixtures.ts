@@ -1,8 +1,8 @@
 /** Shared helpers of the VCF reader tests: fixture lists, tool detection, reference counting. */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readVcfFile, type VcfHeader, type VcfVariant } from '../../../node/vcf/index.js';
+import { has } from '../../tool-available.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../../fixtures');
 
@@ -20,9 +20,7 @@ export function realVcfs(): string[] {
   return out;
 }
 
-export function has(tool: string): boolean {
-  return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
-}
+export { has };
 
 export async function readAll(path: string, strict = false): Promise<{ header: VcfHeader; variants: VcfVariant[] }> {
   const reader = await readVcfFile(path, { strict });

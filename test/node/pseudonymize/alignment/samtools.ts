@@ -4,12 +4,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { keyIdOf, type SiteKey } from '../../../../node/pseudonymize/site-key.js';
+import { has } from '../../../tool-available.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../../../fixtures');
 
-export function has(tool: string): boolean {
-  return spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
-}
+export { has };
 export const HAS_SAMTOOLS = has('samtools');
 
 /** samtools' stdout; throws on a non-zero exit. */
