@@ -60,6 +60,8 @@ export const PROTO_ERRORS = {
   GENOFED_BAD_REGION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A region is not of the form CHR:START-END with 1 <= START <= END.' },
   GENOFED_BAD_VARIANT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A variant key or variant-list line is malformed.' },
   GENOFED_BAD_COHORT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A cohort expression does not parse, or names an unknown column or a value of the wrong type.' },
+  GENOFED_BAD_SCHEMA: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A phenotype schema is malformed, names a column twice, or declares an identifier-like column.' },
+  GENOFED_BAD_ROSTER: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A roster file is malformed, lacks a member signature, or a signature does not verify.' },
   GENOFED_BAD_MESSAGE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A gRPC message cannot be decoded or converted to the domain model (unknown kind or counter, missing field, wrong length).' },
 } as const satisfies ErrorRegistry;
 

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { QueryParams } from '../../proto/query.js';
-import { canonicalJson, type CanonicalValue } from './canonical-json.js';
+import { canonicalJson, type CanonicalValue } from '../../proto/canonical-json.js';
 
 /** prevHash of entry 1. */
 export const GENESIS_HASH = '0'.repeat(64);

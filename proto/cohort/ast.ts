@@ -10,6 +10,10 @@ export type PhenotypeType = 'categorical' | 'integer' | 'number';
 export interface PhenotypeColumn {
   readonly name: string;
   readonly type: PhenotypeType;
+  /** Consortium schema (proto/phenotype-schema.ts): the only values a categorical column may be compared with. */
+  readonly values?: readonly string[];
+  /** Consortium schema: bin edges; a numeric column may only be compared with `>=` / `<` at an edge. */
+  readonly bins?: readonly number[];
 }
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=';

@@ -30,7 +30,12 @@ export function resolveColumn(schema: readonly PhenotypeColumn[], name: string, 
 }
 
 function typedValue(col: PhenotypeColumn, lit: Literal): CohortValue {
-  if (col.type === 'categorical') return lit.text;
+  if (col.type === 'categorical') {
+    if (col.values && !col.values.includes(lit.text)) {
+      return bad(lit.at, `column '${col.name}': value '${lit.text}' is not in the consortium schema; allowed: ${col.values.join(', ')}`);
+    }
+    return lit.text;
+  }
   const t = lit.text;
   if (lit.quoted) return bad(lit.at, `column '${col.name}' is ${col.type}: compare it with an unquoted number, not a quoted text`);
   if (col.type === 'integer') {
@@ -42,6 +47,21 @@ function typedValue(col: PhenotypeColumn, lit: Literal): CohortValue {
   return n;
 }
 
+function edges(bins: readonly number[]): string {
+  return bins.length > 12 ? `${bins.slice(0, 6).join(', ')}, ..., ${bins.slice(-3).join(', ')}` : bins.join(', ');
+}
+
+/**
+ * A binned numeric column (consortium schema) is compared only at its bin
+ * edges with `>=` or `<`: the node stores each value as the lower edge of
+ * its bin, so a finer comparison would not mean what it says, and a value
+ * such as `age = 61` must not single a person out.
+ */
+function checkBinned(name: string, bins: readonly number[], op: CompareOp, value: CohortValue, at: number): void {
+  if (op !== '>=' && op !== '<') bad(at, `column '${name}' is binned: use >= or < with a bin edge (${edges(bins)}), not '${op}'`);
+  if (typeof value !== 'number' || !bins.includes(value)) bad(at, `column '${name}': ${String(value)} is not a bin edge; edges: ${edges(bins)}`);
+}
+
 export function checkCohort(ast: CohortAst, schema: readonly PhenotypeColumn[]): CheckedCohort {
   switch (ast.kind) {
     case 'and':
@@ -51,6 +71,7 @@ export function checkCohort(ast: CohortAst, schema: readonly PhenotypeColumn[]):
       return { kind: 'not', expr: checkCohort(ast.expr, schema) };
     case 'in': {
       const col = resolveColumn(schema, ast.column, ast.at);
+      if (col.bins) bad(ast.at, `column '${col.name}' is binned: use >= and < with bin edges (${edges(col.bins)}), not in (...)`);
       return { kind: 'in', column: col.name, type: col.type, values: ast.values.map((v) => typedValue(col, v)) };
     }
     case 'compare': {
@@ -58,7 +79,9 @@ export function checkCohort(ast: CohortAst, schema: readonly PhenotypeColumn[]):
       if (col.type === 'categorical' && ast.op !== '=' && ast.op !== '!=') {
         bad(ast.at, `column '${col.name}' is categorical: use =, != or in (...), not '${ast.op}'`);
       }
-      return { kind: 'compare', column: col.name, type: col.type, op: ast.op, value: typedValue(col, ast.value) };
+      const value = typedValue(col, ast.value);
+      if (col.bins) checkBinned(col.name, col.bins, ast.op, value, ast.at);
+      return { kind: 'compare', column: col.name, type: col.type, op: ast.op, value };
     }
   }
 }
