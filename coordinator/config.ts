@@ -45,6 +45,13 @@ export const coordinatorConfigSchema = z.object({
     /** The only key that decrypts: keep it on the coordinator host, 0600. */
     secretKey: z.string().min(1),
   }).strict(),
+  /**
+   * The consortium roster (proto/roster.ts), signed by every site: the
+   * coordinator queries every member of it, always (nodes refuse any other
+   * participant set), and its own keys must be the ones it names.
+   */
+  roster: z.string().min(1),
+  /** Where each roster member's node listens; exactly the roster's sites. */
   sites: z.array(siteEntrySchema).min(1).refine((s) => new Set(s.map((x) => x.id)).size === s.length, 'site ids must be unique'),
   deadlines: z.object({
     /** Info/Health/ListVariants per node. 5 s: loopback answers in ~10 ms; WAN round trips stay well below 1 s. */
@@ -54,8 +61,12 @@ export const coordinatorConfigSchema = z.object({
   }).strict().default({ infoMs: 5_000, queryMs: 120_000 }),
   /** How long a signed query stays valid at the nodes. */
   queryLifetimeSeconds: z.number().int().min(5).max(86_400).default(300),
-  /** Unset: every site must answer (default). Set: answers may omit sites, listed as missing. */
-  minSites: z.number().int().min(1).optional(),
+  /**
+   * Removed in issue 9: every roster member must answer, always. A total
+   * over fewer sites is a different sum, and two sums over different sets
+   * give a site's counts away; a dropout fails the query (retry later).
+   */
+  minSites: z.never({ message: 'minSites was removed: every roster member must answer (a dropout fails the query; retry it)' }).optional(),
   /** Bearer tokens of researchers: a JSON file (0600) `[{ "querier": "...", "token": "..." }]`. */
   tokensFile: z.string().min(1),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug']).default('info'),
@@ -77,7 +88,7 @@ export const coordinatorConfigSchema = z.object({
      */
     dpEpsilon: z.number().min(0).max(100).default(0),
   }).strict().default({ dpEpsilon: 0 }),
-}).strict().refine((c) => c.minSites === undefined || c.minSites <= c.sites.length, { message: 'minSites exceeds the number of sites', path: ['minSites'] });
+}).strict();
 
 export type CoordinatorConfig = Readonly<z.infer<typeof coordinatorConfigSchema>>;
 export type SiteEntry = Readonly<z.infer<typeof siteEntrySchema>>;
@@ -105,6 +116,7 @@ export function parseCoordinatorConfig(raw: unknown, base: string, label = 'coor
   c.signingKey = r(c.signingKey);
   c.bfv = { ...c.bfv, publicKey: r(c.bfv.publicKey), secretKey: r(c.bfv.secretKey) };
   c.tokensFile = r(c.tokensFile);
+  c.roster = r(c.roster);
   return deepFreeze(c);
 }
 

@@ -17,8 +17,8 @@ export const COORDINATOR_ERRORS = {
   GENOFED_DEMO_MISMATCH: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'The demo found federated results that differ from the plaintext computation on the unsplit input.' },
   GENOFED_OUTPUT_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, doc: 'An output file already exists and overwriting was not requested.' },
   GENOFED_SITE_FAILED: { http: 502, grpc: GrpcStatus.UNAVAILABLE, doc: 'A site was down, missed its deadline, refused the query, or answered something that fails validation (fingerprint, layout, ciphertext count); the message names the site and the reason.' },
-  GENOFED_TOO_FEW_SITES: { http: 503, grpc: GrpcStatus.UNAVAILABLE, doc: 'Fewer sites gave a complete, valid answer than the minSites policy requires; the message names the missing sites.' },
-  GENOFED_QUERY_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A federated query asks for something the engine cannot run (neither or both of region and variants, an impossible minSites); the message names the field.' },
+  GENOFED_TOTALS_OUT_OF_BOUNDS: { http: 502, grpc: GrpcStatus.DATA_LOSS, doc: 'Decrypted network totals are impossible for the sites\' declared genotyped samples (AN above 2 x samples, AC above AN, a count above the samples): a site added to its counts; nothing is released.' },
+  GENOFED_QUERY_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A federated query asks for something the engine cannot run (neither or both of region and variants); the message names the field.' },
   GENOFED_DECRYPT_FAILED: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'The network total could not be decrypted or failed its noise-budget check; nothing is released.' },
 } as const satisfies ErrorRegistry;
 

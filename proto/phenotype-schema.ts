@@ -180,6 +180,41 @@ export function generalizeValue(column: SchemaColumn, value: string | number): s
   return b[lo]!;
 }
 
+/**
+ * A first draft of a schema from a table's columns, for a consortium to
+ * edit and agree on (the demo uses it on the 1000G panel): identifier-like
+ * names and columns whose values are all distinct are left out; text
+ * columns with at most `maxValues` distinct values become categorical;
+ * numeric columns get `bins` equal-width bins over their range (rounded
+ * outwards to integers for integer columns). Never a substitute for the
+ * consortium's own review.
+ */
+export function draftSchema(columns: readonly { name: string; values: readonly (string | number | null)[] }[], options: { maxValues?: number; bins?: number } = {}): PhenotypeSchema {
+  const maxValues = options.maxValues ?? 100;
+  const out: SchemaColumn[] = [];
+  for (const c of columns) {
+    if (isIdLikeColumnName(c.name) || !/^[A-Za-z][A-Za-z0-9_.-]{0,62}$/.test(c.name)) continue;
+    const present = c.values.filter((v): v is string | number => v !== null && v !== '');
+    const distinct = [...new Set(present.map(String))];
+    if (present.length === 0 || (present.length >= 10 && distinct.length === present.length)) continue;
+    const numeric = present.every((v) => typeof v === 'number' || /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/.test(v));
+    if (numeric && distinct.length > Math.min(maxValues, 20)) {
+      const xs = present.map(Number);
+      const integer = xs.every((x) => Number.isSafeInteger(x));
+      const lo = Math.floor(Math.min(...xs));
+      const hi = Math.max(...xs);
+      const n = options.bins ?? 10;
+      const width = integer ? Math.max(1, Math.ceil((hi + 1 - lo) / n)) : (hi - lo) / n || 1;
+      const bins = Array.from({ length: n + 1 }, (_, i) => (integer ? lo + i * width : lo + i * width));
+      if (!integer) bins[n] = hi + width * 1e-9 + Number.EPSILON;
+      out.push({ name: c.name, type: integer ? 'integer' : 'number', bins });
+    } else if (distinct.length <= maxValues) {
+      out.push({ name: c.name, type: 'categorical', values: distinct.sort() });
+    }
+  }
+  return parsePhenotypeSchema({ format: SCHEMA_FORMAT, version: 1, columns: out });
+}
+
 /** Human-readable bin label `[60, 65)`. */
 export function binLabel(column: SchemaColumn & { bins: readonly number[] }, lowerEdge: number): string {
   const i = column.bins.indexOf(lowerEdge);

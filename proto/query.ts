@@ -6,10 +6,16 @@
  * Wire conversions live in `proto/convert/`; this file has no gRPC types.
  */
 import { createHash } from 'node:crypto';
+import { ProtoError } from './errors.js';
+import { findSchemaColumn, type PhenotypeSchema } from './phenotype-schema.js';
 import type { VariantKey } from './variant.js';
 
-/** Envelope and slot-layout protocol version; nodes report it in Info. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Envelope and slot-layout protocol version; nodes report it in Info.
+ * 2: roster-bound participant sets, the size round, signed answer headers,
+ * population blocks (strata) in the slot layout.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /**
  * Variants per request/response batch message: ~30 bytes each on the wire,
@@ -43,10 +49,13 @@ export interface QueryEnvelope {
   readonly correlationId: string;
   readonly coordinatorId: string;
   /**
-   * Sorted site ids taking part. The privacy-hardening issue keys pairwise
-   * masks on (queryId, participants), so both are signed from day one.
+   * Sorted site ids taking part: every member of the roster, never a
+   * subset (a node refuses any other set). Pairwise masks are keyed on
+   * (queryId, participants).
    */
   readonly participants: readonly string[];
+  /** Fingerprint of the roster the query runs under (proto/roster.ts); a node refuses any other. */
+  readonly rosterFingerprint: string;
   readonly issuedAtMs: number;
   readonly expiresAtMs: number;
   readonly querier: string;
@@ -76,31 +85,93 @@ export const ALLELE_COUNTERS: readonly Counter[] = Object.freeze(['ac', 'an', 'n
 /** A cohort count is one slot. */
 export const COHORT_COUNTERS: readonly Counter[] = Object.freeze(['patients']);
 
+/** Most stratification columns in one query, and most cells (products of their values). */
+export const MAX_STRATA_COLUMNS = 3;
+export const MAX_STRATA_CELLS = 1000;
+
+/** One stratum cell: a value of each stratification column (numbers are bin lower edges). */
+export interface StratumCell {
+  /** `EUR,female`: the values joined by commas, in the order the columns were given. */
+  readonly label: string;
+  readonly values: readonly (string | number)[];
+}
+
+/**
+ * The cells of `strata` under the roster's schema, in a fixed order every
+ * party computes alike: the cartesian product of each column's schema
+ * values (categorical: as listed; numeric: each bin's lower edge), the
+ * first column outermost. Samples with a missing value in a strata column
+ * are in no cell (they count in the all-sample block). A cross-party
+ * contract (the slot layout depends on it), so it is written once, here.
+ */
+export function strataCells(schema: PhenotypeSchema, strata: readonly string[]): StratumCell[] {
+  if (strata.length === 0) return [];
+  if (strata.length > MAX_STRATA_COLUMNS) throw new ProtoError('GENOFED_BAD_COHORT', `strata: at most ${MAX_STRATA_COLUMNS} columns`);
+  const cols = strata.map((name) => {
+    const c = findSchemaColumn(schema, name);
+    if (!c) throw new ProtoError('GENOFED_BAD_COHORT', `strata: unknown column '${name}'; the consortium schema has: ${schema.columns.map((x) => x.name).join(', ') || 'no columns'}`);
+    return c;
+  });
+  if (new Set(cols.map((c) => c.name)).size !== cols.length) throw new ProtoError('GENOFED_BAD_COHORT', 'strata: a column is given twice');
+  const valuesOf = cols.map((c) => (c.type === 'categorical' ? [...c.values] : c.bins.slice(0, -1)));
+  const total = valuesOf.reduce((n, v) => n * v.length, 1);
+  if (total > MAX_STRATA_CELLS) throw new ProtoError('GENOFED_BAD_COHORT', `strata: ${total} cells, at most ${MAX_STRATA_CELLS}`);
+  let cells: (string | number)[][] = [[]];
+  for (const vs of valuesOf) cells = cells.flatMap((prefix) => vs.map((v) => [...prefix, v]));
+  return cells.map((values) => ({ label: values.join(','), values }));
+}
+
+/** The canonical column names of `strata` (as the schema spells them). */
+export function canonicalStrata(schema: PhenotypeSchema, strata: readonly string[]): string[] {
+  return strata.map((n) => findSchemaColumn(schema, n)?.name ?? n);
+}
+
+/**
+ * The populations whose network-wide sizes every node verifies (the size
+ * round) before it answers, in the order of their blocks in the answer:
+ * - allele-counts: the cohort (or all samples), then each stratum cell;
+ * - cohort-count: the cohort, then (with a carrier list) its carriers.
+ */
+export type Population =
+  | { readonly kind: 'cohort' }
+  | { readonly kind: 'cell'; readonly cell: StratumCell }
+  | { readonly kind: 'carriers' };
+
+export function populationsOf(params: QueryParams, schema: PhenotypeSchema): Population[] {
+  if (params.kind === 'allele-counts') return [{ kind: 'cohort' }, ...strataCells(schema, params.strata).map((cell) => ({ kind: 'cell' as const, cell }))];
+  if (params.kind === 'cohort-count') return params.carrierCount > 0 ? [{ kind: 'cohort' }, { kind: 'carriers' }] : [{ kind: 'cohort' }];
+  return [];
+}
+
 /**
  * Slot layout: value j of the count vector is counter
- * `counters[j % counters.length]` of variant `floor(j / counters.length)`.
- * Interleaved rather than blocked: a variant's counters share a ciphertext,
- * and the count of ciphertexts is the same either way
- * (ceil(3 x variants / slotCount): 367 for 1M variants at N=8192).
+ * `counters[j % counters.length]` of variant `floor(j / counters.length) % variants`
+ * of population `floor(j / (counters.length x variants))` (the cohort
+ * block first, then one block per stratum cell). Interleaved within a
+ * variant: a variant's counters share a ciphertext, and the count of
+ * ciphertexts is the same either way (ceil(3 x variants / slotCount): 367
+ * for 1M variants at N=8192).
  */
 export interface SlotLayout {
   readonly counters: readonly Counter[];
+  readonly populations: number;
   readonly valueCount: number;
   readonly ciphertextCount: number;
 }
 
-export function layoutFor(params: QueryParams, slotCount: number): SlotLayout {
+export function layoutFor(params: QueryParams, slotCount: number, schema?: PhenotypeSchema): SlotLayout {
   if (params.kind === 'allele-counts') {
-    const valueCount = params.variantCount * ALLELE_COUNTERS.length;
-    return { counters: ALLELE_COUNTERS, valueCount, ciphertextCount: Math.max(1, Math.ceil(valueCount / slotCount)) };
+    const populations = 1 + (params.strata.length > 0 ? strataCells(schema ?? { format: 'genofed-phenotype-schema', version: 1, columns: [] }, params.strata).length : 0);
+    const valueCount = populations * params.variantCount * ALLELE_COUNTERS.length;
+    return { counters: ALLELE_COUNTERS, populations, valueCount, ciphertextCount: Math.max(1, Math.ceil(valueCount / slotCount)) };
   }
-  if (params.kind === 'cohort-count') return { counters: COHORT_COUNTERS, valueCount: 1, ciphertextCount: 1 };
-  return { counters: [], valueCount: 0, ciphertextCount: 0 };
+  if (params.kind === 'cohort-count') return { counters: COHORT_COUNTERS, populations: 1, valueCount: 1, ciphertextCount: 1 };
+  return { counters: [], populations: 0, valueCount: 0, ciphertextCount: 0 };
 }
 
 /** True when two layouts describe the same slots (the coordinator's check on every answer). */
 export function sameLayout(a: SlotLayout, b: SlotLayout): boolean {
-  return a.valueCount === b.valueCount && a.ciphertextCount === b.ciphertextCount && a.counters.length === b.counters.length && a.counters.every((c, i) => c === b.counters[i]);
+  return a.valueCount === b.valueCount && a.ciphertextCount === b.ciphertextCount && a.populations === b.populations && a.counters.length === b.counters.length && a.counters.every((c, i) => c === b.counters[i]);
 }
 
 export interface AlleleCounts {

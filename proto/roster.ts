@@ -71,7 +71,7 @@ const signedRosterSchema = z.strictObject({
   signatures: z.array(z.strictObject({ site: id, signature: b64 })).max(1000),
 });
 
-export type Roster = z.infer<typeof rosterSchema> & { readonly schema: PhenotypeSchema };
+export type Roster = Omit<z.infer<typeof rosterSchema>, 'schema'> & { readonly schema: PhenotypeSchema };
 export type RosterSite = Roster['sites'][number];
 export interface RosterSignature { readonly site: string; readonly signature: string }
 export interface SignedRoster {

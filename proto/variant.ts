@@ -30,6 +30,15 @@ export function normalizeContig(name: string): string {
 }
 
 /** Canonical string `chrom-pos-ref-alt` (the form Beacon/gnomAD URLs use). */
+/**
+ * The slot order of a region's variants, a cross-party contract: position,
+ * then REF, then ALT, by UTF-16 code unit (never locale). Keys of one
+ * contig only (a region is one contig).
+ */
+export function compareVariantKeys(a: VariantKey, b: VariantKey): number {
+  return a.pos - b.pos || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0) || (a.alt < b.alt ? -1 : a.alt > b.alt ? 1 : 0);
+}
+
 export function variantKeyString(k: VariantKey): string {
   return `${k.chrom}-${k.pos}-${k.ref}-${k.alt}`;
 }

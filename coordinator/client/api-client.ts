@@ -12,13 +12,19 @@ export interface AlleleFrequencyBody {
   readonly region?: string;
   readonly variants?: readonly VariantRef[];
   readonly cohort?: string;
-  readonly minSites?: number;
+  readonly by?: readonly string[];
 }
 
 export interface CohortCountBody {
   readonly cohort: string;
   readonly carriersOf?: readonly VariantRef[];
-  readonly minSites?: number;
+}
+
+/** GET /v1/schema. */
+export interface PhenotypeSchemaAnswer {
+  readonly fingerprint: string;
+  readonly columns: readonly { readonly name: string; readonly type: string; readonly values?: readonly string[]; readonly bins?: readonly number[]; readonly description?: string }[];
+  readonly grammar: string;
 }
 
 export interface ApiClientOptions {
@@ -62,6 +68,10 @@ export class ApiClient {
 
   cohortCount(body: CohortCountBody, signal?: AbortSignal): Promise<CohortCountAnswer> {
     return this.request<CohortCountAnswer>('POST', '/v1/queries/cohort-count', body, signal);
+  }
+
+  phenotypeSchema(signal?: AbortSignal): Promise<PhenotypeSchemaAnswer> {
+    return this.request<PhenotypeSchemaAnswer>('GET', '/v1/schema', undefined, signal);
   }
 
   async sites(signal?: AbortSignal): Promise<readonly SiteStatus[]> {

@@ -8,7 +8,6 @@ import { Option, type Command } from 'commander';
 export interface QueryCommonOptions {
   coordinator?: string;
   token?: string;
-  minSites?: string;
   timeout?: string;
 }
 
@@ -16,7 +15,12 @@ export interface QueryAfOptions extends QueryCommonOptions {
   region?: string;
   variants?: string;
   cohort?: string;
+  by?: string;
   format: 'tsv' | 'json';
+}
+
+export interface QuerySchemaOptions extends QueryCommonOptions {
+  format: 'text' | 'json';
 }
 
 export interface QueryCohortOptions extends QueryCommonOptions {
@@ -29,7 +33,6 @@ function common(cmd: Command): Command {
   return cmd
     .addOption(new Option('--coordinator <url>', 'coordinator REST URL, e.g. https://coordinator.example.org:7400').env('GENOFED_COORDINATOR'))
     .addOption(new Option('--token <token>', 'bearer token (prefer the GENOFED_TOKEN environment variable: it stays out of shell history)').env('GENOFED_TOKEN'))
-    .option('--min-sites <n>', 'accept an answer from at least N sites and list the missing ones (default: every site must answer)')
     .option('--timeout <seconds>', 'give up after this many seconds', '600');
 }
 
@@ -40,11 +43,20 @@ export function registerQueryCommands(parent: Command): void {
     .description('network-wide AC, AN, AF and nhomalt per variant (one row per ALT allele)')
     .option('--region <chr:start-end>', 'every variant in a region (1-based, inclusive)')
     .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT')
-    .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR and gender=female'")
+    .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR and gender=female' (columns: genofed query schema)")
+    .option('--by <columns>', 'stratify by up to 3 schema columns, comma-separated (e.g. super_pop,gender): all-sample rows, then one row per variant and combination')
     .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
     .action(async (opts: QueryAfOptions) => {
       const { runQueryAf } = await import('./query-commands.js');
       await runQueryAf(opts);
+    });
+
+  common(query.command('schema'))
+    .description('the consortium phenotype schema: the columns, types, values or bins cohort expressions and --by may use, and the grammar')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: QuerySchemaOptions) => {
+      const { runQuerySchema } = await import('./query-commands.js');
+      await runQuerySchema(opts);
     });
 
   common(query.command('cohort'))

@@ -9,6 +9,7 @@
  * `>1995`); what was withheld and why goes to stderr (`disclosureLine`).
  */
 import type { AlleleFrequencyAnswer, AlleleFrequencyRow, CohortCountAnswer, ReleasedCount, SiteOutcome } from '../federation/types.js';
+import type { PhenotypeSchemaAnswer } from './api-client.js';
 
 export const AF_TSV_HEADER = 'chrom\tpos\tref\talt\tac\tan\taf\tnhomalt';
 
@@ -22,10 +23,34 @@ export function afTsvLine(r: AlleleFrequencyRow): string {
   return `${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}\t${r.ac}\t${r.an}\t${formatAf(r.af, r.an)}\t${r.nhomalt}`;
 }
 
-/** The whole table, header first, each line ending in '\n'. */
-export function* afTsv(rows: Iterable<AlleleFrequencyRow>): Generator<string> {
-  yield `${AF_TSV_HEADER}\n`;
-  for (const r of rows) yield `${afTsvLine(r)}\n`;
+/**
+ * The whole table, header first, each line ending in '\n'. With strata,
+ * one column per stratification column comes first (`all` on the
+ * all-sample rows).
+ */
+export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[]): Generator<string> {
+  const cols = by ?? [];
+  let first = true;
+  for (const r of rows) {
+    if (first) {
+      const names = r.strata ? Object.keys(r.strata) : cols;
+      yield `${names.length ? `${names.join('\t')}\t` : ''}${AF_TSV_HEADER}\n`;
+      first = false;
+    }
+    yield `${r.strata ? `${Object.values(r.strata).join('\t')}\t` : ''}${afTsvLine(r)}\n`;
+  }
+  if (first) yield `${cols.length ? `${cols.join('\t')}\t` : ''}${AF_TSV_HEADER}\n`;
+}
+
+/** `genofed query schema`: one block per column, then the grammar. */
+export function* schemaText(s: PhenotypeSchemaAnswer): Generator<string> {
+  yield `# consortium phenotype schema ${s.fingerprint}\n`;
+  if (s.columns.length === 0) yield '(no columns: cohort expressions and strata are not available in this consortium)\n';
+  for (const c of s.columns) {
+    const what = c.values ? `values: ${c.values.join(', ')}` : c.bins ? `bins (compare with >= / < at an edge): ${c.bins.join(', ')}` : '';
+    yield `${c.name}\t${c.type}\t${what}${c.description ? `\t${c.description}` : ''}\n`;
+  }
+  yield `# grammar\n${s.grammar}\n`;
 }
 
 /** One line for stderr: which sites are in the sum and which are not. */

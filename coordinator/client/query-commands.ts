@@ -11,8 +11,8 @@ import { parseRegion } from '../../proto/region.js';
 import { parseCohort } from '../../proto/cohort/index.js';
 import { CoordinatorError } from '../errors.js';
 import { ApiClient } from './api-client.js';
-import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions } from './cli.js';
-import { afTsv, disclosureLine, sitesLine } from './format.js';
+import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions, QuerySchemaOptions } from './cli.js';
+import { afTsv, disclosureLine, schemaText, sitesLine } from './format.js';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -73,22 +73,23 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   if ((o.region === undefined) === (o.variants === undefined)) {
     throw new CoordinatorError('GENOFED_USAGE', 'give exactly one of --region and --variants');
   }
-  // Syntax errors are caught here, before any network round trip (column names are checked by the nodes).
+  // Syntax errors are caught here, before any network round trip (columns and values are checked by the coordinator against the schema).
   if (o.region !== undefined) parseRegion(o.region);
   if (o.cohort !== undefined) parseCohort(o.cohort);
-  const minSites = positiveInt(o.minSites, '--min-sites');
+  const by = o.by !== undefined ? o.by.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
+  if (by !== undefined && (by.length === 0 || by.length > 3)) throw new CoordinatorError('GENOFED_USAGE', '--by: 1 to 3 comma-separated columns');
   const api = client(o);
   const variants = o.variants !== undefined ? await readVariantsFile(o.variants) : undefined;
   const answer = await api.alleleFrequency({
     ...(o.region !== undefined ? { region: o.region } : {}),
     ...(variants ? { variants } : {}),
     ...(o.cohort !== undefined ? { cohort: o.cohort } : {}),
-    ...(minSites !== undefined ? { minSites } : {}),
+    ...(by ? { by } : {}),
   });
   if (o.format === 'json') {
     await writeOut([`${JSON.stringify(answer)}\n`]);
   } else {
-    await writeOut(afTsv(answer.rows));
+    await writeOut(afTsv(answer.rows, by));
   }
   process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; ${sitesLine(answer.sites)}\n`);
   const note = disclosureLine(answer);
@@ -97,13 +98,11 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
 
 export async function runQueryCohort(o: QueryCohortOptions): Promise<void> {
   parseCohort(o.cohort);
-  const minSites = positiveInt(o.minSites, '--min-sites');
   const api = client(o);
   const carriersOf = o.carriersOf !== undefined ? await readCarriersOf(o.carriersOf) : undefined;
   const answer = await api.cohortCount({
     cohort: o.cohort,
     ...(carriersOf ? { carriersOf } : {}),
-    ...(minSites !== undefined ? { minSites } : {}),
   });
   if (o.format === 'json') {
     await writeOut([`${JSON.stringify(answer)}\n`]);
@@ -113,4 +112,9 @@ export async function runQueryCohort(o: QueryCohortOptions): Promise<void> {
     const note = disclosureLine(answer);
     if (note) process.stderr.write(`genofed: ${note}\n`);
   }
+}
+
+export async function runQuerySchema(o: QuerySchemaOptions): Promise<void> {
+  const schema = await client(o).phenotypeSchema();
+  await writeOut(o.format === 'json' ? [`${JSON.stringify(schema)}\n`] : schemaText(schema));
 }

@@ -26,6 +26,7 @@ export async function createBfvTotals(preset: 'default' | 'test', secretKeyPath:
   return {
     fingerprint: params.fingerprint,
     slotCount: params.slotCount,
+    plainModulus: params.plainModulus,
     checkSumBound: (bound, parties) => checkSumBound(params, bound, parties),
     sumAndDecrypt(perSite, valueCount, signed = false) {
       const chunks = perSite[0]?.length ?? 0;

@@ -4,6 +4,8 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { bfvKeyDigest, parseSignedRoster, publicKeyBase64, publicKeyFromBase64, rosterFingerprint, type SignedRoster } from '../../proto/roster.js';
 import { configDisclosurePolicy, type CoordinatorConfig } from '../config.js';
 import { CoordinatorError } from '../errors.js';
 import { createBfvTotals } from './bfv-totals.js';
@@ -24,6 +26,19 @@ async function readSecret(path: string, field: string): Promise<Buffer> {
   });
 }
 
+/** The roster file, with every member's signature checked. */
+export async function loadRoster(path: string): Promise<SignedRoster> {
+  const label = basename(path);
+  const text = await readFile(path, 'utf8').catch((cause: unknown) => {
+    throw new CoordinatorError('GENOFED_CONFIG', `roster (${label}): cannot read file`, { cause });
+  });
+  try {
+    return parseSignedRoster(JSON.parse(text), label);
+  } catch (cause) {
+    throw new CoordinatorError('GENOFED_CONFIG', `roster (${label}): ${cause instanceof SyntaxError ? 'not valid JSON' : (cause as Error).message}`, { cause });
+  }
+}
+
 export async function createFederation(config: CoordinatorConfig, options: CreateFederationOptions): Promise<Federation> {
   const disclosure = configDisclosurePolicy(config);
   const [ca, cert, key, signingPem] = await Promise.all([
@@ -38,16 +53,29 @@ export async function createFederation(config: CoordinatorConfig, options: Creat
   } finally {
     signingPem.fill(0);
   }
+  const signed = await loadRoster(config.roster);
+  const r = signed.roster;
+  // The coordinator's own keys must be the ones every site confirmed.
+  if (r.coordinator.id !== config.identity) throw new CoordinatorError('GENOFED_CONFIG', `roster: names coordinator ${r.coordinator.id}, this config is ${config.identity}`);
+  if (publicKeyBase64(signingKey) !== r.coordinator.signingKey) throw new CoordinatorError('GENOFED_CONFIG', 'roster: the coordinator signing key it names is not the public part of signingKey');
+  if (r.coordinator.preset !== config.bfv.preset) throw new CoordinatorError('GENOFED_CONFIG', `roster: names BFV preset ${r.coordinator.preset}, this config ${config.bfv.preset}`);
+  const bfvPk = await readSecret(config.bfv.publicKey, 'bfv.publicKey');
+  if (bfvKeyDigest(bfvPk) !== r.coordinator.bfvPublicKeySha256) throw new CoordinatorError('GENOFED_CONFIG', 'roster: the BFV public key it names is not bfv.publicKey (SHA-256 differs)');
+  const siteIds = r.sites.map((s) => s.id);
+  const listed = config.sites.map((s) => s.id).sort();
+  if (listed.length !== siteIds.length || listed.some((s, i) => s !== siteIds[i])) {
+    throw new CoordinatorError('GENOFED_CONFIG', `sites: must list exactly the roster's members (${siteIds.join(', ')}): every query goes to all of them`);
+  }
   const crypto = await createBfvTotals(config.bfv.preset, config.bfv.secretKey);
-  const clients = config.sites.map((s) => new NodeClient(s.id, s.address, { ca, cert, key }));
+  const clients = config.sites.map((s) => new NodeClient(s.id, s.address, { ca, cert, key }, publicKeyFromBase64(r.sites.find((m) => m.id === s.id)!.signingKey, 'ed25519', `roster site ${s.id}`)));
   const engine = new FederationEngine({
     coordinatorId: config.identity,
+    roster: { fingerprint: rosterFingerprint(r), siteIds, schema: r.schema },
     clients,
     signingKey,
     crypto,
     deadlines: config.deadlines,
     queryLifetimeSeconds: config.queryLifetimeSeconds,
-    ...(config.minSites !== undefined ? { minSites: config.minSites } : {}),
     logger: options.logger,
     disclosure,
     dpEpsilon: config.privacy.dpEpsilon,
@@ -55,6 +83,7 @@ export async function createFederation(config: CoordinatorConfig, options: Creat
     ...(options.onSiteAnswer ? { onSiteAnswer: options.onSiteAnswer } : {}),
   });
   return {
+    phenotypeSchema: () => engine.phenotypeSchema(),
     alleleFrequency: (r, s) => engine.alleleFrequency(r, s),
     cohortCount: (r, s) => engine.cohortCount(r, s),
     status: () => engine.status(),

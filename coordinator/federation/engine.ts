@@ -1,28 +1,33 @@
 /**
  * The federation engine (implements `types.ts`): slot alignment, fan-out
- * with a deadline per site, validation of every answer, homomorphic sum,
- * and decryption of the network total only.
+ * with a deadline per site, the size-round relay, validation of every
+ * answer, homomorphic sum, and decryption of the network total only.
+ *
+ * The participant set is the roster, always: every member is asked every
+ * query, and a site that fails, refuses or times out fails the query,
+ * naming it (retry later). Nothing is ever rerun over a subset: two totals
+ * over two sets give a site's counts away, and the nodes refuse any set
+ * but their roster anyway (THREAT-MODEL.md, "No subsets").
  *
  * Region queries run two phases (THREAT-MODEL.md, "Slot alignment"):
  * phase 1 collects each site's variant keys in the region and forms their
  * sorted union; phase 2 sends that union (signed digest + streamed list)
  * so slot i means the same variant at every site. Variant-list queries
- * skip phase 1. A site that fails either phase fails the query naming it,
- * unless a minSites policy is set, in which case it is listed as missing.
- *
- * Secure-aggregation masks (node/privacy/masks.ts) are derived per (query
- * id, participant set) and cancel only over the WHOLE signed set: a partial
- * sum is uniform noise. So the engine never sums a subset: when a site drops
- * out of phase 2 under minSites, phase 2 is rerun under a NEW query id with
- * the remaining set (fresh masks at every node; a query id is never reused).
- * Decrypted totals then pass disclosure control (coordinator/disclosure)
- * before anything is returned.
+ * skip phase 1. In phase 2 every node first sends a signed size commitment;
+ * the engine relays all of them to every node (it can read none: the
+ * nodes check network cohort sizes and envelope consistency themselves),
+ * then receives each node's signed header and ciphertexts. Decrypted
+ * totals are checked against the sites' declared sample counts and pass
+ * disclosure control (coordinator/disclosure) before anything is returned.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
+import { compileCohort } from '../../proto/cohort/index.js';
 import { signEnvelope } from '../../proto/convert/envelope.js';
-import { PROTOCOL_VERSION, layoutFor, unpackAlleleCounts, variantListDigest, type QueryEnvelope, type QueryParams } from '../../proto/query.js';
+import type { SignedCommitment } from '../../proto/convert/size-commitment.js';
+import { schemaColumns, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import { PROTOCOL_VERSION, canonicalStrata, layoutFor, strataCells, unpackAlleleCounts, variantListDigest, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
 import { parseRegion } from '../../proto/region.js';
-import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { compareVariantKeys, normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { applyAlleleFrequencyPolicy, applyCohortThreshold, DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { NodeClient, SiteAnswer } from './node-client.js';
@@ -34,6 +39,7 @@ import type {
 export interface TotalCrypto {
   readonly fingerprint: string;
   readonly slotCount: number;
+  readonly plainModulus: bigint;
   /** Throws when bound x parties could reach the plain modulus. */
   checkSumBound(bound: number, parties: number): void;
   /**
@@ -50,64 +56,114 @@ export interface EngineLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** The roster as the engine uses it: who is asked, under which fingerprint, over which schema. */
+export interface EngineRoster {
+  readonly fingerprint: string;
+  /** Sorted site ids: every query's participant set. */
+  readonly siteIds: readonly string[];
+  readonly schema: PhenotypeSchema;
+}
+
 export interface EngineOptions {
   readonly coordinatorId: string;
+  readonly roster: EngineRoster;
+  /** One client per roster member. */
   readonly clients: readonly NodeClient[];
   readonly signingKey: KeyObject;
   readonly crypto: TotalCrypto;
   readonly deadlines: { readonly infoMs: number; readonly queryMs: number };
   readonly queryLifetimeSeconds: number;
-  /** Config-level default policy; a request's minSites overrides it. */
-  readonly minSites?: number;
   readonly logger: EngineLogger;
   /** Disclosure control on network totals; default k = 5, small counts suppressed. */
   readonly disclosure?: DisclosurePolicy;
-  /**
-   * The nodes' minimum participant set (issue 6 default 3): a restarted round
-   * with fewer sites is not sent (every node would refuse it).
-   */
-  readonly minParticipants?: number;
   /** Epsilon each node spends per query (signed into the envelope); 0 or unset = DP off. Must match the nodes' policy. */
   readonly dpEpsilon?: number;
-  /** Benchmark only: counts travel unencrypted. Not reachable from config or REST. */
+  /** Benchmark only: counts travel without BFV (still masked). Not reachable from config or REST. */
   readonly measurementPlaintext?: boolean;
   /** Called with each site's answer size (the bench's bytes_per_site). */
   readonly onSiteAnswer?: (site: string, bytes: number) => void;
 }
 
-interface Outcome<T> {
-  readonly ok: { site: string; value: T }[];
-  readonly missing: { site: string; reason: string }[];
+/**
+ * Collects the size commitments of one query and hands every site the
+ * complete set once all have arrived (in roster order). Aborting rejects
+ * every waiter: a site that failed before committing fails the query.
+ */
+class CommitmentBarrier {
+  private readonly got = new Map<string, SignedCommitment>();
+  private readonly waiters: { resolve: (all: SignedCommitment[]) => void; reject: (e: unknown) => void }[] = [];
+
+  private readonly timer: NodeJS.Timeout;
+
+  /**
+   * `ms`: how long to wait for every commitment. A site that never commits
+   * would otherwise leave every other site waiting for the relay until the
+   * query deadline, and the error would name whichever call timed out
+   * first; this names the sites that did not commit.
+   */
+  constructor(private readonly order: readonly string[], signal: AbortSignal, ms: number) {
+    const rejectAll = (e: CoordinatorError): void => {
+      for (const w of this.waiters.splice(0)) w.reject(e);
+    };
+    signal.addEventListener('abort', () => {
+      clearTimeout(this.timer);
+      rejectAll(new CoordinatorError('GENOFED_SITE_FAILED', 'size round aborted: another site failed'));
+    }, { once: true });
+    this.timer = setTimeout(() => {
+      const silent = this.order.filter((s) => !this.got.has(s));
+      rejectAll(new CoordinatorError('GENOFED_SITE_FAILED', `site ${silent.join(', ')}: sent no size commitment within ${Math.round(ms / 1000)} s (deadline exceeded)`));
+    }, ms);
+    this.timer.unref();
+  }
+
+  offer(site: string, c: SignedCommitment): Promise<SignedCommitment[]> {
+    return new Promise((resolve, reject) => {
+      if (this.got.has(site)) return reject(new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: sent two size commitments`));
+      this.got.set(site, c);
+      this.waiters.push({ resolve, reject });
+      if (this.got.size === this.order.length) {
+        clearTimeout(this.timer);
+        const all = this.order.map((s) => this.got.get(s)!);
+        for (const w of this.waiters.splice(0)) w.resolve(all);
+      }
+    });
+  }
+}
+
+interface Totals {
+  readonly totals: Float64Array;
+  readonly responding: string[];
+  readonly noise: NoiseScale | null;
 }
 
 export class FederationEngine implements Federation {
   private closed = false;
 
   constructor(private readonly o: EngineOptions) {
-    if (o.clients.length === 0) throw new CoordinatorError('GENOFED_CONFIG', 'sites: at least one site is required');
+    const ids = o.clients.map((c) => c.site).sort();
+    if (ids.length === 0) throw new CoordinatorError('GENOFED_CONFIG', 'sites: at least one site is required');
+    if (ids.length !== o.roster.siteIds.length || ids.some((s, i) => s !== o.roster.siteIds[i])) {
+      throw new CoordinatorError('GENOFED_CONFIG', 'sites: must list exactly the roster\'s members (nodes answer only under their whole roster)');
+    }
+  }
+
+  phenotypeSchema(): PhenotypeSchema {
+    return this.o.roster.schema;
   }
 
   private get policy(): DisclosurePolicy {
     return this.o.disclosure ?? DEFAULT_DISCLOSURE_POLICY;
   }
 
-  private minSites(req: { minSites?: number }): number | undefined {
-    const m = req.minSites ?? this.o.minSites;
-    if (m === undefined) return undefined;
-    if (!Number.isInteger(m) || m < 1 || m > this.o.clients.length) {
-      throw new CoordinatorError('GENOFED_QUERY_INVALID', `minSites: must be an integer from 1 to ${this.o.clients.length}`);
-    }
-    return m;
-  }
-
-  private envelope(correlationId: string, participants: readonly string[], querier: string, params: QueryParams): QueryEnvelope {
+  private envelope(correlationId: string, querier: string, params: QueryParams): QueryEnvelope {
     const now = Date.now();
     return {
       version: PROTOCOL_VERSION,
       queryId: randomUUID(),
       correlationId,
       coordinatorId: this.o.coordinatorId,
-      participants: [...participants].sort(),
+      participants: [...this.o.roster.siteIds],
+      rosterFingerprint: this.o.roster.fingerprint,
       issuedAtMs: now,
       expiresAtMs: now + this.o.queryLifetimeSeconds * 1000,
       querier,
@@ -119,8 +175,13 @@ export class FederationEngine implements Federation {
     };
   }
 
-  /** Run `fn` at every client; apply the site policy (fail naming the site, or list missing). */
-  private async fanOut<T>(clients: readonly NodeClient[], minSites: number | undefined, fn: (c: NodeClient, signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<Outcome<T>> {
+  /** Check a cohort expression against the roster's schema before any site is asked (400 naming the column or value). */
+  private checkCohort(cohort: string | undefined): void {
+    if (cohort !== undefined && cohort.trim() !== '') compileCohort(cohort, schemaColumns(this.o.roster.schema));
+  }
+
+  /** Run `fn` at every roster member; the first failure fails the query naming the site, and the others are cancelled. */
+  private async fanOut<T>(fn: (c: NodeClient, signal: AbortSignal) => Promise<T>, outer?: AbortSignal): Promise<{ site: string; value: T }[]> {
     const ctl = new AbortController();
     const onOuter = (): void => ctl.abort();
     outer?.addEventListener('abort', onOuter, { once: true });
@@ -128,9 +189,9 @@ export class FederationEngine implements Federation {
     // the error names it rather than a sibling whose call we cancelled.
     let firstError: CoordinatorError | undefined;
     try {
-      const settled = await Promise.all(clients.map(async (c) => {
+      const settled = await Promise.all(this.o.clients.map(async (c) => {
         try {
-          return { site: c.site, value: await fn(c, ctl.signal), error: undefined };
+          return { site: c.site, value: await fn(c, ctl.signal) };
         } catch (err) {
           const e = err instanceof CoordinatorError ? err : new CoordinatorError('GENOFED_SITE_FAILED', `site ${c.site}: failed`, { cause: err });
           if (!ctl.signal.aborted) {
@@ -138,162 +199,136 @@ export class FederationEngine implements Federation {
             const cause = (e.cause as { message?: unknown } | undefined)?.message;
             this.o.logger.warn({ site: c.site, code: e.code, reason: e.message, cause: typeof cause === 'string' ? cause.slice(0, 200) : undefined }, 'site failed');
           }
-          // Default policy: the first failure fails the query; stop the others.
-          if (minSites === undefined) ctl.abort();
-          return { site: c.site, value: undefined, error: e };
+          ctl.abort();
+          return undefined;
         }
       }));
       outer?.throwIfAborted();
-      const ok: { site: string; value: T }[] = [];
-      const missing: { site: string; reason: string }[] = [];
-      for (const s of settled) {
-        if (s.error !== undefined) {
-          firstError ??= s.error;
-          missing.push({ site: s.site, reason: s.error.message.replace(/^site \S+: /, '') });
-        } else {
-          ok.push({ site: s.site, value: s.value as T });
-        }
-      }
-      if (missing.length > 0) {
-        if (minSites === undefined) throw firstError!;
-        if (ok.length < minSites) {
-          throw new CoordinatorError('GENOFED_TOO_FEW_SITES', `${ok.length} of ${clients.length} sites answered, minSites is ${minSites}; missing: ${missing.map((m) => `${m.site} (${m.reason})`).join(', ')}`);
-        }
-      }
-      return { ok, missing };
+      if (firstError || settled.some((s) => s === undefined)) throw firstError ?? new CoordinatorError('GENOFED_SITE_FAILED', 'a site failed');
+      return settled as { site: string; value: T }[];
     } finally {
       outer?.removeEventListener('abort', onOuter);
     }
   }
 
-  private sitesOutcome(responding: readonly string[], missing: readonly { site: string; reason: string }[]): SiteOutcome {
-    return { responding: [...responding].sort(), missing: [...missing].sort((a, b) => a.site.localeCompare(b.site)) };
+  private sitesOutcome(responding: readonly string[]): SiteOutcome {
+    return { responding: [...responding].sort(), missing: [] };
   }
 
-  /**
-   * Phase 2 at `clients`: sign, stream, validate, check bound, sum, decrypt.
-   * Only the complete answer set of one signed participant set is summed;
-   * under minSites a site that fails restarts the round without it (new
-   * query id), while the remaining set still meets minSites.
-   */
-  private async aggregate(correlationId: string, clients: readonly NodeClient[], minSites: number | undefined, querier: string, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<{ totals: Float64Array; responding: string[]; missing: { site: string; reason: string }[]; noise: NoiseScale | null }> {
-    const layout = layoutFor(params, this.o.crypto.slotCount);
+  /** Phase 2 at every roster member: sign, stream, relay the size round, validate, check bounds, sum, decrypt. */
+  private async aggregate(correlationId: string, querier: string, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<Totals & { layout: SlotLayout }> {
+    const layout = layoutFor(params, this.o.crypto.slotCount, this.o.roster.schema);
     const plaintext = this.o.measurementPlaintext === true;
-    const dropped: { site: string; reason: string }[] = [];
-    let current = clients;
-    for (;;) {
-      const env = this.envelope(correlationId, current.map((c) => c.site), querier, params);
-      const signed = signEnvelope(env, this.o.signingKey);
-      let outcome: Outcome<SiteAnswer>;
-      try {
-        outcome = await this.fanOut(current, minSites, (c, s) => c.aggregate(signed, variants, { queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, layout, plaintext }, this.o.deadlines.queryMs, s), signal);
-      } catch (err) {
-        // Name the sites dropped by earlier rounds too.
-        if (err instanceof CoordinatorError && err.code === 'GENOFED_TOO_FEW_SITES' && dropped.length > 0) {
-          throw new CoordinatorError('GENOFED_TOO_FEW_SITES', `${err.message}; earlier dropped: ${dropped.map((m) => `${m.site} (${m.reason})`).join(', ')}`, { cause: err });
-        }
-        throw err;
-      }
-      if (outcome.ok.length === 0) throw new CoordinatorError('GENOFED_TOO_FEW_SITES', 'no site answered');
-      if (outcome.missing.length > 0) {
-        // Masks cancel only over the whole signed set: rerun with the sites that answered.
-        for (const m of outcome.missing) dropped.push({ site: m.site, reason: `${m.reason}; phase 2 restarted without it` });
-        current = current.filter((c) => outcome.ok.some((a) => a.site === c.site));
-        const floor = this.o.minParticipants ?? 3;
-        if (current.length < floor) {
-          throw new CoordinatorError('GENOFED_TOO_FEW_SITES', `${current.length} sites remain, nodes refuse a participant set smaller than ${floor}; missing: ${dropped.map((m) => `${m.site} (${m.reason.replace(/; phase 2 restarted without it$/, '')})`).join(', ')}`);
-        }
-        this.o.logger.warn({ correlationId, queryId: env.queryId, dropped: outcome.missing.map((m) => m.site), remaining: current.length }, 'phase 2 restarted with the remaining participant set');
-        continue;
-      }
-      for (const a of outcome.ok) this.o.onSiteAnswer?.(a.site, a.value.bytes);
-      const noise = agreedNoise(outcome.ok.map((a) => ({ site: a.site, mu: a.value.header.noiseMu ?? 0 })));
-      // Masks cancel only if every site masked (or none did); a mix would release noise as counts.
-      if (new Set(outcome.ok.map((a) => a.value.header.masked === true)).size > 1) {
-        throw new CoordinatorError('GENOFED_SITE_FAILED', `sites disagree on secure-aggregation masks (masked: ${outcome.ok.filter((a) => a.value.header.masked).map((a) => a.site).join(', ')}); nothing released`);
-      }
-      // A consortium that asked for DP must not get exact totals from nodes that added none.
-      if ((this.o.dpEpsilon ?? 0) > 0 && noise === null && !plaintext) {
-        throw new CoordinatorError('GENOFED_SITE_FAILED', 'DP is on in the coordinator config (privacy.dpEpsilon) but the sites added no noise; nothing released (node and coordinator policies differ)');
-      }
-      let totals: Float64Array;
-      if (plaintext) {
-        totals = new Float64Array(layout.valueCount);
-        for (const a of outcome.ok) {
-          const p = a.value.plain!;
-          for (let i = 0; i < p.length; i++) totals[i]! += p[i]!;
-        }
-      } else {
-        // Overflow guard over the network: the largest per-site bound times the
-        // number of summands; with noise, totals are read centered, so they and
-        // 20 sd of noise must stay below t/2.
-        const bound = Math.max(...outcome.ok.map((a) => a.value.header.boundPerValue));
-        const n = outcome.ok.length;
-        this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
-        try {
-          totals = this.o.crypto.sumAndDecrypt(outcome.ok.map((a) => a.value.ciphertexts), layout.valueCount, noise !== null);
-        } catch (cause) {
-          throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
-        }
-      }
-      return { totals, responding: outcome.ok.map((a) => a.site), missing: dropped, noise };
+    const env = this.envelope(correlationId, querier, params);
+    const signed = signEnvelope(env, this.o.signingKey);
+    const round = new AbortController();
+    const qms = this.o.deadlines.queryMs;
+    const barrier = new CommitmentBarrier(this.o.roster.siteIds, round.signal, qms - Math.min(1000, qms / 10));
+    const onOuter = (): void => round.abort();
+    signal?.addEventListener('abort', onOuter, { once: true });
+    let answers: { site: string; value: SiteAnswer }[];
+    try {
+      answers = await this.fanOut((c, s) => {
+        s.addEventListener('abort', () => round.abort(), { once: true });
+        return c.aggregate(signed, variants, { queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, rosterFingerprint: this.o.roster.fingerprint, layout, plaintext }, this.o.deadlines.queryMs, s, (commitment) => barrier.offer(c.site, commitment));
+      }, signal);
+    } finally {
+      signal?.removeEventListener('abort', onOuter);
     }
+    for (const a of answers) this.o.onSiteAnswer?.(a.site, a.value.bytes);
+    const noise = agreedNoise(answers.map((a) => ({ site: a.site, mu: a.value.header.noiseMu ?? 0 })));
+    // Masks are not optional: an unmasked answer means a node that does not follow the protocol.
+    const unmasked = answers.filter((a) => a.value.header.masked !== true).map((a) => a.site);
+    if (unmasked.length > 0) throw new CoordinatorError('GENOFED_SITE_FAILED', `site ${unmasked.join(', ')}: answered without secure-aggregation masks; nothing released`);
+    // A consortium that asked for DP must not get exact totals from nodes that added none.
+    if ((this.o.dpEpsilon ?? 0) > 0 && noise === null) {
+      throw new CoordinatorError('GENOFED_SITE_FAILED', 'DP is on in the coordinator config (privacy.dpEpsilon) but the sites added no noise; nothing released (node and coordinator policies differ)');
+    }
+    let totals: Float64Array;
+    const t = Number(this.o.crypto.plainModulus);
+    if (plaintext) {
+      totals = new Float64Array(layout.valueCount);
+      for (const a of answers) {
+        const p = a.value.plain!;
+        for (let i = 0; i < p.length; i++) totals[i] = (totals[i]! + p[i]!) % t;
+      }
+      if (noise) for (let i = 0; i < totals.length; i++) if (totals[i]! > t / 2) totals[i] = totals[i]! - t;
+    } else {
+      // Overflow guard over the network: the largest per-site bound times the
+      // number of summands; with noise, totals are read centered, so they and
+      // 20 sd of noise must stay below t/2.
+      const bound = Math.max(...answers.map((a) => a.value.header.boundPerValue));
+      const n = answers.length;
+      this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
+      try {
+        totals = this.o.crypto.sumAndDecrypt(answers.map((a) => a.value.ciphertexts), layout.valueCount, noise !== null);
+      } catch (cause) {
+        throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
+      }
+    }
+    checkBounds(params, totals, answers.reduce((s, a) => s + a.value.header.samples, 0), noise);
+    return { totals, responding: answers.map((a) => a.site), noise, layout };
   }
 
   async alleleFrequency(req: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer> {
     this.ensureOpen();
-    const minSites = this.minSites(req);
     if ((req.region === undefined) === (req.variants === undefined)) {
       throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
     }
+    // Everything a researcher can get wrong is refused here, before any site is asked.
+    this.checkCohort(req.cohort);
+    const strata = canonicalStrata(this.o.roster.schema, req.by ?? []);
+    const cells = strataCells(this.o.roster.schema, strata);
+    const region = req.region !== undefined ? parseRegion(req.region) : undefined;
     const correlationId = randomUUID();
     const t0 = performance.now();
-    let clients = this.o.clients;
     let variants: VariantKey[];
-    const missing: { site: string; reason: string }[] = [];
-    if (req.region !== undefined) {
-      const region = parseRegion(req.region);
-      const env = this.envelope(correlationId, clients.map((c) => c.site), req.querier, { kind: 'variant-keys', region: req.region });
+    if (region) {
+      const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: req.region! });
       const signed = signEnvelope(env, this.o.signingKey);
-      const phase1 = await this.fanOut(clients, minSites, (c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
-      missing.push(...phase1.missing);
-      clients = clients.filter((c) => phase1.ok.some((a) => a.site === c.site));
-      variants = unionOfKeys(phase1.ok.map((a) => a.value), region.chrom);
+      const phase1 = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
+      variants = unionOfKeys(phase1.map((a) => a.value), region.chrom);
     } else {
       variants = dedupeKeys(req.variants!.map((v) => ({ chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt })));
     }
     if (variants.length === 0) {
-      this.o.logger.info({ correlationId, kind: 'allele-frequency', variants: 0, sites: clients.length }, 'query answered (no variants)');
-      return { queryId: correlationId, rows: [], sites: this.sitesOutcome(clients.map((c) => c.site), missing), disclosure: applyAlleleFrequencyPolicy([], this.policy).disclosure, noise: null };
+      this.o.logger.info({ correlationId, kind: 'allele-frequency', variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
+      return { queryId: correlationId, rows: [], sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), disclosure: applyAlleleFrequencyPolicy([], this.policy).disclosure, noise: null };
     }
-    const agg = await this.aggregate(correlationId, clients, minSites, req.querier, {
-      kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: variants.length, variantsSha256: variantListDigest(variants), strata: [], region: req.region ?? '',
+    const agg = await this.aggregate(correlationId, req.querier, {
+      kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: variants.length, variantsSha256: variantListDigest(variants), strata, region: req.region ?? '',
     }, variants, signal);
-    missing.push(...agg.missing);
-    const counts = unpackAlleleCounts(agg.totals, variants.length);
-    const raw = variants.map((v, i) => {
-      const c = counts[i]!;
-      return { chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt };
+    const V = variants.length;
+    const blocks = [{ values: strata.map(() => 'all') }, ...cells.map((c) => ({ values: c.values.map(String) }))];
+    const raw = blocks.flatMap((b, bi) => {
+      const counts = unpackAlleleCounts(agg.totals.subarray(bi * 3 * V, (bi + 1) * 3 * V), V);
+      return variants.map((v, i) => {
+        const c = counts[i]!;
+        return {
+          ...(strata.length ? { strata: Object.fromEntries(strata.map((s, j) => [s, b.values[j]!])) } : {}),
+          chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt,
+        };
+      });
     });
     // Disclosure control on the network totals (after any noise: post-processing).
     const released = applyAlleleFrequencyPolicy(raw, this.policy);
     const rows: AlleleFrequencyRow[] = released.rows;
-    this.o.logger.info({ correlationId, kind: 'allele-frequency', querier: req.querier, variants: variants.length, responding: agg.responding.length, missing: missing.length, withheldRows: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { queryId: correlationId, rows, sites: this.sitesOutcome(agg.responding, missing), disclosure: released.disclosure, noise: agg.noise };
+    this.o.logger.info({ correlationId, kind: 'allele-frequency', querier: req.querier, variants: V, strata: cells.length, responding: agg.responding.length, withheldRows: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
+    return { queryId: correlationId, rows, sites: this.sitesOutcome(agg.responding), disclosure: released.disclosure, noise: agg.noise };
   }
 
   async cohortCount(req: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer> {
     this.ensureOpen();
-    const minSites = this.minSites(req);
+    this.checkCohort(req.cohort);
     const correlationId = randomUUID();
     const t0 = performance.now();
     const carriers = dedupeKeys((req.carriersOf ?? []).map((v) => ({ chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt })));
-    const agg = await this.aggregate(correlationId, this.o.clients, minSites, req.querier, {
+    const agg = await this.aggregate(correlationId, req.querier, {
       kind: 'cohort-count', cohort: req.cohort, carrierCount: carriers.length, carriersSha256: carriers.length ? variantListDigest(carriers) : new Uint8Array(),
     }, carriers, signal);
     const released = applyCohortThreshold(agg.totals[0]!, this.policy);
-    this.o.logger.info({ correlationId, kind: 'cohort-count', querier: req.querier, responding: agg.responding.length, missing: agg.missing.length, withheld: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { queryId: correlationId, count: released.count, sites: this.sitesOutcome(agg.responding, agg.missing), disclosure: released.disclosure, noise: agg.noise };
+    this.o.logger.info({ correlationId, kind: 'cohort-count', querier: req.querier, responding: agg.responding.length, withheld: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
+    return { queryId: correlationId, count: released.count, sites: this.sitesOutcome(agg.responding), disclosure: released.disclosure, noise: agg.noise };
   }
 
   async status(): Promise<readonly SiteStatus[]> {
@@ -324,8 +359,31 @@ export class FederationEngine implements Federation {
   }
 }
 
-function compareKeys(a: VariantKey, b: VariantKey): number {
-  return a.pos - b.pos || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0) || (a.alt < b.alt ? -1 : a.alt > b.alt ? 1 : 0);
+/**
+ * Totals a set of honest sites can produce: AC <= AN <= 2 x (declared
+ * genotyped samples), nhomalt <= AC; a cohort count <= samples. A site that
+ * adds offsets to its counts (to push a small count over the disclosure
+ * threshold for a colluding researcher) breaks these unless it stays within
+ * them; THREAT-MODEL.md says what remains. With DP noise each comparison
+ * gets 10 sd of slack.
+ */
+export function checkBounds(params: QueryParams, totals: ArrayLike<number>, samples: number, noise: NoiseScale | null): void {
+  const slack = noise ? 10 * noise.sd : 0;
+  const fail = (what: string): never => {
+    throw new CoordinatorError('GENOFED_TOTALS_OUT_OF_BOUNDS', `network totals are impossible for the sites' declared ${samples} genotyped samples (${what}); a site added to its counts; nothing released`);
+  };
+  if (params.kind === 'cohort-count') {
+    if (totals[0]! > samples + slack) fail('count above the samples');
+    return;
+  }
+  for (let i = 0; i + 2 < totals.length; i += 3) {
+    const ac = totals[i]!;
+    const an = totals[i + 1]!;
+    const nhomalt = totals[i + 2]!;
+    if (an > 2 * samples + slack) fail('AN above 2 x samples');
+    if (ac > an + slack) fail('AC above AN');
+    if (nhomalt > ac + slack) fail('nhomalt above AC');
+  }
 }
 
 /**
@@ -343,7 +401,7 @@ export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], chrom: 
       if (!seen.has(m)) seen.set(m, { chrom, pos: k.pos, ref: k.ref, alt: k.alt });
     }
   }
-  return [...seen.values()].sort(compareKeys);
+  return [...seen.values()].sort(compareVariantKeys);
 }
 
 /** A requested list keeps its order; repeated keys (alias-aware) are asked once. */

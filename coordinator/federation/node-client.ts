@@ -5,11 +5,13 @@
  * layout, fingerprint, ciphertext count and order) before anyone may sum
  * them. Status codes from the wire are mapped in one place (`siteError`).
  */
+import type { KeyObject } from 'node:crypto';
 import { credentials, Metadata, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { inspectEnvelope } from '../../crypto/index.js';
 import { certificateNames } from '../../proto/convert/identity.js';
 import { signedQueryToWire } from '../../proto/convert/envelope.js';
-import { headerFromWire, variantsFromWire, variantsToWire, type AnswerHeader } from '../../proto/convert/variants.js';
+import { commitmentFromWire, commitmentToWire, decodeCommitmentBody, type SignedCommitment } from '../../proto/convert/size-commitment.js';
+import { variantsFromWire, variantsToWire, verifySignedHeader, type AnswerHeader } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { VARIANT_BATCH, sameLayout, type SignedQueryBytes, type SlotLayout } from '../../proto/query.js';
 import type { VariantKey } from '../../proto/variant.js';
@@ -42,6 +44,7 @@ export interface SiteAnswer {
 export interface ExpectedAnswer {
   readonly queryId: string;
   readonly fingerprint: string;
+  readonly rosterFingerprint: string;
   readonly layout: SlotLayout;
   readonly plaintext: boolean;
 }
@@ -85,7 +88,11 @@ function invalid(site: string, what: string): CoordinatorError {
 export class NodeClient {
   private readonly client: wire.NodeServiceClient;
 
-  constructor(readonly site: string, address: string, tls: TlsMaterial) {
+  /**
+   * `signingKey`: the site's Ed25519 key from the roster; its answer
+   * headers must be signed by it.
+   */
+  constructor(readonly site: string, address: string, tls: TlsMaterial, private readonly signingKey: KeyObject) {
     const creds = credentials.createSsl(tls.ca, tls.key, tls.cert, {
       // The CA chain is checked by TLS; this pins WHICH site answers.
       checkServerIdentity: (_host, cert) => (certificateNames(cert, 'site', site) ? undefined : new Error(`server certificate does not name site ${site}`)),
@@ -137,13 +144,17 @@ export class NodeClient {
   }
 
   /**
-   * Phase 2: send the signed envelope and the variant list, receive and
-   * validate the header and every ciphertext. Resolves only with a
-   * complete answer; anything else rejects naming the site.
+   * Phase 2: send the signed envelope and the variant list; receive the
+   * site's size commitment and hand it to `relay`, which resolves with
+   * every roster member's commitment once all have arrived; send those;
+   * then receive and validate the signed header and every ciphertext.
+   * Resolves only with a complete answer; anything else rejects naming
+   * the site.
    */
-  aggregate(q: SignedQueryBytes, variants: readonly VariantKey[], expected: ExpectedAnswer, ms: number, signal?: AbortSignal): Promise<SiteAnswer> {
+  aggregate(q: SignedQueryBytes, variants: readonly VariantKey[], expected: ExpectedAnswer, ms: number, signal: AbortSignal | undefined, relay: (c: SignedCommitment) => Promise<readonly SignedCommitment[]>): Promise<SiteAnswer> {
     return new Promise((resolve, reject) => {
       const call: ClientDuplexStream<wire.AggregateRequest, wire.AggregateResponse> = this.client.aggregate(new Metadata(), { deadline: this.deadline(ms) });
+      let committed = false;
       let header: AnswerHeader | undefined;
       const ciphertexts: Uint8Array[] = [];
       let plain: Uint32Array | undefined;
@@ -159,24 +170,47 @@ export class NodeClient {
       };
       const onAbort = (): void => fail(new CoordinatorError('GENOFED_SITE_FAILED', `site ${this.site}: query aborted`));
       signal?.addEventListener('abort', onAbort, { once: true });
+      const write = async (r: wire.AggregateRequest): Promise<void> => {
+        if (!call.write(r)) await new Promise<void>((res) => call.once('drain', () => res()));
+      };
 
       call.on('data', (m: wire.AggregateResponse) => {
         if (settled) return;
         const msg = m.msg;
+        if (!committed) {
+          if (msg?.$case !== 'sizeCommitment') return fail(invalid(this.site, 'first message is not a size commitment'));
+          const c = commitmentFromWire(msg.value);
+          let body;
+          try {
+            body = decodeCommitmentBody(c.body);
+          } catch {
+            return fail(invalid(this.site, 'malformed size commitment'));
+          }
+          // Routing checks only: the nodes verify signatures and open the boxes; the coordinator cannot.
+          if (body.siteId !== this.site || body.queryId !== expected.queryId) return fail(invalid(this.site, 'size commitment names another site or query'));
+          committed = true;
+          relay(c).then(
+            (all) => write({ msg: { $case: 'sizeRelay', value: { commitments: all.map(commitmentToWire) } } }).then(() => call.end()),
+            (err: unknown) => fail(err instanceof CoordinatorError ? err : siteError(this.site, err)),
+          ).catch((err: unknown) => fail(siteError(this.site, err)));
+          return;
+        }
         if (!header) {
-          if (msg?.$case !== 'header') return fail(invalid(this.site, 'first message is not a header'));
+          if (msg?.$case !== 'signedHeader') return fail(invalid(this.site, 'expected the signed header'));
           let h: AnswerHeader;
           try {
-            h = headerFromWire(msg.value);
+            h = verifySignedHeader(msg.value, this.signingKey);
           } catch {
-            return fail(invalid(this.site, 'malformed header'));
+            return fail(invalid(this.site, 'header is malformed or not signed by the site\'s roster key'));
           }
           if (h.siteId !== this.site) return fail(invalid(this.site, 'header names another site'));
           if (h.queryId !== expected.queryId) return fail(invalid(this.site, 'header names another query'));
+          if (h.rosterFingerprint !== expected.rosterFingerprint) return fail(invalid(this.site, 'header names another roster'));
           if (h.plaintext !== expected.plaintext) return fail(invalid(this.site, 'plaintext flag differs from the request'));
           if (!expected.plaintext && h.cryptoFingerprint !== expected.fingerprint) return fail(invalid(this.site, 'BFV parameter fingerprint differs (ciphertexts under other parameters)'));
-          if (!sameLayout({ counters: h.counters, valueCount: h.valueCount, ciphertextCount: h.ciphertextCount }, expected.layout)) return fail(invalid(this.site, 'slot layout differs from the request'));
+          if (!sameLayout({ counters: h.counters, populations: h.populations, valueCount: h.valueCount, ciphertextCount: h.ciphertextCount }, expected.layout)) return fail(invalid(this.site, 'slot layout differs from the request'));
           if (!(h.boundPerValue >= 1)) return fail(invalid(this.site, 'no bound per value'));
+          if (!Number.isSafeInteger(h.samples) || h.samples < 0) return fail(invalid(this.site, 'no declared sample count'));
           header = h;
           if (expected.plaintext) plain = new Uint32Array(h.valueCount);
           return;
@@ -208,7 +242,7 @@ export class NodeClient {
       call.on('error', (err) => fail(siteError(this.site, err)));
       call.on('end', () => {
         if (settled) return;
-        if (!header) return fail(invalid(this.site, 'no header'));
+        if (!header) return fail(invalid(this.site, committed ? 'no header' : 'no size commitment'));
         if (expected.plaintext ? plainFilled !== header.valueCount : ciphertexts.length !== header.ciphertextCount) {
           return fail(invalid(this.site, `incomplete answer (${expected.plaintext ? plainFilled : ciphertexts.length} of ${expected.plaintext ? header.valueCount : header.ciphertextCount})`));
         }
@@ -217,17 +251,13 @@ export class NodeClient {
         resolve({ site: this.site, header, ciphertexts, ...(plain ? { plain } : {}), bytes });
       });
 
-      // Request stream: envelope, then the variant list in batches (backpressure-aware).
+      // Request stream: envelope, then the variant list in batches (backpressure-aware); the relay follows the commitment.
       void (async () => {
         try {
-          const write = async (r: wire.AggregateRequest): Promise<void> => {
-            if (!call.write(r)) await new Promise<void>((res) => call.once('drain', () => res()));
-          };
           await write({ msg: { $case: 'query', value: signedQueryToWire(q) } });
           for (let i = 0; i < variants.length && !settled; i += VARIANT_BATCH) {
             await write({ msg: { $case: 'variants', value: variantsToWire(variants.slice(i, i + VARIANT_BATCH)) } });
           }
-          call.end();
         } catch (err) {
           fail(siteError(this.site, err));
         }

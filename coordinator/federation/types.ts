@@ -1,3 +1,5 @@
+import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
+
 /**
  * The contract between the federation engine (gRPC fan-out, homomorphic
  * aggregation, decryption of network totals) and its front ends (REST API,
@@ -11,21 +13,14 @@ export interface VariantRef {
   readonly alt: string;
 }
 
-export interface SitePolicy {
-  /**
-   * Minimum number of sites that must answer. Unset: every configured site
-   * must answer, or the query fails naming the site (never a silent partial
-   * sum). Set: the answer lists the sites that did not answer.
-   */
-  readonly minSites?: number;
-}
-
-export interface AlleleFrequencyRequest extends SitePolicy {
+export interface AlleleFrequencyRequest {
   /** `CHR:START-END` (1-based, inclusive). Exactly one of region / variants. */
   readonly region?: string;
   readonly variants?: readonly VariantRef[];
-  /** Cohort expression over phenotype columns (proto/cohort grammar). */
+  /** Cohort expression over the roster's phenotype schema (proto/cohort grammar). */
   readonly cohort?: string;
+  /** Stratification columns of the schema (at most 3): one block of rows per cell, after the all-sample rows. */
+  readonly by?: readonly string[];
   /** Who asks (bearer-token identity), for the nodes' logs and budgets. */
   readonly querier: string;
 }
@@ -37,6 +32,8 @@ export interface AlleleFrequencyRequest extends SitePolicy {
 export type ReleasedCount = number | string;
 
 export interface AlleleFrequencyRow extends VariantRef {
+  /** With strata: the row's value of each stratification column (`all` on the all-sample rows). */
+  readonly strata?: Readonly<Record<string, string>>;
   readonly ac: ReleasedCount;
   readonly an: ReleasedCount;
   /** ac / an from the released values; null when an is 0 or ac/an is withheld. */
@@ -61,10 +58,9 @@ export interface SiteOutcome {
   /** Sites whose answers are in the sum. */
   readonly responding: readonly string[];
   /**
-   * Sites left out (only possible under an explicit minSites policy). A site
-   * that dropped out of phase 2 is listed with "phase 2 restarted without
-   * it": its masks make a partial sum meaningless, so the round was rerun
-   * under a new query id with the remaining sites.
+   * Always empty: every roster member must answer or the query fails
+   * naming the site (issue 9: a total over a subset, next to one over the
+   * whole roster, would give a site's counts away). Kept for API stability.
    */
   readonly missing: readonly { readonly site: string; readonly reason: string }[];
 }
@@ -79,7 +75,7 @@ export interface AlleleFrequencyAnswer {
   readonly noise?: NoiseScale | null;
 }
 
-export interface CohortCountRequest extends SitePolicy {
+export interface CohortCountRequest {
   readonly cohort: string;
   /** Count only patients carrying at least one ALT allele of any of these. */
   readonly carriersOf?: readonly VariantRef[];
@@ -101,6 +97,8 @@ export interface SiteStatus {
 }
 
 export interface Federation {
+  /** The roster's phenotype schema: what cohort expressions and strata may use. */
+  phenotypeSchema(): PhenotypeSchema;
   alleleFrequency(request: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer>;
   cohortCount(request: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer>;
   status(): Promise<readonly SiteStatus[]>;

@@ -1,8 +1,15 @@
 /**
  * `genofed network init`: a whole test or demo consortium on one machine,
  * in one folder: CA, certificates, the coordinator's BFV and Ed25519 keys,
- * each site's keys, and one config file per component (see README.md for
- * which file is secret and who keeps it in a real deployment).
+ * each site's keys, the roster signed by every site, and one config file
+ * per component (see README.md for which file is secret and who keeps it
+ * in a real deployment).
+ *
+ * FOR TESTS AND DEMOS ONLY: one process makes every party's private keys
+ * here, so whoever runs it could read any site's masks. A real consortium
+ * runs the key ceremony instead (`genofed site init`, `coordinator init`,
+ * `roster build|sign|seal`: deploy/README.md), where each party makes its
+ * own keys and the roster is assembled from public keys only.
  *
  * Written into a temporary sibling folder and renamed into place at the
  * end, so a failure leaves nothing half-made. Secrets are mode 0600.
@@ -12,6 +19,8 @@ import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/pr
 import { basename, dirname, join, resolve } from 'node:path';
 import { CoordinatorError } from '../errors.js';
 import { siteUri, coordinatorUri } from '../../proto/convert/identity.js';
+import { EMPTY_SCHEMA, parsePhenotypeSchema, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import { bfvKeyDigest, publicKeyBase64, rosterFingerprint, ROSTER_FORMAT, serializeSignedRoster, signRoster, type Roster } from '../../proto/roster.js';
 import { createCa, createLeaf } from './pki.js';
 import { writeBfvKeys } from './bfv-keys.js';
 
@@ -29,15 +38,18 @@ export interface NetworkInitOptions {
   readonly days?: number;
   /** Researcher names that get a bearer token in `coordinator/tokens.json`. */
   readonly queriers?: readonly string[];
+  /** The consortium phenotype schema put in the roster (default: no columns). */
+  readonly schema?: PhenotypeSchema;
+  /** A name for the consortium in the roster. */
+  readonly consortium?: string;
   /**
-   * Issue 6 node privacy settings written into every `node.json`. Masks
-   * are on by default (every site's X25519 public key is copied into every
-   * site folder as `roster/<id>.x25519.pub.pem`); `masks: false` leaves the
-   * roster out (masks off). `minParticipants` defaults to 3.
+   * Node privacy settings written into every `node.json` (masks are always
+   * on: they come with the roster).
    */
   readonly privacy?: {
-    readonly masks?: boolean;
-    readonly minParticipants?: number;
+    readonly minCohortSize?: number;
+    /** Hours between changes of membership (default 24; tests of epochs use 0). */
+    readonly minMembershipIntervalHours?: number;
     readonly dp?: { readonly enabled: boolean; readonly epsilonPerQuery?: number };
     readonly totalEpsilon?: number;
     readonly differencingK?: number;
@@ -48,6 +60,9 @@ export interface NetworkInitOptions {
 
 export interface NetworkLayout {
   readonly dir: string;
+  /** The signed roster (a copy sits in every component folder as roster.json). */
+  readonly rosterFile: string;
+  readonly rosterFingerprint: string;
   readonly coordinatorConfig: string;
   readonly tokensFile: string;
   readonly siteConfigs: Readonly<Record<string, string>>;
@@ -109,6 +124,7 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       listen: { host, port: basePort },
       tls: { ca: 'ca.crt.pem', cert: 'coordinator.crt.pem', key: 'coordinator.key.pem' },
       signingKey: 'signing.key.pem',
+      roster: 'roster.json',
       bfv: { preset, publicKey: basename(bfv.publicKey), secretKey: basename(bfv.secretKey) },
       sites: sites.map((id, i) => ({ id, address: `${host.includes(':') ? `[${host}]` : host}:${port(i)}` })),
       deadlines: { infoMs: 5_000, queryMs: 120_000 },
@@ -117,13 +133,27 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       logLevel: 'info',
     }), false);
 
-    // Sites: server certificate, X25519 mask key + the consortium's X25519 roster, public parts of the coordinator.
+    // Each site's keys: X25519 (masks, size-round boxes) and Ed25519 (roster signature, commitments, headers).
+    const keys = new Map(sites.map((id) => [id, { x25519: generateKeyPairSync('x25519'), signing: generateKeyPairSync('ed25519') }]));
+    const schema = o.schema ? parsePhenotypeSchema(o.schema) : EMPTY_SCHEMA;
+    const roster: Roster = {
+      format: ROSTER_FORMAT, version: 1, consortium: o.consortium ?? 'genofed test consortium (network init: one machine made every key)', epoch: 1, previous: null,
+      issuedAt: new Date().toISOString(),
+      coordinator: { id: coordinatorId, signingKey: publicKeyBase64(signing.publicKey), bfvPublicKeySha256: bfvKeyDigest(bfv.publicKeyBytes), preset },
+      sites: [...sites].sort().map((id) => ({ id, x25519: publicKeyBase64(keys.get(id)!.x25519.publicKey), signingKey: publicKeyBase64(keys.get(id)!.signing.publicKey) })),
+      schema,
+    };
+    const signatures = roster.sites.map((m) => signRoster(roster, m.id, keys.get(m.id)!.signing.privateKey));
+    const rosterText = serializeSignedRoster({ roster, signatures });
+    const fingerprint = rosterFingerprint(roster);
+    await put(join(tmp, 'roster.json'), rosterText, false);
+    await put(join(cdir, 'roster.json'), rosterText, false);
+
+    // Sites: server certificate, own keys, the roster with its confirmed fingerprint, public parts of the coordinator.
     const siteConfigs: Record<string, string> = {};
     const siteStores: Record<string, string> = {};
     await mkdir(join(tmp, 'sites'), { mode: 0o700 });
-    const x25519 = new Map(sites.map((id) => [id, generateKeyPairSync('x25519')]));
     const pv = o.privacy ?? {};
-    const masks = pv.masks ?? true;
     for (const [i, id] of sites.entries()) {
       const sdir = join(tmp, 'sites', id);
       await mkdir(sdir, { mode: 0o700 });
@@ -139,19 +169,11 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       await put(join(sdir, 'ca.crt.pem'), ca.pem.certPem, false);
       await put(join(sdir, 'node.crt.pem'), scert.certPem, false);
       await put(join(sdir, 'node.key.pem'), scert.keyPem, true);
-      await put(join(sdir, 'coordinator-signing.pub.pem'), signingPub, false);
       await put(join(sdir, 'coordinator-bfv.pk'), bfv.publicKeyBytes, false);
-      const x = x25519.get(id)!;
-      await put(join(sdir, 'x25519.key.pem'), x.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
-      await put(join(sdir, 'x25519.pub.pem'), x.publicKey.export({ type: 'spki', format: 'pem' }).toString(), false);
-      const roster: Record<string, string> = {};
-      if (masks) {
-        await mkdir(join(sdir, 'roster'));
-        for (const [other, key] of x25519) {
-          roster[other] = `roster/${other}.x25519.pub.pem`;
-          await put(join(sdir, roster[other]), key.publicKey.export({ type: 'spki', format: 'pem' }).toString(), false);
-        }
-      }
+      const k = keys.get(id)!;
+      await put(join(sdir, 'x25519.key.pem'), k.x25519.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
+      await put(join(sdir, 'signing.key.pem'), k.signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
+      await put(join(sdir, 'roster.json'), rosterText, false);
       // Node policy (node/privacy/authorization.ts): only this consortium's coordinator, every kind,
       // 600 queries/hour (a region query is 2 envelopes; 600/h is far above interactive use, far below a scripted attack).
       await put(join(sdir, 'policy.json'), json({
@@ -162,12 +184,13 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
         store: 'store',
         listen: { host, port: port(i) },
         tls: { ca: 'ca.crt.pem', cert: 'node.crt.pem', key: 'node.key.pem' },
-        coordinator: { identity: coordinatorId, signingPublicKey: 'coordinator-signing.pub.pem', bfvPublicKey: 'coordinator-bfv.pk' },
+        keys: { x25519: 'x25519.key.pem', signing: 'signing.key.pem' },
+        roster: { file: 'roster.json', fingerprint },
+        coordinator: { bfvPublicKey: 'coordinator-bfv.pk' },
         crypto: { preset },
-        x25519: { privateKey: 'x25519.key.pem', publicKey: 'x25519.pub.pem' },
         privacy: {
-          ...(masks ? { masks: { privateKeyFile: 'x25519.key.pem', roster } } : {}),
-          minParticipants: pv.minParticipants ?? 3,
+          minCohortSize: pv.minCohortSize ?? 5,
+          roster: { minSites: 3, minMembershipIntervalHours: pv.minMembershipIntervalHours ?? 24 },
           policyFile: 'policy.json',
           budget: { totalEpsilon: pv.totalEpsilon ?? 10 },
           differencing: { k: pv.differencingK ?? 5 },
@@ -182,6 +205,8 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
     await rename(tmp, out);
     return {
       dir: out,
+      rosterFile: join(out, 'roster.json'),
+      rosterFingerprint: fingerprint,
       coordinatorConfig: join(out, 'coordinator', 'coordinator.json'),
       tokensFile: join(out, 'coordinator', 'tokens.json'),
       siteConfigs,

@@ -7,20 +7,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AlleleFrequencyAnswer, Federation, SiteOutcome } from '../federation/types.js';
 import { disclosure, noise, serializeAlleleFrequency, serializeError } from './serialize.js';
-import { alleleFrequencySchema, cohortCountSchema, healthSchema, sitesSchema } from './schemas.js';
+import { COHORT_GRAMMAR } from '../../proto/cohort/index.js';
+import { schemaFingerprint } from '../../proto/phenotype-schema.js';
+import { alleleFrequencySchema, cohortCountSchema, healthSchema, phenotypeSchemaSchema, sitesSchema } from './schemas.js';
 import { toVariantRefs, type VariantInput } from './variants.js';
 
 interface AlleleFrequencyBody {
   region?: string;
   variants?: VariantInput[];
   cohort?: string;
-  minSites?: number;
+  by?: string[];
 }
 
 interface CohortCountBody {
   cohort: string;
   carriersOf?: VariantInput[];
-  minSites?: number;
 }
 
 /**
@@ -59,6 +60,11 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
 
   app.get('/v1/sites', { schema: sitesSchema }, async () => ({ sites: await federation.status() }));
 
+  app.get('/v1/schema', { schema: phenotypeSchemaSchema }, async () => {
+    const s = federation.phenotypeSchema();
+    return { fingerprint: schemaFingerprint(s), columns: s.columns.map((c) => ({ ...c })), grammar: COHORT_GRAMMAR };
+  });
+
   app.post<{ Body: AlleleFrequencyBody }>('/v1/queries/allele-frequency', {
     schema: alleleFrequencySchema,
     // 1,000,000 rows: 0.5 s instead of 1.8 s with the schema-compiled serializer (serialize.ts).
@@ -75,7 +81,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
           ...(b.region !== undefined ? { region: b.region } : {}),
           ...(variants !== undefined ? { variants } : {}),
           ...(b.cohort !== undefined ? { cohort: b.cohort } : {}),
-          ...(b.minSites !== undefined ? { minSites: b.minSites } : {}),
+          ...(b.by !== undefined ? { by: b.by } : {}),
         },
         clientGone(reply),
       ),
@@ -91,7 +97,6 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
           querier: request.querier!,
           cohort: b.cohort,
           ...(carriersOf !== undefined ? { carriersOf } : {}),
-          ...(b.minSites !== undefined ? { minSites: b.minSites } : {}),
         },
         clientGone(reply),
       ),

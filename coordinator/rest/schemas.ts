@@ -32,9 +32,9 @@ const variantList = {
   items: { anyOf: [variantObject, variantString] },
 } as const;
 
-const minSites = { type: 'integer', minimum: 1, maximum: 10000, description: 'Accept an answer from at least this many sites and list the missing ones; unset: every site must answer.' } as const;
+const cohort = { type: 'string', minLength: 1, maxLength: 10000, description: 'Cohort expression over the consortium phenotype schema (GET /v1/schema), e.g. super_pop=EUR and gender=female.' } as const;
 
-const cohort = { type: 'string', minLength: 1, maxLength: 10000, description: 'Cohort expression over phenotype columns, e.g. super_pop=EUR and gender=female.' } as const;
+const by = { type: 'array', minItems: 1, maxItems: 3, items: { type: 'string', minLength: 1, maxLength: 63 }, description: 'Stratification columns of the phenotype schema: one block of rows per combination of their values, after the all-sample rows.' } as const;
 
 export const sitesOutcome = {
   type: 'object',
@@ -121,7 +121,7 @@ export const alleleFrequencySchema = {
       region: { type: 'string', minLength: 3, maxLength: 300, description: 'CHR:START-END, 1-based, inclusive.' },
       variants: variantList,
       cohort,
-      minSites,
+      by,
     },
     oneOf: [{ required: ['region'] }, { required: ['variants'] }],
   },
@@ -139,6 +139,7 @@ export const alleleFrequencySchema = {
             additionalProperties: false,
             required: ['chrom', 'pos', 'ref', 'alt', 'ac', 'an', 'af', 'nhomalt'],
             properties: {
+              strata: { type: 'object', additionalProperties: { type: 'string' }, description: 'With `by`: the value of each stratification column (`all` on the all-sample rows).' },
               chrom: { type: 'string' },
               pos: { type: 'integer' },
               ref: { type: 'string' },
@@ -167,7 +168,7 @@ export const cohortCountSchema = {
     type: 'object',
     additionalProperties: false,
     required: ['cohort'],
-    properties: { cohort, carriersOf: variantList, minSites },
+    properties: { cohort, carriersOf: variantList },
   },
   response: {
     200: {
@@ -177,6 +178,39 @@ export const cohortCountSchema = {
       properties: { queryId: { type: 'string' }, count: { ...releasedCount, description: 'Patients matching, or "<k" when fewer than k.' }, sites: sitesOutcome, disclosure: disclosureNote, noise: noiseScale },
     },
     ...errorResponses,
+  },
+} as const;
+
+const schemaColumn = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'type'],
+  properties: {
+    name: { type: 'string' },
+    type: { type: 'string', enum: ['categorical', 'integer', 'number'] },
+    values: { type: 'array', items: { type: 'string' }, description: 'Categorical: the only values an expression may use.' },
+    bins: { type: 'array', items: { type: 'number' }, description: 'Numeric: bin edges; compare only with >= or < at an edge.' },
+    description: { type: 'string' },
+  },
+} as const;
+
+export const phenotypeSchemaSchema = {
+  summary: 'The consortium phenotype schema: the only columns and values cohort expressions and strata may use',
+  tags: ['status'],
+  security: [{ bearer: [] }],
+  response: {
+    200: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['fingerprint', 'columns', 'grammar'],
+      properties: {
+        fingerprint: { type: 'string', description: 'SHA-256 of the schema (the same at every site).' },
+        columns: { type: 'array', items: schemaColumn },
+        grammar: { type: 'string', description: 'The cohort-expression grammar.' },
+      },
+    },
+    401: errorBody,
+    500: errorBody,
   },
 } as const;
 

@@ -29,7 +29,7 @@ export function noise(n: NoiseScale | null | undefined): NoiseScale | null {
 export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
   return JSON.stringify({
     queryId: String(a.queryId),
-    rows: a.rows.map((r) => ({ chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt })),
+    rows: a.rows.map((r) => ({ ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt })),
     sites: sites(a.sites),
     disclosure: disclosure(a.disclosure),
     noise: noise(a.noise),

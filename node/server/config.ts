@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { normalizeFingerprint } from '../../proto/roster.js';
 import { NodeError } from '../errors.js';
 
 const endpoint = z.object({
@@ -34,12 +35,33 @@ export const nodeConfigSchema = z.object({
     cert: z.string().min(1),
     key: z.string().min(1),
   }).strict(),
+  /**
+   * This site's own secret keys (PEM, 0600), made by `genofed site init`;
+   * their public parts are in the roster.
+   */
+  keys: z.object({
+    /** X25519: pairwise secure-aggregation masks and size-round boxes. */
+    x25519: z.string().min(1),
+    /** Ed25519: the site's roster signature, size commitments and answer headers. */
+    signing: z.string().min(1),
+  }).strict(),
+  /**
+   * The consortium roster (proto/roster.ts) and the fingerprint this
+   * site's operator confirmed with the other sites over an independent
+   * channel. The node serves only under this roster: every query must
+   * name exactly its members (never a subset), and the roster file must
+   * hash to this fingerprint and carry every member's signature.
+   */
+  roster: z.object({
+    file: z.string().min(1),
+    fingerprint: z.string().transform((t, ctx) => {
+      const h = normalizeFingerprint(t);
+      if (!h) ctx.addIssue({ code: 'custom', message: 'a roster fingerprint is 64 hex digits (spaces and colons allowed)' });
+      return h ?? '';
+    }),
+  }).strict(),
   coordinator: z.object({
-    /** The identity (certificate CN / `urn:genofed:coordinator:<id>` URI SAN) the node accepts as caller. */
-    identity: siteId,
-    /** The coordinator's Ed25519 public key (PEM): every query envelope must carry its signature. */
-    signingPublicKey: z.string().min(1),
-    /** The coordinator's BFV public key file: the node encrypts its counts under it. */
+    /** The coordinator's BFV public key file: the node encrypts under it; the roster holds its SHA-256. */
     bfvPublicKey: z.string().min(1),
   }).strict(),
   crypto: z.object({
@@ -47,25 +69,21 @@ export const nodeConfigSchema = z.object({
     preset: z.enum(['default', 'test']),
   }).strict(),
   /**
-   * Reserved for the privacy-hardening issue: this node's X25519 key for
-   * pairwise secure-aggregation masks. Accepted and carried, not used yet.
-   */
-  x25519: z.object({ privateKey: z.string().min(1), publicKey: z.string().min(1) }).strict().optional(),
-  /**
-   * Issue 6 (node/privacy/, node/audit/). Absent section = all defaults:
-   * minimum 3 participants, differencing k = 5, DP off, implicit policy
-   * (the configured coordinator may run every kind, no rate limit), and NO
-   * masks (a roster is needed): `serve` logs a warning then. Masks are on
-   * exactly when `masks` is present; `network init` always writes it.
+   * Privacy (node/privacy/, node/audit/). Absent section = all defaults:
+   * cohorts and strata of network size 1..4 refused, differencing k = 5,
+   * DP off, implicit policy (the roster's coordinator may run every kind,
+   * no rate limit), at least 3 roster members, one change of membership
+   * per 24 h. Masks are always on: they come with the roster.
    */
   privacy: z.object({
-    /** Pairwise secure-aggregation masks: this site's X25519 key and every site's public key. */
-    masks: z.object({
-      privateKeyFile: z.string().min(1),
-      roster: z.record(siteId, z.string().min(1)).refine((r) => Object.keys(r).length >= 1, 'the roster needs at least one site'),
-    }).strict().optional(),
-    /** A node refuses a query whose signed participant set is smaller (a forged set of 1 or 2 would expose its counts). */
-    minParticipants: z.number().int().min(1).max(1000).default(3),
+    /** Refuse any population (cohort, stratum cell, carriers) whose network size, verified by the nodes, is 1..minCohortSize-1. */
+    minCohortSize: z.number().int().min(1).max(10_000).default(5),
+    roster: z.object({
+      /** A roster with fewer members is refused (2 members could read each other's counts from the total). */
+      minSites: z.number().int().min(3).max(1000).default(3),
+      /** Membership may change at most once per this many hours (epoch differences reveal the sites that joined or left). */
+      minMembershipIntervalHours: z.number().min(0).max(24 * 365).default(24),
+    }).strict().default({ minSites: 3, minMembershipIntervalHours: 24 }),
     /** Node policy (node/privacy/authorization.ts): which coordinators may run which kinds, rate limits. */
     policyFile: z.string().min(1).optional(),
     budget: z.object({
@@ -73,7 +91,7 @@ export const nodeConfigSchema = z.object({
       totalEpsilon: z.number().positive().max(10_000).default(10),
     }).strict().default({ totalEpsilon: 10 }),
     differencing: z.object({
-      /** Refuse a cohort differing from an earlier one of the same querier by 1..k-1 samples (DataSHIELD nfilter.subset 3; 5 matches disclosure k). */
+      /** Refuse a cohort differing from an earlier one of the same coordinator by 1..k-1 samples (DataSHIELD nfilter.subset 3; 5 matches disclosure k). */
       k: z.number().int().min(1).max(10_000).default(5),
     }).strict().default({ k: 5 }),
     dp: z.object({
@@ -81,7 +99,7 @@ export const nodeConfigSchema = z.object({
       /** Epsilon each query spends; the signed envelope's dp_epsilon must equal it (DEFAULT_QUERY_EPSILON). */
       epsilonPerQuery: z.number().positive().max(1000).default(1),
     }).strict().default({ enabled: false, epsilonPerQuery: 1 }),
-  }).strict().default({ minParticipants: 3, budget: { totalEpsilon: 10 }, differencing: { k: 5 }, dp: { enabled: false, epsilonPerQuery: 1 } }),
+  }).strict().default({ minCohortSize: 5, roster: { minSites: 3, minMembershipIntervalHours: 24 }, budget: { totalEpsilon: 10 }, differencing: { k: 5 }, dp: { enabled: false, epsilonPerQuery: 1 } }),
   limits: z.object({
     /** Clock skew tolerated on issuedAt/expiresAt. 30 s: NTP-synced hosts are within ~1 s; VMs drift more. */
     clockSkewSeconds: z.number().int().min(0).max(600).default(30),
@@ -100,15 +118,11 @@ function resolvePaths(config: z.infer<typeof nodeConfigSchema>, base: string): v
   const r = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   config.store = r(config.store);
   config.tls = { ca: r(config.tls.ca), cert: r(config.tls.cert), key: r(config.tls.key) };
-  config.coordinator = {
-    ...config.coordinator,
-    signingPublicKey: r(config.coordinator.signingPublicKey),
-    bfvPublicKey: r(config.coordinator.bfvPublicKey),
-  };
+  config.coordinator = { bfvPublicKey: r(config.coordinator.bfvPublicKey) };
+  config.keys = { x25519: r(config.keys.x25519), signing: r(config.keys.signing) };
+  config.roster = { ...config.roster, file: r(config.roster.file) };
   const pv = config.privacy;
-  if (pv.masks) pv.masks = { privateKeyFile: r(pv.masks.privateKeyFile), roster: Object.fromEntries(Object.entries(pv.masks.roster).map(([k, v]) => [k, r(v)])) };
   if (pv.policyFile) pv.policyFile = r(pv.policyFile);
-  if (config.x25519) config.x25519 = { privateKey: r(config.x25519.privateKey), publicKey: r(config.x25519.publicKey) };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -125,7 +139,11 @@ export function parseNodeConfig(raw: unknown, base: string, label = 'node config
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const field = first && first.path.length ? first.path.join('.') : '(top level)';
-    const what = first?.code === 'unrecognized_keys' ? `unknown field(s) ${(first as { keys?: string[] }).keys?.join(', ')}` : first?.message ?? 'invalid';
+    const keys = (first as { keys?: string[] } | undefined)?.keys ?? [];
+    const replaced = keys.some((k) => ['x25519', 'masks', 'minParticipants', 'identity', 'signingPublicKey'].includes(k))
+      ? ' (issue 9 replaced x25519 / privacy.masks / minParticipants / coordinator.identity / coordinator.signingPublicKey by `keys` and `roster`: see deploy/README.md)'
+      : '';
+    const what = first?.code === 'unrecognized_keys' ? `unknown field(s) ${keys.join(', ')}${replaced}` : first?.message ?? 'invalid';
     throw new NodeError('GENOFED_CONFIG', `${label}: field '${field}': ${what}`);
   }
   resolvePaths(parsed.data, base);

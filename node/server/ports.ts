@@ -18,13 +18,17 @@ export interface QueryLogEntry {
 
 export interface ServedStore {
   summary(): Promise<{ samples: number; variants: number; contigs: string[]; assembly: string | null }>;
-  alleleCounts(q: { region?: Region; variants?: VariantKey[]; cohort?: string }): Promise<readonly { chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number }[]>;
+  alleleCounts(q: { region?: Region; variants?: VariantKey[]; cohort?: string; by?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number }[]>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
   variantKeys(region: Region): Promise<VariantKey[]>;
   appendQueryLog(entry: QueryLogEntry): Promise<void>;
   hasQueryId(id: string): Promise<boolean>;
-  /** Sorted stable sample indices of a cohort (undefined = every genotyped sample): the differencing guard's input. */
-  cohortMembers(cohort?: string): Promise<Uint32Array | Map<string, Uint32Array>>;
+  /** Sorted stable sample indices of a cohort (undefined = every genotyped sample), or one set per stratum with `by`: the size round's and differencing guard's input. */
+  cohortMembers(cohort?: string, options?: { by?: readonly string[] }): Promise<Uint32Array | Map<string, Uint32Array>>;
+  /** Sorted sample indices of the cohort's carriers of any of the variants. */
+  carrierMembers(cohort: string, carriersOf: VariantKey[]): Promise<Uint32Array>;
+  /** Fingerprint of the phenotype schema the phenotypes were ingested under (null: none). */
+  phenotypeSchemaFingerprint?(): string | null;
   close(): Promise<void>;
 }
 
@@ -33,6 +37,7 @@ export interface CountEncryptor {
   readonly fingerprint: string;
   readonly preset: string;
   readonly slotCount: number;
+  readonly plainModulus: bigint;
   /** `mask(c)`: slotCount values added mod t to chunk c (pairwise mask + noise share; node/privacy/). */
   encryptVector(values: Uint32Array, options: { bound: number; parties: number; mask?: (chunkIndex: number) => Uint32Array }): Iterable<Uint8Array>;
 }

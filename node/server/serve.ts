@@ -4,7 +4,7 @@
  * consortium CA; handlers check it names the coordinator), an optional
  * plain-HTTP `GET /healthz`, graceful shutdown.
  */
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
@@ -12,12 +12,15 @@ import type { Logger } from 'pino';
 import { createBfv, getPreset, readKeyFile } from '../../crypto/index.js';
 import { certificateNames } from '../../proto/convert/identity.js';
 import { NodeServiceService } from '../../proto/generated/genofed/v1/node.js';
+import { schemaFingerprint } from '../../proto/phenotype-schema.js';
 import { openStore } from '../store/index.js';
 import { NodeError } from '../errors.js';
 import type { NodeConfig } from './config.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
+import { acceptRoster } from '../privacy/roster-state.js';
 import { PrivacyGate } from './privacy-gate.js';
 import { createNodeService } from './service.js';
+import { loadSiteRoster } from './site-roster.js';
 
 /**
  * The largest request a node accepts: a 5M-variant list arrives in ~0.5 MB
@@ -38,8 +41,8 @@ export interface StartNodeOptions {
   readonly logger: Logger;
   /**
    * Benchmark only (never from config): allow plaintext answers for
-   * measurement. Such a node also runs WITHOUT masks (a plaintext answer is
-   * unmasked by definition, and the bench compares both modes on one node).
+   * measurement. They still carry this site's pairwise mask (masks are
+   * never optional); only the BFV encryption is skipped.
    */
   readonly allowMeasurementPlaintext?: boolean;
 }
@@ -52,9 +55,7 @@ async function readPem(path: string, what: string): Promise<Buffer> {
 
 export async function startNode(config: NodeConfig, options: StartNodeOptions): Promise<RunningNode> {
   const log = options.logger;
-  const [ca, cert, key, signingPem] = await Promise.all([
-    readPem(config.tls.ca, 'tls.ca'), readPem(config.tls.cert, 'tls.cert'), readPem(config.tls.key, 'tls.key'), readPem(config.coordinator.signingPublicKey, 'coordinator.signingPublicKey'),
-  ]);
+  const [ca, cert, key] = await Promise.all([readPem(config.tls.ca, 'tls.ca'), readPem(config.tls.cert, 'tls.cert'), readPem(config.tls.key, 'tls.key')]);
   // Fail fast on a mix-up of certificate files: the coordinator would refuse this node at every query.
   try {
     const own = new X509Certificate(cert);
@@ -62,52 +63,57 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   } catch (cause) {
     throw new NodeError('GENOFED_CONFIG', `tls.cert: not a certificate naming site ${config.siteId} (CN and urn:genofed:site URI)`, { cause });
   }
-  let signingPublicKey;
-  try {
-    signingPublicKey = createPublicKey(signingPem);
-    if (signingPublicKey.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
-  } catch (cause) {
-    throw new NodeError('GENOFED_CONFIG', 'coordinator.signingPublicKey: not an Ed25519 public key (PEM)', { cause });
-  }
   const params = getPreset(config.crypto.preset);
+  const bfvKeyBytes = await readPem(config.coordinator.bfvPublicKey, 'coordinator.bfvPublicKey');
+  // The roster this site's operator confirmed: masks, the participant set, the coordinator's keys, the schema.
+  const siteRoster = await loadSiteRoster(config, bfvKeyBytes);
   const bfvPublicKey = await readKeyFile(config.coordinator.bfvPublicKey, 'public-key', params);
+  const store = (await openStore(config.store)) as unknown as ServedStore;
   const bfv = await createBfv(params);
   const enc = bfv.encryptor(bfvPublicKey);
   const encryptor: CountEncryptor = {
     fingerprint: params.fingerprint,
     preset: config.crypto.preset,
     slotCount: params.slotCount,
+    plainModulus: params.plainModulus,
     encryptVector: (values, o) => enc.encryptVector(values, o),
   };
-  const store = (await openStore(config.store)) as unknown as ServedStore;
   let gate: PrivacyGate;
   try {
-    gate = await PrivacyGate.open({
-      siteId: config.siteId, coordinatorId: config.coordinator.identity, storeDir: config.store, privacy: config.privacy, store,
-      plainModulus: params.plainModulus, slotCount: params.slotCount, masksOff: options.allowMeasurementPlaintext === true,
-    });
+    const schemaFp = store.phenotypeSchemaFingerprint?.() ?? null;
+    const rosterSchemaFp = schemaFingerprint(siteRoster.roster.schema);
+    if (siteRoster.roster.schema.columns.length > 0 && schemaFp !== rosterSchemaFp) {
+      throw new NodeError('GENOFED_ROSTER_NOT_CONFIRMED', schemaFp === null
+        ? 'the store holds no phenotypes under the roster\'s phenotype schema; ingest the phenotype table with `genofed node ingest --schema <roster file>` first'
+        : 'the store\'s phenotypes were ingested under another phenotype schema than the roster\'s; re-ingest the phenotype table with `genofed node ingest --schema <roster file>`');
+    }
+    const transition = await acceptRoster(config.store, siteRoster.signed, siteRoster.fingerprint, { minMembershipIntervalMs: config.privacy.roster.minMembershipIntervalHours * 3_600_000 });
+    gate = await PrivacyGate.open({ siteId: config.siteId, storeDir: config.store, privacy: config.privacy, roster: siteRoster, plainModulus: params.plainModulus, slotCount: params.slotCount });
+    await gate.recordRoster(transition);
+    if (transition.kind !== 'same') log.info({ site: config.siteId, epoch: transition.entry.epoch, roster: transition.entry.fingerprint, membershipChanged: transition.membershipChanged }, 'roster accepted');
   } catch (err) {
     await store.close();
     enc.dispose();
     bfv.dispose();
     throw err;
   }
-  if (!gate.masked) log.warn({ site: config.siteId }, 'secure-aggregation masks are OFF (no privacy.masks roster, or a measurement node): one site\'s ciphertext decrypts to its counts');
   let serving = true;
   const inFlight = { count: 0 };
   const service = createNodeService({
     siteId: config.siteId,
-    coordinatorId: config.coordinator.identity,
     store,
     encryptor,
+    roster: siteRoster,
+    minCohortSize: config.privacy.minCohortSize,
     gate,
     logger: log,
     isServing: () => serving,
     inFlight,
     policy: {
       siteId: config.siteId,
-      coordinatorId: config.coordinator.identity,
-      signingPublicKey,
+      coordinatorId: siteRoster.coordinatorId,
+      signingPublicKey: siteRoster.coordinatorSigningKey,
+      roster: { fingerprint: siteRoster.fingerprint, siteIds: siteRoster.siteIds, schema: siteRoster.roster.schema },
       cryptoFingerprint: params.fingerprint,
       clockSkewMs: config.limits.clockSkewSeconds * 1000,
       maxLifetimeMs: config.limits.maxQueryLifetimeSeconds * 1000,
@@ -143,7 +149,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
       http!.listen(h.port, h.host, () => resolve((http!.address() as { port: number }).port));
     });
   }
-  log.info({ site: config.siteId, port, healthPort, preset: config.crypto.preset, fingerprint: params.fingerprint, masked: gate.masked, minParticipants: config.privacy.minParticipants, dp: config.privacy.dp.enabled }, 'node serving');
+  log.info({ site: config.siteId, port, healthPort, preset: config.crypto.preset, fingerprint: params.fingerprint, roster: siteRoster.fingerprint, epoch: siteRoster.roster.epoch, members: siteRoster.siteIds.length, minCohortSize: config.privacy.minCohortSize, dp: config.privacy.dp.enabled }, 'node serving');
 
   let closing: Promise<void> | undefined;
   return {

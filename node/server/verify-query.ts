@@ -7,13 +7,17 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { decodeEnvelope, verifyEnvelopeSignature } from '../../proto/convert/envelope.js';
-import { PROTOCOL_VERSION, type QueryEnvelope, type QueryKind, type SignedQueryBytes } from '../../proto/query.js';
+import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import { PROTOCOL_VERSION, layoutFor, type QueryEnvelope, type QueryKind, type SignedQueryBytes } from '../../proto/query.js';
 import { NodeError } from '../errors.js';
 
 export interface QueryPolicy {
   readonly siteId: string;
+  /** From the roster: the coordinator whose envelopes this node answers. */
   readonly coordinatorId: string;
   readonly signingPublicKey: KeyObject;
+  /** The roster: the only participant set this node answers under, and its fingerprint. */
+  readonly roster: { readonly fingerprint: string; readonly siteIds: readonly string[]; readonly schema: PhenotypeSchema };
   readonly cryptoFingerprint: string;
   readonly clockSkewMs: number;
   readonly maxLifetimeMs: number;
@@ -52,9 +56,16 @@ export function authenticateQuery(q: SignedQueryBytes, policy: Pick<QueryPolicy,
 export function checkEnvelope(e: QueryEnvelope, expected: readonly QueryKind[], policy: QueryPolicy, now = Date.now()): void {
   if (e.version !== PROTOCOL_VERSION) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: envelope version ${e.version}, this node speaks ${PROTOCOL_VERSION}`);
   if (!/^[0-9a-f-]{16,64}$/i.test(e.queryId)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: query id is not a UUID');
-  if (e.coordinatorId !== policy.coordinatorId) throw new NodeError('GENOFED_QUERY_NOT_PARTICIPANT', 'query refused: issued by another coordinator id');
-  if (!e.participants.includes(policy.siteId)) throw new NodeError('GENOFED_QUERY_NOT_PARTICIPANT', 'query refused: this site is not in the participant set');
-  if (new Set(e.participants).size !== e.participants.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: participant set has duplicates');
+  if (e.coordinatorId !== policy.coordinatorId) throw new NodeError('GENOFED_ROSTER_MISMATCH', 'query refused: issued by a coordinator id other than the roster\'s');
+  if (e.rosterFingerprint !== policy.roster.fingerprint) throw new NodeError('GENOFED_ROSTER_MISMATCH', 'query refused: the envelope names a roster other than this node\'s current one');
+  // The participant set is the roster, every member, never a subset: with
+  // two sets the key holder solves each site's counts from the totals.
+  const want = policy.roster.siteIds;
+  if (e.participants.length !== want.length || e.participants.some((p, i) => p !== want[i])) {
+    const outside = e.participants.filter((p) => !want.includes(p)).length;
+    const missing = want.filter((p) => !e.participants.includes(p)).length;
+    throw new NodeError('GENOFED_ROSTER_MISMATCH', `query refused: the participant set is not this node's roster (${missing} member(s) missing, ${outside} name(s) outside it${new Set(e.participants).size !== e.participants.length ? ', duplicates' : ''})`);
+  }
   if (e.expiresAtMs <= now - policy.clockSkewMs) throw new NodeError('GENOFED_QUERY_EXPIRED', 'query refused: expired');
   if (e.issuedAtMs > now + policy.clockSkewMs) throw new NodeError('GENOFED_QUERY_EXPIRED', 'query refused: issued in the future');
   if (e.expiresAtMs - e.issuedAtMs > policy.maxLifetimeMs || e.expiresAtMs < e.issuedAtMs) {
@@ -68,10 +79,16 @@ export function checkEnvelope(e: QueryEnvelope, expected: readonly QueryKind[], 
     throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: plaintext answers exist only for benchmarks');
   }
   if (e.params.kind === 'allele-counts') {
-    if (e.params.strata.length > 0) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: stratified counts are not supported yet');
     if (e.params.variantCount < 1 || e.params.variantCount > policy.maxVariants) {
       throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: variant count must be 1..${policy.maxVariants}`);
     }
+    let values: number;
+    try {
+      values = layoutFor(e.params, 1, policy.roster.schema).valueCount;
+    } catch (cause) {
+      throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: strata: ${(cause as Error).message.replace(/^strata: /, '')}`, { cause });
+    }
+    if (values > 3 * policy.maxVariants) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: variants x strata cells exceed ${policy.maxVariants} (limits.maxVariants)`);
   }
   if (e.params.kind === 'cohort-count' && e.params.carrierCount > policy.maxVariants) {
     throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: carrier list longer than ${policy.maxVariants}`);

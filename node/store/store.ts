@@ -39,7 +39,8 @@ export interface AlleleCountQuery {
   region?: Region;
   variants?: VariantKey[];
   cohort?: string | CohortAst;
-  by?: string;
+  /** One or more phenotype columns; a stratum is the values joined by ',' (`EUR,female`), NA when any is missing. */
+  by?: string | readonly string[];
 }
 
 export interface QueryLogEntry {
@@ -168,7 +169,7 @@ export class Store {
    * Samples of the cohort (all genotyped samples when none) with their
    * stratum index; strata sorted (numerically for numeric columns).
    */
-  private async selectSamples(cohort: string | CohortAst | undefined, by: string | undefined): Promise<{ stratumOf: Map<number, number>; strata: string[] }> {
+  private async selectSamples(cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined): Promise<{ stratumOf: Map<number, number>; strata: string[] }> {
     const schema = this.phenotypeSchema;
     const params: DuckDBValue[] = [];
     let where = '';
@@ -177,41 +178,54 @@ export class Store {
       where = `WHERE ${compiled.sql}`;
       params.push(...compiled.params);
     }
-    let byCol: PhenotypeColumn | undefined;
-    if (by !== undefined) {
-      byCol = schema.find((c) => c.name === by) ?? schema.find((c) => c.name.toLowerCase() === by.toLowerCase());
-      if (!byCol) {
-        throw new NodeError('GENOFED_USAGE', `--by: unknown phenotype column '${by}'; known columns: ${schema.map((c) => c.name).join(', ') || 'none (no phenotypes loaded)'}`);
+    const byNames = by === undefined ? [] : typeof by === 'string' ? [by] : [...by];
+    const byCols = byNames.map((name) => {
+      const col = schema.find((c) => c.name === name) ?? schema.find((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (!col) {
+        throw new NodeError('GENOFED_USAGE', `--by: unknown phenotype column '${name}'; known columns: ${schema.map((c) => c.name).join(', ') || 'none (no phenotypes loaded)'}`);
       }
-    }
+      return col;
+    });
     const hasPhenotypes = schema.length > 0;
     const join = hasPhenotypes ? 'LEFT JOIN phenotypes p ON p._genofed_sample = s.sample_id' : '';
-    const stratumSql = byCol ? `p.${quoteIdent(byCol.name)}` : 'NULL';
+    const stratumSql = byCols.length ? byCols.map((c) => `p.${quoteIdent(c.name)}`).join(', ') : 'NULL';
     const rows = (await this.connection.runAndReadAll(`SELECT s.sample_idx, ${stratumSql} FROM samples s ${join} ${where}`, params)).getRows();
     const stratumOf = new Map<number, number>();
-    if (!byCol) {
+    if (byCols.length === 0) {
       for (const r of rows) stratumOf.set(Number(r[0]), 0);
       return { stratumOf, strata: [''] };
     }
-    const values = new Map<string, number | string>();
-    for (const r of rows) {
-      const v = r[1];
-      const label = v === null || v === undefined ? MISSING_STRATUM : String(v);
-      if (!values.has(label)) values.set(label, v === null || v === undefined ? Number.POSITIVE_INFINITY : typeof v === 'bigint' ? Number(v) : (v as number | string));
-    }
+    const plain = (v: DuckDBValue): number | string | null => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : (v as number | string));
+    // Sort key per stratum: each column's value (numbers numerically), NA last.
+    const values = new Map<string, (number | string)[] | null>();
+    const labelOf = (r: DuckDBValue[]): string => {
+      const vs = byCols.map((_, i) => plain(r[i + 1]!));
+      if (vs.some((v) => v === null)) {
+        if (!values.has(MISSING_STRATUM)) values.set(MISSING_STRATUM, null);
+        return MISSING_STRATUM;
+      }
+      const label = vs.join(',');
+      if (!values.has(label)) values.set(label, vs as (number | string)[]);
+      return label;
+    };
+    const labels = rows.map(labelOf);
     const strata = [...values.keys()].sort((a, b) => {
       const x = values.get(a)!;
       const y = values.get(b)!;
-      if (typeof x === 'number' && typeof y === 'number') return x - y;
-      if (a === MISSING_STRATUM) return 1;
-      if (b === MISSING_STRATUM) return -1;
-      return a < b ? -1 : a > b ? 1 : 0;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      for (let i = 0; i < x.length; i++) {
+        const p = x[i]!;
+        const q = y[i]!;
+        if (typeof p === 'number' && typeof q === 'number') { if (p !== q) return p - q; continue; }
+        const ps = String(p);
+        const qs = String(q);
+        if (ps !== qs) return ps < qs ? -1 : 1;
+      }
+      return 0;
     });
-    const index = new Map(strata.map((s, i) => [s, i]));
-    for (const r of rows) {
-      const v = r[1];
-      stratumOf.set(Number(r[0]), index.get(v === null || v === undefined ? MISSING_STRATUM : String(v))!);
-    }
+    const index = new Map(strata.map((st, i) => [st, i]));
+    rows.forEach((r, i) => stratumOf.set(Number(r[0]), index.get(labels[i]!)!));
     return { stratumOf, strata };
   }
 
@@ -389,11 +403,26 @@ export class Store {
 
   private async cohortCountNow(cohort: string | CohortAst, options: { carriersOf?: VariantKey[] }): Promise<number> {
     this.check();
+    if (!options.carriersOf) return (await this.selectSamples(cohort, undefined)).stratumOf.size;
+    return (await this.carrierMembersNow(cohort, options.carriersOf)).length;
+  }
+
+  /**
+   * Sorted store sample indices of the cohort's members carrying at least
+   * one ALT allele of any of `carriersOf` (the population a cohort count
+   * with carriers counts; the size round verifies its network size and the
+   * differencing guard records it).
+   */
+  carrierMembers(cohort: string | CohortAst, carriersOf: VariantKey[]): Promise<Uint32Array> {
+    return this.exclusive(() => this.carrierMembersNow(cohort, carriersOf));
+  }
+
+  private async carrierMembersNow(cohort: string | CohortAst, carriersOf: VariantKey[]): Promise<Uint32Array> {
+    this.check();
     const { stratumOf } = await this.selectSamples(cohort, undefined);
-    if (!options.carriersOf) return stratumOf.size;
-    const wanted = new Set(options.carriersOf.map(variantMatchKey));
+    const wanted = new Set(carriersOf.map(variantMatchKey));
     const carriers = new Set<number>();
-    await this.scanKeyPositions(options.carriersOf, 'genotypes', (contig, pos, ref, alts, rec) => {
+    await this.scanKeyPositions(carriersOf, 'genotypes', (contig, pos, ref, alts, rec) => {
       const cols = this.fileSamples.get(rec.fileId);
       if (!cols) return;
       const name = this.contigs[contig]?.name ?? '';
@@ -405,7 +434,7 @@ export class Store {
         });
       });
     });
-    return carriers.size;
+    return Uint32Array.from(carriers).sort();
   }
 
   /**
@@ -437,7 +466,7 @@ export class Store {
    * cohort ('' or undefined: every genotyped sample); with `by`, one set per
    * stratum. For the differencing guard (node/privacy); never leaves the node.
    */
-  cohortMembers(cohort?: string | CohortAst, options: { by?: string } = {}): Promise<Uint32Array | Map<string, Uint32Array>> {
+  cohortMembers(cohort?: string | CohortAst, options: { by?: string | readonly string[] } = {}): Promise<Uint32Array | Map<string, Uint32Array>> {
     return this.exclusive(async () => {
       this.check();
       const { stratumOf, strata } = await this.selectSamples(cohort, options.by);

@@ -4,7 +4,7 @@
  */
 export type { CohortAst, CompareOp, Literal, PhenotypeColumn, PhenotypeType } from './ast.js';
 export { tokenize, type Token } from './tokenize.js';
-export { parseCohort, MAX_EXPRESSION_LENGTH } from './parse.js';
+export { parseCohort, MAX_EXPRESSION_LENGTH, COHORT_GRAMMAR } from './parse.js';
 export { checkCohort, resolveColumn, type CheckedCohort, type CohortValue } from './check.js';
 export { cohortToSql, quoteIdent, type SqlWhere } from './sql.js';
 export { evaluateCohort, type PhenotypeRow } from './evaluate.js';

@@ -14,6 +14,14 @@ import { ProtoError } from '../errors.js';
 import type { CohortAst, CompareOp, Literal } from './ast.js';
 import { tokenize, type Token } from './tokenize.js';
 
+/** The grammar, as researchers see it (REST GET /v1/schema, `genofed query schema`, README). */
+export const COHORT_GRAMMAR = [
+  "expr := and ('or' and)* ; and := unary ('and' unary)* ; unary := 'not' unary | '(' expr ')' | test",
+  "test := column op value | column ['not'] 'in' '(' value (',' value)* ')' ; op := = != < <= > >=",
+  'columns and values: only those of the consortium phenotype schema; categorical columns take =, != and in with listed values;',
+  "binned numeric columns take only >= and < with a bin edge (age >= 60 and age < 65); values may be quoted ('EUR') or bare (EUR); keywords are case-insensitive.",
+].join('\n');
+
 /** Longest expression accepted: bounds parse time and recursion depth. */
 export const MAX_EXPRESSION_LENGTH = 10_000;
 const MAX_DEPTH = 200;

@@ -43,6 +43,7 @@ export function encodeEnvelope(e: QueryEnvelope): Uint8Array {
     params: paramsToWire(e.params),
     measurementPlaintext: e.measurementPlaintext,
     dpEpsilon: e.dpEpsilon ?? 0,
+    rosterFingerprint: e.rosterFingerprint,
   }).finish();
 }
 
@@ -79,6 +80,7 @@ export function decodeEnvelope(bytes: Uint8Array): QueryEnvelope {
     correlationId: w.correlationId,
     coordinatorId: w.coordinatorId,
     participants: Object.freeze([...w.participants]),
+    rosterFingerprint: w.rosterFingerprint,
     issuedAtMs: w.issuedAtMs,
     expiresAtMs: w.expiresAtMs,
     querier: w.querier,

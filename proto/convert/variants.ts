@@ -3,6 +3,7 @@
  * domain types promise (positive integer positions, known counters), so
  * the rest of the code never sees a half-valid wire object.
  */
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { ProtoError } from '../errors.js';
 import * as wire from '../generated/genofed/v1/node.js';
 import type { Counter } from '../query.js';
@@ -43,6 +44,11 @@ export interface AnswerHeader {
   readonly noiseMu?: number;
   /** The values carry this site's secure-aggregation mask (absent = false). */
   readonly masked?: boolean;
+  /** Genotyped samples at the site: bounds the network totals the coordinator accepts. */
+  readonly samples: number;
+  readonly rosterFingerprint: string;
+  /** Population blocks in the count vector (1 + stratum cells). */
+  readonly populations: number;
 }
 
 export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
@@ -57,6 +63,9 @@ export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
     plaintext: h.plaintext,
     noiseMu: h.noiseMu ?? 0,
     masked: h.masked ?? false,
+    samples: h.samples,
+    rosterFingerprint: h.rosterFingerprint,
+    populationCount: h.populations,
   };
 }
 
@@ -77,5 +86,36 @@ export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
     plaintext: w.plaintext,
     noiseMu: w.noiseMu,
     masked: w.masked,
+    samples: w.samples,
+    rosterFingerprint: w.rosterFingerprint,
+    populations: w.populationCount,
   };
+}
+
+/**
+ * A header signed by the site's roster signing key (Ed25519 over the exact
+ * header bytes): the site's declaration (samples, noise, masks) is
+ * attributable to it, not only to the TLS channel it came over.
+ */
+export function signHeader(h: AnswerHeader, privateKey: KeyObject): wire.SignedHeader {
+  const header = Buffer.from(wire.AggregateHeader.encode(headerToWire(h)).finish());
+  return { header, signature: sign(null, header, privateKey) };
+}
+
+/** Verify then decode a signed header; throws GENOFED_BAD_MESSAGE when the signature or the header is invalid. */
+export function verifySignedHeader(w: wire.SignedHeader, publicKey: KeyObject): AnswerHeader {
+  let ok = false;
+  try {
+    ok = w.signature.length === 64 && verify(null, w.header, publicKey, w.signature);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: signature does not verify under the site\'s roster key');
+  let decoded: wire.AggregateHeader;
+  try {
+    decoded = wire.AggregateHeader.decode(w.header);
+  } catch (cause) {
+    throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: not a valid protobuf message', { cause });
+  }
+  return headerFromWire(decoded);
 }

@@ -16,6 +16,7 @@ import { networkInit, type NetworkInitOptions, type NetworkLayout } from '../../
 import { loadNodeConfig } from '../../../node/server/config.js';
 import { startNode, type RunningNode } from '../../../node/server/serve.js';
 import { ingest } from '../../../node/store/index.js';
+import type { PhenotypeSchema } from '../../../proto/phenotype-schema.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -25,7 +26,7 @@ export interface Consortium {
   readonly nodes: Record<string, RunningNode>;
   /** Coordinator config with the nodes' real addresses (override per test with `federationWith`). */
   readonly config: CoordinatorConfig;
-  federationWith(overrides?: { addresses?: Record<string, string>; minSites?: number; queryMs?: number; disclosure?: { k?: number; smallCounts?: 'suppress' | 'round' }; dpEpsilon?: number }, options?: Partial<CreateFederationOptions>): Promise<Federation>;
+  federationWith(overrides?: { addresses?: Record<string, string>; queryMs?: number; disclosure?: { k?: number; smallCounts?: 'suppress' | 'round' }; dpEpsilon?: number }, options?: Partial<CreateFederationOptions>): Promise<Federation>;
   close(): Promise<void>;
 }
 
@@ -37,6 +38,8 @@ export interface ConsortiumOptions {
   readonly allowMeasurementPlaintext?: boolean;
   /** Node privacy settings for network init (issue 6), e.g. DP on. */
   readonly privacy?: NetworkInitOptions['privacy'];
+  /** The roster's phenotype schema (phenotypes are ingested under it); default: none. */
+  readonly schema?: PhenotypeSchema;
   /** Ingest and configure but do not start these sites. */
   readonly notStarted?: readonly string[];
 }
@@ -45,21 +48,20 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
   const dir = await mkdtemp(join(tmpdir(), 'genofed-fed-'));
   const nodes: Record<string, RunningNode> = {};
   try {
-    const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0, ...(o.privacy ? { privacy: o.privacy } : {}) });
+    const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0, ...(o.privacy ? { privacy: o.privacy } : {}), ...(o.schema ? { schema: o.schema } : {}) });
     for (const site of o.sites) {
       if (o.notStarted?.includes(site)) continue;
-      await ingest(layout.siteStores[site]!, { vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site] } : {}) });
+      await ingest(layout.siteStores[site]!, { vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site], ...(o.schema ? { schema: o.schema } : {}) } : {}) });
       const cfg = await loadNodeConfig(layout.siteConfigs[site]!);
       nodes[site] = await startNode(cfg, { logger: silent, allowMeasurementPlaintext: o.allowMeasurementPlaintext === true });
     }
-    const raw = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[]; minSites?: number; deadlines: { infoMs: number; queryMs: number } };
+    const raw = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[]; deadlines: { infoMs: number; queryMs: number } };
     const base = dirname(layout.coordinatorConfig);
-    const build = (addresses: Record<string, string>, minSites?: number, queryMs?: number, disclosure?: object, dpEpsilon?: number): CoordinatorConfig => parseCoordinatorConfig({
+    const build = (addresses: Record<string, string>, queryMs?: number, disclosure?: object, dpEpsilon?: number): CoordinatorConfig => parseCoordinatorConfig({
       ...raw,
       ...(dpEpsilon !== undefined ? { privacy: { dpEpsilon } } : {}),
       ...(disclosure !== undefined ? { disclosure } : {}),
       sites: raw.sites.map((s) => ({ id: s.id, address: addresses[s.id] ?? (nodes[s.id] ? `127.0.0.1:${nodes[s.id]!.port}` : '127.0.0.1:1') })),
-      ...(minSites !== undefined ? { minSites } : {}),
       deadlines: { ...raw.deadlines, ...(queryMs !== undefined ? { queryMs } : {}) },
     }, base);
     const config = build({});
@@ -70,7 +72,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       nodes,
       config,
       async federationWith(overrides = {}, options = {}) {
-        const f = await createFederation(build(overrides.addresses ?? {}, overrides.minSites, overrides.queryMs, overrides.disclosure, overrides.dpEpsilon), { logger: silent, ...options });
+        const f = await createFederation(build(overrides.addresses ?? {}, overrides.queryMs, overrides.disclosure, overrides.dpEpsilon), { logger: silent, ...options });
         federations.push(f);
         return f;
       },

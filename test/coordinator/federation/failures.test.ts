@@ -1,16 +1,15 @@
 /**
  * Failure handling of the engine: a node that is down, dies mid-answer,
- * stalls past its deadline, answers with ciphertexts under other BFV
- * parameters or with another slot layout, or presents a certificate of
- * another CA or of another site. By default each fails the query naming
- * the site; under a minSites policy the answer lists it missing and phase 2
- * is rerun (new query id, fresh masks) with the sites that answered: only
- * the complete answer set of one signed participant set is ever summed.
- * Four sites, so that three remain when one fails (nodes refuse a
- * participant set smaller than 3).
+ * stalls, answers with ciphertexts under other BFV parameters, another
+ * slot layout, no masks, an unsigned header or inflated counts, or
+ * presents a certificate of another CA or of another site. Each fails the
+ * query naming the site, and nothing is summed: every roster member must
+ * answer (issue 9: no answer is ever computed over a subset).
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCoordinatorConfig } from '../../../coordinator/config.js';
 import { startConsortium, type Consortium } from './consortium.js';
 import { startFakeNode, type FakeNode, type Scenario } from './fake-node.js';
 
@@ -29,7 +28,7 @@ describe('federated queries when sites fail', () => {
   beforeAll(async () => {
     // Every site holds the whole file, so each contributes exactly the file's counts.
     c = await startConsortium({ sites: SITES, vcfs: { a: [VCF], b: [VCF], c: [VCF], d: [VCF] } });
-    other = await startConsortium({ sites: ['b'], vcfs: { b: [VCF] } });
+    other = await startConsortium({ sites: ['a', 'b', 'c'], vcfs: { b: [VCF] }, notStarted: ['a', 'c'] });
   }, 120_000);
 
   afterAll(async () => {
@@ -44,24 +43,29 @@ describe('federated queries when sites fail', () => {
     return `127.0.0.1:${f.port}`;
   }
 
-  it('sites reporting different DP noise scales, or a site masking alone, are refused: nothing is released', async () => {
+  it('sites reporting different DP noise scales, or a site answering without its mask, are refused: nothing is released', async () => {
     const f = await c.federationWith({ addresses: { c: await fake('noisy') } });
     await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringContaining('different noise scales') });
-    // One fake reports masked answers, the other unmasked ones: whether the real nodes mask (issue 6
-    // default) or not, exactly one of the two disagrees with them and must be refused for it.
-    const outcomes: string[] = [];
-    for (const scenario of ['masked-alone', 'unmasked'] as const) {
-      const g = await c.federationWith({ addresses: { c: await fake(scenario) } });
-      outcomes.push(await g.cohortCount({ cohort: '', querier: 't' }).then(() => 'released', (e: Error) => e.message));
-    }
-    expect(outcomes.filter((o) => o.includes('disagree on secure-aggregation masks'))).toHaveLength(1);
+    const g = await c.federationWith({ addresses: { c: await fake('unmasked') } });
+    await expect(g.cohortCount({ cohort: '', querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: 'site c: answered without secure-aggregation masks; nothing released' });
+  });
+
+  it('a header not signed by the site\'s roster key is refused, naming the site', async () => {
+    const f = await c.federationWith({ addresses: { c: await fake('unsigned-header') } });
+    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: "site c: invalid answer: header is malformed or not signed by the site's roster key" });
+  });
+
+  it('a site that adds to its counts beyond what its declared samples allow makes the totals impossible: nothing is released', async () => {
+    const f = await c.federationWith({ addresses: { c: await fake('inflated') } });
+    // Three real sites of 2,504 samples (AN 3 x 5,008 = 2 x 7,512) plus c declaring 0 samples and adding 10,000 to AN.
+    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_TOTALS_OUT_OF_BOUNDS', message: expect.stringContaining('AN above 2 x samples') });
   });
 
   it('the configured DP epsilon is signed into the envelope each node receives; without it the field is absent (DP off)', async () => {
     const off = await c.federationWith({ addresses: { c: await fake('noisy') } });
     await off.alleleFrequency({ variants: [V], querier: 't' }).catch(() => undefined);
     expect(fakes.at(-1)!.envelopes[0]!.dpEpsilon).toBeUndefined();
-    const on = await c.federationWith({ addresses: { c: await fake('noisy') }, dpEpsilon: 1.5, minSites: 1 });
+    const on = await c.federationWith({ addresses: { c: await fake('noisy') }, dpEpsilon: 1.5 });
     await on.alleleFrequency({ variants: [V], querier: 't' }).catch(() => undefined);
     expect(fakes.at(-1)!.envelopes[0]!.dpEpsilon).toBe(1.5);
   });
@@ -73,32 +77,27 @@ describe('federated queries when sites fail', () => {
     expect(a.sites).toEqual({ responding: SITES, missing: [] });
   });
 
-  it('refuses a request with both or neither of region and variants, or an impossible minSites, before contacting any site', async () => {
+  it('refuses a request with both or neither of region and variants before contacting any site', async () => {
     const f = await c.federationWith();
     await expect(f.alleleFrequency({ region: '1', variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID' });
     await expect(f.alleleFrequency({ querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID' });
-    await expect(f.alleleFrequency({ variants: [V], minSites: 5, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID', message: expect.stringContaining('minSites') });
   });
 
-  it('a site that is down fails the query naming it', async () => {
+  it('a site that is down fails the query naming it, and the query succeeds once it is back (retry)', async () => {
     const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' } });
-    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringMatching(/^site b: /) });
+    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringMatching(/^site b: unavailable/) });
+    const g = await c.federationWith();
+    await expect(g.alleleFrequency({ variants: [V], querier: 't' })).resolves.toMatchObject({ rows: [{ ac: 4 * 2130, an: 4 * 5008 }] });
   });
 
-  it('under minSites a site that is down is listed missing and only the others are summed', async () => {
-    const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' }, minSites: 3 });
-    const a = await f.alleleFrequency({ variants: [V], querier: 't' });
-    expect(a.rows[0]).toMatchObject({ ac: 3 * 2130, an: 3 * 5008 });
-    expect(a.sites.responding).toEqual(['a', 'c', 'd']);
-    expect(a.sites.missing.map((m) => m.site)).toEqual(['b']);
-    expect(a.sites.missing[0]!.reason).toMatch(/unavailable/);
-    // What researchers see names a category, never the site's address.
-    expect(a.sites.missing[0]!.reason).not.toMatch(/127\.0\.0\.1|:1\b/);
-  });
-
-  it('a minSites the answering sites cannot meet fails naming the missing site', async () => {
-    const f = await c.federationWith({ addresses: { b: '127.0.0.1:1' }, minSites: 4 });
-    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_TOO_FEW_SITES', message: expect.stringContaining('b (') });
+  it('a coordinator config may not ask for answers from fewer sites than the roster (minSites is gone), nor list other sites', async () => {
+    const raw = JSON.parse(await readFile(c.layout.coordinatorConfig, 'utf8')) as Record<string, unknown>;
+    expect(() => parseCoordinatorConfig({ ...raw, minSites: 3 }, c.dir)).toThrow(/minSites was removed: every roster member must answer/);
+    const three = await c.federationWith().then(() => 'ok');
+    expect(three).toBe('ok');
+    const { createFederation } = await import('../../../coordinator/federation/create.js');
+    const subset = parseCoordinatorConfig({ ...raw, sites: (raw.sites as { id: string }[]).filter((s) => s.id !== 'd') }, join(c.layout.dir, 'coordinator'));
+    await expect(createFederation(subset, { logger: { info() {}, warn() {} } })).rejects.toMatchObject({ code: 'GENOFED_CONFIG', message: expect.stringContaining("exactly the roster's members") });
   });
 
   it('a node whose certificate comes from another CA is refused, naming the site', async () => {
@@ -121,30 +120,17 @@ describe('federated queries when sites fail', () => {
     await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: 'site c: invalid answer: slot layout differs from the request' });
   });
 
-  it('a node that dies mid-answer fails the query naming it; under minSites its partial answer is not summed', async () => {
+  it('a node that dies mid-answer fails the query naming it; nothing is summed or rerun over the others', async () => {
     const f = await c.federationWith({ addresses: { c: await fake('dies-mid-answer') } });
     await expect(f.alleleFrequency({ variants: MANY, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringMatching(/^site c: /) });
-    const g = await c.federationWith({ addresses: { c: await fake('dies-mid-answer') }, minSites: 3 });
-    const a = await g.alleleFrequency({ variants: MANY, querier: 't' });
-    expect(a.sites.missing.map((m) => m.site)).toEqual(['c']);
-    // Phase 2 was rerun without c (its masks would leave a partial sum as noise), and the answer says so.
-    expect(a.sites.missing[0]!.reason).toMatch(/phase 2 restarted without it$/);
-    expect(a.sites.responding).toEqual(['a', 'b', 'd']);
-    // The fake's ciphertexts encrypt 1 in every slot: had its first ciphertext been summed, AC would be 3 x 2130 + 1.
-    expect(a.rows[0]).toMatchObject({ ac: 3 * 2130, an: 3 * 5008, nhomalt: 3 * 320 });
-    expect(a.rows[1]).toMatchObject({ ac: 0, an: 0 });
-  });
-
-  it('a rerun is not sent when fewer than 3 sites would remain, even if minSites allows it: the nodes would refuse it', async () => {
-    const d = await startFakeNode(c.layout.dir, 'd', 'dies-mid-answer');
-    fakes.push(d);
-    const f = await c.federationWith({ addresses: { c: await fake('dies-mid-answer'), d: `127.0.0.1:${d.port}` }, minSites: 2 });
-    await expect(f.alleleFrequency({ variants: MANY, querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_TOO_FEW_SITES', message: expect.stringMatching(/^2 sites remain, nodes refuse a participant set smaller than 3; missing: c \(.*\), d \(/) });
+    // One envelope reached the fake: the engine did not try again with another participant set.
+    expect(fakes.at(-1)!.envelopes).toHaveLength(1);
+    expect(fakes.at(-1)!.envelopes[0]!.participants).toEqual(SITES);
   });
 
   it('a node that stalls past its deadline fails the query naming it', async () => {
     const f = await c.federationWith({ addresses: { c: await fake('stalls') }, queryMs: 1_500 });
-    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: 'site c: deadline exceeded' });
+    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_SITE_FAILED', message: expect.stringMatching(/^site c: sent no size commitment within 1 s \(deadline exceeded\)$/) });
   });
 
   it('status marks a live node that works under other BFV parameters as unhealthy', async () => {

@@ -5,16 +5,28 @@
  * parameters, a stream that stops mid-answer, a node that stalls, a wrong
  * layout. Health/Info answer normally.
  */
+import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Server, ServerCredentials, status, type ServerDuplexStream } from '@grpc/grpc-js';
 import { createBfv, getPreset, readKeyFile } from '../../../crypto/index.js';
 import { decodeEnvelope, signedQueryFromWire } from '../../../proto/convert/envelope.js';
-import { headerToWire } from '../../../proto/convert/variants.js';
+import { commitmentFromWire, commitmentToWire } from '../../../proto/convert/size-commitment.js';
+import { signHeader } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
-import { layoutFor } from '../../../proto/query.js';
+import { layoutFor, populationsOf } from '../../../proto/query.js';
+import { parseSignedRoster, publicKeyFromBase64, rosterFingerprint } from '../../../proto/roster.js';
+import { createMaskStream } from '../../../node/privacy/masks.js';
+import { commitSizes, networkSizes } from '../../../node/privacy/size-round.js';
 
-export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'masked-alone' | 'unmasked';
+/**
+ * The fake takes part in the size round and masks like a node (its share
+ * is zeros), then misbehaves: 'unmasked' answers without its mask,
+ * 'inflated' adds 10,000 to every AN (a site pushing counts past
+ * suppression for a colluding researcher), 'unsigned-header' signs its
+ * header with a key that is not its roster key.
+ */
+export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'unmasked' | 'inflated' | 'unsigned-header';
 
 export interface FakeNode {
   readonly port: number;
@@ -33,10 +45,16 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   // Keys and ciphertexts under the other preset, for 'other-parameters'.
   const other = await createBfv(getPreset('default'));
   const otherEnc = other.encryptor(other.generateKeys().publicKey);
+  // The site's real keys and roster: the fake takes part in the size round like a node (its populations are empty).
+  const signed = parseSignedRoster(JSON.parse(await readFile(join(sdir, 'roster.json'), 'utf8')));
+  const fp = rosterFingerprint(signed.roster);
+  const selfX25519 = createPrivateKey(await readFile(join(sdir, 'x25519.key.pem')));
+  const selfSigning = createPrivateKey(await readFile(join(sdir, 'signing.key.pem')));
+  const x25519Roster = new Map(signed.roster.sites.map((m) => [m.id, publicKeyFromBase64(m.x25519, 'x25519')]));
   const server = new Server();
   const envelopes: ReturnType<typeof decodeEnvelope>[] = [];
   const service: wire.NodeServiceServer = {
-    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 1, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
+    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 2, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
       call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
@@ -47,9 +65,10 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
         const it = call[Symbol.asyncIterator]() as AsyncIterator<wire.AggregateRequest>;
         const first = (await it.next()).value as wire.AggregateRequest;
         if (first.msg?.$case !== 'query') { call.destroy(Object.assign(new Error('bad request'), { code: status.INVALID_ARGUMENT })); return; }
-        const e = decodeEnvelope(signedQueryFromWire(first.msg.value).envelope);
+        const envelope = signedQueryFromWire(first.msg.value).envelope;
+        const e = decodeEnvelope(envelope);
         envelopes.push(e);
-        const layout = layoutFor(e.params, test.slotCount);
+        const layout = layoutFor(e.params, test.slotCount, signed.roster.schema);
         // Drain the variant list.
         const expected = e.params.kind === 'allele-counts' ? e.params.variantCount : 0;
         let got = 0;
@@ -59,13 +78,27 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
           const m = (n.value as wire.AggregateRequest).msg;
           if (m?.$case === 'variants') got += m.value.variants.length;
         }
+        if (scenario === 'stalls') return; // never commits: the coordinator's deadline must fire
+        // Size round: commit zero sizes, wait for the relay, learn the network sizes like a node.
+        const ctx = { selfId: site, selfX25519, selfSigning, roster: signed.roster, rosterFingerprint: fp, queryId: e.queryId, envelope };
+        const pending = commitSizes(ctx, populationsOf(e.params, signed.roster.schema).map(() => 0));
+        call.write({ msg: { $case: 'sizeCommitment', value: commitmentToWire(pending.commitment) } });
+        const relay = (await it.next()).value as wire.AggregateRequest | undefined;
+        if (relay?.msg?.$case !== 'sizeRelay') { call.destroy(Object.assign(new Error('no relay'), { code: status.INVALID_ARGUMENT })); return; }
+        networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
         const counters = scenario === 'wrong-layout' ? layout.counters.slice(0, 2) : layout.counters;
-        call.write({ msg: { $case: 'header', value: headerToWire({ siteId: site, queryId: e.queryId, cryptoFingerprint: test.fingerprint, counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: 10, plaintext: false, noiseMu: scenario === 'noisy' ? 50 : 0, masked: scenario === 'masked-alone' }) } });
-        if (scenario === 'stalls') return; // never ends: the coordinator's deadline must fire
-        const values = new Uint32Array(layout.valueCount).fill(1);
+        const header = signHeader({
+          siteId: site, queryId: e.queryId, cryptoFingerprint: test.fingerprint, counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: 20_000,
+          plaintext: false, noiseMu: scenario === 'noisy' ? 50 : 0, masked: scenario !== 'unmasked', samples: 0, rosterFingerprint: fp, populations: layout.populations,
+        }, scenario === 'unsigned-header' ? createPrivateKey(await readFile(join(netDir, 'coordinator', 'signing.key.pem'))) : selfSigning);
+        call.write({ msg: { $case: 'signedHeader', value: header } });
+        // Zeros, or an offset of 10,000 on every AN: the fake has no samples and no mask, so its share is its raw values.
+        const values = new Uint32Array(layout.valueCount);
+        if (scenario === 'inflated') for (let i = 1; i < values.length; i += 3) values[i] = 10_000;
+        const masks = createMaskStream({ selfId: site, selfPrivateKey: selfX25519, roster: x25519Roster, queryId: e.queryId, participants: e.participants, plainModulus: test.plainModulus });
         const source = scenario === 'other-parameters' ? otherEnc : enc;
         let index = 0;
-        for (const ct of source.encryptVector(values, { bound: 10, parties: e.participants.length })) {
+        for (const ct of source.encryptVector(values, { bound: 20_000, parties: e.participants.length, ...(scenario === 'unmasked' || scenario === 'other-parameters' ? {} : { mask: (c: number) => masks.maskChunk(c, test.slotCount) }) })) {
           call.write({ msg: { $case: 'ciphertext', value: { index, data: Buffer.from(ct) } } });
           index += 1;
           if (scenario === 'dies-mid-answer') {

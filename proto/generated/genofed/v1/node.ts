@@ -97,8 +97,8 @@ export interface QueryEnvelope {
   kind: QueryKind;
   coordinatorId: string;
   /**
-   * Sorted site ids taking part. Masks of the privacy-hardening issue are
-   * keyed on (query_id, participants); the node must be among them.
+   * Sorted site ids taking part: always every member of the roster (a node
+   * refuses any other set). Masks are keyed on (query_id, participants).
    */
   participants: string[];
   issuedAtMs: number;
@@ -124,6 +124,11 @@ export interface QueryEnvelope {
    * node with DP on refuses an envelope whose value differs from its policy.
    */
   dpEpsilon: number;
+  /**
+   * SHA-256 (hex) of the roster the coordinator queries under
+   * (proto/roster.ts); a node refuses any roster other than its current one.
+   */
+  rosterFingerprint: string;
 }
 
 export interface VariantKeysParams {
@@ -140,7 +145,11 @@ export interface AlleleCountsParams {
    */
   variantCount: number;
   variantsSha256: Buffer;
-  /** Stratification columns (reserved; nodes refuse a non-empty list for now). */
+  /**
+   * Stratification columns of the roster's phenotype schema: the answer
+   * holds one block per population (all, then every cell of the columns'
+   * values, proto/query.ts strataCells), each verified by the nodes.
+   */
   strata: string[];
   /**
    * Set when the list is the union of the sites' keys in this region (phase
@@ -176,7 +185,48 @@ export interface VariantBatch {
 }
 
 export interface AggregateRequest {
-  msg?: { $case: "query"; value: SignedQuery } | { $case: "variants"; value: VariantBatch } | undefined;
+  msg?: { $case: "query"; value: SignedQuery } | { $case: "variants"; value: VariantBatch } | //
+  /**
+   * The commitments of every roster member, relayed by the coordinator
+   * after the node sent its own (the size round).
+   */
+  { $case: "sizeRelay"; value: SizeRelay } | undefined;
+}
+
+/**
+ * The size round (node/privacy/size-round.ts): before any count leaves a
+ * node, every node learns the network-wide size of each population of the
+ * query (the cohort, each stratum cell) and that all sites received the same
+ * signed envelope. Each site sends its sizes plus pairwise masks mod 2^32,
+ * boxed (AES-256-GCM) for each other member; the coordinator relays the
+ * signed commitments and can read none of them.
+ */
+export interface SizeCommitmentBody {
+  siteId: string;
+  queryId: string;
+  /** SHA-256 of the exact signed envelope bytes this site received. */
+  envelopeSha256: Buffer;
+  rosterFingerprint: string;
+  populationCount: number;
+  /** One box per other roster member: its masked sizes, readable only by it. */
+  boxes: SizeBox[];
+}
+
+export interface SizeBox {
+  recipient: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+}
+
+export interface SizeCommitment {
+  /** Protobuf encoding of a SizeCommitmentBody. */
+  body: Buffer;
+  /** Ed25519 signature over `body` by the site's roster signing key. */
+  signature: Buffer;
+}
+
+export interface SizeRelay {
+  commitments: SizeCommitment[];
 }
 
 /**
@@ -204,6 +254,24 @@ export interface AggregateHeader {
    * only the sum over the exact signed participant set decrypts to counts.
    */
   masked: boolean;
+  /**
+   * Genotyped samples at this site: the coordinator refuses network totals
+   * with AN above 2 x the sum, AC above AN, or a count above the sum.
+   */
+  samples: number;
+  rosterFingerprint: string;
+  /**
+   * Populations (1 + stratum cells): value j is counter j % counters of
+   * variant floor(j / counters) % variants of population floor(j / (counters x variants)).
+   */
+  populationCount: number;
+}
+
+export interface SignedHeader {
+  /** Protobuf encoding of an AggregateHeader. */
+  header: Buffer;
+  /** Ed25519 signature over `header` by the site's roster signing key. */
+  signature: Buffer;
 }
 
 export interface Ciphertext {
@@ -222,10 +290,14 @@ export interface PlainCounts {
 }
 
 export interface AggregateResponse {
-  msg?: { $case: "header"; value: AggregateHeader } | { $case: "ciphertext"; value: Ciphertext } | {
-    $case: "plain";
-    value: PlainCounts;
-  } | undefined;
+  msg?:
+    | { $case: "ciphertext"; value: Ciphertext }
+    | { $case: "plain"; value: PlainCounts }
+    | //
+    /** The site's size commitment (first message), then its signed header. */
+    { $case: "sizeCommitment"; value: SizeCommitment }
+    | { $case: "signedHeader"; value: SignedHeader }
+    | undefined;
 }
 
 function createBaseInfoRequest(): InfoRequest {
@@ -460,6 +532,7 @@ function createBaseQueryEnvelope(): QueryEnvelope {
     params: undefined,
     measurementPlaintext: false,
     dpEpsilon: 0,
+    rosterFingerprint: "",
   };
 }
 
@@ -511,6 +584,9 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
     }
     if (message.dpEpsilon !== 0) {
       writer.uint32(169).double(message.dpEpsilon);
+    }
+    if (message.rosterFingerprint !== "") {
+      writer.uint32(178).string(message.rosterFingerprint);
     }
     return writer;
   },
@@ -646,6 +722,14 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
             }
 
             message.dpEpsilon = reader.double();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.rosterFingerprint = reader.string();
             continue;
           }
         }
@@ -1060,6 +1144,9 @@ export const AggregateRequest: MessageFns<AggregateRequest> = {
       case "variants":
         VariantBatch.encode(message.msg.value, writer.uint32(18).fork()).join();
         break;
+      case "sizeRelay":
+        SizeRelay.encode(message.msg.value, writer.uint32(26).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1093,6 +1180,293 @@ export const AggregateRequest: MessageFns<AggregateRequest> = {
             message.msg = { $case: "variants", value: VariantBatch.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.msg = { $case: "sizeRelay", value: SizeRelay.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSizeCommitmentBody(): SizeCommitmentBody {
+  return {
+    siteId: "",
+    queryId: "",
+    envelopeSha256: Buffer.alloc(0),
+    rosterFingerprint: "",
+    populationCount: 0,
+    boxes: [],
+  };
+}
+
+export const SizeCommitmentBody: MessageFns<SizeCommitmentBody> = {
+  encode(message: SizeCommitmentBody, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.siteId !== "") {
+      writer.uint32(10).string(message.siteId);
+    }
+    if (message.queryId !== "") {
+      writer.uint32(18).string(message.queryId);
+    }
+    if (message.envelopeSha256.length !== 0) {
+      writer.uint32(26).bytes(message.envelopeSha256);
+    }
+    if (message.rosterFingerprint !== "") {
+      writer.uint32(34).string(message.rosterFingerprint);
+    }
+    if (message.populationCount !== 0) {
+      writer.uint32(40).uint32(message.populationCount);
+    }
+    for (const v of message.boxes) {
+      SizeBox.encode(v!, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SizeCommitmentBody {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSizeCommitmentBody();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.siteId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.queryId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.envelopeSha256 = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rosterFingerprint = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.populationCount = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.boxes.push(SizeBox.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSizeBox(): SizeBox {
+  return { recipient: "", nonce: Buffer.alloc(0), ciphertext: Buffer.alloc(0) };
+}
+
+export const SizeBox: MessageFns<SizeBox> = {
+  encode(message: SizeBox, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recipient !== "") {
+      writer.uint32(10).string(message.recipient);
+    }
+    if (message.nonce.length !== 0) {
+      writer.uint32(18).bytes(message.nonce);
+    }
+    if (message.ciphertext.length !== 0) {
+      writer.uint32(26).bytes(message.ciphertext);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SizeBox {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSizeBox();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recipient = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nonce = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ciphertext = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSizeCommitment(): SizeCommitment {
+  return { body: Buffer.alloc(0), signature: Buffer.alloc(0) };
+}
+
+export const SizeCommitment: MessageFns<SizeCommitment> = {
+  encode(message: SizeCommitment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.body.length !== 0) {
+      writer.uint32(10).bytes(message.body);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(18).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SizeCommitment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSizeCommitment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSizeRelay(): SizeRelay {
+  return { commitments: [] };
+}
+
+export const SizeRelay: MessageFns<SizeRelay> = {
+  encode(message: SizeRelay, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.commitments) {
+      SizeCommitment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SizeRelay {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSizeRelay();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.commitments.push(SizeCommitment.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1118,6 +1492,9 @@ function createBaseAggregateHeader(): AggregateHeader {
     plaintext: false,
     noiseMu: 0,
     masked: false,
+    samples: 0,
+    rosterFingerprint: "",
+    populationCount: 0,
   };
 }
 
@@ -1156,6 +1533,15 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
     }
     if (message.masked !== false) {
       writer.uint32(80).bool(message.masked);
+    }
+    if (message.samples !== 0) {
+      writer.uint32(88).uint32(message.samples);
+    }
+    if (message.rosterFingerprint !== "") {
+      writer.uint32(98).string(message.rosterFingerprint);
+    }
+    if (message.populationCount !== 0) {
+      writer.uint32(104).uint32(message.populationCount);
     }
     return writer;
   },
@@ -1261,6 +1647,87 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
             }
 
             message.masked = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.samples = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.rosterFingerprint = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.populationCount = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSignedHeader(): SignedHeader {
+  return { header: Buffer.alloc(0), signature: Buffer.alloc(0) };
+}
+
+export const SignedHeader: MessageFns<SignedHeader> = {
+  encode(message: SignedHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header.length !== 0) {
+      writer.uint32(10).bytes(message.header);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(18).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignedHeader {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignedHeader();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -1411,14 +1878,17 @@ function createBaseAggregateResponse(): AggregateResponse {
 export const AggregateResponse: MessageFns<AggregateResponse> = {
   encode(message: AggregateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     switch (message.msg?.$case) {
-      case "header":
-        AggregateHeader.encode(message.msg.value, writer.uint32(10).fork()).join();
-        break;
       case "ciphertext":
         Ciphertext.encode(message.msg.value, writer.uint32(18).fork()).join();
         break;
       case "plain":
         PlainCounts.encode(message.msg.value, writer.uint32(26).fork()).join();
+        break;
+      case "sizeCommitment":
+        SizeCommitment.encode(message.msg.value, writer.uint32(34).fork()).join();
+        break;
+      case "signedHeader":
+        SignedHeader.encode(message.msg.value, writer.uint32(42).fork()).join();
         break;
     }
     return writer;
@@ -1437,14 +1907,6 @@ export const AggregateResponse: MessageFns<AggregateResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.msg = { $case: "header", value: AggregateHeader.decode(reader, reader.uint32()) };
-            continue;
-          }
           case 2: {
             if (tag !== 18) {
               break;
@@ -1459,6 +1921,22 @@ export const AggregateResponse: MessageFns<AggregateResponse> = {
             }
 
             message.msg = { $case: "plain", value: PlainCounts.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.msg = { $case: "sizeCommitment", value: SizeCommitment.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.msg = { $case: "signedHeader", value: SignedHeader.decode(reader, reader.uint32()) };
             continue;
           }
         }
