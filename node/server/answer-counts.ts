@@ -11,6 +11,26 @@ import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/v
 import { NodeError } from '../errors.js';
 import type { ServedStore } from './ports.js';
 
+/**
+ * A phase-1 union is signed with its region: every listed key must lie in
+ * it (a key outside would be a coordinator bug or a probe). Checked when
+ * the request arrives, before the size round.
+ */
+export function checkListInRegion(params: QueryParams, variants: readonly VariantKey[]): void {
+  if (params.kind !== 'allele-counts' || !params.region) return;
+  let region;
+  try {
+    region = parseRegion(params.region);
+  } catch (cause) {
+    throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
+  }
+  for (const k of variants) {
+    if (normalizeContig(k.chrom) !== normalizeContig(region.chrom) || k.pos < region.start || k.pos > region.end) {
+      throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+    }
+  }
+}
+
 /** Sorted store sample indices of each population, in `populationsOf` order. */
 export async function populationMembers(store: ServedStore, params: QueryParams, schema: PhenotypeSchema, variants: readonly VariantKey[]): Promise<Uint32Array[]> {
   const pops = populationsOf(params, schema);

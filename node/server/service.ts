@@ -25,7 +25,7 @@ import type { VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { commitSizes, networkSizes, smallPopulation, type SizeRoundContext } from '../privacy/size-round.js';
 import { QueryAdmission, errorCode, peerOf, type Admitted } from './admission.js';
-import { countVector, populationMembers } from './answer-counts.js';
+import { checkListInRegion, countVector, populationMembers } from './answer-counts.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
 import type { PrivacyGate } from './privacy-gate.js';
 import type { SiteRoster } from './site-roster.js';
@@ -82,17 +82,28 @@ async function writeMessage<T>(call: ServerDuplexStream<wire.AggregateRequest, T
   });
 }
 
-/** The next request message, or a refusal after `ms` (the coordinator must relay within the round). */
-async function nextWithin(it: AsyncIterator<wire.AggregateRequest>, ms: number, what: string): Promise<wire.AggregateRequest | undefined> {
+/**
+ * The next request message, or a refusal after `ms` (the coordinator must
+ * relay within the round) or when the caller cancels (a coordinator that
+ * gave up on the round: the node stops waiting at once).
+ */
+async function nextWithin(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>, it: AsyncIterator<wire.AggregateRequest>, ms: number, what: string): Promise<wire.AggregateRequest | undefined> {
   let timer: NodeJS.Timeout | undefined;
+  let onCancel: (() => void) | undefined;
   try {
     const r = await Promise.race([
       it.next(),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new NodeError('GENOFED_SIZE_ROUND', `query refused: no ${what} within ${Math.round(ms / 1000)} s`)), ms); }),
+      new Promise<never>((_, reject) => {
+        onCancel = () => reject(new NodeError('GENOFED_SIZE_ROUND', `query refused: the caller cancelled before the ${what}`));
+        if (call.cancelled) onCancel();
+        else call.once('cancelled', onCancel);
+      }),
     ]);
     return r.done ? undefined : (r.value as wire.AggregateRequest);
   } finally {
     clearTimeout(timer);
+    if (onCancel) call.off('cancelled', onCancel);
   }
 }
 
@@ -154,7 +165,7 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
     };
     const pending = commitSizes(ctx, members.map((m) => m.length));
     await writeMessage(call, { msg: { $case: 'sizeCommitment', value: commitmentToWire(pending.commitment) } });
-    const relay = await nextWithin(it, SIZE_ROUND_TIMEOUT_MS, 'relay of the size commitments');
+    const relay = await nextWithin(call, it, SIZE_ROUND_TIMEOUT_MS, 'relay of the size commitments');
     if (relay?.msg?.$case !== 'sizeRelay') throw new NodeError('GENOFED_SIZE_ROUND', 'query refused: size round: expected the relayed commitments');
     const totals = networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
     const small = smallPopulation(totals, o.minCohortSize);
@@ -248,6 +259,7 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           const p = e.params;
           stage = 'request';
           const variants = await receiveList(it, e);
+          checkListInRegion(p, variants);
           // Only the consortium schema's columns and values (the store may hold more).
           if ((p.kind === 'allele-counts' || p.kind === 'cohort-count') && p.cohort.trim() !== '') compileCohort(p.cohort, columns);
           const tRead = performance.now();

@@ -8,16 +8,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeEnvelope, encodeEnvelope, signEnvelope, verifyEnvelopeSignature } from '../../proto/convert/envelope.js';
 import { certificateNames, idsInSubjectAltName } from '../../proto/convert/identity.js';
-import { headerFromWire, headerToWire } from '../../proto/convert/variants.js';
+import { headerFromWire, headerToWire, signHeader, verifySignedHeader } from '../../proto/convert/variants.js';
 import { AggregateHeader } from '../../proto/generated/genofed/v1/node.js';
-import { layoutFor, packAlleleCounts, unpackAlleleCounts, variantListDigest, type QueryEnvelope } from '../../proto/query.js';
+import { EMPTY_SCHEMA, parsePhenotypeSchema } from '../../proto/phenotype-schema.js';
+import { layoutFor, packAlleleCounts, populationsOf, strataCells, unpackAlleleCounts, variantListDigest, type QueryEnvelope } from '../../proto/query.js';
 
 const keys = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: 'chr22', pos: 5, ref: 'G', alt: '<DEL>' }];
 
 function sample(): QueryEnvelope {
   return {
     version: 1, queryId: '7c8a1f4e-0b0e-4a43-9d5f-6f1e2d3c4b5a', correlationId: 'c0ffee00-0000-4000-8000-000000000000', coordinatorId: 'coordinator',
-    participants: ['a', 'b', 'c'], issuedAtMs: 1_795_000_000_000, expiresAtMs: 1_795_000_300_000, querier: 'alice', cryptoFingerprint: '00b473927ce700db17e94c9e3ac394d5',
+    participants: ['a', 'b', 'c'], rosterFingerprint: 'ab'.repeat(32), issuedAtMs: 1_795_000_000_000, expiresAtMs: 1_795_000_300_000, querier: 'alice', cryptoFingerprint: '00b473927ce700db17e94c9e3ac394d5',
     params: { kind: 'allele-counts', cohort: "super_pop = 'EUR'", variantCount: 2, variantsSha256: variantListDigest(keys), strata: [], region: 'chr22:1-100000' },
     measurementPlaintext: false,
   };
@@ -41,10 +42,24 @@ describe('query envelope', () => {
     expect(() => decodeEnvelope(encodeEnvelope({ ...e, dpEpsilon: -1 }))).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));
   });
 
-  it('answer headers carry the noise scale and the masked flag, defaulting to none', () => {
-    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false };
+  it('answer headers carry the noise scale, the masked flag, the declared samples, roster and populations, defaulting to none', () => {
+    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1 };
     expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire({ ...h, noiseMu: 41.5, masked: true })).finish()))).toEqual({ ...h, noiseMu: 41.5, masked: true });
     expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire(h)).finish()))).toEqual({ ...h, noiseMu: 0, masked: false });
+  });
+
+  it('a signed header verifies under the site key only, and any flipped byte breaks it', () => {
+    const site = generateKeyPairSync('ed25519');
+    const other = generateKeyPairSync('ed25519');
+    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, noiseMu: 0, masked: true, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1 };
+    const w = signHeader(h, site.privateKey);
+    expect(verifySignedHeader(w, site.publicKey)).toEqual(h);
+    expect(() => verifySignedHeader(w, other.publicKey)).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));
+    for (let i = 0; i < w.header.length; i++) {
+      const t = Buffer.from(w.header);
+      t[i]! ^= 0x01;
+      expect(() => verifySignedHeader({ header: t, signature: w.signature }, site.publicKey), `byte ${i}`).toThrow();
+    }
   });
 
   it('encodes deterministically, so equal envelopes give equal signed bytes', () => {
@@ -85,8 +100,23 @@ describe('query envelope', () => {
 describe('slot layout', () => {
   it('needs ceil(3 x variants / slots) ciphertexts: 367 for 1,000,000 variants at 8,192 slots', () => {
     const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: new Uint8Array(32), strata: [], region: '' };
-    expect(layoutFor(p, 8192)).toEqual({ counters: ['ac', 'an', 'nhomalt'], valueCount: 3_000_000, ciphertextCount: 367 });
+    expect(layoutFor(p, 8192)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 1, valueCount: 3_000_000, ciphertextCount: 367 });
     expect(layoutFor({ kind: 'cohort-count', cohort: '', carrierCount: 0, carriersSha256: new Uint8Array() }, 8192).ciphertextCount).toBe(1);
+  });
+
+  it('strata add one block per cell of the schema values, first column outermost, in the same order everywhere', () => {
+    const schema = parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: [
+      { name: 'super_pop', type: 'categorical', values: ['AFR', 'EUR'] }, { name: 'gender', type: 'categorical', values: ['female', 'male'] }, { name: 'age', type: 'integer', bins: [0, 40, 80, 120] },
+    ] });
+    expect(strataCells(schema, ['super_pop', 'Gender']).map((c) => c.label)).toEqual(['AFR,female', 'AFR,male', 'EUR,female', 'EUR,male']);
+    expect(strataCells(schema, ['age']).map((c) => c.values)).toEqual([[0], [40], [80]]);
+    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 10, variantsSha256: new Uint8Array(32), strata: ['super_pop', 'gender'], region: '' };
+    expect(layoutFor(p, 4096, schema)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 5, valueCount: 150, ciphertextCount: 1 });
+    expect(populationsOf(p, schema).map((x) => x.kind)).toEqual(['cohort', 'cell', 'cell', 'cell', 'cell']);
+    expect(populationsOf({ kind: 'cohort-count', cohort: '', carrierCount: 2, carriersSha256: new Uint8Array(32) }, schema).map((x) => x.kind)).toEqual(['cohort', 'carriers']);
+    expect(() => strataCells(schema, ['bmi'])).toThrow(/unknown column 'bmi'/);
+    expect(() => strataCells(EMPTY_SCHEMA, ['gender'])).toThrow(/no columns/);
+    expect(() => strataCells(schema, ['gender', 'gender'])).toThrow(/twice/);
   });
 
   it('unpacking a packed vector gives back every variant\'s counters', () => {

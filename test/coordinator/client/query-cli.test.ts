@@ -59,13 +59,13 @@ describe('genofed query (CLI against a listening REST API)', () => {
   });
 
   it('query af --region prints a clean TSV on stdout and the responding sites on stderr', async () => {
-    const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:10000-20000', '--cohort', 'super_pop=EUR', '--min-sites', '2']);
+    const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:10000-20000', '--cohort', 'super_pop=EUR']);
     expect(r.stderr).toMatch(/responding sites: a,b,c/);
     expect(r.code).toBe(0);
     // A withheld AC keeps its column, released as '<5' with AF '.'; the note goes to stderr.
     expect(r.stdout).toBe('chrom\tpos\tref\talt\tac\tan\taf\tnhomalt\n1\t10177\tA\tAC\t2130\t5008\t0.425319\t570\n1\t10235\tT\tTA\t0\t0\t.\t0\n1\t10352\tT\tTA\t<5\t5008\t.\t0\n');
     expect(r.stderr).toMatch(/disclosure control \(k=5, suppress\): ac-below-k suppressed in 1 row\(s\)/);
-    expect(fed.afRequests.at(-1)).toEqual({ querier: 'alice', region: '1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
+    expect(fed.afRequests.at(-1)).toEqual({ querier: 'alice', region: '1:10000-20000', cohort: 'super_pop=EUR' });
   });
 
   it('query af --variants FILE sends the parsed variants; the token may come from GENOFED_TOKEN; --format json includes sites', async () => {
@@ -139,16 +139,27 @@ describe('genofed query (CLI against a listening REST API)', () => {
     expect(r.stderr).toBe(`genofed: GENOFED_API_UNREACHABLE: coordinator 127.0.0.1:${port}: connection refused\n`);
   });
 
-  it('query cohort prints the count, sends carriers given as keys, and lists missing sites on stderr', async () => {
+  it('query cohort prints the count, sends carriers given as keys, and lists the responding sites on stderr', async () => {
     const r = await genofed(['query', 'cohort', '--coordinator', url, '--token', TOKEN, '--cohort', 'super_pop=EUR and gender=female', '--carriers-of', '1-10177-A-AC,22-16050075-A-G']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('263\n');
-    expect(r.stderr).toMatch(/responding sites: a,b; missing: c \(deadline exceeded\)/);
+    expect(r.stderr).toMatch(/responding sites: a,b,c\n/);
     expect(fed.cohortRequests.at(-1)).toEqual({
       querier: 'alice',
       cohort: 'super_pop=EUR and gender=female',
       carriersOf: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: '22', pos: 16050075, ref: 'A', alt: 'G' }],
     });
+  });
+
+  it('query schema prints the columns, their values or bins, and the grammar; --by sends strata and the TSV leads with them', async () => {
+    const r = await genofed(['query', 'schema', '--coordinator', url, '--token', TOKEN]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^# consortium phenotype schema [0-9a-f]{64}\nsuper_pop\tcategorical\tvalues: AFR, AMR, EAS, EUR, SAS\nage\tinteger\tbins \(compare with >= \/ < at an edge\): 0, 20, 40, 60, 80, 120\n# grammar\n/);
+    fed.afAnswer = { ...fed.afAnswer, rows: [{ strata: { super_pop: 'all' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 10, an: 20, af: 0.5, nhomalt: 0 }, { strata: { super_pop: 'EUR' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 6, an: 10, af: 0.6, nhomalt: 0 }] };
+    const s = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:1-10', '--by', 'super_pop']);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toBe('super_pop\tchrom\tpos\tref\talt\tac\tan\taf\tnhomalt\nall\t1\t5\tA\tC\t10\t20\t0.5\t0\nEUR\t1\t5\tA\tC\t6\t10\t0.6\t0\n');
+    expect(fed.afRequests.at(-1)).toMatchObject({ by: ['super_pop'] });
   });
 
   it('query cohort --format json prints the whole answer', async () => {

@@ -7,6 +7,8 @@ import type {
   AlleleFrequencyAnswer, AlleleFrequencyRequest, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, SiteStatus,
 } from '../../../coordinator/federation/types.js';
 
+import { parsePhenotypeSchema, type PhenotypeSchema } from '../../../proto/phenotype-schema.js';
+
 const POLICY = { k: 5, smallCounts: 'suppress', roundTo: 5 } as const;
 /** What the engine states when disclosure control withheld one AC (hand-written, as the engine's note looks). */
 export const AF_NOTE: DisclosureSummary = {
@@ -30,7 +32,7 @@ export class FakeFederation implements Federation {
     disclosure: AF_NOTE,
     noise: null,
   };
-  cohortAnswer: CohortCountAnswer = { queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] }, disclosure: NOTHING_WITHHELD, noise: null };
+  cohortAnswer: CohortCountAnswer = { queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null };
   statusAnswer: SiteStatus[] = [{ site: 'a', healthy: true }, { site: 'b', healthy: false, detail: 'unreachable' }];
   failWith: unknown = null;
   /** Answer only after this long (to test cancellation). */
@@ -50,6 +52,12 @@ export class FakeFederation implements Federation {
     this.cohortRequests.push(request);
     if (this.failWith) throw this.failWith;
     return this.cohortAnswer;
+  }
+
+  schema: PhenotypeSchema = parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: [{ name: 'super_pop', type: 'categorical', values: ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'] }, { name: 'age', type: 'integer', bins: [0, 20, 40, 60, 80, 120] }] });
+
+  phenotypeSchema(): PhenotypeSchema {
+    return this.schema;
   }
 
   async status(): Promise<readonly SiteStatus[]> {

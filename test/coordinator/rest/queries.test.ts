@@ -15,7 +15,7 @@ describe('REST query routes', () => {
   const af = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/queries/allele-frequency', headers: auth, payload: payload as object });
 
   it('an allele-frequency query by region returns rows, af null where an is 0, and the responding sites', async () => {
-    const res = await af({ region: 'chr1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
+    const res = await af({ region: 'chr1:10000-20000', cohort: 'super_pop=EUR', by: ['gender'] });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.queryId).toBe('q-af-1');
@@ -26,7 +26,7 @@ describe('REST query routes', () => {
     expect(body.disclosure).toEqual(AF_NOTE);
     expect(body.noise).toBeNull();
     expect(body.sites).toEqual({ responding: ['a', 'b', 'c'], missing: [] });
-    expect(fed.afRequests[0]).toEqual({ querier: 'alice', region: 'chr1:10000-20000', cohort: 'super_pop=EUR', minSites: 2 });
+    expect(fed.afRequests[0]).toEqual({ querier: 'alice', region: 'chr1:10000-20000', cohort: 'super_pop=EUR', by: ['gender'] });
   });
 
   it('only declared fields leave: extra properties on the answer, its rows or its sites are dropped', async () => {
@@ -70,8 +70,9 @@ describe('REST query routes', () => {
     expect(fed.afRequests).toHaveLength(0);
   });
 
-  it('wrong types are not coerced: minSites "2" and pos "5" are refused', async () => {
-    expect((await af({ region: '1:1-2', minSites: '2' })).statusCode).toBe(400);
+  it('wrong types are not coerced: by "gender" and pos "5" are refused, and minSites no longer exists', async () => {
+    expect((await af({ region: '1:1-2', by: 'gender' })).statusCode).toBe(400);
+    expect((await af({ region: '1:1-2', minSites: 2 })).statusCode).toBe(400);
     expect((await af({ variants: [{ chrom: '1', pos: '5', ref: 'A', alt: 'C' }] })).statusCode).toBe(400);
     expect((await af({ variants: ['1-0x5-A-C'] })).statusCode).toBe(400);
     expect((await af({ variants: [] })).statusCode).toBe(400);
@@ -97,11 +98,21 @@ describe('REST query routes', () => {
     expect(res.json()).toEqual({ error: { code: 'GENOFED_BAD_REQUEST', message: 'request body is not valid JSON' } });
   });
 
-  it('a cohort count passes cohort, carriers and minSites and returns count and missing sites', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/queries/cohort-count', headers: auth, payload: { cohort: 'super_pop=EUR and gender=female', carriersOf: ['1-10177-A-AC'], minSites: 2 } });
+  it('a cohort count passes cohort and carriers and returns the count and the responding sites', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/queries/cohort-count', headers: auth, payload: { cohort: 'super_pop=EUR and gender=female', carriersOf: ['1-10177-A-AC'] } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b'], missing: [{ site: 'c', reason: 'deadline exceeded' }] }, disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5 }, rowsAffected: 0, rules: [] }, noise: null });
-    expect(fed.cohortRequests[0]).toEqual({ querier: 'alice', cohort: 'super_pop=EUR and gender=female', carriersOf: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }], minSites: 2 });
+    expect(res.json()).toEqual({ queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5 }, rowsAffected: 0, rules: [] }, noise: null });
+    expect(fed.cohortRequests[0]).toEqual({ querier: 'alice', cohort: 'super_pop=EUR and gender=female', carriersOf: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
+  });
+
+  it('GET /v1/schema lists the queryable columns with their values or bins, the schema fingerprint and the grammar', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/schema', headers: auth });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.columns).toEqual([{ name: 'super_pop', type: 'categorical', values: ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'] }, { name: 'age', type: 'integer', bins: [0, 20, 40, 60, 80, 120] }]);
+    expect(body.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(body.grammar).toMatch(/>= and < with a bin edge/);
+    expect((await app.inject({ method: 'GET', url: '/v1/schema' })).statusCode).toBe(401);
   });
 
   it('a cohort count without a cohort is a 400', async () => {

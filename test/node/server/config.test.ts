@@ -9,7 +9,9 @@ import { parseNodeConfig } from '../../../node/server/config.js';
 const valid = {
   siteId: 'site-1', store: 'store', listen: { host: '127.0.0.1', port: 7401 },
   tls: { ca: 'ca.crt.pem', cert: 'node.crt.pem', key: 'node.key.pem' },
-  coordinator: { identity: 'coordinator', signingPublicKey: 'sig.pub.pem', bfvPublicKey: 'bfv.pk' },
+  keys: { x25519: 'x25519.key.pem', signing: 'signing.key.pem' },
+  roster: { file: 'roster.json', fingerprint: 'AB12 '.repeat(16).trim() },
+  coordinator: { bfvPublicKey: 'bfv.pk' },
   crypto: { preset: 'default' },
 };
 
@@ -22,17 +24,26 @@ describe('node config', () => {
     expect(Object.isFrozen(c) && Object.isFrozen(c.tls)).toBe(true);
   });
 
-  it('without a privacy section (a pre-issue-6 config): minimum 3 participants, differencing k 5, budget 10, DP off, no masks', () => {
+  it('without a privacy section: cohorts under 5 refused, a roster of at least 3, one membership change per 24 h, differencing k 5, budget 10, DP off', () => {
     const c = parseNodeConfig(valid, '/srv/genofed');
-    expect(c.privacy).toEqual({ minParticipants: 3, budget: { totalEpsilon: 10 }, differencing: { k: 5 }, dp: { enabled: false, epsilonPerQuery: 1 } });
+    expect(c.privacy).toEqual({ minCohortSize: 5, roster: { minSites: 3, minMembershipIntervalHours: 24 }, budget: { totalEpsilon: 10 }, differencing: { k: 5 }, dp: { enabled: false, epsilonPerQuery: 1 } });
   });
 
-  it('turns masks on with a roster and resolves the key, roster and policy paths', () => {
-    const c = parseNodeConfig({ ...valid, privacy: { masks: { privateKeyFile: 'x.key.pem', roster: { 'site-1': 'roster/s1.pem', b: '/abs/b.pem' } }, policyFile: 'policy.json', dp: { enabled: true } } }, '/srv/genofed');
-    expect(c.privacy.masks).toEqual({ privateKeyFile: '/srv/genofed/x.key.pem', roster: { 'site-1': '/srv/genofed/roster/s1.pem', b: '/abs/b.pem' } });
+  it('resolves the key, roster and policy paths and normalizes the confirmed roster fingerprint', () => {
+    const c = parseNodeConfig({ ...valid, privacy: { policyFile: 'policy.json', dp: { enabled: true } } }, '/srv/genofed');
+    expect(c.keys).toEqual({ x25519: '/srv/genofed/x25519.key.pem', signing: '/srv/genofed/signing.key.pem' });
+    expect(c.roster).toEqual({ file: '/srv/genofed/roster.json', fingerprint: 'ab12'.repeat(16) });
     expect(c.privacy.policyFile).toBe('/srv/genofed/policy.json');
     expect(c.privacy.dp).toEqual({ enabled: true, epsilonPerQuery: 1 });
-    expect(c.privacy.minParticipants).toBe(3);
+  });
+
+  it('a config without a roster or keys is refused (masks are not optional), and the replaced fields say what replaced them', () => {
+    const { roster: _r, ...noRoster } = valid;
+    expect(() => parseNodeConfig(noRoster, '/x')).toThrow(/field 'roster'/);
+    const { keys: _k, ...noKeys } = valid;
+    expect(() => parseNodeConfig(noKeys, '/x')).toThrow(/field 'keys'/);
+    expect(() => parseNodeConfig({ ...valid, x25519: { privateKey: 'a', publicKey: 'b' } }, '/x')).toThrow(/replaced .* by `keys` and `roster`/);
+    expect(() => parseNodeConfig({ ...valid, privacy: { masks: { privateKeyFile: 'k', roster: { a: 'b' } } } }, '/x')).toThrow(/unknown field\(s\) masks/);
   });
 
   it.each([
@@ -41,9 +52,10 @@ describe('node config', () => {
     ['siteId', { ...valid, siteId: 'Bad Site!' }],
     ['tls.key', { ...valid, tls: { ca: 'a', cert: 'b' } }],
     ['(top level)', { ...valid, secret: '/home/patient-x/keys' }],
-    ['privacy.minParticipants', { ...valid, privacy: { minParticipants: 0 } }],
+    ['privacy.minCohortSize', { ...valid, privacy: { minCohortSize: 0 } }],
+    ['privacy.roster.minSites', { ...valid, privacy: { roster: { minSites: 2 } } }],
     ['privacy.dp.epsilonPerQuery', { ...valid, privacy: { dp: { enabled: true, epsilonPerQuery: -1 } } }],
-    ['privacy.masks.roster', { ...valid, privacy: { masks: { privateKeyFile: 'k.pem', roster: {} } } }],
+    ['roster.fingerprint', { ...valid, roster: { file: 'r.json', fingerprint: 'not-hex' } }],
   ])('names the bad field %s and not its value', (field, raw) => {
     let message = '';
     try {

@@ -21,7 +21,7 @@ describe('node serve', () => {
 
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'genofed-serve-'));
-    layout = await networkInit({ sites: ['a'], out: join(tmp, 'net'), preset: 'test', basePort: 0 });
+    layout = await networkInit({ sites: ['a', 'b', 'c'], out: join(tmp, 'net'), preset: 'test', basePort: 0 });
     await ingest(layout.siteStores.a!, { vcfs: [VCF] });
   }, 60_000);
 
@@ -61,6 +61,8 @@ describe('node serve start-up checks', () => {
       const raw = JSON.parse(await readFile(path, 'utf8')) as { tls: Record<string, string> };
       const config = parseNodeConfig({ ...raw, tls: { ...raw.tls, cert: '../b/node.crt.pem', key: '../b/node.key.pem' } }, dirname(path));
       await expect(startNode(config, { logger: silent })).rejects.toMatchObject({ code: 'GENOFED_CONFIG', message: expect.stringContaining('tls.cert: not a certificate naming site a') });
+      // A roster of two (each could read the other's counts from the total) does not serve either.
+      await expect(startNode(await loadNodeConfig(path), { logger: silent })).rejects.toMatchObject({ code: 'GENOFED_ROSTER_NOT_CONFIRMED', message: expect.stringContaining('has 2 members; this node requires at least 3') });
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 /**
  * The node refuses what it must, over real mTLS gRPC: unsigned queries,
  * queries signed by another key, expired or future-dated ones, replays,
- * queries that do not list this site, tampered variant lists, plaintext
+ * participant sets other than its roster, tampered variant lists, plaintext
  * answers not enabled, and callers whose certificate is not the
  * coordinator's or comes from another CA. Signed refusals are in the
  * store's query log; unsigned ones under a digest of their bytes.
@@ -37,7 +37,7 @@ describe('the node checks every query before answering', () => {
   beforeAll(async () => {
     // Three sites (the node's minimum participant set), only 'a' runs: these tests talk to it directly.
     c = await startConsortium({ sites: ['a', 'b', 'c'], vcfs: { a: [VCF] }, notStarted: ['b', 'c'] });
-    other = await startConsortium({ sites: ['z'], vcfs: {}, notStarted: ['z'] });
+    other = await startConsortium({ sites: ['x', 'y', 'z'], vcfs: {}, notStarted: ['x', 'y', 'z'] });
     const cdir = join(c.layout.dir, 'coordinator');
     ca = await readFile(join(cdir, 'ca.crt.pem'));
     signingKey = createPrivateKey(await readFile(join(cdir, 'signing.key.pem')));
@@ -53,7 +53,7 @@ describe('the node checks every query before answering', () => {
   function envelope(params: QueryParams, over: Partial<QueryEnvelope> = {}): QueryEnvelope {
     const now = Date.now();
     return {
-      version: PROTOCOL_VERSION, queryId: randomUUID(), correlationId: randomUUID(), coordinatorId: 'coordinator', participants: ['a', 'b', 'c'],
+      version: PROTOCOL_VERSION, queryId: randomUUID(), correlationId: randomUUID(), coordinatorId: 'coordinator', participants: ['a', 'b', 'c'], rosterFingerprint: c.layout.rosterFingerprint,
       issuedAtMs: now, expiresAtMs: now + 60_000, querier: 'tester', cryptoFingerprint: getPreset('test').fingerprint, params, measurementPlaintext: false, ...over,
     };
   }
@@ -121,27 +121,30 @@ describe('the node checks every query before answering', () => {
     expect(await listVariants(signEnvelope({ ...e, issuedAtMs: Date.now() }, signingKey))).toEqual({ code: 6, genofed: 'GENOFED_QUERY_REPLAYED' });
   });
 
-  it('refuses a query whose participant set does not include this site', async () => {
-    expect(await listVariants(signEnvelope(envelope(region, { participants: ['b', 'c', 'd'] }), signingKey))).toEqual({ code: 7, genofed: 'GENOFED_QUERY_NOT_PARTICIPANT' });
+  it('refuses a query whose participant set is not its roster: without this site, a subset, a ghost, another roster fingerprint', async () => {
+    for (const over of [{ participants: ['b', 'c', 'd'] }, { participants: ['a', 'b'] }, { participants: ['a', 'b', 'c', 'ghost'] }, { rosterFingerprint: 'ab'.repeat(32) }, { coordinatorId: 'other-coordinator' }]) {
+      expect(await listVariants(signEnvelope(envelope(region, over), signingKey)), JSON.stringify(over)).toEqual({ code: 7, genofed: 'GENOFED_ROSTER_MISMATCH' });
+    }
   });
 
-  function aggregate(q: SignedQueryBytes, variants: { chrom: string; pos: number; ref: string; alt: string }[]): Promise<{ ciphertexts: number } | { code: number; genofed: string | undefined }> {
+  /** Until the size round: the node's commitment (the first thing it sends once a query is admitted) or its refusal. */
+  function aggregate(q: SignedQueryBytes, variants: { chrom: string; pos: number; ref: string; alt: string }[]): Promise<{ committed: true } | { code: number; genofed: string | undefined }> {
     return new Promise((resolve) => {
-      let n = 0;
       const call = client.aggregate(new Metadata(), { deadline: Date.now() + 10_000 });
-      call.on('data', (m: wire.AggregateResponse) => { if (m.msg?.$case === 'ciphertext') n += 1; });
+      call.on('data', (m: wire.AggregateResponse) => {
+        if (m.msg?.$case === 'sizeCommitment') { resolve({ committed: true }); call.cancel(); }
+      });
       call.on('error', (e: ServiceError) => resolve({ code: e.code, genofed: e.metadata?.get('genofed-code')[0] as string | undefined }));
-      call.on('end', () => resolve({ ciphertexts: n }));
+      call.on('end', () => resolve({ code: -1, genofed: 'ended' }));
       call.write({ msg: { $case: 'query', value: signedQueryToWire(q) } });
       call.write({ msg: { $case: 'variants', value: { variants } } });
-      call.end();
     });
   }
 
-  it('answers an aggregate over a signed variant list, and refuses one whose list differs from its signed digest', async () => {
+  it('admits an aggregate over a signed variant list up to its size commitment, and refuses one whose list differs from its signed digest', async () => {
     const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }];
     const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [], region: '' };
-    expect(await aggregate(signEnvelope(envelope(params), signingKey), list)).toEqual({ ciphertexts: 1 });
+    expect(await aggregate(signEnvelope(envelope(params), signingKey), list)).toEqual({ committed: true });
     expect(await aggregate(signEnvelope(envelope(params), signingKey), [{ ...list[0]!, pos: 10235 }])).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
   });
 
