@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { CoordinatorError } from '../errors.js';
+import { draftSchema, EMPTY_SCHEMA } from '../../proto/phenotype-schema.js';
 import { networkInit, type NetworkLayout } from '../network/init.js';
 import { ApiClient } from '../client/api-client.js';
 import { Children, parseHostPort, type Child } from './children.js';
@@ -179,11 +180,27 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     const assignment = assignSamples(allIds, nSites);
     log(`demo: ${vcfs.length} VCF(s), ${genotyped.size} samples -> ${nSites} sites (${sites.join(', ')}); BFV preset '${preset}'`);
 
-    // 2. The consortium: CA, certificates, keys, configs (ports chosen at start-up).
-    const layout = await guard(networkInit({ sites, out: join(out, 'network'), host: '127.0.0.1', basePort: 0, preset, queriers: ['demo'] }));
-    log(`demo: consortium created (CA, mTLS certificates, BFV and Ed25519 keys) in ${step('networkInitMs')} ms`);
+    // 2. The consortium phenotype schema: a draft from the table (categorical columns with their values,
+    // numeric ones in bins, identifier-like and all-distinct columns left out), as a consortium would
+    // start from and then review; it goes into the roster every site signs.
+    let phenotypeTable: ReturnType<typeof readPhenotypeTable> | null = null;
+    let phenotypeText: string | null = null;
+    let schema = EMPTY_SCHEMA;
+    if (phenotypes) {
+      phenotypeText = await readFile(phenotypes, 'utf8').catch((cause: unknown) => {
+        throw new CoordinatorError('GENOFED_USAGE', `${basename(phenotypes)}: cannot read phenotype table`, { cause });
+      });
+      phenotypeTable = readPhenotypeTable(phenotypeText);
+      const rows = [...phenotypeTable.rows.values()];
+      schema = draftSchema(phenotypeTable.columns.map((c) => ({ name: c.name, values: rows.map((r) => r[c.name] ?? null) })));
+      log(`demo: phenotype schema drafted from ${basename(phenotypes)}: ${schema.columns.map((c) => `${c.name} (${c.type === 'categorical' ? `${c.values.length} values` : `${c.bins.length - 1} bins`})`).join(', ') || 'no queryable column'}`);
+    }
 
-    // 3. Split each VCF by samples, and count the unsplit input in plaintext on the way.
+    // 3. The consortium: CA, certificates, keys, the roster every site signs, configs (ports chosen at start-up).
+    const layout = await guard(networkInit({ sites, out: join(out, 'network'), host: '127.0.0.1', basePort: 0, preset, queriers: ['demo'], schema, consortium: 'genofed demo consortium (network init: one machine made every key)' }));
+    log(`demo: consortium created (CA, mTLS certificates, BFV, Ed25519 and X25519 keys, roster ${layout.rosterFingerprint.slice(0, 16)}... signed by every site) in ${step('networkInitMs')} ms`);
+
+    // 4. Split each VCF by samples, and count the unsplit input in plaintext on the way.
     const reference = new ReferenceCounts();
     const stats: SplitStats = { records: 0, alleles: 0 };
     const shares: Record<string, { vcfs: string[]; phenotypes: string | null }> = Object.fromEntries(sites.map((s) => [s, { vcfs: [], phenotypes: null }]));
@@ -210,13 +227,8 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       }
       await Promise.all(writers.map((w) => w?.close()));
     }
-    let phenotypeTable: ReturnType<typeof readPhenotypeTable> | null = null;
-    if (phenotypes) {
-      const text = await readFile(phenotypes, 'utf8').catch((cause: unknown) => {
-        throw new CoordinatorError('GENOFED_USAGE', `${basename(phenotypes)}: cannot read phenotype table`, { cause });
-      });
-      phenotypeTable = readPhenotypeTable(text);
-      const parts = splitPhenotypes(text, nSites, assignment);
+    if (phenotypes && phenotypeText !== null) {
+      const parts = splitPhenotypes(phenotypeText, nSites, assignment);
       await Promise.all(sites.map(async (site, s) => {
         const file = join(out, 'shares', site, 'phenotypes.tsv');
         await mkdir(dirname(file), { recursive: true, mode: 0o700 });
@@ -226,11 +238,13 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     }
     log(`demo: split ${stats.records} records (${stats.alleles} ALT alleles) into per-site shares in ${step('splitMs')} ms`);
 
-    // 4. Each site ingests its own share into its own store (two at a time: 2 cores).
+    // 5. Each site ingests its own share into its own store (two at a time: 2 cores). The demo data are
+    // public 1000 Genomes ids, so the sites accept raw ids explicitly (--raw-ids); a hospital
+    // pseudonymizes first and ingests with --key-file (deploy/README.md).
     const queue = sites.map((site) => async () => {
-      const args = ['node', 'ingest', '--store', layout.siteStores[site]!];
+      const args = ['node', 'ingest', '--store', layout.siteStores[site]!, '--raw-ids'];
       for (const f of shares[site]!.vcfs) args.push('--vcf', f);
-      if (shares[site]!.phenotypes) args.push('--phenotypes', shares[site]!.phenotypes!);
+      if (shares[site]!.phenotypes) args.push('--phenotypes', shares[site]!.phenotypes!, '--schema', layout.rosterFile);
       await guard(children.run(`ingest-${site}`, args));
     });
     await Promise.all(Array.from({ length: Math.min(2, queue.length) }, async () => {
@@ -238,7 +252,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     }));
     log(`demo: ${nSites} stores ingested in ${step('ingestMs')} ms`);
 
-    // 5. Start the nodes, learn their ports, point the coordinator at them, start it.
+    // 6. Start the nodes, learn their ports, point the coordinator at them, start it.
     const nodeList = sites.map((site) => children.start(`node-${site}`, ['node', 'serve', '--config', layout.siteConfigs[site]!]));
     const addresses = await guard(Promise.all(nodeList.map(async (c) => parseHostPort((await c.waitForLine(/listening grpc (\S+)/, 90_000))[1]!))));
     const config = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as {
