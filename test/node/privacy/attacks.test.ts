@@ -7,10 +7,13 @@
  *   (only the sum over the exact signed participant set decrypts to counts);
  * - forged participant sets of 1 or 2, replays, another signing key, a
  *   certificate not in the node policy: refused;
- * - the node policy file: a kind it does not allow, the per-querier rate limit;
+ * - the node policy file: a kind it does not allow, the per-researcher rate
+ *   limit beneath the coordinator's;
  * - a differencing pair (a cohort, then the same cohort minus one patient):
- *   refused;
- * - DP budget exhaustion: the next query is refused, also after a restart;
+ *   refused, also when the coordinator names another researcher for the
+ *   second query (history is per key holder);
+ * - DP budget exhaustion: the next query is refused, also after a restart
+ *   and under another researcher name;
  * - the audit log verifies after all this and fails after an edit.
  */
 import 'reflect-metadata';
@@ -208,11 +211,11 @@ describe('attacks on the node (the attacker must fail)', () => {
     }
   });
 
-  it('enforces the node policy file: a kind it does not allow is refused, and the per-querier rate limit holds', async () => {
+  it('enforces the node policy file: a kind it does not allow is refused, and the per-researcher rate limit holds', async () => {
     await nodes.b!.close(0);
     clients.b!.close();
     const policy = join(layout.dir, 'sites', 'b', 'policy-strict.json');
-    await writeFile(policy, JSON.stringify({ coordinators: [{ coordinatorId: 'coordinator', allowedKinds: ['cohort-count'], maxQueriesPerHour: 2 }] }));
+    await writeFile(policy, JSON.stringify({ coordinators: [{ coordinatorId: 'coordinator', allowedKinds: ['cohort-count'], maxQueriesPerHour: 100, maxQueriesPerHourPerResearcher: 2 }] }));
     const raw = JSON.parse(await readFile(layout.siteConfigs.b!, 'utf8')) as { privacy: { policyFile: string } };
     raw.privacy.policyFile = 'policy-strict.json';
     const strictConfig = join(layout.dir, 'sites', 'b', 'node-strict.json');
@@ -224,6 +227,8 @@ describe('attacks on the node (the attacker must fail)', () => {
     expect(await aggregate(clients.b!, signEnvelope(envelope(alleleParams(list), q), signingKey), list)).toEqual(refused(7, 'GENOFED_KIND_NOT_ALLOWED'));
     for (let i = 0; i < 2; i++) answered(await aggregate(clients.b!, signEnvelope(envelope(cohortParams("super_pop = 'SAS'"), q), signingKey), []));
     expect(await aggregate(clients.b!, signEnvelope(envelope(cohortParams("super_pop = 'SAS'"), q), signingKey), [])).toEqual(refused(8, 'GENOFED_RATE_LIMITED'));
+    // Another researcher of the coordinator has its own share beneath the coordinator's 100 per hour.
+    answered(await aggregate(clients.b!, signEnvelope(envelope(cohortParams("super_pop = 'SAS'"), { querier: 'rate-s' }), signingKey), []));
   });
 
   it('refuses a differencing pair: a cohort, then the same cohort without one patient', async () => {
@@ -236,8 +241,8 @@ describe('attacks on the node (the attacker must fail)', () => {
     const list = keys.slice(0, 5);
     expect(await aggregate(clients.a!, signEnvelope(envelope(alleleParams(list, minusOne), q), signingKey), list)).toEqual(refused(7, 'GENOFED_COHORT_DIFFERENCING'));
     answered(await aggregate(clients.a!, signEnvelope(envelope(cohortParams("super_pop = 'AFR'"), q), signingKey), []));
-    // Another querier is not held to 'differ''s history (pairs per querier: a documented limit).
-    answered(await aggregate(clients.a!, signEnvelope(envelope(cohortParams(minusOne), { querier: 'someone-else' }), signingKey), []));
+    // The coordinator naming another researcher does not escape the history: it is kept per key holder.
+    expect(await aggregate(clients.a!, signEnvelope(envelope(cohortParams(minusOne), { querier: 'someone-else' }), signingKey), [])).toEqual(refused(7, 'GENOFED_COHORT_DIFFERENCING'));
   });
 
   it('with DP on, answers carry the noise scale, an envelope asking for less noise is refused, and an exhausted budget stays exhausted after a restart', async () => {
@@ -268,8 +273,8 @@ describe('attacks on the node (the attacker must fail)', () => {
     clients.c!.close();
     await start();
     expect(await aggregate(clients.c!, signEnvelope(envelope(cohort, { ...q, dpEpsilon: 1 }), signingKey), [])).toEqual(refused(8, 'GENOFED_BUDGET_EXHAUSTED'));
-    // Budgets are per querier: another researcher still has theirs.
-    answered(await aggregate(clients.c!, signEnvelope(envelope(cohort, { querier: 'fresh', dpEpsilon: 1 }), signingKey), []));
+    // The total is the coordinator's: another researcher name it signs gets nothing more.
+    expect(await aggregate(clients.c!, signEnvelope(envelope(cohort, { querier: 'fresh', dpEpsilon: 1 }), signingKey), [])).toEqual(refused(8, 'GENOFED_BUDGET_EXHAUSTED'));
   }, 120_000);
 
   it('the audit log records answers and refusals, verifies with `genofed audit verify --store`, and fails after an edit', async () => {
