@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   pseudonymize: () => import('./pseudonymize.js'),
   store: () => import('./store.js'),
   privacy: () => import('./privacy.js'),
+  ledger: () => import('./ledger.js'),
 };
 
 const { values } = parseArgs({
