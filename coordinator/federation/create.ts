@@ -39,7 +39,7 @@ export async function createFederation(config: CoordinatorConfig, options: Creat
     signingPem.fill(0);
   }
   const crypto = await createBfvTotals(config.bfv.preset, config.bfv.secretKey);
-  const clients = config.sites.map((s) => new NodeClient(s.id, s.address, { ca, cert, key }));
+  const clients = config.sites.map((s) => new NodeClient(s.id, s.address, { ca, cert, key }, { maxVariantKeys: config.limits.maxVariantKeysPerSite }));
   const engine = new FederationEngine({
     coordinatorId: config.identity,
     clients,

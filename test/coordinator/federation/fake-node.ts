@@ -3,7 +3,8 @@
  * NodeService over mTLS with a site's real certificate, but answers
  * Aggregate according to a scenario - ciphertexts under other BFV
  * parameters, a stream that stops mid-answer, a node that stalls, a wrong
- * layout. Health/Info answer normally.
+ * layout - or floods ListVariants with keys ('floods-variant-keys': 50
+ * batches of 1,000 until the caller cancels). Health/Info answer normally.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,12 +15,17 @@ import { headerToWire } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
 import { layoutFor } from '../../../proto/query.js';
 
-export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'masked-alone' | 'unmasked';
+export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'masked-alone' | 'unmasked' | 'floods-variant-keys';
+
+/** 'floods-variant-keys': batches x keys per batch the node offers in phase 1. */
+export const FLOOD = { batches: 50, perBatch: 1_000 } as const;
 
 export interface FakeNode {
   readonly port: number;
   /** Every envelope received by Aggregate, decoded (what the coordinator signed). */
   readonly envelopes: ReturnType<typeof decodeEnvelope>[];
+  /** Variant keys written by ListVariants, and whether its stream saw 'cancelled' (grpc-js also emits it after a normal end). */
+  readonly listVariants: { keysSent: number; cancelled: boolean };
   close(): Promise<void>;
 }
 
@@ -35,12 +41,27 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   const otherEnc = other.encryptor(other.generateKeys().publicKey);
   const server = new Server();
   const envelopes: ReturnType<typeof decodeEnvelope>[] = [];
+  const listed = { keysSent: 0, cancelled: false };
   const service: wire.NodeServiceServer = {
     info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 1, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
-      call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
-      call.end();
+      if (scenario !== 'floods-variant-keys') {
+        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
+        call.end();
+        return;
+      }
+      call.on('cancelled', () => { listed.cancelled = true; });
+      void (async () => {
+        for (let b = 0; b < FLOOD.batches && !listed.cancelled; b++) {
+          const variants = Array.from({ length: FLOOD.perBatch }, (_, i) => ({ chrom: '1', pos: 1_000_000 + b * FLOOD.perBatch + i, ref: 'A', alt: 'G' }));
+          listed.keysSent += variants.length;
+          if (!call.write({ variants })) await new Promise((r) => call.once('drain', r));
+          // Let the coordinator's cancellation arrive between batches, as over a real network.
+          await new Promise((r) => setImmediate(r));
+        }
+        if (!listed.cancelled) call.end();
+      })();
     },
     aggregate: (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>) => {
       void (async () => {
@@ -85,6 +106,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   return {
     port,
     envelopes,
+    listVariants: listed,
     async close() {
       server.forceShutdown();
       enc.dispose();
