@@ -88,6 +88,15 @@ export const coordinatorConfigSchema = z.object({
      */
     dpEpsilon: z.number().min(0).max(100).default(0),
   }).strict().default({ dpEpsilon: 0 }),
+  /** Resource limits (coordinator/rest/README.md "Limits"); every field has a default. */
+  limits: z.object({
+    /** Largest REST request body: 413 GENOFED_BODY_TOO_LARGE above it. 8 MiB is ~300,000 variants as strings; larger sets go by region. */
+    maxBodyBytes: z.number().int().min(1_024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+    /** Authenticated REST requests per querier (token) per minute: 429 GENOFED_TOO_MANY_REQUESTS with Retry-After above it. */
+    queriesPerMinutePerToken: z.number().int().min(1).max(100_000).default(60),
+    /** Variant keys one site may stream in phase 1 (ListVariants); more cancels the stream and fails that site. The nodes' own default maxVariants is 5,000,000. */
+    maxVariantKeysPerSite: z.number().int().min(1).max(50_000_000).default(5_000_000),
+  }).strict().default({ maxBodyBytes: 8 * 1024 * 1024, queriesPerMinutePerToken: 60, maxVariantKeysPerSite: 5_000_000 }),
 }).strict();
 
 export type CoordinatorConfig = Readonly<z.infer<typeof coordinatorConfigSchema>>;

@@ -67,7 +67,7 @@ export async function createFederation(config: CoordinatorConfig, options: Creat
     throw new CoordinatorError('GENOFED_CONFIG', `sites: must list exactly the roster's members (${siteIds.join(', ')}): every query goes to all of them`);
   }
   const crypto = await createBfvTotals(config.bfv.preset, config.bfv.secretKey);
-  const clients = config.sites.map((s) => new NodeClient(s.id, s.address, { ca, cert, key }, publicKeyFromBase64(r.sites.find((m) => m.id === s.id)!.signingKey, 'ed25519', `roster site ${s.id}`)));
+  const clients = config.sites.map((s) => new NodeClient(s.id, s.address, { ca, cert, key }, publicKeyFromBase64(r.sites.find((m) => m.id === s.id)!.signingKey, 'ed25519', `roster site ${s.id}`), { maxVariantKeys: config.limits.maxVariantKeysPerSite }));
   const engine = new FederationEngine({
     coordinatorId: config.identity,
     roster: { fingerprint: rosterFingerprint(r), siteIds, schema: r.schema },

@@ -85,14 +85,22 @@ function invalid(site: string, what: string): CoordinatorError {
   return new CoordinatorError('GENOFED_SITE_FAILED', `site ${site}: invalid answer: ${what}`);
 }
 
+/** Per-site limits on what a node may send (config `limits`). */
+export interface NodeClientLimits {
+  /** Phase 1: most variant keys one site may stream; default 5,000,000 (the nodes' own maxVariants default). */
+  readonly maxVariantKeys?: number;
+}
+
 export class NodeClient {
   private readonly client: wire.NodeServiceClient;
+  private readonly maxVariantKeys: number;
 
   /**
    * `signingKey`: the site's Ed25519 key from the roster; its answer
    * headers must be signed by it.
    */
-  constructor(readonly site: string, address: string, tls: TlsMaterial, private readonly signingKey: KeyObject) {
+  constructor(readonly site: string, address: string, tls: TlsMaterial, private readonly signingKey: KeyObject, limits: NodeClientLimits = {}) {
+    this.maxVariantKeys = limits.maxVariantKeys ?? 5_000_000;
     const creds = credentials.createSsl(tls.ca, tls.key, tls.cert, {
       // The CA chain is checked by TLS; this pins WHICH site answers.
       checkServerIdentity: (_host, cert) => (certificateNames(cert, 'site', site) ? undefined : new Error(`server certificate does not name site ${site}`)),
@@ -123,23 +131,47 @@ export class NodeClient {
     });
   }
 
-  /** Phase 1: the site's variant keys in a region. */
+  /**
+   * Phase 1: the site's variant keys in a region. More than
+   * `maxVariantKeys` cancels the stream and fails the site: a node (or
+   * whoever holds its certificate) cannot make the coordinator hold an
+   * unbounded union (5M keys as objects are ~1 GB of heap).
+   */
   listVariants(q: SignedQueryBytes, ms: number, signal?: AbortSignal): Promise<VariantKey[]> {
     return new Promise((resolve, reject) => {
       const out: VariantKey[] = [];
+      let settled = false;
       const call = this.client.listVariants(signedQueryToWire(q), new Metadata(), { deadline: this.deadline(ms) });
-      const onAbort = (): void => call.cancel();
+      const settle = (err: CoordinatorError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(out);
+      };
+      const fail = (err: CoordinatorError): void => {
+        if (settled) return;
+        settle(err);
+        call.cancel();
+      };
+      const onAbort = (): void => fail(new CoordinatorError('GENOFED_SITE_FAILED', `site ${this.site}: query aborted`));
       signal?.addEventListener('abort', onAbort, { once: true });
       call.on('data', (b: wire.VariantBatch) => {
+        if (settled) return;
+        let keys: VariantKey[];
         try {
-          for (const k of variantsFromWire(b)) out.push(k);
+          keys = variantsFromWire(b);
         } catch {
-          call.cancel();
-          reject(invalid(this.site, 'malformed variant batch'));
+          return fail(invalid(this.site, 'malformed variant batch'));
         }
+        // Checked before the batch is kept: at most one batch past the limit is ever decoded.
+        if (out.length + keys.length > this.maxVariantKeys) {
+          return fail(new CoordinatorError('GENOFED_SITE_FAILED', `site ${this.site}: sent more variant keys than the limit (${this.maxVariantKeys}, coordinator config limits.maxVariantKeysPerSite)`));
+        }
+        for (const k of keys) out.push(k);
       });
-      call.on('error', (err) => { signal?.removeEventListener('abort', onAbort); reject(siteError(this.site, err)); });
-      call.on('end', () => { signal?.removeEventListener('abort', onAbort); resolve(out); });
+      call.on('error', (err) => settle(siteError(this.site, err)));
+      call.on('end', () => settle(undefined));
     });
   }
 

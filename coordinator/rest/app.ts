@@ -4,6 +4,7 @@
  * and alone listens and shuts down; tests call `inject()` on it.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Federation } from '../federation/types.js';
 import { CoordinatorError } from '../errors.js';
@@ -17,9 +18,23 @@ export interface RestAppOptions {
   readonly tokens: ReadonlyMap<string, string>;
   /** A pino logger, true for fastify's default pino, false/unset for none. */
   readonly logger?: FastifyBaseLogger | boolean;
-  /** Largest accepted request body in bytes; default 64 MiB (1,000,000 variants as strings is ~25 MB). */
-  readonly bodyLimit?: number;
+  /** Body and rate limits (the config's `limits` section); defaults as there. */
+  readonly limits?: Partial<RestLimits>;
 }
+
+export interface RestLimits {
+  /** Largest accepted request body in bytes (413 GENOFED_BODY_TOO_LARGE above it). */
+  readonly maxBodyBytes: number;
+  /** Authenticated requests per querier per minute (429 GENOFED_TOO_MANY_REQUESTS with Retry-After above it). */
+  readonly queriesPerMinutePerToken: number;
+}
+
+/**
+ * 8 MiB: ~300,000 variants as `chrom-pos-ref-alt` strings (~25 bytes each
+ * in JSON); larger lists go by region. 60 a minute: a researcher script
+ * looping over genes, not a flood (each query fans out to every site).
+ */
+export const DEFAULT_REST_LIMITS: RestLimits = Object.freeze({ maxBodyBytes: 8 * 1024 * 1024, queriesPerMinutePerToken: 60 });
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,9 +49,11 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
   const hashed = hashTokens(options.tokens);
   if (hashed.length === 0) throw new CoordinatorError('GENOFED_CONFIG', 'REST API: no querier tokens configured');
   const logger = options.logger;
+  const limits: RestLimits = { ...DEFAULT_REST_LIMITS, ...options.limits };
   const app = Fastify({
     ...(typeof logger === 'object' ? { loggerInstance: logger } : { logger: logger ?? false }),
-    bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
+    // Checked on Content-Length before reading, and while streaming a chunked body.
+    bodyLimit: limits.maxBodyBytes,
     // Request logs would carry URLs only, but keep them to our own lines
     // (query id, kind, status, duration): never a body, never a header.
     logController: new LogController({ disableRequestLogging: true }),
@@ -49,7 +66,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('querier', null);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandler(limits));
   app.setNotFoundHandler((_request, reply) => {
     void reply.status(404).send({ error: { code: 'GENOFED_BAD_REQUEST', message: 'no such route' } });
   });
@@ -74,6 +91,20 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     const querier = authenticate(request.headers.authorization, hashed);
     if (querier === null) throw new CoordinatorError('GENOFED_UNAUTHORIZED', 'missing or unknown bearer token');
     request.querier = querier;
+  });
+
+  // Per authenticated querier (all its tokens), never per IP: researchers behind one NAT or proxy
+  // do not share a limit, and one researcher cannot escape it by changing address. Runs at
+  // preParsing, after the auth hook and before the body is read; public routes are not counted.
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preParsing',
+    max: limits.queriesPerMinutePerToken,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.querier ?? '',
+    allowList: (request) => request.querier === null,
+    errorResponseBuilder: (_request, context) =>
+      new CoordinatorError('GENOFED_TOO_MANY_REQUESTS', `rate limit of ${context.max} requests per minute reached for this token; retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} s`),
   });
 
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());

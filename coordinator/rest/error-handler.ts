@@ -4,8 +4,9 @@
  *   keep their code, message and status;
  * - schema failures are 400 GENOFED_BAD_REQUEST naming the field (ajv's
  *   messages name the path and the rule, never the value);
- * - fastify's own client errors (body too large, bad JSON, wrong media type)
- *   keep their 4xx status under GENOFED_BAD_REQUEST;
+ * - a body over the limit is 413 GENOFED_BODY_TOO_LARGE naming the limit;
+ * - fastify's own other client errors (bad JSON, wrong media type) keep
+ *   their 4xx status under GENOFED_BAD_REQUEST;
  * - anything else is 500 GENOFED_INTERNAL with a fixed message; the error is
  *   logged server-side only (a library message may echo request data).
  */
@@ -23,11 +24,15 @@ export interface ErrorReply {
   readonly message: string;
 }
 
-/** Pure mapping, exported for tests. */
-export function toErrorReply(err: unknown): ErrorReply {
+/** Pure mapping, exported for tests. `maxBodyBytes` is named in the 413 message. */
+export function toErrorReply(err: unknown, maxBodyBytes?: number): ErrorReply {
   const e = (err ?? {}) as Coded & Partial<FastifyError>;
   if (typeof e.code === 'string' && e.code.startsWith('GENOFED_') && typeof e.httpStatus === 'number') {
     return { status: e.httpStatus, code: e.code, message: String(e.message ?? '') };
+  }
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = maxBodyBytes === undefined ? 'the limit' : `the limit of ${maxBodyBytes} bytes (coordinator config limits.maxBodyBytes)`;
+    return { status: 413, code: 'GENOFED_BODY_TOO_LARGE', message: `request body exceeds ${limit}; query large variant sets by region` };
   }
   if (Array.isArray(e.validation)) {
     const first = e.validation[0];
@@ -44,7 +49,6 @@ export function toErrorReply(err: unknown): ErrorReply {
 /** Fixed texts: fastify's own messages can quote the offending input (e.g. a JSON fragment). */
 function fastifyClientMessage(code: string, status: number): string {
   switch (code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return 'request body is too large';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return 'unsupported media type; send application/json';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return 'request body is empty';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -53,8 +57,13 @@ function fastifyClientMessage(code: string, status: number): string {
   }
 }
 
-export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const mapped = toErrorReply(err);
+/** The app's error handler; `limits` only feeds the 413 message. */
+export function errorHandler(limits?: { readonly maxBodyBytes: number }): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => void {
+  return (err, request, reply) => handle(err, request, reply, limits?.maxBodyBytes);
+}
+
+function handle(err: FastifyError, request: FastifyRequest, reply: FastifyReply, maxBodyBytes: number | undefined): void {
+  const mapped = toErrorReply(err, maxBodyBytes);
   if (mapped.status >= 500) {
     // Server-side only; the client sees the fixed message.
     request.log.error({ err, code: mapped.code }, 'request failed');

@@ -20,7 +20,7 @@ export async function startCoordinator(config: CoordinatorConfig, logger: Logger
   const federation = await createFederation(config, { logger: logger.child({ part: 'federation' }) });
   let app;
   try {
-    app = await buildRestApp({ federation, tokens, logger: logger.child({ part: 'rest' }) });
+    app = await buildRestApp({ federation, tokens, logger: logger.child({ part: 'rest' }), limits: config.limits });
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (cause) {
     await app?.close().catch(() => undefined);

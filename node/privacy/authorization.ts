@@ -1,6 +1,7 @@
 /**
  * Node-side authorization: which coordinators (by client certificate) may
- * run which query kinds, at what rate. mTLS already proved the chain to the
+ * run which query kinds, at what rate (per coordinator, and per researcher
+ * beneath it). mTLS already proved the chain to the
  * consortium CA; this policy is the hospital's own narrower choice (a CA
  * signs every consortium member, the hospital trusts fewer).
  *
@@ -35,6 +36,9 @@ const rule = z
     allowedKinds: z.array(z.enum(QUERY_KINDS)).min(1),
     maxQueriesPerHour: z.number().int().min(1).max(100_000).optional(),
     maxQueriesPerDay: z.number().int().min(1).max(100_000).optional(),
+    /** Beneath the coordinator's limits (which every researcher it names shares): per (coordinator, researcher). */
+    maxQueriesPerHourPerResearcher: z.number().int().min(1).max(100_000).optional(),
+    maxQueriesPerDayPerResearcher: z.number().int().min(1).max(100_000).optional(),
   })
   .refine((r) => r.certificateFingerprint !== undefined || r.coordinatorId !== undefined, 'a rule needs certificateFingerprint or coordinatorId');
 
@@ -88,5 +92,9 @@ export function authorize(policy: NodePolicy, cert: PeerCertificateLike | undefi
   if (candidates.length === 0) throw new NodeError('GENOFED_CALLER_NOT_IN_POLICY', 'query refused: the caller certificate matches no coordinator of the node policy');
   const r = candidates.find((c) => c.allowedKinds.includes(kind));
   if (!r) throw new NodeError('GENOFED_KIND_NOT_ALLOWED', `query refused: the node policy does not allow this coordinator ${kind} queries`);
-  return { rule: r, coordinator: r.coordinatorId ?? fp!, limits: { perHour: r.maxQueriesPerHour, perDay: r.maxQueriesPerDay } };
+  return {
+    rule: r,
+    coordinator: r.coordinatorId ?? fp!,
+    limits: { perHour: r.maxQueriesPerHour, perDay: r.maxQueriesPerDay, perHourPerResearcher: r.maxQueriesPerHourPerResearcher, perDayPerResearcher: r.maxQueriesPerDayPerResearcher },
+  };
 }

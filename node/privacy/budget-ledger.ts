@@ -1,105 +1,22 @@
 /**
- * The node's privacy ledger (`privacy-ledger.json` in the store folder)
- * and the per-querier epsilon budget kept in it.
- *
- * One JSON file holds every piece of cross-query state the node enforces:
- * budgets (here), cohort history (`differencing-guard.ts`) and rate-limit
- * windows (`rate-limit.ts`). Each change is a transaction: take
- * `privacy-ledger.lock`, re-read the file (another process may have
- * written it), apply, write temp + fsync + rename + fsync of the folder.
- * When `debit` returns, the debit is on disk: the service debits BEFORE
- * it releases the answer (write-ahead), so a crash can lose an answer but
- * never a debit. A file that fails its schema refuses every query
- * (GENOFED_LEDGER_CORRUPT): fail closed, never "start from a fresh budget".
+ * Epsilon budgets, kept in the privacy ledger (`ledger-log.ts`) per key
+ * holder: a total per coordinator (the party that decrypts, so the one
+ * whose knowledge accumulates, whatever researcher names it asserts) and a
+ * cap per (coordinator, researcher) beneath it. A debit must fit both or is
+ * refused with GENOFED_BUDGET_EXHAUSTED leaving both untouched. When
+ * `debit` returns, the debit is on disk: the service debits BEFORE it
+ * releases the answer (write-ahead), so a crash can lose an answer but
+ * never a debit.
  *
  * Budgets are integer micro-epsilons: 0.1 added 100 times as doubles is
  * 9.99999999999998, which would refuse the 100th query of a 10.0 budget.
+ * The totals come from configuration (not stored), so raising them for a
+ * consortium applies to what was already spent.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { z } from 'zod';
 import { NodeError } from '../errors.js';
-import { writeFileAtomically } from '../io/atomic-output.js';
-import { syncFolder, withFileLock } from '../audit/file-lock.js';
+import { type Account, type PrivacyLedger, type Querier, querierKey } from './ledger-log.js';
 
-export const LEDGER_FILE = 'privacy-ledger.json';
-export const LEDGER_LOCK = 'privacy-ledger.lock';
-
-/** Who is asking: the coordinator (by its policy id) and the researcher it names in the signed envelope. */
-export interface Querier {
-  readonly coordinator: string;
-  readonly researcher: string;
-}
-
-/** The ledger's map key of a querier (JSON of the pair: no separator a researcher id could forge). */
-export function querierKey(q: Querier): string {
-  return JSON.stringify([q.coordinator, q.researcher]);
-}
-
-const cohortRecord = z.strictObject({
-  /** Bitmap length in bits (max member + 1). */
-  universe: z.number().int().min(0),
-  size: z.number().int().min(0),
-  /** Bitmap, bit i = sample index i, base64. */
-  bits: z.string(),
-  at: z.number().int(),
-});
-export type CohortRecord = z.infer<typeof cohortRecord>;
-
-const ledgerSchema = z.strictObject({
-  format: z.literal('genofed-privacy-ledger'),
-  version: z.literal(1),
-  budgets: z.record(z.string(), z.strictObject({ spentMicro: z.number().int().min(0), debits: z.number().int().min(0) })),
-  cohorts: z.record(z.string(), z.array(cohortRecord)),
-  /** Admission times (ms) in the last 24 h, per querier. */
-  rates: z.record(z.string(), z.array(z.number().int())),
-});
-export type LedgerState = z.infer<typeof ledgerSchema>;
-
-function emptyState(): LedgerState {
-  return { format: 'genofed-privacy-ledger', version: 1, budgets: {}, cohorts: {}, rates: {} };
-}
-
-/** The ledger file of one store folder; every method is one locked read-modify-write. */
-export class PrivacyLedger {
-  constructor(readonly dir: string) {}
-
-  private async read(): Promise<LedgerState> {
-    let text: string;
-    try {
-      text = await readFile(join(this.dir, LEDGER_FILE), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-      throw new NodeError('GENOFED_LEDGER_CORRUPT', `${LEDGER_FILE}: cannot be read`, { cause: err });
-    }
-    try {
-      return ledgerSchema.parse(JSON.parse(text));
-    } catch (cause) {
-      throw new NodeError('GENOFED_LEDGER_CORRUPT', `${LEDGER_FILE}: not a valid privacy ledger; queries are refused until it is restored`, { cause });
-    }
-  }
-
-  /** Read the current state (under the lock, so never half of another process's write). */
-  async snapshot(): Promise<LedgerState> {
-    return withFileLock(join(this.dir, LEDGER_LOCK), () => this.read());
-  }
-
-  /**
-   * Apply `change` to the current state; persist it durably when it
-   * returns `{ write: true }`. The result is returned after the fsync.
-   */
-  async transact<T>(change: (state: LedgerState) => { write: boolean; result: T }): Promise<T> {
-    return withFileLock(join(this.dir, LEDGER_LOCK), async () => {
-      const state = await this.read();
-      const { write, result } = change(state);
-      if (write) {
-        await writeFileAtomically(join(this.dir, LEDGER_FILE), JSON.stringify(state), { mode: 0o600 });
-        await syncFolder(this.dir);
-      }
-      return result;
-    });
-  }
-}
+export { LEDGER_FILE, LEDGER_LOCK, LEGACY_LEDGER_FILE, PrivacyLedger, querierKey, type Querier } from './ledger-log.js';
 
 /** Epsilon -> integer micro-epsilons; refuses non-positive, non-finite or sub-micro values. */
 export function toMicroEpsilon(epsilon: number): number {
@@ -111,52 +28,76 @@ export function toMicroEpsilon(epsilon: number): number {
 }
 
 export interface BudgetOptions {
-  /** Total epsilon per querier. Default 10: the DP policy's default per-query epsilon of 1 gives 10 queries. */
+  /** Total epsilon per coordinator, shared by all its researchers. Default 10: the DP policy's default per-query epsilon of 1 gives 10 queries. */
   readonly totalEpsilon?: number;
+  /** Cap per (coordinator, researcher) beneath the total; default = the total (no cap of its own). */
+  readonly perResearcherEpsilon?: number | undefined;
 }
 
-export interface BudgetStatus {
+/** One budget account: its cap and what was spent against it. */
+export interface BudgetAccount {
   readonly totalEpsilon: number;
   readonly spentEpsilon: number;
-  readonly remainingEpsilon: number;
   readonly debits: number;
 }
 
-/** Per-querier epsilon budgets in the privacy ledger. */
+export interface BudgetStatus {
+  /** What this researcher can still spend through this coordinator: the smaller of the two remainders. */
+  readonly remainingEpsilon: number;
+  /** The coordinator's total, spent by all its researchers. */
+  readonly coordinator: BudgetAccount;
+  /** This researcher's cap beneath it. */
+  readonly researcher: BudgetAccount;
+}
+
+const NONE: Account = { spentMicro: 0, debits: 0 };
+
+/** Per-coordinator epsilon budgets with per-researcher caps, in the privacy ledger. */
 export class BudgetLedger {
   readonly totalMicro: number;
+  readonly perResearcherMicro: number;
 
   constructor(readonly ledger: PrivacyLedger, options: BudgetOptions = {}) {
     this.totalMicro = toMicroEpsilon(options.totalEpsilon ?? 10);
+    this.perResearcherMicro = options.perResearcherEpsilon === undefined ? this.totalMicro : toMicroEpsilon(options.perResearcherEpsilon);
+    if (this.perResearcherMicro > this.totalMicro) {
+      throw new NodeError('GENOFED_CONFIG', 'budget.perResearcherEpsilon must not exceed budget.totalEpsilon');
+    }
   }
 
-  private status(spentMicro: number, debits: number): BudgetStatus {
-    return { totalEpsilon: this.totalMicro / 1e6, spentEpsilon: spentMicro / 1e6, remainingEpsilon: Math.max(0, this.totalMicro - spentMicro) / 1e6, debits };
+  private status(c: Account, r: Account): BudgetStatus {
+    const left = Math.max(0, Math.min(this.totalMicro - c.spentMicro, this.perResearcherMicro - r.spentMicro));
+    return {
+      remainingEpsilon: left / 1e6,
+      coordinator: { totalEpsilon: this.totalMicro / 1e6, spentEpsilon: c.spentMicro / 1e6, debits: c.debits },
+      researcher: { totalEpsilon: this.perResearcherMicro / 1e6, spentEpsilon: r.spentMicro / 1e6, debits: r.debits },
+    };
   }
 
   async remaining(querier: Querier): Promise<BudgetStatus> {
-    const b = (await this.ledger.snapshot()).budgets[querierKey(querier)];
-    return this.status(b?.spentMicro ?? 0, b?.debits ?? 0);
+    return this.ledger.read((v) => this.status(v.budgets.get(querier.coordinator) ?? NONE, v.researcherBudgets.get(querierKey(querier)) ?? NONE));
   }
 
   /**
    * Debit `epsilon` for query `queryId`, durably, or refuse with
-   * GENOFED_BUDGET_EXHAUSTED leaving the budget untouched. Call before the
-   * answer leaves the node.
+   * GENOFED_BUDGET_EXHAUSTED leaving both accounts untouched. Call before
+   * the answer leaves the node.
    */
   async debit(querier: Querier, epsilon: number, queryId: string): Promise<BudgetStatus> {
     const micro = toMicroEpsilon(epsilon);
-    const key = querierKey(querier);
-    const outcome = await this.ledger.transact<{ ok: boolean; status: BudgetStatus }>((state) => {
-      const b = state.budgets[key] ?? { spentMicro: 0, debits: 0 };
-      if (b.spentMicro + micro > this.totalMicro) return { write: false, result: { ok: false, status: this.status(b.spentMicro, b.debits) } };
-      state.budgets[key] = { spentMicro: b.spentMicro + micro, debits: b.debits + 1 };
-      return { write: true, result: { ok: true, status: this.status(b.spentMicro + micro, b.debits + 1) } };
+    const outcome = await this.ledger.transact<{ short: 'coordinator' | 'researcher' | undefined; status: BudgetStatus }>((v) => {
+      const c = v.budgets.get(querier.coordinator) ?? NONE;
+      const r = v.researcherBudgets.get(querierKey(querier)) ?? NONE;
+      const short: 'coordinator' | 'researcher' | undefined = c.spentMicro + micro > this.totalMicro ? 'coordinator' : r.spentMicro + micro > this.perResearcherMicro ? 'researcher' : undefined;
+      if (short) return { ops: [], result: { short, status: this.status(c, r) } };
+      const after = this.status({ spentMicro: c.spentMicro + micro, debits: c.debits + 1 }, { spentMicro: r.spentMicro + micro, debits: r.debits + 1 });
+      return { ops: [{ op: 'debit' as const, coordinator: querier.coordinator, researcher: querier.researcher, micro, queryId }], result: { short, status: after } };
     });
-    if (!outcome.ok) {
+    if (outcome.short) {
+      const which = outcome.short === 'coordinator' ? 'this coordinator\'s budget' : 'this researcher\'s share of it';
       throw new NodeError(
         'GENOFED_BUDGET_EXHAUSTED',
-        `query ${queryId} refused: privacy budget exhausted (needs epsilon ${micro / 1e6}, ${outcome.status.remainingEpsilon} of ${outcome.status.totalEpsilon} left)`,
+        `query ${queryId} refused: privacy budget exhausted (${which}; needs epsilon ${micro / 1e6}, ${outcome.status.remainingEpsilon} left)`,
       );
     }
     return outcome.status;

@@ -1,60 +1,62 @@
 /**
- * Differencing guard (DataSHIELD's nfilter.subset, enforced): a querier
- * may not be answered for a cohort C when an earlier answered cohort A of
- * the same querier differs from it by 0 < |A xor C| < k patients: the
- * difference of the two answers would be the counts of those few
- * patients (A, then A without one patient, gives that patient's genotype).
- * Identical cohorts are allowed (same answer, nothing new).
+ * Differencing guard (DataSHIELD's nfilter.subset, enforced): a member set
+ * C is not answered when an earlier answered set A of the same coordinator
+ * differs from it by 0 < |A xor C| < k patients: the difference of the two
+ * answers would be the counts of those few patients (A, then A without one
+ * patient, gives that patient's genotype). A set identical to an
+ * answered one is allowed (same answer, nothing new).
  *
- * Cohorts are kept as bitmaps over the store's sample indices in the
- * privacy ledger (2,504 samples: 313 bytes per cohort; a 100,000-sample
- * biobank 12.5 KB), so |A xor C| is a byte-wise popcount. They never
- * leave the node, and a refusal never says by how much the cohorts
+ * History is per coordinator, the party that decrypts: every researcher
+ * name it asserts shares one history, so "researcher A asks C, researcher
+ * B asks C minus one patient" through one coordinator is refused. One
+ * query may carry several populations (the cohort, each stratum cell, a
+ * carrier set): each is compared with the history, they are not compared
+ * with each other (strata of one query are disjoint slices the answer
+ * reveals anyway), and all are recorded in one ledger transaction.
+ *
+ * Sets are kept as bitmaps over the store's sample indices in the privacy
+ * ledger (2,504 samples: 313 bytes; a 100,000-sample biobank 12.5 KB).
+ * They never leave the node, and a refusal never says by how much the sets
  * differ (that number would itself be a small count).
  *
  * Known limit, as in DataSHIELD: only pairs are compared; a difference
- * built from three or more cohorts (A + B - C) is not detected here.
+ * built from three or more sets (A + B - C) is not detected here.
  */
 import { NodeError } from '../errors.js';
-import { type CohortRecord, type PrivacyLedger, type Querier, querierKey } from './budget-ledger.js';
+import { cohortBitmap, toWords, type WordBitmap, xorDistanceBelow } from './bitmap.js';
+import type { LedgerOp, LedgerView, PrivacyLedger, Querier } from './ledger-log.js';
+
+export { cohortBitmap, symmetricDifference } from './bitmap.js';
 
 export type GuardDecision = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
+/** One member set, or all the member sets of one query (sorted store sample indices each). */
+export type MemberSets = Uint32Array | readonly Uint32Array[];
+
 export interface GuardOptions {
-  /** Minimum symmetric difference between two answered cohorts. Default 5 (the consortium's k). */
+  /** Minimum symmetric difference between two answered sets. Default 5 (the consortium's k). */
   readonly k?: number;
   readonly now?: () => number;
 }
 
-const POPCOUNT = new Uint8Array(256).map((_, i) => {
-  let n = 0;
-  for (let v = i; v; v >>= 1) n += v & 1;
-  return n;
-});
-
-/** Bitmap of sample indices (any order; duplicates collapse). */
-export function cohortBitmap(members: Uint32Array): { bits: Uint8Array; universe: number; size: number } {
-  let max = -1;
-  for (const m of members) if (m > max) max = m;
-  const universe = max + 1;
-  const bits = new Uint8Array(Math.ceil(universe / 8));
-  let size = 0;
-  for (const m of members) {
-    const byte = m >>> 3;
-    const bit = 1 << (m & 7);
-    if (!(bits[byte]! & bit)) size += 1;
-    bits[byte]! |= bit;
-  }
-  return { bits, universe, size };
+interface Prepared extends WordBitmap {
+  /** base64 of the byte bitmap: what the ledger stores, and equal for equal sets. */
+  readonly encoded: string;
 }
 
-/** |A xor B| of two bitmaps (bytes past the shorter one count in full). */
-export function symmetricDifference(a: Uint8Array, b: Uint8Array): number {
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  let n = 0;
-  for (let i = 0; i < short.length; i++) n += POPCOUNT[short[i]! ^ long[i]!]!;
-  for (let i = short.length; i < long.length; i++) n += POPCOUNT[long[i]!]!;
-  return n;
+/**
+ * Empty sets are neither compared nor recorded: the difference between an
+ * answer over no one and one over C is C's own answer, which the size round
+ * already verified (network size 0 or >= k). Recording them would refuse
+ * every later set of 1..k-1 local members at this site, although such a set
+ * is part of a population verified network-wide.
+ */
+function prepare(sets: MemberSets): Prepared[] {
+  const list = (sets instanceof Uint32Array ? [sets] : sets).filter((m) => m.length > 0);
+  return list.map((m) => {
+    const { bits } = cohortBitmap(m);
+    return { ...toWords(bits), encoded: Buffer.from(bits).toString('base64') };
+  });
 }
 
 export class DifferencingGuard {
@@ -67,50 +69,72 @@ export class DifferencingGuard {
     this.now = options.now ?? Date.now;
   }
 
-  private decide(history: readonly CohortRecord[], bits: Uint8Array): { decision: GuardDecision; seen: boolean } {
-    let seen = false;
-    for (const earlier of history) {
-      const d = symmetricDifference(Buffer.from(earlier.bits, 'base64'), bits);
-      if (d === 0) seen = true;
-      else if (d < this.k) {
-        return { decision: { ok: false, reason: `cohort differs from a cohort this querier was already answered for by fewer than ${this.k} patients` }, seen };
+  /** The decision for `sets` against the coordinator's history, and which sets are new (to record). */
+  private decide(view: LedgerView, querier: Querier, sets: readonly Prepared[]): { decision: GuardDecision; fresh: Prepared[] } {
+    const history = view.cohorts.get(querier.coordinator) ?? [];
+    const fresh: Prepared[] = [];
+    const queued = new Set<string>();
+    for (const c of sets) {
+      let seen = false;
+      let near = false;
+      for (const earlier of history) {
+        const d = xorDistanceBelow(earlier, c, this.k);
+        if (d === 0) {
+          seen = true;
+          break;
+        }
+        if (d < this.k) near = true;
+      }
+      // An answered set asked again reveals nothing new, even when the history holds a set near it
+      // (populations of one query are recorded together without being compared).
+      if (near && !seen) {
+        const reason = `a population of this query (cohort, stratum or carrier set) differs from one this coordinator was already answered for by fewer than ${this.k} patients`;
+        return { decision: { ok: false, reason }, fresh: [] };
+      }
+      if (!seen && !queued.has(c.encoded)) {
+        queued.add(c.encoded);
+        fresh.push(c);
       }
     }
-    return { decision: { ok: true }, seen };
+    return { decision: { ok: true }, fresh };
   }
 
-  /** Would a query over `members` be allowed? (Read-only; `admit` checks and records in one step.) */
-  async check(querier: Querier, members: Uint32Array): Promise<GuardDecision> {
-    const history = (await this.ledger.snapshot()).cohorts[querierKey(querier)] ?? [];
-    return this.decide(history, cohortBitmap(members).bits).decision;
+  private ops(querier: Querier, sets: readonly Prepared[]): LedgerOp[] {
+    const at = this.now();
+    return sets.map((c) => ({ op: 'cohort' as const, coordinator: querier.coordinator, researcher: querier.researcher, bits: c.encoded, at }));
   }
 
-  /** Record `members` as answered for `querier` (durable on return; identical cohorts are kept once). */
-  async record(querier: Querier, members: Uint32Array): Promise<void> {
-    const c = cohortBitmap(members);
-    const key = querierKey(querier);
-    await this.ledger.transact((state) => {
-      const history = state.cohorts[key] ?? [];
-      if (history.some((h) => symmetricDifference(Buffer.from(h.bits, 'base64'), c.bits) === 0)) return { write: false, result: undefined };
-      state.cohorts[key] = [...history, { universe: c.universe, size: c.size, bits: Buffer.from(c.bits).toString('base64'), at: this.now() }];
-      return { write: true, result: undefined };
+  /** Would a query over `sets` be allowed? (Read-only; `admit` checks and records in one step.) */
+  async check(querier: Querier, sets: MemberSets): Promise<GuardDecision> {
+    const prepared = prepare(sets);
+    return this.ledger.read((v) => this.decide(v, querier, prepared).decision);
+  }
+
+  /** Record `sets` as answered for the querier's coordinator (durable on return; identical sets are kept once). */
+  async record(querier: Querier, sets: MemberSets): Promise<void> {
+    const prepared = prepare(sets);
+    await this.ledger.transact((v) => {
+      const known = new Set<string>();
+      const fresh = prepared.filter((c) => {
+        if (known.has(c.encoded)) return false;
+        known.add(c.encoded);
+        return !(v.cohorts.get(querier.coordinator) ?? []).some((h) => xorDistanceBelow(h, c, 1) === 0);
+      });
+      return { ops: this.ops(querier, fresh), result: undefined };
     });
   }
 
   /**
-   * Check and record in one ledger transaction (two concurrent queries
-   * cannot both pass against a history that lacks the other); throws
-   * GENOFED_COHORT_DIFFERENCING on refusal. Call before the answer leaves.
+   * Check every set of one query and record them all in one ledger
+   * transaction (two concurrent queries cannot both pass against a history
+   * that lacks the other); throws GENOFED_COHORT_DIFFERENCING on refusal,
+   * recording nothing. Call before the answer leaves.
    */
-  async admit(querier: Querier, members: Uint32Array): Promise<void> {
-    const c = cohortBitmap(members);
-    const key = querierKey(querier);
-    const decision = await this.ledger.transact((state) => {
-      const history = state.cohorts[key] ?? [];
-      const { decision, seen } = this.decide(history, c.bits);
-      if (!decision.ok || seen) return { write: false, result: decision };
-      state.cohorts[key] = [...history, { universe: c.universe, size: c.size, bits: Buffer.from(c.bits).toString('base64'), at: this.now() }];
-      return { write: true, result: decision };
+  async admit(querier: Querier, sets: MemberSets): Promise<void> {
+    const prepared = prepare(sets);
+    const decision = await this.ledger.transact((v) => {
+      const { decision, fresh } = this.decide(v, querier, prepared);
+      return { ops: decision.ok ? this.ops(querier, fresh) : [], result: decision };
     });
     if (!decision.ok) throw new NodeError('GENOFED_COHORT_DIFFERENCING', `query refused: ${decision.reason}`);
   }

@@ -87,11 +87,13 @@ export const nodeConfigSchema = z.object({
     /** Node policy (node/privacy/authorization.ts): which coordinators may run which kinds, rate limits. */
     policyFile: z.string().min(1).optional(),
     budget: z.object({
-      /** Per-querier epsilon budget (node/privacy/skellam.ts DEFAULT_EPSILON_BUDGET: LRT power 0.02-0.03 at 10). */
+      /** Epsilon budget per coordinator, the party that decrypts (node/privacy/skellam.ts DEFAULT_EPSILON_BUDGET: LRT power 0.02-0.03 at 10). */
       totalEpsilon: z.number().positive().max(10_000).default(10),
+      /** A cap per researcher beneath it (default: the total). */
+      perResearcherEpsilon: z.number().positive().max(10_000).optional(),
     }).strict().default({ totalEpsilon: 10 }),
     differencing: z.object({
-      /** Refuse a cohort differing from an earlier one of the same coordinator by 1..k-1 samples (DataSHIELD nfilter.subset 3; 5 matches disclosure k). */
+      /** Refuse a population differing from one this coordinator (any researcher) was answered for by 1..k-1 samples (DataSHIELD nfilter.subset 3; 5 matches disclosure k). */
       k: z.number().int().min(1).max(10_000).default(5),
     }).strict().default({ k: 5 }),
     dp: z.object({

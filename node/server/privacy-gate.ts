@@ -104,7 +104,7 @@ export class PrivacyGate {
     const x25519 = new Map(o.roster.roster.sites.map((s) => [s.id, publicKeyFromBase64(s.x25519, 'x25519', `roster site ${s.id}`)]));
     const ledger = new PrivacyLedger(o.storeDir);
     const audit = await AuditLog.open(o.storeDir);
-    return new PrivacyGate(o, policy, x25519, new RateLimiter(ledger), new DifferencingGuard(ledger, { k: pv.differencing.k }), new BudgetLedger(ledger, { totalEpsilon: pv.budget.totalEpsilon }), audit);
+    return new PrivacyGate(o, policy, x25519, new RateLimiter(ledger), new DifferencingGuard(ledger, { k: pv.differencing.k }), new BudgetLedger(ledger, { totalEpsilon: pv.budget.totalEpsilon, ...(pv.budget.perResearcherEpsilon !== undefined ? { perResearcherEpsilon: pv.budget.perResearcherEpsilon } : {}) }), audit);
   }
 
   /** Info/Health: the caller matches some rule of the node policy (any kind). */
@@ -161,7 +161,8 @@ export class PrivacyGate {
    * admission with the epsilon debited.
    */
   async admitCounts(e: QueryEnvelope, admission: Admission, memberSets: readonly Uint32Array[]): Promise<Admission> {
-    for (const members of memberSets) await this.guard.admit(admission.querier, members);
+    // Every population of the query in one transaction: checked against this coordinator's history, recorded together.
+    await this.guard.admit(admission.querier, memberSets);
     let epsilon = 0;
     if (this.o.privacy.dp.enabled) {
       await this.budget.debit(admission.querier, this.o.privacy.dp.epsilonPerQuery, e.queryId);

@@ -21,6 +21,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   store: () => import('./store.js'),
   privacy: () => import('./privacy.js'),
   'size-round': () => import('./size-round.js'),
+  ledger: () => import('./ledger.js'),
 };
 
 const { values } = parseArgs({

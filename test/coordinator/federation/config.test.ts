@@ -22,7 +22,15 @@ describe('coordinator config', () => {
     expect(Object.isFrozen(c.sites[0])).toBe(true);
   });
 
+  it('has resource limits with defaults (8 MiB bodies, 60 requests a minute per token, 5M variant keys per site), each overridable', () => {
+    expect(parseCoordinatorConfig(valid, '/etc/genofed').limits).toEqual({ maxBodyBytes: 8 * 1024 * 1024, queriesPerMinutePerToken: 60, maxVariantKeysPerSite: 5_000_000 });
+    expect(parseCoordinatorConfig({ ...valid, limits: { queriesPerMinutePerToken: 10 } }, '/etc/genofed').limits).toEqual({ maxBodyBytes: 8 * 1024 * 1024, queriesPerMinutePerToken: 10, maxVariantKeysPerSite: 5_000_000 });
+  });
+
   it.each([
+    ['limits.maxBodyBytes', { ...valid, limits: { maxBodyBytes: 10 } }],
+    ['limits.queriesPerMinutePerToken', { ...valid, limits: { queriesPerMinutePerToken: 0 } }],
+    ['limits', { ...valid, limits: { maxVariantKeys: 5 } }],
     ['sites', { ...valid, sites: [valid.sites[0], valid.sites[0]] }],
     ['sites.1.address', { ...valid, sites: [valid.sites[0], { id: 'b', address: 'no-port' }] }],
     ['minSites', { ...valid, minSites: 3 }],

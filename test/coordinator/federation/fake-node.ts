@@ -3,7 +3,8 @@
  * NodeService over mTLS with a site's real certificate, but answers
  * Aggregate according to a scenario - ciphertexts under other BFV
  * parameters, a stream that stops mid-answer, a node that stalls, a wrong
- * layout. Health/Info answer normally.
+ * layout - or floods ListVariants with keys ('floods-variant-keys': 50
+ * batches of 1,000 until the caller cancels). Health/Info answer normally.
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -26,12 +27,17 @@ import { commitSizes, networkSizes } from '../../../node/privacy/size-round.js';
  * suppression for a colluding researcher), 'unsigned-header' signs its
  * header with a key that is not its roster key.
  */
-export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'unmasked' | 'inflated' | 'unsigned-header';
+export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'unmasked' | 'inflated' | 'unsigned-header' | 'floods-variant-keys';
+
+/** 'floods-variant-keys': batches x keys per batch the node offers in phase 1. */
+export const FLOOD = { batches: 50, perBatch: 1_000 } as const;
 
 export interface FakeNode {
   readonly port: number;
   /** Every envelope received by Aggregate, decoded (what the coordinator signed). */
   readonly envelopes: ReturnType<typeof decodeEnvelope>[];
+  /** Variant keys written by ListVariants, and whether its stream saw 'cancelled' (grpc-js also emits it after a normal end). */
+  readonly listVariants: { keysSent: number; cancelled: boolean };
   close(): Promise<void>;
 }
 
@@ -53,12 +59,27 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   const x25519Roster = new Map(signed.roster.sites.map((m) => [m.id, publicKeyFromBase64(m.x25519, 'x25519')]));
   const server = new Server();
   const envelopes: ReturnType<typeof decodeEnvelope>[] = [];
+  const listed = { keysSent: 0, cancelled: false };
   const service: wire.NodeServiceServer = {
     info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 2, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
-      call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
-      call.end();
+      if (scenario !== 'floods-variant-keys') {
+        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
+        call.end();
+        return;
+      }
+      call.on('cancelled', () => { listed.cancelled = true; });
+      void (async () => {
+        for (let b = 0; b < FLOOD.batches && !listed.cancelled; b++) {
+          const variants = Array.from({ length: FLOOD.perBatch }, (_, i) => ({ chrom: '1', pos: 1_000_000 + b * FLOOD.perBatch + i, ref: 'A', alt: 'G' }));
+          listed.keysSent += variants.length;
+          if (!call.write({ variants })) await new Promise((r) => call.once('drain', r));
+          // Let the coordinator's cancellation arrive between batches, as over a real network.
+          await new Promise((r) => setImmediate(r));
+        }
+        if (!listed.cancelled) call.end();
+      })();
     },
     aggregate: (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>) => {
       void (async () => {
@@ -118,6 +139,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   return {
     port,
     envelopes,
+    listVariants: listed,
     async close() {
       server.forceShutdown();
       enc.dispose();

@@ -56,7 +56,7 @@ describe('REST error mapping', () => {
   it('toErrorReply maps coded errors, schema errors and unknown errors', () => {
     expect(toErrorReply(new CoordinatorError('GENOFED_UNAUTHORIZED', 'x'))).toEqual({ status: 401, code: 'GENOFED_UNAUTHORIZED', message: 'x' });
     expect(toErrorReply({ validation: [{ instancePath: '/variants/0/pos', message: 'must be integer' }] })).toEqual({ status: 400, code: 'GENOFED_BAD_REQUEST', message: 'variants.0.pos must be integer' });
-    expect(toErrorReply({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' })).toEqual({ status: 413, code: 'GENOFED_BAD_REQUEST', message: 'request body is too large' });
+    expect(toErrorReply({ code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413, message: 'Request body is too large' }, 1024)).toEqual({ status: 413, code: 'GENOFED_BODY_TOO_LARGE', message: expect.stringContaining('limit of 1024 bytes') });
     expect(toErrorReply('a string')).toEqual({ status: 500, code: 'GENOFED_INTERNAL', message: 'internal error' });
     expect(toErrorReply(null).status).toBe(500);
   });

@@ -60,7 +60,7 @@ describe('crash during queries', () => {
     await new Promise((r) => child.on('close', r));
 
     const budget = new BudgetLedger(new PrivacyLedger(dir), { totalEpsilon: 100000 });
-    const spent = (await budget.remaining(querier)).debits;
+    const spent = (await budget.remaining(querier)).researcher.debits;
     // Debit i is written before entry i, and entry i before "i" is printed.
     expect(spent).toBeGreaterThanOrEqual(reported);
     expect(spent).toBeLessThanOrEqual(reported + 1);

@@ -58,10 +58,10 @@ describe('node policy', () => {
   });
 
   it('admits a coordinator pinned by the SHA-256 of its certificate (OpenSSL colon form) for its allowed kinds', () => {
-    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), allowedKinds: ['variant-keys', 'allele-counts'], maxQueriesPerHour: 5 }] });
+    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), allowedKinds: ['variant-keys', 'allele-counts'], maxQueriesPerHour: 5, maxQueriesPerDayPerResearcher: 20 }] });
     const a = authorize(policy, peerOf(coord1.certPem), 'allele-counts');
     expect(a.coordinator).toBe(fingerprint(coord1.certPem).replaceAll(':', '').toLowerCase());
-    expect(a.limits).toEqual({ perHour: 5, perDay: undefined });
+    expect(a.limits).toEqual({ perHour: 5, perDay: undefined, perHourPerResearcher: undefined, perDayPerResearcher: 20 });
   });
 
   it('refuses a certificate that is not in the policy, even one signed by the same consortium CA', () => {
@@ -113,12 +113,27 @@ describe('rate limit', () => {
       now += 60_000;
     }
     await expect(limiter.admit(q, { perHour: 3 })).rejects.toMatchObject({ code: 'GENOFED_RATE_LIMITED', grpcStatus: 8 });
-    // Another researcher of the same coordinator has its own window.
-    await limiter.admit({ ...q, researcher: 'bob' }, { perHour: 3 });
+    // The window is the coordinator's: another researcher name it asserts shares it.
+    await expect(limiter.admit({ ...q, researcher: 'bob' }, { perHour: 3 })).rejects.toMatchObject({ code: 'GENOFED_RATE_LIMITED', message: expect.stringContaining('coordinator') });
+    // Another coordinator (key holder) has its own.
+    await limiter.admit({ ...q, coordinator: 'coord-2' }, { perHour: 3 });
     now = Date.UTC(2026, 0, 1, 12) + HOUR_MS - 1;
     await expect(limiter.admit(q, { perHour: 3 })).rejects.toMatchObject({ code: 'GENOFED_RATE_LIMITED' });
     now = Date.UTC(2026, 0, 1, 12) + HOUR_MS + 1;
     await expect(limiter.admit(q, { perHour: 3 })).resolves.toBeUndefined();
+  });
+
+  it('limits each researcher beneath the coordinator: a refusal by either counts nothing', async () => {
+    const now = Date.UTC(2026, 0, 3, 12);
+    await mkdir(join(dir, 'p'));
+    const limiter = new RateLimiter(new PrivacyLedger(join(dir, 'p')), { now: () => now });
+    const limits = { perHour: 3, perHourPerResearcher: 2, perDayPerResearcher: 100 };
+    await limiter.admit(q, limits);
+    await limiter.admit(q, limits);
+    await expect(limiter.admit(q, limits)).rejects.toMatchObject({ code: 'GENOFED_RATE_LIMITED', message: expect.stringContaining('researcher') });
+    // Alice's refusal was not counted against the coordinator: Bob gets the third slot of the hour.
+    await limiter.admit({ ...q, researcher: 'bob' }, limits);
+    await expect(limiter.admit({ ...q, researcher: 'carol' }, limits)).rejects.toMatchObject({ code: 'GENOFED_RATE_LIMITED', message: expect.stringContaining('coordinator') });
   });
 
   it('keeps the window across a restart (the log is in the privacy ledger)', async () => {

@@ -1,9 +1,12 @@
 /**
  * The differencing guard: A, then A without one patient, is refused; a
  * disjoint or sufficiently different cohort and the identical cohort are
- * allowed; history is per querier and survives a restart. Cohorts are
- * 1000 Genomes-sized (2,504 samples) and the symmetric differences are
- * checked against a plain Set computation.
+ * allowed; history is per coordinator (every researcher name it asserts
+ * shares it) and survives a restart; one query's several populations
+ * (cohort, strata, carrier set) are each checked against the history, not
+ * against each other, and recorded together. Cohorts are 1000
+ * Genomes-sized (2,504 samples) and the symmetric differences are checked
+ * against a plain Set computation.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PrivacyLedger } from '../../../node/privacy/budget-ledger.js';
+import { toWords, xorDistanceBelow } from '../../../node/privacy/bitmap.js';
 import { cohortBitmap, DifferencingGuard, symmetricDifference } from '../../../node/privacy/differencing-guard.js';
 
 let dir: string;
@@ -48,16 +52,40 @@ describe('differencing guard', () => {
     await guard.admit(alice, without(a, 1, 2, 3, 4, 5));
     // ...but that last one is now history too: it and A differ by 5, a cohort between them by fewer.
     await expect(guard.check(alice, without(a, 1, 2))).resolves.toMatchObject({ ok: false });
-    const ledger = JSON.parse(await readFile(join(dir, 'privacy-ledger.json'), 'utf8')) as { cohorts: Record<string, unknown[]> };
-    expect(Object.values(ledger.cohorts)[0]).toHaveLength(3); // identical cohorts are kept once
+    const lines = (await readFile(join(dir, 'privacy-ledger.jsonl'), 'utf8')).trimEnd().split('\n').slice(1);
+    expect(lines.map((l) => (JSON.parse(l) as { ops: { op: string }[] }).ops.length)).toEqual([1, 1, 1]); // identical cohorts are kept once
   });
 
-  it('keeps history per querier', async () => {
+  it('keeps one history per coordinator: researcher A asks cohort C, researcher B asks C minus one patient through the same coordinator, refused', async () => {
     const guard = new DifferencingGuard(new PrivacyLedger(dir));
-    const a = range(0, 100);
-    await guard.admit(alice, a);
-    await expect(guard.check({ coordinator: 'coord-1', researcher: 'bob' }, without(a, 0))).resolves.toEqual({ ok: true });
-    await expect(guard.check({ coordinator: 'coord-2', researcher: 'alice' }, without(a, 0))).resolves.toEqual({ ok: true });
+    const c = range(0, 661);
+    await guard.admit({ coordinator: 'coord-1', researcher: 'alice' }, c);
+    // The coordinator decrypts both answers whatever researcher name it signs into the envelope.
+    await expect(guard.admit({ coordinator: 'coord-1', researcher: 'bob' }, without(c, 300))).rejects.toMatchObject({ code: 'GENOFED_COHORT_DIFFERENCING' });
+    await expect(guard.check({ coordinator: 'coord-1', researcher: 'mallory' }, Uint32Array.from([...c, 700]))).resolves.toMatchObject({ ok: false });
+    // Another coordinator (another key holder) has its own history.
+    await expect(guard.check({ coordinator: 'coord-2', researcher: 'alice' }, without(c, 300))).resolves.toEqual({ ok: true });
+  });
+
+  it('checks every population of one query (cohort, strata, carrier set) against the history, not against each other, and records them together', async () => {
+    const guard = new DifferencingGuard(new PrivacyLedger(dir));
+    const cohort = range(0, 1000);
+    const female = range(0, 500);
+    const male = range(500, 1000);
+    const carriers = without(cohort, 10); // a carrier filter dropping one patient: same query, allowed
+    await guard.admit(alice, [cohort, female, male, carriers]);
+    // Later: "A and female and not X" as a stratum of another query, next to an unrelated cohort.
+    await expect(guard.admit(alice, [range(1000, 2000), without(female, 7)])).rejects.toMatchObject({ code: 'GENOFED_COHORT_DIFFERENCING' });
+    // A refused query records nothing: its other population is not in the history either.
+    await expect(guard.check(alice, without(range(1000, 2000), 1))).resolves.toEqual({ ok: true });
+    // A carrier set one patient short of an earlier stratum, through another researcher name.
+    await expect(guard.admit({ ...alice, researcher: 'bob' }, [range(1500, 2504), without(male, 999)])).rejects.toMatchObject({ code: 'GENOFED_COHORT_DIFFERENCING' });
+    // Every set of the first query was recorded: each one, minus a patient, is refused now.
+    for (const s of [cohort, female, male, carriers]) await expect(guard.check(alice, without(s, s[3]!))).resolves.toMatchObject({ ok: false });
+    // Identical populations within one query and across queries are stored once.
+    await guard.admit(alice, [female, female, cohort]);
+    const lines = (await readFile(join(dir, 'privacy-ledger.jsonl'), 'utf8')).trimEnd().split('\n').slice(1);
+    expect(lines.map((l) => (JSON.parse(l) as { ops: unknown[] }).ops.length)).toEqual([4]);
   });
 
   it('survives a restart: the cohort history is read back from the store folder', async () => {
@@ -75,7 +103,7 @@ describe('differencing guard', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
-  it('computes |A xor B| of bitmaps as a Set computation does, for any sample index sets', () => {
+  it('computes |A xor B| of bitmaps as a Set computation does, for any sample index sets (bytes, and words stopping at a limit)', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 5000 }), { maxLength: 300 }), fc.uniqueArray(fc.integer({ min: 0, max: 5000 }), { maxLength: 300 }), (xs, ys) => {
         const a = new Set(xs);
@@ -83,7 +111,11 @@ describe('differencing guard', () => {
         const expected = [...a].filter((x) => !b.has(x)).length + [...b].filter((y) => !a.has(y)).length;
         const ba = cohortBitmap(Uint32Array.from(xs));
         expect(ba.size).toBe(a.size);
-        expect(symmetricDifference(ba.bits, cohortBitmap(Uint32Array.from(ys)).bits)).toBe(expected);
+        const bb = cohortBitmap(Uint32Array.from(ys));
+        expect(symmetricDifference(ba.bits, bb.bits)).toBe(expected);
+        const [wa, wb] = [toWords(ba.bits), toWords(bb.bits)];
+        expect(wa.size).toBe(a.size);
+        for (const limit of [1, 5, 10_000]) expect(xorDistanceBelow(wa, wb, limit)).toBe(Math.min(expected, limit));
       }),
       { numRuns: 300 },
     );
