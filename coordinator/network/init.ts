@@ -52,6 +52,8 @@ export interface NetworkInitOptions {
     readonly minMembershipIntervalHours?: number;
     readonly dp?: { readonly enabled: boolean; readonly epsilonPerQuery?: number };
     readonly totalEpsilon?: number;
+    /** Per-researcher cap beneath the coordinator's budget (default: none beyond the total). */
+    readonly perResearcherEpsilon?: number;
     readonly differencingK?: number;
     /** Per-hour query limit of the coordinator in each node policy (default 600). */
     readonly maxQueriesPerHour?: number;
@@ -192,7 +194,7 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
           minCohortSize: pv.minCohortSize ?? 5,
           roster: { minSites: 3, minMembershipIntervalHours: pv.minMembershipIntervalHours ?? 24 },
           policyFile: 'policy.json',
-          budget: { totalEpsilon: pv.totalEpsilon ?? 10 },
+          budget: { totalEpsilon: pv.totalEpsilon ?? 10, ...(pv.perResearcherEpsilon !== undefined ? { perResearcherEpsilon: pv.perResearcherEpsilon } : {}) },
           differencing: { k: pv.differencingK ?? 5 },
           dp: { enabled: pv.dp?.enabled ?? false, epsilonPerQuery: pv.dp?.epsilonPerQuery ?? 1 },
         },
