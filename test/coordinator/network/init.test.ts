@@ -3,7 +3,7 @@
  * pass their own schemas, certificates that name each party and chain to
  * the consortium CA, and nothing left behind when it refuses.
  */
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { networkInit, type NetworkLayout } from '../../../coordinator/network/in
 import { getPreset, readKeyFile } from '../../../crypto/index.js';
 import { parseNodePolicy } from '../../../node/privacy/authorization.js';
 import { loadNodeConfig } from '../../../node/server/config.js';
+import { parseSignedRoster, publicKeyBase64, rosterFingerprint } from '../../../proto/roster.js';
 
 describe('genofed network init', () => {
   let tmp: string;
@@ -28,7 +29,7 @@ describe('genofed network init', () => {
   });
 
   it('writes secrets with mode 0600 and public files readable', async () => {
-    const secret = ['ca/ca.key.pem', 'coordinator/coordinator.key.pem', 'coordinator/signing.key.pem', 'coordinator/bfv.sk', 'coordinator/tokens.json', 'sites/a/node.key.pem', 'sites/a/x25519.key.pem'];
+    const secret = ['ca/ca.key.pem', 'coordinator/coordinator.key.pem', 'coordinator/signing.key.pem', 'coordinator/bfv.sk', 'coordinator/tokens.json', 'sites/a/node.key.pem', 'sites/a/x25519.key.pem', 'sites/a/signing.key.pem'];
     for (const f of secret) expect(((await stat(join(layout.dir, f))).mode & 0o777).toString(8), f).toBe('600');
     for (const f of ['ca/ca.crt.pem', 'coordinator/bfv.pk', 'sites/b/coordinator-bfv.pk', 'sites/c/node.json']) expect((await stat(join(layout.dir, f))).mode & 0o077, f).not.toBe(0);
   });
@@ -47,23 +48,29 @@ describe('genofed network init', () => {
     expect(Buffer.from(pk).equals(await readFile(join(layout.dir, 'coordinator', 'bfv.pk')))).toBe(true);
   });
 
-  it('gives every site the whole X25519 roster (each site\'s own public key, byte for byte), masks on, a minimum of 3 and a policy for the coordinator only', async () => {
+  it('gives every site the roster signed by every site, its fingerprint in node.json, keys whose public parts the roster lists, a minimum of 3 and a policy for the coordinator only', async () => {
+    const rosterText = await readFile(layout.rosterFile, 'utf8');
+    const signed = parseSignedRoster(JSON.parse(rosterText)); // every member's signature verifies
+    expect(rosterFingerprint(signed.roster)).toBe(layout.rosterFingerprint);
+    expect(signed.roster.sites.map((s) => s.id)).toEqual(['a', 'b', 'c']);
+    expect(await readFile(join(layout.dir, 'coordinator', 'roster.json'), 'utf8')).toBe(rosterText);
     for (const site of ['a', 'b', 'c']) {
       const nc = await loadNodeConfig(layout.siteConfigs[site]!);
-      expect(nc.privacy.minParticipants).toBe(3);
+      expect(nc.roster.fingerprint).toBe(layout.rosterFingerprint);
+      expect(await readFile(nc.roster.file, 'utf8')).toBe(rosterText); // a copy in the site's own folder
+      expect(nc.roster.file.startsWith(join(layout.dir, 'sites', site))).toBe(true);
+      expect(nc.privacy.roster.minSites).toBe(3);
+      expect(nc.privacy.roster.minMembershipIntervalHours).toBe(24);
       expect(nc.privacy.dp.enabled).toBe(false);
       expect(nc.privacy.budget.totalEpsilon).toBe(10);
       expect(nc.privacy.differencing.k).toBe(5);
-      expect(nc.privacy.masks?.privateKeyFile).toBe(join(layout.dir, 'sites', site, 'x25519.key.pem'));
-      expect(Object.keys(nc.privacy.masks!.roster).sort()).toEqual(['a', 'b', 'c']);
-      for (const [other, path] of Object.entries(nc.privacy.masks!.roster)) {
-        expect(path.startsWith(join(layout.dir, 'sites', site))).toBe(true); // a copy in the site's own folder
-        expect(await readFile(path, 'utf8')).toBe(await readFile(join(layout.dir, 'sites', other, 'x25519.pub.pem'), 'utf8'));
-      }
+      const entry = signed.roster.sites.find((s) => s.id === site)!;
+      expect(publicKeyBase64(createPrivateKey(await readFile(nc.keys.x25519)))).toBe(entry.x25519);
+      expect(publicKeyBase64(createPrivateKey(await readFile(nc.keys.signing)))).toBe(entry.signingKey);
       const policy = parseNodePolicy(JSON.parse(await readFile(nc.privacy.policyFile!, 'utf8')));
       expect(policy.coordinators).toEqual([{ coordinatorId: 'coordinator', allowedKinds: ['variant-keys', 'allele-counts', 'cohort-count'], maxQueriesPerHour: 600 }]);
     }
-    // The private keys differ per site and are not in anyone else's folder.
+    // The private keys differ per site.
     const keys = await Promise.all(['a', 'b', 'c'].map((s) => readFile(join(layout.dir, 'sites', s, 'x25519.key.pem'), 'utf8')));
     expect(new Set(keys).size).toBe(3);
   });
