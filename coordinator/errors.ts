@@ -1,6 +1,6 @@
 /**
  * Stable error codes of the coordinator (fan-out, aggregation, REST API,
- * researcher CLI, network set-up, demo). Every code has a doc line;
+ * researcher CLI, network set-up and key ceremony, demo). Every code has a doc line;
  * `test/errors.test.ts` checks them.
  */
 import { GenofedError, GrpcStatus, type ErrorRegistry } from '../proto/errors.js';
@@ -21,6 +21,10 @@ export const COORDINATOR_ERRORS = {
   GENOFED_SITE_FAILED: { http: 502, grpc: GrpcStatus.UNAVAILABLE, doc: 'A site was down, missed its deadline, refused the query, or answered something that fails validation (fingerprint, layout, ciphertext count) or a limit (more variant keys than limits.maxVariantKeysPerSite); the message names the site and the reason.' },
   GENOFED_TOTALS_OUT_OF_BOUNDS: { http: 502, grpc: GrpcStatus.DATA_LOSS, doc: 'Decrypted network totals are impossible for the sites\' declared genotyped samples (AN above 2 x samples, AC above AN, a count above the samples): a site added to its counts; nothing is released.' },
   GENOFED_QUERY_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A federated query asks for something the engine cannot run (neither or both of region and variants); the message names the field.' },
+  GENOFED_ROSTER_INPUT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A key-ceremony input is wrong: a site or coordinator public file, a roster signature or a previous roster is malformed, or the roster would be invalid (a site listed twice, fewer than 3 sites, a continuing member with a new signing key, a signature for another roster); the message names the file and field.' },
+  GENOFED_ROSTER_FINGERPRINT: { http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'roster sign: the fingerprint the operator typed (after comparing it with the other sites) is not the fingerprint of the roster file given; nothing is signed.' },
+  GENOFED_ROSTER_SIGNER: { http: 400, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'roster sign: the site is not a member of the roster, or the signing key given is not an Ed25519 private key whose public part the roster lists for that site; nothing is signed.' },
+  GENOFED_ROSTER_INCOMPLETE: { http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'roster seal: a member has not signed, a signature does not verify for this roster, or a non-member signed; no roster is written (nodes use a roster only when every member signed it).' },
   GENOFED_DECRYPT_FAILED: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'The network total could not be decrypted or failed its noise-budget check; nothing is released.' },
 } as const satisfies ErrorRegistry;
 

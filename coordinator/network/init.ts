@@ -15,14 +15,15 @@
  * end, so a failure leaves nothing half-made. Secrets are mode 0600.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { CoordinatorError } from '../errors.js';
 import { siteUri, coordinatorUri } from '../../proto/convert/identity.js';
 import { EMPTY_SCHEMA, parsePhenotypeSchema, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { bfvKeyDigest, publicKeyBase64, rosterFingerprint, ROSTER_FORMAT, serializeSignedRoster, signRoster, type Roster } from '../../proto/roster.js';
 import { createCa, createLeaf } from './pki.js';
 import { writeBfvKeys } from './bfv-keys.js';
+import { buildFolder, putFile as put } from './files.js';
 
 export interface NetworkInitOptions {
   readonly sites: readonly string[];
@@ -74,11 +75,6 @@ export interface NetworkLayout {
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
-async function put(path: string, data: string | Uint8Array, secret: boolean): Promise<void> {
-  await writeFile(path, data, { mode: secret ? 0o600 : 0o644, flag: 'wx' });
-  if (secret) await chmod(path, 0o600); // umask cannot widen it, but be explicit
-}
-
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
 export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout> {
@@ -94,12 +90,7 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
   const preset = o.preset ?? 'default';
   const days = o.days ?? 365;
   const out = resolve(o.out);
-  if (await access(out).then(() => true, () => false)) {
-    throw new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${basename(out)}: output folder already exists`);
-  }
-  await mkdir(dirname(out), { recursive: true });
-  const tmp = await mkdtemp(join(dirname(out), `.${basename(out)}.tmp-`));
-  try {
+  return buildFolder(out, async (tmp) => {
     const ca = await createCa('genofed consortium CA', days);
     await mkdir(join(tmp, 'ca'), { mode: 0o700 });
     await put(join(tmp, 'ca', 'ca.crt.pem'), ca.pem.certPem, false);
@@ -113,9 +104,7 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
     await put(join(cdir, 'coordinator.crt.pem'), ccert.certPem, false);
     await put(join(cdir, 'coordinator.key.pem'), ccert.keyPem, true);
     const signing = generateKeyPairSync('ed25519');
-    const signingPub = signing.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     await put(join(cdir, 'signing.key.pem'), signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
-    await put(join(cdir, 'signing.pub.pem'), signingPub, false);
     const bfv = await writeBfvKeys(cdir, preset);
     const queriers = o.queriers ?? ['researcher'];
     const tokens = queriers.map((querier) => ({ querier, token: randomBytes(32).toString('base64url') }));
@@ -204,7 +193,6 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       siteConfigs[id] = join(out, 'sites', id, 'node.json');
       siteStores[id] = join(out, 'sites', id, 'store');
     }
-    await rename(tmp, out);
     return {
       dir: out,
       rosterFile: join(out, 'roster.json'),
@@ -214,8 +202,5 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       siteConfigs,
       siteStores,
     };
-  } catch (err) {
-    await rm(tmp, { recursive: true, force: true });
-    throw err;
-  }
+  });
 }
