@@ -165,6 +165,15 @@ describe.skipIf(!has('bcftools'))('federation failures across real processes', (
     expect(answer.sites.responding).toEqual(['hospital-a', 'hospital-b', 'hospital-c', 'hospital-d']);
   });
 
+  it('a misspelt column or value is a 400 naming it, checked at the coordinator before any site is asked', async () => {
+    const audit = (): number => Object.values(c.layout.siteStores).reduce((n, store) => n + readFileSync(join(store, 'audit.log'), 'utf8').split('\n').filter(Boolean).length, 0);
+    const before = audit();
+    await expect(c.client().cohortCount({ cohort: 'super_popp = EUR' })).rejects.toMatchObject({ code: 'GENOFED_BAD_COHORT', httpStatus: 400, message: expect.stringContaining("unknown column 'super_popp'") });
+    await expect(c.client().alleleFrequency({ region: '1:10000-200000', cohort: 'super_pop = EUX' })).rejects.toMatchObject({ code: 'GENOFED_BAD_COHORT', httpStatus: 400, message: expect.stringContaining("value 'EUX' is not in the consortium schema") });
+    await expect(c.client().alleleFrequency({ region: '1:10000-200000', by: ['ancestry'] })).rejects.toMatchObject({ code: 'GENOFED_BAD_COHORT', httpStatus: 400, message: expect.stringContaining("unknown column 'ancestry'") });
+    expect(audit()).toBe(before);
+  });
+
   it('a slow node (stopped) makes the query fail after its deadline, naming that site', async () => {
     const node = c.nodes['hospital-c']!;
     node.process.kill('SIGSTOP');
