@@ -228,7 +228,8 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
 
     // 4. Each site ingests its own share into its own store (two at a time: 2 cores).
     const queue = sites.map((site) => async () => {
-      const args = ['node', 'ingest', '--store', layout.siteStores[site]!];
+      // The demo ingests public 1000 Genomes data under their own (raw) ids.
+      const args = ['node', 'ingest', '--raw-ids', '--store', layout.siteStores[site]!];
       for (const f of shares[site]!.vcfs) args.push('--vcf', f);
       if (shares[site]!.phenotypes) args.push('--phenotypes', shares[site]!.phenotypes!);
       await guard(children.run(`ingest-${site}`, args));

@@ -20,6 +20,8 @@ export interface PhenotypeTable {
   readonly ids: readonly string[];
   /** values[c][r]: column-major, null for missing. */
   readonly values: readonly (readonly PhenotypeValue[])[];
+  /** 1-based line number of each row, for messages that point at a row. */
+  readonly rowLines: readonly number[];
 }
 
 export interface ParseTableOptions {
@@ -173,5 +175,5 @@ export async function parsePhenotypeTable(lines: AsyncIterable<string> | Iterabl
     columns.push({ name, type });
     values.push(typed);
   });
-  return { idColumn: idName, columns, ids, values };
+  return { idColumn: idName, columns, ids, values, rowLines: lineOf };
 }

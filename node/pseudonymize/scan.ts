@@ -14,6 +14,7 @@ import { readLines } from '../io/lines.js';
 import { openInput } from '../io/open-input.js';
 import { alignmentScanText } from './alignment/index.js';
 import { PSEUDONYM_PATTERN } from './pseudonym.js';
+import { parsePseudonymsMetaLine } from './sample-list-mac.js';
 import { forEachToken, tokenParts, tokensOf } from './tokens.js';
 import { DATE_PATTERN, DEFINITION_KEYS, classifyMetaLine, hasLocalPath, hasPathOrUrl, metaKey, parseStructured } from './vcf/header-rules.js';
 import { idColumnIsPublic } from './vcf/records.js';
@@ -139,6 +140,8 @@ async function scanVcf(path: string, findings: Findings, denylist: Denylist, sig
       if (inHeader) {
         const text = bytes.toString('utf8');
         if (text.startsWith('##')) {
+          // genofed's own sample-list MAC (sample-list-mac.ts): a key id and a MAC, nothing about a person.
+          if (parsePseudonymsMetaLine(text)) continue;
           const key = metaKey(text);
           const where = `line ${number} (##${key})`;
           if (key === 'SAMPLE' || key === 'PEDIGREE') {

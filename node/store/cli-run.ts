@@ -8,7 +8,7 @@ import { inputLabel } from '../io/open-input.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
 import { parseRegion } from '../../proto/region.js';
 import { parseVariantList } from '../../proto/variant.js';
-import { ingest, type IngestProgress } from './ingest.js';
+import { ingest, type IngestProgress, type SampleIdCheck } from './ingest.js';
 import { openStore, type AlleleCountRow } from './store.js';
 
 function parseTypes(text: string | undefined): Record<string, PhenotypeType> | undefined {
@@ -57,13 +57,34 @@ async function progressBar(): Promise<{ update(p: IngestProgress): void; stop():
   };
 }
 
-export async function runIngest(opts: { store: string; vcf: string[]; phenotypes?: string; idColumn?: string; types?: string; strict?: boolean }): Promise<void> {
+export interface IngestCliOptions {
+  store: string;
+  vcf: string[];
+  phenotypes?: string;
+  idColumn?: string;
+  types?: string;
+  strict?: boolean;
+  keyFile?: string;
+  rawIds?: boolean;
+}
+
+/** --key-file, --raw-ids, or neither (names and the MAC line checked, the MAC itself not: no key at hand). */
+function idCheckOf(opts: IngestCliOptions): SampleIdCheck {
+  if (opts.keyFile !== undefined && opts.rawIds) throw new NodeError('GENOFED_USAGE', 'give --key-file or --raw-ids, not both');
+  if (opts.rawIds) return { rawIds: true };
+  if (opts.keyFile !== undefined) return { keyFile: opts.keyFile };
+  return { unverifiedPseudonyms: true };
+}
+
+export async function runIngest(opts: IngestCliOptions): Promise<void> {
   if (opts.vcf.length === 0 && opts.phenotypes === undefined) throw new NodeError('GENOFED_USAGE', 'give at least one --vcf or --phenotypes');
   const types = parseTypes(opts.types);
+  const idCheck = idCheckOf(opts);
   const bar = await progressBar();
   let report;
   try {
     report = await ingest(opts.store, {
+      ...idCheck,
       vcfs: opts.vcf,
       ...(opts.phenotypes !== undefined ? { phenotypes: opts.phenotypes } : {}),
       ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
@@ -79,6 +100,9 @@ export async function runIngest(opts: { store: string; vcf: string[]; phenotypes
   if (opts.phenotypes !== undefined) out.write(`phenotypes: ${report.phenotypeRows} rows from ${inputLabel(opts.phenotypes)}\n`);
   out.write(`samples without phenotypes: ${report.samplesWithoutPhenotypes}\n`);
   out.write(`phenotype rows without genotypes: ${report.phenotypeRowsWithoutGenotypes}\n`);
+  if (idCheck.unverifiedPseudonyms && opts.vcf.length > 0) {
+    process.stderr.write('note: sample names are genofed pseudonyms with a ##genofed_pseudonyms line, but its MAC was not verified: give --key-file site.key to check they are this site\'s\n');
+  }
   for (const w of report.warnings) {
     process.stderr.write(`warning: ${w.file}:${w.firstLine}: ${w.problem} (${w.count} record(s); ${w.code})\n`);
   }

@@ -17,6 +17,9 @@ import { parsePhenotypeTable, RESERVED_COLUMN, type PhenotypeTable } from '../ph
 import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
 import { normalizeContig } from '../../proto/variant.js';
 import { ByteSink, encodeGenotypes } from './genotype-codec.js';
+import { PSEUDONYM_PATTERN } from '../pseudonymize/pseudonym.js';
+import { pseudonymizedSamplesProblem } from '../pseudonymize/sample-list-mac.js';
+import { readSiteKeyFile, type SiteKey } from '../pseudonymize/site-key.js';
 import { allSamplesCohort, countRecord, encodeTotals } from './aggregate.js';
 import { openStore, type Store } from './store.js';
 
@@ -47,7 +50,27 @@ export interface IngestSource {
   open(): Promise<{ stream: Readable; bytesRead(): number; sizeOnDisk: number }>;
 }
 
-export interface IngestOptions {
+/**
+ * How ingest knows the sample ids are this site's pseudonyms (README, "How
+ * ingest knows"): exactly one of these, never a silent default.
+ * - `siteKey` / `keyFile`: every VCF with samples must carry names matching
+ *   the pseudonym pattern and a `##genofed_pseudonyms` line naming this key
+ *   whose MAC verifies over its own sample list; phenotype ids must match
+ *   the pattern.
+ * - `unverifiedPseudonyms` (the CLI without `--key-file`): the same, but the
+ *   MAC cannot be checked without the key.
+ * - `rawIds` (`--raw-ids`): raw ids accepted deliberately (development data
+ *   such as the public 1000 Genomes ids; see also identifier columns).
+ */
+export type SampleIdCheck =
+  | { siteKey: SiteKey; keyFile?: undefined; rawIds?: false; unverifiedPseudonyms?: undefined }
+  | { keyFile: string; siteKey?: undefined; rawIds?: false; unverifiedPseudonyms?: undefined }
+  | { unverifiedPseudonyms: true; siteKey?: undefined; keyFile?: undefined; rawIds?: false }
+  | { rawIds: true; siteKey?: undefined; keyFile?: undefined; unverifiedPseudonyms?: undefined };
+
+export type IngestOptions = IngestInputs & SampleIdCheck;
+
+export interface IngestInputs {
   vcfs?: string[];
   /** Sources other than files (tests, benchmarks). */
   sources?: IngestSource[];
@@ -97,6 +120,8 @@ class Ingester {
   constructor(
     private readonly c: DuckDBConnection,
     private readonly options: IngestOptions,
+    /** null: raw ids accepted; undefined key: pattern and line only (no key at hand). */
+    private readonly idCheck: { key: SiteKey | undefined } | null,
   ) {}
 
   async load(): Promise<void> {
@@ -158,6 +183,10 @@ class Ingester {
     const input = await src.open();
     const reader = await readVcf(input.stream, { label: src.label, strict: this.options.strict ?? false, ...(this.options.signal ? { signal: this.options.signal } : {}) });
     const header = reader.header;
+    if (this.idCheck) {
+      const problem = pseudonymizedSamplesProblem(header.lines, header.samples, this.idCheck.key);
+      if (problem) throw new NodeError('GENOFED_NOT_PSEUDONYMIZED', `${src.label}: ${problem}; run genofed pseudonymize vcf on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately`);
+    }
     const fileId = this.nextFile++;
     await c.run(`INSERT INTO files VALUES (?, ?, ?, ?, 0, now(), FALSE)`, [fileId, src.contentId, src.label, header.samples.length]);
     for (const contig of header.contigs) await this.contigId(contig.id);
@@ -282,8 +311,37 @@ export async function ingestInto(store: Store, options: IngestOptions): Promise<
   return store.exclusive(() => ingestNow(store, options));
 }
 
+/** The sample-id check the options ask for (exactly one mode; see SampleIdCheck). */
+async function sampleIdCheck(options: IngestOptions): Promise<{ key: SiteKey | undefined } | null> {
+  const modes = [options.siteKey !== undefined, options.keyFile !== undefined, options.unverifiedPseudonyms === true, options.rawIds === true].filter(Boolean).length;
+  if (modes !== 1) {
+    throw new NodeError('GENOFED_USAGE', modes === 0
+      ? 'ingest needs the site key (--key-file) to check that sample ids are this site\'s pseudonyms, or --raw-ids to accept raw ids deliberately'
+      : 'give only one of the site key (--key-file), unverified pseudonyms, or --raw-ids');
+  }
+  if (options.rawIds === true) return null;
+  if (options.siteKey) return { key: options.siteKey };
+  if (options.keyFile !== undefined) return { key: await readSiteKeyFile(options.keyFile) };
+  return { key: undefined };
+}
+
+/** Phenotype ids must look like pseudonyms unless raw ids were accepted (a table carries no MAC). */
+function checkPhenotypeIds(table: PhenotypeTable, label: string): void {
+  let bad = 0;
+  let first = 0;
+  table.ids.forEach((id, r) => {
+    if (PSEUDONYM_PATTERN.test(id)) return;
+    bad++;
+    first ||= table.rowLines[r] ?? 0;
+  });
+  if (bad > 0) {
+    throw new NodeError('GENOFED_NOT_PSEUDONYMIZED', `${label}:${first}: ${bad} of ${table.ids.length} sample ids are not genofed pseudonyms; run genofed pseudonymize table on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately`);
+  }
+}
+
 async function ingestNow(store: Store, options: IngestOptions): Promise<IngestReport> {
   if (store.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot ingest into a store opened read-only');
+  const idCheck = await sampleIdCheck(options);
   const vcfs = options.vcfs ?? [];
   // Hash before touching the store: a duplicate is refused before any parsing.
   const sources: IngestSource[] = [];
@@ -298,11 +356,12 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
   if (sources.length === 0 && options.phenotypes === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF or a phenotype table');
   // Parse the phenotype table first: a bad one fails before the long VCF pass.
   const phenotypes = options.phenotypes !== undefined ? await readPhenotypes(options.phenotypes, options) : undefined;
+  if (phenotypes && idCheck) checkPhenotypeIds(phenotypes, inputLabel(options.phenotypes!));
 
   const c = store.connection;
   await c.run('BEGIN TRANSACTION');
   let variants = 0;
-  const ing = new Ingester(c, options);
+  const ing = new Ingester(c, options, idCheck);
   try {
     await ing.load();
     for (const src of sources) variants += await ing.ingestSource(src);

@@ -84,7 +84,7 @@ describe('attacks on the node (the attacker must fail)', () => {
     await writeFile(pheno, ['sample\tpop\tsuper_pop\tgender\tpid', ...rows.map((r, i) => `${r.join('\t')}\t${i + 1}`)].join('\n') + '\n');
     layout = await networkInit({ sites: [...SITES], out: join(tmp, 'net'), preset: 'test', basePort: 0 });
     for (const s of SITES) {
-      await ingest(layout.siteStores[s]!, { vcfs: [VCF], phenotypes: pheno });
+      await ingest(layout.siteStores[s]!, { rawIds: true, vcfs: [VCF], phenotypes: pheno });
       nodes[s] = await startNode(await loadNodeConfig(layout.siteConfigs[s]!), { logger: silent });
     }
     const cdir = join(layout.dir, 'coordinator');
