@@ -24,6 +24,7 @@ export function registerStoreCommands(parent: Command): void {
     .option('--strict', 'treat every VCF specification violation as an error (default: bcftools-like warnings for problems that do not touch genotypes)')
     .option('--key-file <keyfile>', "site key: check that every VCF's sample names are this site's pseudonyms (the ##genofed_pseudonyms MAC written by pseudonymize vcf)")
     .option('--raw-ids', 'accept raw (not pseudonymized) sample ids deliberately, e.g. public 1000 Genomes data')
+    .option('--schema <file>', 'consortium phenotype schema (genofed-phenotype-schema JSON, or a roster file: its roster.schema): only its columns are stored, numbers binned; kept in the store')
     .action(async (opts: IngestCliOptions) => {
       const { runIngest } = await import('./cli-run.js');
       await runIngest(opts);

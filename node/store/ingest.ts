@@ -1,8 +1,11 @@
 /**
  * Ingest VCFs (and a phenotype table) into the store in ONE DuckDB
- * transaction: a failure anywhere (bad line, refused file, crash, kill)
- * leaves the store exactly as it was. Records go in through the Appender,
- * one row per VCF record (genotypes encoded by genotype-codec.ts).
+ * transaction: a failure anywhere (bad line, refused file, sample ids that
+ * are not this site's pseudonyms, a table that does not fit the consortium
+ * schema or matches no genotyped sample, crash, kill) leaves the store
+ * exactly as it was. Records go in through the Appender, one row per VCF
+ * record (genotypes encoded by genotype-codec.ts); the phenotype rules are
+ * in ingest-phenotypes.ts.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,17 +13,17 @@ import type { Readable } from 'node:stream';
 import { DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { NodeError } from '../errors.js';
 import { openInput, inputLabel } from '../io/open-input.js';
-import { readLines } from '../io/lines.js';
 import { readVcf } from '../vcf/index.js';
 import type { VcfHeader } from '../vcf/types.js';
-import { parsePhenotypeTable, RESERVED_COLUMN, type PhenotypeTable } from '../phenotypes/index.js';
-import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
+import { RESERVED_COLUMN } from '../phenotypes/index.js';
+import type { PhenotypeType } from '../../proto/cohort/index.js';
+import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { normalizeContig } from '../../proto/variant.js';
 import { ByteSink, encodeGenotypes } from './genotype-codec.js';
-import { PSEUDONYM_PATTERN } from '../pseudonymize/pseudonym.js';
 import { pseudonymizedSamplesProblem } from '../pseudonymize/sample-list-mac.js';
 import { readSiteKeyFile, type SiteKey } from '../pseudonymize/site-key.js';
 import { allSamplesCohort, countRecord, encodeTotals } from './aggregate.js';
+import { checkIdentifierColumns, checkPhenotypeIds, checkTableMatches, loadPhenotypes, readPhenotypes, resolveSchema, storeSchema } from './ingest-phenotypes.js';
 import { openStore, type Store } from './store.js';
 
 export interface IngestProgress {
@@ -37,6 +40,14 @@ export interface IngestReport {
   phenotypeRows: number;
   samplesWithoutPhenotypes: number;
   phenotypeRowsWithoutGenotypes: number;
+  /** Columns of the phenotype table given in this ingest that were stored (schema order under a schema). */
+  phenotypeColumns: string[];
+  /** Columns of that table NOT stored because the consortium schema does not have them (names only). */
+  phenotypeColumnsNotStored: string[];
+  /** Fingerprint of the store's consortium phenotype schema after this ingest (null: none). */
+  phenotypeSchema: string | null;
+  /** Raw-ids ingests only: all-distinct columns stored anyway (a warning; identifier-like names are always refused). */
+  identifierColumnsAccepted: { name: string; reason: string }[];
   /** Tolerated VCF problems (lenient mode), counted per kind: never silently dropped. */
   warnings: { file: string; code: string; problem: string; count: number; firstLine: number }[];
 }
@@ -77,6 +88,12 @@ export interface IngestInputs {
   phenotypes?: string;
   idColumn?: string;
   types?: Record<string, PhenotypeType>;
+  /**
+   * Consortium phenotype schema (`--schema`; proto/phenotype-schema.ts):
+   * only its columns are stored, values generalized, and it is kept in the
+   * store for later tables and every cohort check. Default: the stored one.
+   */
+  schema?: PhenotypeSchema;
   /** Spec violations that do not touch genotypes/alleles are warnings (default) or errors (strict). */
   strict?: boolean;
   onProgress?: (p: IngestProgress) => void;
@@ -268,42 +285,10 @@ class Ingester {
     return records;
   }
 
-  async loadPhenotypes(table: PhenotypeTable): Promise<void> {
-    const c = this.c;
-    await c.run('DROP TABLE IF EXISTS phenotypes');
-    await c.run('DELETE FROM phenotype_columns');
-    const sqlType = (t: PhenotypeType): string => (t === 'integer' ? 'BIGINT' : t === 'number' ? 'DOUBLE' : 'VARCHAR');
-    const cols = table.columns.map((col) => `${quoteIdent(col.name)} ${sqlType(col.type)}`);
-    await c.run(`CREATE TABLE phenotypes (${RESERVED_COLUMN} VARCHAR NOT NULL, ${cols.join(', ')})`);
-    for (let i = 0; i < table.columns.length; i++) {
-      await c.run('INSERT INTO phenotype_columns VALUES (?, ?, ?)', [i, table.columns[i]!.name, table.columns[i]!.type]);
-    }
-    const app = await c.createAppender('phenotypes');
-    for (let r = 0; r < table.ids.length; r++) {
-      app.appendVarchar(table.ids[r]!);
-      table.columns.forEach((col, ci) => {
-        const v = table.values[ci]![r];
-        if (v === null || v === undefined) app.appendNull();
-        else if (col.type === 'integer') app.appendBigInt(BigInt(v));
-        else if (col.type === 'number') app.appendDouble(v as number);
-        else app.appendVarchar(String(v));
-      });
-      app.endRow();
-    }
-    app.closeSync();
+  /** Store index of every genotyped sample id, including this ingest's (the unmatched-table check). */
+  get genotyped(): ReadonlyMap<string, number> {
+    return this.sampleIdx;
   }
-}
-
-async function readPhenotypes(path: string, options: IngestOptions): Promise<PhenotypeTable> {
-  const input = await openInput(path);
-  async function* text(): AsyncGenerator<string> {
-    for await (const line of readLines(input.stream, options.signal)) yield line.bytes.toString('utf8');
-  }
-  return parsePhenotypeTable(text(), {
-    label: input.label,
-    ...(options.idColumn !== undefined ? { idColumn: options.idColumn } : {}),
-    ...(options.types !== undefined ? { types: options.types } : {}),
-  });
 }
 
 /** Ingest into an open, writable store (the node server may call this on its own handle). */
@@ -325,20 +310,6 @@ async function sampleIdCheck(options: IngestOptions): Promise<{ key: SiteKey | u
   return { key: undefined };
 }
 
-/** Phenotype ids must look like pseudonyms unless raw ids were accepted (a table carries no MAC). */
-function checkPhenotypeIds(table: PhenotypeTable, label: string): void {
-  let bad = 0;
-  let first = 0;
-  table.ids.forEach((id, r) => {
-    if (PSEUDONYM_PATTERN.test(id)) return;
-    bad++;
-    first ||= table.rowLines[r] ?? 0;
-  });
-  if (bad > 0) {
-    throw new NodeError('GENOFED_NOT_PSEUDONYMIZED', `${label}:${first}: ${bad} of ${table.ids.length} sample ids are not genofed pseudonyms; run genofed pseudonymize table on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately`);
-  }
-}
-
 async function ingestNow(store: Store, options: IngestOptions): Promise<IngestReport> {
   if (store.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot ingest into a store opened read-only');
   const idCheck = await sampleIdCheck(options);
@@ -353,19 +324,30 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
     sources.push(fileSource(path, sha));
   }
   sources.push(...(options.sources ?? []));
-  if (sources.length === 0 && options.phenotypes === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF or a phenotype table');
-  // Parse the phenotype table first: a bad one fails before the long VCF pass.
-  const phenotypes = options.phenotypes !== undefined ? await readPhenotypes(options.phenotypes, options) : undefined;
-  if (phenotypes && idCheck) checkPhenotypeIds(phenotypes, inputLabel(options.phenotypes!));
-
+  if (sources.length === 0 && options.phenotypes === undefined && options.schema === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF, a phenotype table or a schema');
   const c = store.connection;
+  const storeHasTable = (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
+  const { schema, isNew } = resolveSchema(store, options.schema, options.phenotypes !== undefined, storeHasTable);
+  // Parse the phenotype table first: a bad one fails before the long VCF pass.
+  const label = options.phenotypes !== undefined ? inputLabel(options.phenotypes) : '';
+  const phenotypes = options.phenotypes !== undefined ? await readPhenotypes(options.phenotypes, options, schema) : undefined;
+  let identifierColumnsAccepted: IngestReport['identifierColumnsAccepted'] = [];
+  if (phenotypes) {
+    if (idCheck) checkPhenotypeIds(phenotypes, label);
+    if (!schema) identifierColumnsAccepted = checkIdentifierColumns(phenotypes, label, idCheck === null);
+  }
+
   await c.run('BEGIN TRANSACTION');
   let variants = 0;
   const ing = new Ingester(c, options, idCheck);
   try {
     await ing.load();
     for (const src of sources) variants += await ing.ingestSource(src);
-    if (phenotypes) await ing.loadPhenotypes(phenotypes);
+    if (phenotypes) {
+      checkTableMatches(phenotypes, label, ing.genotyped);
+      await loadPhenotypes(c, phenotypes);
+    }
+    if (schema && isNew) await storeSchema(c, schema);
     await c.run('COMMIT');
   } catch (err) {
     try {
@@ -378,7 +360,7 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
   }
   await store.refreshCatalog();
   const samples = await scalar(c, 'SELECT count(*) FROM samples');
-  const hasPheno = store.phenotypeColumns().length > 0 || (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
+  const hasPheno = (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
   const phenotypeRows = hasPheno ? await scalar(c, 'SELECT count(*) FROM phenotypes') : 0;
   const withPheno = hasPheno ? await scalar(c, `SELECT count(*) FROM samples s JOIN phenotypes p ON p.${RESERVED_COLUMN} = s.sample_id`) : 0;
   return {
@@ -388,6 +370,10 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
     phenotypeRows,
     samplesWithoutPhenotypes: samples - withPheno,
     phenotypeRowsWithoutGenotypes: phenotypeRows - withPheno,
+    phenotypeColumns: phenotypes ? phenotypes.columns.map((col) => col.name) : [],
+    phenotypeColumnsNotStored: phenotypes ? [...phenotypes.notStored] : [],
+    phenotypeSchema: store.phenotypeSchemaFingerprint(),
+    identifierColumnsAccepted,
     warnings: ing.warnings,
   };
 }
