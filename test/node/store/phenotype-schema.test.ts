@@ -21,7 +21,7 @@ import { pseudonymizeVcfFile } from '../../../node/pseudonymize/vcf/pseudonymize
 import { ingest, openStore, type IngestOptions } from '../../../node/store/index.js';
 import { SCHEMA_FORMAT, parsePhenotypeSchema, schemaFingerprint } from '../../../proto/phenotype-schema.js';
 import { ROSTER_FORMAT, publicKeyBase64 } from '../../../proto/roster.js';
-import { ALL_COLUMNS, BEACON, panelRows, writePanel, type PanelRow } from './panel-copy.js';
+import { ALL_COLUMNS, BEACON, panelRows, writePanel, type PanelRow } from '../panel-copy.js';
 
 const POPS = ['ACB', 'ASW', 'BEB', 'CDX', 'CEU', 'CHB', 'CHS', 'CLM', 'ESN', 'FIN', 'GBR', 'GIH', 'GWD', 'IBS', 'ITU', 'JPT', 'KHV', 'LWK', 'MSL', 'MXL', 'PEL', 'PJL', 'PUR', 'STU', 'TSI', 'YRI'];
 const AGE_BINS = [0, 18, 30, 40, 50, 60, 65, 70, 120];

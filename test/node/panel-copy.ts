@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-export const PANEL = resolve(import.meta.dirname, '../../fixtures/panel/integrated_call_samples_v3.20130502.ALL.panel');
-export const BEACON = resolve(import.meta.dirname, '../../fixtures/vcf/1kg_dev/beacon2_test_1000G_chr1_start.vcf.gz');
+export const PANEL = resolve(import.meta.dirname, '../fixtures/panel/integrated_call_samples_v3.20130502.ALL.panel');
+export const BEACON = resolve(import.meta.dirname, '../fixtures/vcf/1kg_dev/beacon2_test_1000G_chr1_start.vcf.gz');
 export const IDENTIFIER_COLUMNS = ['patient_id', 'mrn_no', 'phone', 'zip', 'first_name', 'date_of_birth'] as const;
 
 const NAMES = ['Minsu', 'Jiwoo', 'Seoyeon', 'Haneul', 'Olivia', 'Liam', 'Sofia', 'Mateo', 'Amara', 'Kwame', 'Priya', 'Arjun', 'Mei', 'Hiroshi', 'Elena', 'Jonas'];
