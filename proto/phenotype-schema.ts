@@ -31,15 +31,19 @@ export const SCHEMA_FORMAT = 'genofed-phenotype-schema';
  */
 const ID_TOKENS = new Set([
   'id', 'ids', 'uid', 'uuid', 'guid', 'mrn', 'mrno', 'ssn', 'rrn', 'nin', 'ehr', 'emr',
-  'phone', 'tel', 'telephone', 'mobile', 'cell', 'fax',
+  'phone', 'tel', 'telephone', 'mobile', 'cellphone', 'fax',
   'name', 'names', 'firstname', 'lastname', 'surname', 'fullname', 'forename', 'initials',
   'birth', 'birthday', 'birthdate', 'dob', 'born',
   'email', 'mail', 'address', 'addr', 'street', 'zip', 'zipcode', 'postcode', 'postal',
   'passport', 'license', 'licence', 'account', 'iban', 'ip', 'url', 'barcode', 'accession',
 ]);
 
-/** Multi-token identifiers (after tokenizing): `record number`, `sample id` is caught by `id`. */
-const ID_PHRASES: readonly (readonly string[])[] = [['record', 'number'], ['medical', 'record'], ['case', 'number'], ['patient', 'number'], ['patient', 'no'], ['chart', 'no'], ['chart', 'number'], ['hospital', 'number'], ['registration', 'number'], ['resident', 'number'], ['social', 'security']];
+/**
+ * Multi-token identifiers (after tokenizing): `record number`; `sample id` is caught by `id`.
+ * `cell` alone is not an identifier token (`cell_type`, `white_cell_count` are
+ * phenotypes); `cell phone` / `cell no` are.
+ */
+const ID_PHRASES: readonly (readonly string[])[] = [['cell', 'phone'], ['cell', 'no'], ['cell', 'number'], ['record', 'number'], ['medical', 'record'], ['case', 'number'], ['patient', 'number'], ['patient', 'no'], ['chart', 'no'], ['chart', 'number'], ['hospital', 'number'], ['registration', 'number'], ['resident', 'number'], ['social', 'security']];
 
 /**
  * Split a column name into lower-case tokens at `_`, `-`, `.`, spaces,
@@ -55,12 +59,23 @@ export function columnNameTokens(name: string): string[] {
     .filter((t) => t.length > 0);
 }
 
+const OWNERS = 'patient|sample|subject|person|case|record|member|hospital|chart|donor|specimen|participant';
+const SUFFIXES = 'id|no|nr|num|number|code|key';
+const ONE_WORD_ID = new RegExp(`^(?:${OWNERS})(?:${SUFFIXES})$`);
+const ID_OWNERS = new RegExp(`^(?:${OWNERS})$`);
+const ID_SUFFIXES = new RegExp(`^(?:${SUFFIXES})$`);
+
 /** True when a column name looks like an identifier (`*_id`, `mrn_no`, `firstName`, `date_of_birth`, `phone`, ...). */
 export function isIdLikeColumnName(name: string): boolean {
   const tokens = columnNameTokens(name);
   if (tokens.some((t) => ID_TOKENS.has(t))) return true;
-  // One-word forms: `patientid`, `sampleno`, `mrnno`, `dob1`.
-  if (tokens.some((t) => /^(?:patient|sample|subject|person|case|record|member|hospital|chart|donor|specimen|participant)(?:id|no|num|number|code|key)$/.test(t) || /^(?:mrn|ssn|rrn|dob)/.test(t))) return true;
+  // One-word forms: `patientid`, `sampleno`, `mrnno`, `rrnno` (`dob1` is split into dob, 1).
+  // Whole tokens only: `dobutamine_dose` is not a date of birth.
+  if (tokens.some((t) => ONE_WORD_ID.test(t) || /^(?:mrn|ssn|rrn|dob)(?:no|nr|num|number|id|code)?$/.test(t))) return true;
+  // The same as two tokens: `subject_no`, `donorNumber`, `case_no` (as `subjectno` above).
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    if (ID_OWNERS.test(tokens[i]!) && ID_SUFFIXES.test(tokens[i + 1]!)) return true;
+  }
   for (const phrase of ID_PHRASES) {
     for (let i = 0; i + phrase.length <= tokens.length; i++) {
       if (phrase.every((p, j) => tokens[i + j] === p)) return true;
@@ -155,19 +170,26 @@ export function findSchemaColumn(schema: PhenotypeSchema, name: string): SchemaC
   })();
 }
 
+/** A plain decimal (the phenotype table parser's number syntax). */
+const DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
 /**
  * The value a site stores for a raw table value: a categorical value must
  * be one of the schema's; a number is replaced by the lower edge of its
- * bin. `undefined` when the value is not allowed (the caller names file,
- * line and column; never the value).
+ * bin (an integer column takes integers only; text must be a plain
+ * decimal). `undefined` when the value is not allowed (the caller names
+ * file, line and column; never the value).
  */
 export function generalizeValue(column: SchemaColumn, value: string | number): string | number | undefined {
   if (column.type === 'categorical') {
     const s = String(value);
     return column.values.includes(s) ? s : undefined;
   }
+  // Text is read as a plain decimal only: Number('') is 0 and Number('0x3C') is 60.
+  if (typeof value === 'string' && !DECIMAL.test(value)) return undefined;
   const x = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(x)) return undefined;
+  if (column.type === 'integer' && !Number.isSafeInteger(x)) return undefined;
   const b = column.bins;
   if (x < b[0]! || x >= b[b.length - 1]!) return undefined;
   let lo = 0;
@@ -213,6 +235,34 @@ export function draftSchema(columns: readonly { name: string; values: readonly (
     }
   }
   return parsePhenotypeSchema({ format: SCHEMA_FORMAT, version: 1, columns: out });
+}
+
+/**
+ * Fewest non-missing values for the all-distinct test below. A floor, not a
+ * significance test: 10 ages drawn uniformly from 80 years are all distinct
+ * about 56% of the time, so a tiny table can trip it; in a real phenotype
+ * table (hundreds of rows; 2,504 in the 1000 Genomes panel) only values
+ * that are per person stay all distinct.
+ */
+export const UNIQUE_PER_ROW_MIN_VALUES = 10;
+
+/**
+ * True when a column singles people out by its values: at least
+ * UNIQUE_PER_ROW_MIN_VALUES non-missing values (null/undefined are
+ * missing), all distinct (a record number, a phone number, a continuous
+ * measurement at full precision). Ingest refuses such a column as a query
+ * column, `scan` reports it and `pseudonymize table` drops numeric ones.
+ */
+export function valuesUniquePerRow(values: Iterable<string | number | null | undefined>): boolean {
+  const seen = new Set<string | number>();
+  let n = 0;
+  for (const v of values) {
+    if (v === null || v === undefined) continue;
+    n++;
+    if (seen.has(v)) return false;
+    seen.add(v);
+  }
+  return n >= UNIQUE_PER_ROW_MIN_VALUES;
 }
 
 /** Human-readable bin label `[60, 65)`. */

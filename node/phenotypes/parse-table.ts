@@ -8,6 +8,7 @@
  */
 import { NodeError } from '../errors.js';
 import type { PhenotypeColumn, PhenotypeType } from '../../proto/cohort/index.js';
+import { generalizeValue, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 
 export type PhenotypeValue = string | number | null;
 
@@ -20,6 +21,10 @@ export interface PhenotypeTable {
   readonly ids: readonly string[];
   /** values[c][r]: column-major, null for missing. */
   readonly values: readonly (readonly PhenotypeValue[])[];
+  /** 1-based line number of each row, for messages that point at a row. */
+  readonly rowLines: readonly number[];
+  /** With a consortium schema: the table's other columns (not the id column), which are not kept. */
+  readonly notStored: readonly string[];
 }
 
 export interface ParseTableOptions {
@@ -29,6 +34,13 @@ export interface ParseTableOptions {
   readonly idColumn?: string;
   /** Type overrides by column name. */
   readonly types?: Readonly<Record<string, PhenotypeType>>;
+  /**
+   * Consortium schema (proto/phenotype-schema.ts): keep only its columns,
+   * with its types, allowed values and bins (numbers become the lower edge
+   * of their bin); a missing schema column or a value outside the schema
+   * is GENOFED_PHENOTYPE_SCHEMA naming file, line and column.
+   */
+  readonly schema?: PhenotypeSchema;
   readonly signal?: AbortSignal;
 }
 
@@ -158,6 +170,8 @@ export async function parsePhenotypeTable(lines: AsyncIterable<string> | Iterabl
     ids.push(id);
   }
 
+  if (options.schema) return applySchema(options.schema, { label, names, idIndex, headerLine, raw, lineOf, ids, types: options.types });
+
   const columns: PhenotypeColumn[] = [];
   const values: PhenotypeValue[][] = [];
   names.forEach((name, c) => {
@@ -173,5 +187,50 @@ export async function parsePhenotypeTable(lines: AsyncIterable<string> | Iterabl
     columns.push({ name, type });
     values.push(typed);
   });
-  return { idColumn: idName, columns, ids, values };
+  return { idColumn: idName, columns, ids, values, rowLines: lineOf, notStored: [] };
+}
+
+function failSchema(label: string, line: number, problem: string): never {
+  throw new NodeError('GENOFED_PHENOTYPE_SCHEMA', line > 0 ? `${label}:${line}: ${problem}` : `${label}: ${problem}`);
+}
+
+/**
+ * With a consortium schema: every schema column must be in the table (exact
+ * name, else one case-insensitive match), only schema columns are kept (in
+ * schema order, under the schema's names), categorical values must be
+ * allowed ones and numbers become the lower edge of their bin. Other
+ * columns are not read at all: their names go to `notStored`.
+ */
+function applySchema(
+  schema: PhenotypeSchema,
+  t: { label: string; names: readonly string[]; idIndex: number; headerLine: number; raw: readonly (readonly (string | null)[])[]; lineOf: readonly number[]; ids: string[]; types: Readonly<Record<string, PhenotypeType>> | undefined },
+): PhenotypeTable {
+  const { label, names, idIndex, headerLine } = t;
+  const used = new Set<number>();
+  const columns: PhenotypeColumn[] = [];
+  const values: PhenotypeValue[][] = [];
+  for (const col of schema.columns) {
+    let c = names.indexOf(col.name);
+    if (c < 0) {
+      const folded = names.flatMap((n, i) => (n.toLowerCase() === col.name.toLowerCase() ? [i] : []));
+      if (folded.length > 1) failSchema(label, headerLine, `columns ${folded.map((i) => `'${names[i]}'`).join(' and ')} both match the consortium schema column '${col.name}'`);
+      c = folded[0] ?? -1;
+    }
+    if (c < 0) failSchema(label, headerLine, `column '${col.name}' of the consortium schema is missing from the table`);
+    if (c === idIndex) failSchema(label, headerLine, `the sample-id column cannot be the consortium schema column '${col.name}'`);
+    const override = t.types?.[names[c]!];
+    if (override !== undefined && override !== col.type) failSchema(label, headerLine, `column '${col.name}' is ${col.type} in the consortium schema; --types cannot make it ${override}`);
+    used.add(c);
+    values.push(t.raw.map((row, r) => {
+      const v = row[c] ?? null;
+      if (v === null) return null;
+      const g = generalizeValue(col, v);
+      // Never the value: it may be the very identifier the schema keeps out.
+      if (g === undefined) failSchema(label, t.lineOf[r]!, `column '${col.name}' holds a value outside the consortium schema`);
+      return g;
+    }));
+    columns.push(col.type === 'categorical' ? { name: col.name, type: col.type, values: col.values } : { name: col.name, type: col.type, bins: col.bins });
+  }
+  const notStored = names.filter((_, i) => i !== idIndex && !used.has(i));
+  return { idColumn: names[idIndex]!, columns, ids: t.ids, values, rowLines: t.lineOf, notStored };
 }

@@ -14,7 +14,7 @@ import { createProgress } from './progress.js';
 import { MapCollector, readReidMapFile } from './reid-map.js';
 import { scanFile, type ScanFormat } from './scan.js';
 import { generateSiteKey, readSiteKeyFile, writeSiteKeyFile } from './site-key.js';
-import { pseudonymizeTableFile, type DateMode } from './table/pseudonymize-table.js';
+import { pseudonymizeTableFile, type DateMode, type TableReport } from './table/pseudonymize-table.js';
 import { verifyTable } from './table/verify-table.js';
 import { pseudonymizeVcfFile } from './vcf/pseudonymize-vcf.js';
 import { verifyVcf } from './vcf/verify-vcf.js';
@@ -45,6 +45,7 @@ function tableOpts(opts: Record<string, unknown>) {
     dateColumns: list(opts.dateColumns),
     dateMode: (str(opts.dateMode) ?? 'shift') as DateMode,
     keepText: list(opts.keepText),
+    keep: list(opts.keep),
     missingValues: list(opts.missingValues),
     delimiter: d === 'tab' ? '\t' : d === 'comma' ? ',' : undefined,
   };
@@ -62,6 +63,7 @@ export async function runPseudonymize(format: string, opts: Record<string, unkno
   const progress = createProgress(opts.progress !== false && process.stderr.isTTY === true);
   const onProgress = (read: number, total: number): void => progress.update(read, total);
   let report: object;
+  let columns: TableReport | undefined;
   try {
     if (format === 'vcf') report = await pseudonymizeVcfFile({ input, output, key, mode, regions, map, onProgress, overwrite: opts.force === true });
     else if (format === 'sam' || format === 'bam') {
@@ -69,7 +71,7 @@ export async function runPseudonymize(format: string, opts: Record<string, unkno
       report = await pseudonymizeAlignment({ format, input, output, key, mode, regions, map, onProgress });
     } else {
       if (regions) throw new NodeError('GENOFED_USAGE', '--regions applies to vcf, sam and bam, not to tables');
-      report = await pseudonymizeTableFile({ input, output, key, map, overwrite: opts.force === true, ...tableOpts(opts) });
+      report = columns = await pseudonymizeTableFile({ input, output, key, map, overwrite: opts.force === true, ...tableOpts(opts) });
     }
   } finally {
     progress.stop();
@@ -78,6 +80,18 @@ export async function runPseudonymize(format: string, opts: Record<string, unkno
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (opts.report) await writeFileAtomically(String(opts.report), json);
   process.stderr.write(`pseudonymized ${basename(input)} -> ${basename(output)} with key ${key.keyId} v${key.version}${map ? `; map: ${map.size} entries` : ''}\n`);
+  if (columns && !columns.matrix) process.stdout.write(formatTableColumns(columns));
+}
+
+/** What happened to each column, by name (column names are not data; cell values never appear). */
+export function formatTableColumns(r: TableReport): string {
+  const names = (xs: readonly string[]): string => (xs.length ? xs.join(', ') : '-');
+  return [
+    `columns pseudonymized: ${names(r.columnsPseudonymized)}`,
+    `columns ${r.dateMode === 'year' ? 'reduced to the year' : 'shifted'}: ${names(r.columnsShifted)}`,
+    `columns kept: ${names(r.columnsKept)}`,
+    `columns dropped: ${names(r.columnsDropped.map((d) => `${d.name} (${d.reason})`))}`,
+  ].join('\n') + '\n';
 }
 
 export async function runVerify(format: string, opts: Record<string, unknown>): Promise<void> {

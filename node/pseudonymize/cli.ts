@@ -12,7 +12,8 @@ function tableOptions(cmd: Command): Command {
     .option('--matrix', 'table: a genes x samples matrix: pseudonymize the header sample names, keep every other byte')
     .option('--date-columns <names>', 'table: comma-separated date columns (YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD)')
     .addOption(new Option('--date-mode <mode>', 'table: shift dates by a per-person offset or keep the year only').choices(['shift', 'year']).default('shift'))
-    .option('--keep-text <names>', 'table: comma-separated text columns to keep even if they look like free text')
+    .option('--keep-text <names>', 'table: comma-separated text columns to keep even if they look like free text (not identifier-like names)')
+    .option('--keep <names>', 'table: allow-list: only these columns (plus the id and date columns) can be kept; identifier-like names are refused')
     .option('--missing-values <list>', "table: comma-separated cell values meaning missing (default: '',NA,N/A,NaN,nan,null,NULL,.)")
     .addOption(new Option('--delimiter <d>', 'table: field delimiter (default: sniffed)').choices(['tab', 'comma']));
 }

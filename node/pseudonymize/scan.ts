@@ -4,6 +4,10 @@
  * module's SAM-text rendering) and delimited tables. A finding names its
  * kind and where it is (line/record number, header key, tag or column
  * name), never the matched value: the report itself must be safe to share.
+ * Tables: every column that looks like an identifier is listed on its own
+ * (by name, `isIdLikeColumnName`, or by values all distinct in at least 10
+ * rows), except a column of genofed pseudonyms (an id column already
+ * pseudonymized).
  *
  * Per-record findings are aggregated by kind (count + first location), so
  * a BAM with a million Illumina read names yields one line, not a million.
@@ -14,11 +18,13 @@ import { readLines } from '../io/lines.js';
 import { openInput } from '../io/open-input.js';
 import { alignmentScanText } from './alignment/index.js';
 import { PSEUDONYM_PATTERN } from './pseudonym.js';
+import { parsePseudonymsMetaLine } from './sample-list-mac.js';
 import { forEachToken, tokenParts, tokensOf } from './tokens.js';
 import { DATE_PATTERN, DEFINITION_KEYS, classifyMetaLine, hasLocalPath, hasPathOrUrl, metaKey, parseStructured } from './vcf/header-rules.js';
 import { idColumnIsPublic } from './vcf/records.js';
 import { parseDelimited } from './table/delimited.js';
-import { readTableText } from './table/pseudonymize-table.js';
+import { DEFAULT_MISSING, readTableText } from './table/pseudonymize-table.js';
+import { isIdLikeColumnName, UNIQUE_PER_ROW_MIN_VALUES, valuesUniquePerRow } from '../../proto/phenotype-schema.js';
 import type { PseudonymCache } from './pseudonym.js';
 
 export type ScanFormat = 'vcf' | 'sam' | 'bam' | 'table';
@@ -47,10 +53,11 @@ const ID_TAGS = ['BC', 'QT', 'RX', 'OX', 'QX', 'BZ', 'CR', 'CY', 'MI'];
 /** Collects findings, aggregating repeats of a kind. */
 class Findings {
   private readonly byKind = new Map<string, Finding>();
-  add(kind: string, where: string): void {
-    const f = this.byKind.get(kind);
+  /** `key` (default: the kind) groups repeats; a per-column finding passes its own key so each column is listed. */
+  add(kind: string, where: string, key = kind): void {
+    const f = this.byKind.get(key);
     if (f) f.count++;
-    else this.byKind.set(kind, { kind, where, count: 1 });
+    else this.byKind.set(key, { kind, where, count: 1 });
   }
   list(): Finding[] {
     return [...this.byKind.values()];
@@ -139,6 +146,8 @@ async function scanVcf(path: string, findings: Findings, denylist: Denylist, sig
       if (inHeader) {
         const text = bytes.toString('utf8');
         if (text.startsWith('##')) {
+          // genofed's own sample-list MAC (sample-list-mac.ts): a key id and a MAC, nothing about a person.
+          if (parsePseudonymsMetaLine(text)) continue;
           const key = metaKey(text);
           const where = `line ${number} (##${key})`;
           if (key === 'SAMPLE' || key === 'PEDIGREE') {
@@ -222,8 +231,14 @@ async function scanTable(path: string, findings: Findings, denylist: Denylist): 
   const { text } = await readTableText(path);
   const table = parseDelimited(text, basename(path));
   const header = table.rows[0]?.fields ?? [];
+  const body = table.rows.slice(1);
   header.forEach((name, c) => {
-    if (/\b(name|patient|mrn|dob|birth|ssn|rrn|phone|e-?mail|address|주민|성명|이름)\b/i.test(name)) findings.add('column name suggesting a direct identifier', `column ${c + 1} (header)`);
+    const values = body.map((r) => r.fields[c]).filter((v): v is string => v !== undefined && !MISSING.has(v.trim()));
+    // A column of genofed pseudonyms is an id column already pseudonymized: its values are meant to be distinct.
+    if (values.length > 0 && values.every((v) => PSEUDONYM_PATTERN.test(v))) return;
+    const where = `column ${c + 1} (${name})`;
+    if (isIdLikeColumnName(name) || ID_HEADER.test(name)) findings.add('column name suggesting a direct identifier', where, `name:${c}`);
+    else if (valuesUniquePerRow(values)) findings.add(`column with a distinct value in every row (identifier; at least ${UNIQUE_PER_ROW_MIN_VALUES} rows)`, where, `unique:${c}`);
   });
   for (const row of table.rows) {
     row.fields.forEach((v, c) => {
@@ -235,6 +250,10 @@ async function scanTable(path: string, findings: Findings, denylist: Denylist): 
     });
   }
 }
+
+/** Header words `isIdLikeColumnName` does not cover: `patient` alone, `e-mail`, Korean resident number / name. */
+const ID_HEADER = /\b(patient|e-?mail)\b|주민|성명|이름/i;
+const MISSING = new Set(DEFAULT_MISSING);
 
 function parseDateLike(v: string): boolean {
   return /^\s*(?:19|20)\d{2}[-/.](?:0[1-9]|1[0-2])[-/.](?:0[1-9]|[12]\d|3[01])\b/.test(v);

@@ -8,7 +8,8 @@ import { inputLabel } from '../io/open-input.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
 import { parseRegion } from '../../proto/region.js';
 import { parseVariantList } from '../../proto/variant.js';
-import { ingest, type IngestProgress } from './ingest.js';
+import { readPhenotypeSchemaFile } from '../phenotypes/index.js';
+import { ingest, type IngestProgress, type SampleIdCheck } from './ingest.js';
 import { openStore, type AlleleCountRow } from './store.js';
 
 function parseTypes(text: string | undefined): Record<string, PhenotypeType> | undefined {
@@ -57,17 +58,41 @@ async function progressBar(): Promise<{ update(p: IngestProgress): void; stop():
   };
 }
 
-export async function runIngest(opts: { store: string; vcf: string[]; phenotypes?: string; idColumn?: string; types?: string; strict?: boolean }): Promise<void> {
-  if (opts.vcf.length === 0 && opts.phenotypes === undefined) throw new NodeError('GENOFED_USAGE', 'give at least one --vcf or --phenotypes');
+export interface IngestCliOptions {
+  store: string;
+  vcf: string[];
+  phenotypes?: string;
+  idColumn?: string;
+  types?: string;
+  strict?: boolean;
+  keyFile?: string;
+  rawIds?: boolean;
+  schema?: string;
+}
+
+/** --key-file, --raw-ids, or neither (names and the MAC line checked, the MAC itself not: no key at hand). */
+function idCheckOf(opts: IngestCliOptions): SampleIdCheck {
+  if (opts.keyFile !== undefined && opts.rawIds) throw new NodeError('GENOFED_USAGE', 'give --key-file or --raw-ids, not both');
+  if (opts.rawIds) return { rawIds: true };
+  if (opts.keyFile !== undefined) return { keyFile: opts.keyFile };
+  return { unverifiedPseudonyms: true };
+}
+
+export async function runIngest(opts: IngestCliOptions): Promise<void> {
+  if (opts.vcf.length === 0 && opts.phenotypes === undefined && opts.schema === undefined) throw new NodeError('GENOFED_USAGE', 'give at least one --vcf, --phenotypes or --schema');
   const types = parseTypes(opts.types);
+  const idCheck = idCheckOf(opts);
+  const schema = opts.schema !== undefined ? await readPhenotypeSchemaFile(opts.schema) : undefined;
   const bar = await progressBar();
   let report;
   try {
     report = await ingest(opts.store, {
+      ...idCheck,
       vcfs: opts.vcf,
       ...(opts.phenotypes !== undefined ? { phenotypes: opts.phenotypes } : {}),
       ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
       ...(types ? { types } : {}),
+      ...(schema ? { schema } : {}),
       strict: opts.strict ?? false,
       ...(bar ? { onProgress: (p: IngestProgress) => bar.update(p) } : {}),
     });
@@ -76,9 +101,19 @@ export async function runIngest(opts: { store: string; vcf: string[]; phenotypes
   }
   const out = process.stdout;
   out.write(`ingested ${report.files} file(s), ${report.variants} records; the store now has ${report.samples} samples\n`);
-  if (opts.phenotypes !== undefined) out.write(`phenotypes: ${report.phenotypeRows} rows from ${inputLabel(opts.phenotypes)}\n`);
+  if (opts.phenotypes !== undefined) {
+    out.write(`phenotypes: ${report.phenotypeRows} rows from ${inputLabel(opts.phenotypes)}; query columns: ${report.phenotypeColumns.join(', ') || 'none'}\n`);
+    if (report.phenotypeColumnsNotStored.length > 0) out.write(`columns not stored (not in the consortium schema): ${report.phenotypeColumnsNotStored.join(', ')}\n`);
+  }
+  if (report.phenotypeSchema !== null) out.write(`phenotype schema: ${report.phenotypeSchema}\n`);
   out.write(`samples without phenotypes: ${report.samplesWithoutPhenotypes}\n`);
   out.write(`phenotype rows without genotypes: ${report.phenotypeRowsWithoutGenotypes}\n`);
+  if (idCheck.unverifiedPseudonyms && opts.vcf.length > 0) {
+    process.stderr.write('note: sample names are genofed pseudonyms with a ##genofed_pseudonyms line, but its MAC was not verified: give --key-file site.key to check they are this site\'s\n');
+  }
+  for (const col of report.identifierColumnsAccepted) {
+    process.stderr.write(`warning: column '${col.name}' has ${col.reason}: stored only because --raw-ids was given; give --schema for real data\n`);
+  }
   for (const w of report.warnings) {
     process.stderr.write(`warning: ${w.file}:${w.firstLine}: ${w.problem} (${w.count} record(s); ${w.code})\n`);
   }

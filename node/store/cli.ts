@@ -4,6 +4,7 @@
  * NodeError/ProtoError and reach bin/report-error.ts unchanged.
  */
 import type { Command } from 'commander';
+import type { IngestCliOptions } from './cli-run.js';
 
 const TYPES = new Set(['categorical', 'integer', 'number']);
 
@@ -21,7 +22,10 @@ export function registerStoreCommands(parent: Command): void {
     .option('--id-column <name>', 'sample-id column of the phenotype table (default: the first column)')
     .option('--types <list>', 'column type overrides: col=categorical|integer|number,...')
     .option('--strict', 'treat every VCF specification violation as an error (default: bcftools-like warnings for problems that do not touch genotypes)')
-    .action(async (opts: { store: string; vcf: string[]; phenotypes?: string; idColumn?: string; types?: string; strict?: boolean }) => {
+    .option('--key-file <keyfile>', "site key: check that every VCF's sample names are this site's pseudonyms (the ##genofed_pseudonyms MAC written by pseudonymize vcf)")
+    .option('--raw-ids', 'accept raw (not pseudonymized) sample ids deliberately, e.g. public 1000 Genomes data')
+    .option('--schema <file>', 'consortium phenotype schema (genofed-phenotype-schema JSON, or a roster file: its roster.schema): only its columns are stored, numbers binned; kept in the store')
+    .action(async (opts: IngestCliOptions) => {
       const { runIngest } = await import('./cli-run.js');
       await runIngest(opts);
     });

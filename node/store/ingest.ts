@@ -1,8 +1,11 @@
 /**
  * Ingest VCFs (and a phenotype table) into the store in ONE DuckDB
- * transaction: a failure anywhere (bad line, refused file, crash, kill)
- * leaves the store exactly as it was. Records go in through the Appender,
- * one row per VCF record (genotypes encoded by genotype-codec.ts).
+ * transaction: a failure anywhere (bad line, refused file, sample ids that
+ * are not this site's pseudonyms, a table that does not fit the consortium
+ * schema or matches no genotyped sample, crash, kill) leaves the store
+ * exactly as it was. Records go in through the Appender, one row per VCF
+ * record (genotypes encoded by genotype-codec.ts); the phenotype rules are
+ * in ingest-phenotypes.ts.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,14 +13,17 @@ import type { Readable } from 'node:stream';
 import { DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { NodeError } from '../errors.js';
 import { openInput, inputLabel } from '../io/open-input.js';
-import { readLines } from '../io/lines.js';
 import { readVcf } from '../vcf/index.js';
 import type { VcfHeader } from '../vcf/types.js';
-import { parsePhenotypeTable, RESERVED_COLUMN, type PhenotypeTable } from '../phenotypes/index.js';
-import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
+import { RESERVED_COLUMN } from '../phenotypes/index.js';
+import type { PhenotypeType } from '../../proto/cohort/index.js';
+import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { normalizeContig } from '../../proto/variant.js';
 import { ByteSink, encodeGenotypes } from './genotype-codec.js';
+import { pseudonymizedSamplesProblem } from '../pseudonymize/sample-list-mac.js';
+import { readSiteKeyFile, type SiteKey } from '../pseudonymize/site-key.js';
 import { allSamplesCohort, countRecord, encodeTotals } from './aggregate.js';
+import { checkIdentifierColumns, checkPhenotypeIds, checkTableMatches, loadPhenotypes, readPhenotypes, resolveSchema, storeSchema } from './ingest-phenotypes.js';
 import { openStore, type Store } from './store.js';
 
 export interface IngestProgress {
@@ -34,6 +40,14 @@ export interface IngestReport {
   phenotypeRows: number;
   samplesWithoutPhenotypes: number;
   phenotypeRowsWithoutGenotypes: number;
+  /** Columns of the phenotype table given in this ingest that were stored (schema order under a schema). */
+  phenotypeColumns: string[];
+  /** Columns of that table NOT stored because the consortium schema does not have them (names only). */
+  phenotypeColumnsNotStored: string[];
+  /** Fingerprint of the store's consortium phenotype schema after this ingest (null: none). */
+  phenotypeSchema: string | null;
+  /** Raw-ids ingests only: all-distinct columns stored anyway (a warning; identifier-like names are always refused). */
+  identifierColumnsAccepted: { name: string; reason: string }[];
   /** Tolerated VCF problems (lenient mode), counted per kind: never silently dropped. */
   warnings: { file: string; code: string; problem: string; count: number; firstLine: number }[];
 }
@@ -47,13 +61,39 @@ export interface IngestSource {
   open(): Promise<{ stream: Readable; bytesRead(): number; sizeOnDisk: number }>;
 }
 
-export interface IngestOptions {
+/**
+ * How ingest knows the sample ids are this site's pseudonyms (README, "How
+ * ingest knows"): exactly one of these, never a silent default.
+ * - `siteKey` / `keyFile`: every VCF with samples must carry names matching
+ *   the pseudonym pattern and a `##genofed_pseudonyms` line naming this key
+ *   whose MAC verifies over its own sample list; phenotype ids must match
+ *   the pattern.
+ * - `unverifiedPseudonyms` (the CLI without `--key-file`): the same, but the
+ *   MAC cannot be checked without the key.
+ * - `rawIds` (`--raw-ids`): raw ids accepted deliberately (development data
+ *   such as the public 1000 Genomes ids; see also identifier columns).
+ */
+export type SampleIdCheck =
+  | { siteKey: SiteKey; keyFile?: undefined; rawIds?: false; unverifiedPseudonyms?: undefined }
+  | { keyFile: string; siteKey?: undefined; rawIds?: false; unverifiedPseudonyms?: undefined }
+  | { unverifiedPseudonyms: true; siteKey?: undefined; keyFile?: undefined; rawIds?: false }
+  | { rawIds: true; siteKey?: undefined; keyFile?: undefined; unverifiedPseudonyms?: undefined };
+
+export type IngestOptions = IngestInputs & SampleIdCheck;
+
+export interface IngestInputs {
   vcfs?: string[];
   /** Sources other than files (tests, benchmarks). */
   sources?: IngestSource[];
   phenotypes?: string;
   idColumn?: string;
   types?: Record<string, PhenotypeType>;
+  /**
+   * Consortium phenotype schema (`--schema`; proto/phenotype-schema.ts):
+   * only its columns are stored, values generalized, and it is kept in the
+   * store for later tables and every cohort check. Default: the stored one.
+   */
+  schema?: PhenotypeSchema;
   /** Spec violations that do not touch genotypes/alleles are warnings (default) or errors (strict). */
   strict?: boolean;
   onProgress?: (p: IngestProgress) => void;
@@ -97,6 +137,8 @@ class Ingester {
   constructor(
     private readonly c: DuckDBConnection,
     private readonly options: IngestOptions,
+    /** null: raw ids accepted; undefined key: pattern and line only (no key at hand). */
+    private readonly idCheck: { key: SiteKey | undefined } | null,
   ) {}
 
   async load(): Promise<void> {
@@ -158,6 +200,10 @@ class Ingester {
     const input = await src.open();
     const reader = await readVcf(input.stream, { label: src.label, strict: this.options.strict ?? false, ...(this.options.signal ? { signal: this.options.signal } : {}) });
     const header = reader.header;
+    if (this.idCheck) {
+      const problem = pseudonymizedSamplesProblem(header.lines, header.samples, this.idCheck.key);
+      if (problem) throw new NodeError('GENOFED_NOT_PSEUDONYMIZED', `${src.label}: ${problem}; run genofed pseudonymize vcf on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately`);
+    }
     const fileId = this.nextFile++;
     await c.run(`INSERT INTO files VALUES (?, ?, ?, ?, 0, now(), FALSE)`, [fileId, src.contentId, src.label, header.samples.length]);
     for (const contig of header.contigs) await this.contigId(contig.id);
@@ -239,42 +285,10 @@ class Ingester {
     return records;
   }
 
-  async loadPhenotypes(table: PhenotypeTable): Promise<void> {
-    const c = this.c;
-    await c.run('DROP TABLE IF EXISTS phenotypes');
-    await c.run('DELETE FROM phenotype_columns');
-    const sqlType = (t: PhenotypeType): string => (t === 'integer' ? 'BIGINT' : t === 'number' ? 'DOUBLE' : 'VARCHAR');
-    const cols = table.columns.map((col) => `${quoteIdent(col.name)} ${sqlType(col.type)}`);
-    await c.run(`CREATE TABLE phenotypes (${RESERVED_COLUMN} VARCHAR NOT NULL, ${cols.join(', ')})`);
-    for (let i = 0; i < table.columns.length; i++) {
-      await c.run('INSERT INTO phenotype_columns VALUES (?, ?, ?)', [i, table.columns[i]!.name, table.columns[i]!.type]);
-    }
-    const app = await c.createAppender('phenotypes');
-    for (let r = 0; r < table.ids.length; r++) {
-      app.appendVarchar(table.ids[r]!);
-      table.columns.forEach((col, ci) => {
-        const v = table.values[ci]![r];
-        if (v === null || v === undefined) app.appendNull();
-        else if (col.type === 'integer') app.appendBigInt(BigInt(v));
-        else if (col.type === 'number') app.appendDouble(v as number);
-        else app.appendVarchar(String(v));
-      });
-      app.endRow();
-    }
-    app.closeSync();
+  /** Store index of every genotyped sample id, including this ingest's (the unmatched-table check). */
+  get genotyped(): ReadonlyMap<string, number> {
+    return this.sampleIdx;
   }
-}
-
-async function readPhenotypes(path: string, options: IngestOptions): Promise<PhenotypeTable> {
-  const input = await openInput(path);
-  async function* text(): AsyncGenerator<string> {
-    for await (const line of readLines(input.stream, options.signal)) yield line.bytes.toString('utf8');
-  }
-  return parsePhenotypeTable(text(), {
-    label: input.label,
-    ...(options.idColumn !== undefined ? { idColumn: options.idColumn } : {}),
-    ...(options.types !== undefined ? { types: options.types } : {}),
-  });
 }
 
 /** Ingest into an open, writable store (the node server may call this on its own handle). */
@@ -282,8 +296,23 @@ export async function ingestInto(store: Store, options: IngestOptions): Promise<
   return store.exclusive(() => ingestNow(store, options));
 }
 
+/** The sample-id check the options ask for (exactly one mode; see SampleIdCheck). */
+async function sampleIdCheck(options: IngestOptions): Promise<{ key: SiteKey | undefined } | null> {
+  const modes = [options.siteKey !== undefined, options.keyFile !== undefined, options.unverifiedPseudonyms === true, options.rawIds === true].filter(Boolean).length;
+  if (modes !== 1) {
+    throw new NodeError('GENOFED_USAGE', modes === 0
+      ? 'ingest needs the site key (--key-file) to check that sample ids are this site\'s pseudonyms, or --raw-ids to accept raw ids deliberately'
+      : 'give only one of the site key (--key-file), unverified pseudonyms, or --raw-ids');
+  }
+  if (options.rawIds === true) return null;
+  if (options.siteKey) return { key: options.siteKey };
+  if (options.keyFile !== undefined) return { key: await readSiteKeyFile(options.keyFile) };
+  return { key: undefined };
+}
+
 async function ingestNow(store: Store, options: IngestOptions): Promise<IngestReport> {
   if (store.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot ingest into a store opened read-only');
+  const idCheck = await sampleIdCheck(options);
   const vcfs = options.vcfs ?? [];
   // Hash before touching the store: a duplicate is refused before any parsing.
   const sources: IngestSource[] = [];
@@ -295,18 +324,30 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
     sources.push(fileSource(path, sha));
   }
   sources.push(...(options.sources ?? []));
-  if (sources.length === 0 && options.phenotypes === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF or a phenotype table');
-  // Parse the phenotype table first: a bad one fails before the long VCF pass.
-  const phenotypes = options.phenotypes !== undefined ? await readPhenotypes(options.phenotypes, options) : undefined;
-
+  if (sources.length === 0 && options.phenotypes === undefined && options.schema === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF, a phenotype table or a schema');
   const c = store.connection;
+  const storeHasTable = (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
+  const { schema, isNew } = resolveSchema(store, options.schema, options.phenotypes !== undefined, storeHasTable);
+  // Parse the phenotype table first: a bad one fails before the long VCF pass.
+  const label = options.phenotypes !== undefined ? inputLabel(options.phenotypes) : '';
+  const phenotypes = options.phenotypes !== undefined ? await readPhenotypes(options.phenotypes, options, schema) : undefined;
+  let identifierColumnsAccepted: IngestReport['identifierColumnsAccepted'] = [];
+  if (phenotypes) {
+    if (idCheck) checkPhenotypeIds(phenotypes, label);
+    if (!schema) identifierColumnsAccepted = checkIdentifierColumns(phenotypes, label, idCheck === null);
+  }
+
   await c.run('BEGIN TRANSACTION');
   let variants = 0;
-  const ing = new Ingester(c, options);
+  const ing = new Ingester(c, options, idCheck);
   try {
     await ing.load();
     for (const src of sources) variants += await ing.ingestSource(src);
-    if (phenotypes) await ing.loadPhenotypes(phenotypes);
+    if (phenotypes) {
+      checkTableMatches(phenotypes, label, ing.genotyped);
+      await loadPhenotypes(c, phenotypes);
+    }
+    if (schema && isNew) await storeSchema(c, schema);
     await c.run('COMMIT');
   } catch (err) {
     try {
@@ -319,7 +360,7 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
   }
   await store.refreshCatalog();
   const samples = await scalar(c, 'SELECT count(*) FROM samples');
-  const hasPheno = store.phenotypeColumns().length > 0 || (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
+  const hasPheno = (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
   const phenotypeRows = hasPheno ? await scalar(c, 'SELECT count(*) FROM phenotypes') : 0;
   const withPheno = hasPheno ? await scalar(c, `SELECT count(*) FROM samples s JOIN phenotypes p ON p.${RESERVED_COLUMN} = s.sample_id`) : 0;
   return {
@@ -329,6 +370,10 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
     phenotypeRows,
     samplesWithoutPhenotypes: samples - withPheno,
     phenotypeRowsWithoutGenotypes: phenotypeRows - withPheno,
+    phenotypeColumns: phenotypes ? phenotypes.columns.map((col) => col.name) : [],
+    phenotypeColumnsNotStored: phenotypes ? [...phenotypes.notStored] : [],
+    phenotypeSchema: store.phenotypeSchemaFingerprint(),
+    identifierColumnsAccepted,
     warnings: ing.warnings,
   };
 }

@@ -9,7 +9,16 @@ export const SCHEMA_VERSION = '2';
 
 export const STORE_FILE = 'store.duckdb';
 
+/**
+ * `meta` keys of the consortium phenotype schema (`node ingest --schema`):
+ * its canonical JSON and its SHA-256 fingerprint. Absent: phenotypes were
+ * ingested without a schema (identifier-like columns refused instead).
+ */
+export const META_SCHEMA = 'phenotype_schema';
+export const META_SCHEMA_SHA256 = 'phenotype_schema_sha256';
+
 export const DDL = [
+  // schema_version, assembly, phenotype_schema, phenotype_schema_sha256.
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   // Contig order = first appearance (header ##contig order, then records).
   // norm = proto/variant.ts normalizeContig(name): chr22 and 22 are one contig.

@@ -9,8 +9,10 @@ import { NodeError } from '../errors.js';
 import { compileCohort, cohortToSql, quoteIdent, type CohortAst, type PhenotypeColumn, type PhenotypeType } from '../../proto/cohort/index.js';
 import type { Region } from '../../proto/region.js';
 import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { findSchemaColumn, parsePhenotypeSchema, schemaFingerprint, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { countRecord, carrierColumns, decodeTotals, type FileCohort, type StoredRecord } from './aggregate.js';
 import { openDatabase } from './database.js';
+import { META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
 
 export interface StoreSummary {
   samples: number;
@@ -18,6 +20,8 @@ export interface StoreSummary {
   contigs: string[];
   assembly: string | null;
   phenotypes: { name: string; type: PhenotypeType }[];
+  /** Fingerprint of the consortium phenotype schema (null: phenotypes ingested without one). */
+  phenotypeSchema: string | null;
 }
 
 export interface AlleleCountRow {
@@ -80,7 +84,10 @@ export class Store {
   private contigs: Contig[] = [];
   /** Per file: column -> global sample index. */
   private fileSamples = new Map<number, Int32Array>();
-  private phenotypeSchema: PhenotypeColumn[] = [];
+  private phenoColumns: PhenotypeColumn[] = [];
+  /** The consortium schema stored at ingest (meta `phenotype_schema`) and its fingerprint. */
+  private consortiumSchema: PhenotypeSchema | null = null;
+  private schemaSha256: string | null = null;
   private sampleCount = 0;
   /** One file whose records came in store order: scans need no ORDER BY (DuckDB keeps insertion order). */
   private inOrder = false;
@@ -121,8 +128,19 @@ export class Store {
       a[Number(r[1])] = Number(r[2]);
     }
     this.fileSamples = new Map([...byFile].map(([f, a]) => [f, Int32Array.from(a)]));
+    const meta = new Map((await c.runAndReadAll(`SELECT key, value FROM meta WHERE key IN ('${META_SCHEMA}', '${META_SCHEMA_SHA256}')`)).getRows().map((r) => [String(r[0]), String(r[1])]));
+    const schemaJson = meta.get(META_SCHEMA);
+    this.consortiumSchema = schemaJson === undefined ? null : parsePhenotypeSchema(JSON.parse(schemaJson), 'stored phenotype schema');
+    this.schemaSha256 = this.consortiumSchema ? schemaFingerprint(this.consortiumSchema) : null;
+    if (this.schemaSha256 !== (meta.get(META_SCHEMA_SHA256) ?? null)) throw new NodeError('GENOFED_STORE_IO', 'the stored phenotype schema does not match its stored fingerprint');
     const cols = (await c.runAndReadAll('SELECT name, type FROM phenotype_columns ORDER BY position')).getRows();
-    this.phenotypeSchema = cols.map((r) => ({ name: String(r[0]), type: String(r[1]) as PhenotypeType }));
+    this.phenoColumns = cols.map((r) => {
+      const col: PhenotypeColumn = { name: String(r[0]), type: String(r[1]) as PhenotypeType };
+      // Under a consortium schema every cohort check sees its allowed values and bin edges.
+      const s = this.consortiumSchema ? findSchemaColumn(this.consortiumSchema, col.name) : undefined;
+      if (!s) return col;
+      return s.type === 'categorical' ? { ...col, values: s.values } : { ...col, bins: s.bins };
+    });
     this.sampleCount = Number((await c.runAndReadAll('SELECT count(*) FROM samples')).getRows()[0]![0]);
     const blobBytes = Number((await c.runAndReadAll('SELECT coalesce(sum(octet_length(samples) + octet_length(gt)), 0) FROM records')).getRows()[0]![0]);
     this.cacheable = blobBytes <= CACHE_BYTES;
@@ -136,8 +154,19 @@ export class Store {
     return run;
   }
 
+  /** The queryable phenotype columns; under a consortium schema with their allowed values / bin edges. */
   phenotypeColumns(): readonly PhenotypeColumn[] {
-    return this.phenotypeSchema;
+    return this.phenoColumns;
+  }
+
+  /** SHA-256 (hex) of the consortium phenotype schema the phenotypes were ingested under; null without one. */
+  phenotypeSchemaFingerprint(): string | null {
+    return this.schemaSha256;
+  }
+
+  /** The consortium phenotype schema stored at ingest (`--schema`), or null. */
+  phenotypeSchema(): PhenotypeSchema | null {
+    return this.consortiumSchema;
   }
 
   private check(): void {
@@ -161,7 +190,8 @@ export class Store {
       variants,
       contigs: this.contigs.map((x) => x.name),
       assembly: assemblyRow ? String(assemblyRow[0]) : null,
-      phenotypes: this.phenotypeSchema.map((p) => ({ ...p })),
+      phenotypes: this.phenoColumns.map((p) => ({ name: p.name, type: p.type })),
+      phenotypeSchema: this.schemaSha256,
     };
   }
 
@@ -170,7 +200,7 @@ export class Store {
    * stratum index; strata sorted (numerically for numeric columns).
    */
   private async selectSamples(cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined): Promise<{ stratumOf: Map<number, number>; strata: string[] }> {
-    const schema = this.phenotypeSchema;
+    const schema = this.phenoColumns;
     const params: DuckDBValue[] = [];
     let where = '';
     if (cohort !== undefined && !(typeof cohort === 'string' && cohort.trim() === '')) {

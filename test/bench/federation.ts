@@ -61,7 +61,7 @@ export const suite: BenchSuite = {
     let t = performance.now();
     await pipeline(syntheticVcf({ samples: SAMPLES, variants, seed: 2026, contig: '22', bgzip: true }), createWriteStream(vcf));
     const layout = await networkInit({ sites: SITES, out: join(scratch, 'net'), preset: 'default', basePort: 0 });
-    await ingest(layout.siteStores.a!, { vcfs: [vcf] });
+    await ingest(layout.siteStores.a!, { rawIds: true, vcfs: [vcf] });
     for (const s of SITES.slice(1)) await cp(layout.siteStores.a!, layout.siteStores[s]!, { recursive: true });
     log(`set-up: ${variants.toLocaleString('en')} variants x ${SAMPLES} samples per site, ingest + copies ${Math.round(performance.now() - t)} ms`);
 

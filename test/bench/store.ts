@@ -62,7 +62,7 @@ async function realFile(ctx: BenchContext, vcf: string, tag: string, reps: numbe
   for (let i = 0; i < reps; i++) {
     bcfIngest.push(timeShell(`bcftools +fill-tags '${vcf}' -Ob -o '${join(ctx.scratch, 'x.bcf')}' -- -t AC,AN,AC_Hom`));
     dir = join(ctx.scratch, `${tag}-store-${i}`);
-    ours.push(await timeAsync(() => ingest(dir, { vcfs: [vcf], phenotypes: PANEL })));
+    ours.push(await timeAsync(() => ingest(dir, { rawIds: true, vcfs: [vcf], phenotypes: PANEL })));
   }
   const bcfCohort: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -161,7 +161,7 @@ export async function scalePoint(ctx: BenchContext, samples: number, variants: n
       return { stream, bytesRead: () => bytes, sizeOnDisk: 0 };
     },
   };
-  const ingestS = await timeAsync(() => ingest(dir, { sources: [source], phenotypes: panel }));
+  const ingestS = await timeAsync(() => ingest(dir, { rawIds: true, sources: [source], phenotypes: panel }));
   const store = await openStore(dir, { readOnly: true });
   let wholeS = 0;
   let cohortS = 0;

@@ -8,6 +8,13 @@
  *   shorter than the rows are recognised);
  * - named date columns shifted by the person's key-derived offset
  *   (`dates.ts`) or generalized to the year;
+ * - columns whose name looks like an identifier (`patient_id`, `mrn_no`,
+ *   `phone`, `zip`, `first_name`, `date_of_birth`: `isIdLikeColumnName`)
+ *   are dropped unless they are id columns (pseudonymized) or named date
+ *   columns (shifted); keeping one by name is refused;
+ * - all-numeric columns whose values are all distinct (>= 10 rows: record
+ *   numbers, all-digit phone numbers) are dropped;
+ * - `keep`: an allow-list; only its columns and the id/date columns survive;
  * - other columns are kept when numeric or low-cardinality categorical,
  *   and dropped (unless kept by name) when they hold dates, references to
  *   ids of the id columns, long text (mean > 40 characters) or
@@ -21,6 +28,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { NodeError } from '../../errors.js';
+import { isIdLikeColumnName, valuesUniquePerRow } from '../../../proto/phenotype-schema.js';
 import { writeFileAtomically } from '../../io/atomic-output.js';
 import { bgzfBlock, BGZF_BLOCK_INPUT, BGZF_EOF } from '../../io/bgzf-writer.js';
 import { detectCompression, type Compression } from '../../io/open-input.js';
@@ -40,8 +48,14 @@ export interface TableOptions {
   matrix?: boolean;
   dateColumns?: string[];
   dateMode?: DateMode;
-  /** Columns kept even if they look like free text. */
+  /** Columns kept even if they look like free text (never an identifier-like name: refused). */
   keepText?: string[];
+  /**
+   * Allow-list: only these columns (plus the id and date columns) can
+   * survive; every other column is dropped ('not in --keep'). Listed
+   * columns still pass the rules below; an identifier-like name is refused.
+   */
+  keep?: string[];
   /** Cell values meaning "missing": never pseudonymized or shifted. */
   missingValues?: string[];
   /** Force a delimiter (default: sniffed from the first line). */
@@ -71,6 +85,11 @@ export interface TableReport {
   idsPseudonymized: number;
   datesChanged: number;
   dateMode: DateMode;
+  /** Column names by fate (empty in matrix mode, where the header names are samples). */
+  columnsKept: string[];
+  columnsPseudonymized: string[];
+  /** Date columns: shifted per person, or reduced to the year with `dateMode: 'year'`. */
+  columnsShifted: string[];
   columnsDropped: DroppedColumn[];
 }
 
@@ -87,6 +106,37 @@ export function classifyColumn(values: readonly string[], idValues: ReadonlySet<
   if (mean > 40) return { keep: false, reason: 'long free text' };
   if (new Set(values).size > values.length / 2) return { keep: false, reason: 'high-cardinality text' };
   return { keep: true, reason: 'categorical' };
+}
+
+type Verdict = { fate: 'pseudonymized' | 'shifted' | 'kept' } | { fate: 'dropped'; reason: string };
+
+/**
+ * What happens to one column, in order: id columns are pseudonymized, date
+ * columns shifted (or reduced to the year); an identifier-like name
+ * (`isIdLikeColumnName`) is dropped and may not be kept by name; with
+ * `--keep`, an unlisted column is dropped; `--keep-text` keeps; an
+ * all-numeric column whose values are all distinct (>= 10: a record number,
+ * an all-digit phone number) is dropped; the rest is classified by content.
+ */
+function columnVerdict(
+  name: string, c: number,
+  o: { idSet: ReadonlySet<number>; dateCols: ReadonlySet<number>; keepCols: ReadonlySet<number>; allowCols: ReadonlySet<number> | null; label: string },
+  values: () => string[], idValues: ReadonlySet<string>,
+): Verdict {
+  if (o.idSet.has(c)) return { fate: 'pseudonymized' };
+  if (o.dateCols.has(c)) return { fate: 'shifted' };
+  if (isIdLikeColumnName(name)) {
+    for (const [set, flag] of [[o.keepCols, '--keep-text'], [o.allowCols, '--keep']] as const) {
+      if (set?.has(c)) throw new NodeError('GENOFED_USAGE', `${o.label}: ${flag}: column '${name}' looks like an identifier and cannot be kept; list it in --id-column to pseudonymize it, or leave it out`);
+    }
+    return { fate: 'dropped', reason: 'identifier-like name' };
+  }
+  if (o.allowCols && !o.allowCols.has(c)) return { fate: 'dropped', reason: 'not in --keep' };
+  if (o.keepCols.has(c)) return { fate: 'kept' };
+  const v = values();
+  if (v.length > 0 && v.every((x) => NUMERIC.test(x.trim())) && valuesUniquePerRow(v)) return { fate: 'dropped', reason: 'unique per row: identifier' };
+  const verdict = classifyColumn(v, idValues);
+  return verdict.keep ? { fate: 'kept' } : { fate: 'dropped', reason: verdict.reason };
 }
 
 function columnIndex(header: readonly string[], name: string, label: string): number {
@@ -110,7 +160,8 @@ export function pseudonymizeTable(table: Table, text: string, options: TableOpti
   const body = table.rows.slice(1);
   const report: TableReport = {
     format: 'table', keyId: key.keyId, keyVersion: key.version, matrix: !!options.matrix, rows: body.length,
-    columnsIn: header.fields.length, columnsOut: header.fields.length, idsPseudonymized: 0, datesChanged: 0, dateMode, columnsDropped: [],
+    columnsIn: header.fields.length, columnsOut: header.fields.length, idsPseudonymized: 0, datesChanged: 0, dateMode,
+    columnsKept: [], columnsPseudonymized: [], columnsShifted: [], columnsDropped: [],
   };
   const sample = (v: string): string => {
     const p = cache.get('sample', v);
@@ -142,18 +193,21 @@ export function pseudonymizeTable(table: Table, text: string, options: TableOpti
   const idCols = (options.idColumns?.length ? options.idColumns : [header.fields[0] ?? '']).map((n) => columnIndex(header.fields, n, label));
   const dateCols = new Set((options.dateColumns ?? []).map((n) => columnIndex(header.fields, n, label)));
   const keepCols = new Set((options.keepText ?? []).map((n) => columnIndex(header.fields, n, label)));
+  const allowCols = options.keep ? new Set(options.keep.map((n) => columnIndex(header.fields, n, label))) : null;
   const idSet = new Set(idCols);
   const idValues = new Set<string>();
   for (const r of body) for (const c of idCols) {
     const v = r.fields[c];
     if (v !== undefined && !missing.has(v)) idValues.add(v);
   }
-  const keep: boolean[] = header.fields.map((name, c) => {
-    if (idSet.has(c) || dateCols.has(c) || keepCols.has(c)) return true;
-    const values = body.map((r) => r.fields[c]).filter((v): v is string => v !== undefined && !missing.has(v));
-    const verdict = classifyColumn(values, idValues);
-    if (!verdict.keep) report.columnsDropped.push({ name, reason: verdict.reason });
-    return verdict.keep;
+  const verdicts = header.fields.map((name, c) => columnVerdict(name, c, { idSet, dateCols, keepCols, allowCols, label }, () => body.map((r) => r.fields[c]).filter((v): v is string => v !== undefined && !missing.has(v)), idValues));
+  const keep: boolean[] = verdicts.map((v) => v.fate !== 'dropped');
+  verdicts.forEach((v, c) => {
+    const name = header.fields[c]!;
+    if (v.fate === 'dropped') report.columnsDropped.push({ name, reason: v.reason });
+    else if (v.fate === 'pseudonymized') report.columnsPseudonymized.push(name);
+    else if (v.fate === 'shifted') report.columnsShifted.push(name);
+    else report.columnsKept.push(name);
   });
   report.columnsOut = keep.filter(Boolean).length;
 

@@ -1,8 +1,10 @@
 /**
  * Streaming VCF pseudonymization (issue 5): header lines per
  * `header-rules.ts`, sample names of the `#CHROM` line replaced by sample
- * pseudonyms, non-rs ids of the ID column replaced, optional `--regions`
- * filter; every other byte of a kept record is copied unchanged.
+ * pseudonyms (and, before `#CHROM`, a `##genofed_pseudonyms` line whose
+ * MAC over them lets ingest check they are this site's pseudonyms:
+ * `sample-list-mac.ts`), non-rs ids of the ID column replaced, optional
+ * `--regions` filter; every other byte of a kept record is copied unchanged.
  *
  * `pseudonymizeVcfLines` is the parser (lines in, output chunks out, no
  * I/O). `pseudonymizeVcfFile` does the I/O: bgzip/gzip input gives BGZF
@@ -22,6 +24,7 @@ import { openInput, type Compression } from '../../io/open-input.js';
 import type { BedRegions } from '../bed.js';
 import { PseudonymCache } from '../pseudonym.js';
 import type { MapCollector } from '../reid-map.js';
+import { isPseudonymsMetaLine, pseudonymsMetaLine } from '../sample-list-mac.js';
 import type { SiteKey } from '../site-key.js';
 import { classifyMetaLine, type HeaderContext } from './header-rules.js';
 import { countColumns, idColumnIsPublic, parseUint, recordEnd, rewriteIdColumn, tabOffsets } from './records.js';
@@ -110,6 +113,11 @@ export async function* pseudonymizeVcfLines(lines: AsyncIterable<Line>, options:
       }
       if (bytes.length === 0) throw fail(number, 'empty line in the header');
       const text = bytes.toString('utf8');
+      if (isPseudonymsMetaLine(text)) {
+        // A previous run's line: the one for this output is written before #CHROM.
+        bump(report.headerLinesDropped, 'previous genofed_pseudonyms');
+        continue;
+      }
       if (text.startsWith('##')) {
         const verdict = classifyMetaLine(text, ctx);
         if (verdict.action === 'keep') {
@@ -141,6 +149,8 @@ export async function* pseudonymizeVcfLines(lines: AsyncIterable<Line>, options:
       if (new Set(samples).size !== samples.length) throw fail(number, '#CHROM line: duplicate sample names');
       report.samples = samples.length;
       columns = cols.length;
+      // How ingest knows these names are this site's pseudonyms (sample-list-mac.ts).
+      if (pseudo.length > 0) emit(Buffer.from(`${pseudonymsMetaLine(options.key, pseudo)}\n`, 'utf8'));
       emit(Buffer.from(`${[...FIXED_COLUMNS, ...(cols.length > 8 ? ['FORMAT'] : []), ...pseudo].join('\t')}\n`, 'utf8'));
       continue;
     }

@@ -6,7 +6,8 @@
  * Checks: the output parses (own parser; plus `bcftools view` when
  * installed); the sample count is unchanged and every sample column is a
  * pseudonym (with the key: the pseudonym of the original in the same
- * column); the digest of what `bcftools query -f
+ * column); the `##genofed_pseudonyms` line is present once and well-formed
+ * (with the key: its MAC verifies over the sample names); the digest of what `bcftools query -f
  * '%CHROM\t%POS\t%REF\t%ALT\t%QUAL\t%FILTER\t%INFO[\t%GT]\n'` prints is
  * equal (computed here from both files); retained header lines are
  * byte-identical (definitions: up to local paths reduced to file names) and
@@ -25,6 +26,7 @@ import { openInput } from '../../io/open-input.js';
 import type { BedRegions } from '../bed.js';
 import type { CheckResult } from '../checks.js';
 import { PSEUDONYM_PATTERN, PseudonymCache } from '../pseudonym.js';
+import { PSEUDONYMS_META_KEY, isPseudonymsMetaLine, parsePseudonymsMetaLine, sampleListMacVerifies } from '../sample-list-mac.js';
 import type { SiteKey } from '../site-key.js';
 import { forEachTokenHash, hashToken, tokenParts, tokensOf } from '../tokens.js';
 import { DATE_PATTERN, classifyMetaLine, hasPathOrUrl, metaKey, parseStructured, reducePaths } from './header-rules.js';
@@ -320,6 +322,18 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
     checks.push({ name: 'every sample column is a genofed pseudonym', ok: bad === 0 && new Set(ps).size === ps.length, detail: bad ? `${bad} sample names are not pseudonyms` : 'pattern and uniqueness only (no key given)' });
   }
 
+  // 2b. The sample-list MAC line that ingest checks (sample-list-mac.ts).
+  if (ps.length > 0) {
+    const lines = out.summary.meta.filter(isPseudonymsMetaLine);
+    const parsed = lines.length === 1 ? parsePseudonymsMetaLine(lines[0]!) : null;
+    if (options.key) {
+      const ok = !!parsed && parsed.keyId === options.key.keyId && sampleListMacVerifies(options.key, ps, parsed.mac);
+      checks.push({ name: 'the ##genofed_pseudonyms MAC verifies over the sample names under the key', ok, detail: ok ? `key ${options.key.keyId}` : parsed ? (parsed.keyId === options.key.keyId ? 'MAC differs' : `line names key ${parsed.keyId}`) : `${lines.length} ##genofed_pseudonyms lines (one well-formed expected)` });
+    } else {
+      checks.push({ name: 'one well-formed ##genofed_pseudonyms line', ok: !!parsed, detail: parsed ? `key ${parsed.keyId} (MAC not checked: no key given)` : `${lines.length} lines, ${lines.filter((l) => parsePseudonymsMetaLine(l)).length} well-formed` });
+    }
+  }
+
   // 3. Content digest.
   const mismatch = firstMismatch(orig.summary.blockHashes, out.summary.blockHashes);
   const from = (mismatch - 1) * BLOCK + 1;
@@ -339,7 +353,8 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
     if (origMeta.has(line)) return;
     const key = metaKey(line);
     let ok = false;
-    if (key === 'reference') ok = /^##reference=[A-Za-z0-9.-]+$/.test(line);
+    if (key === PSEUDONYMS_META_KEY) ok = parsePseudonymsMetaLine(line) !== null; // checked on its own below
+    else if (key === 'reference') ok = /^##reference=[A-Za-z0-9.-]+$/.test(line);
     else if (key === 'contig') {
       const f = parseStructured(line.slice(9));
       const o = origContigs.get(f?.find(([k]) => k === 'ID')?.[1] ?? '');

@@ -51,7 +51,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0, ...(o.privacy ? { privacy: o.privacy } : {}), ...(o.schema ? { schema: o.schema } : {}) });
     for (const site of o.sites) {
       if (o.notStarted?.includes(site)) continue;
-      await ingest(layout.siteStores[site]!, { vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site], ...(o.schema ? { schema: o.schema } : {}) } : {}) });
+      await ingest(layout.siteStores[site]!, { rawIds: true, vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site], ...(o.schema ? { schema: o.schema } : {}) } : {}) });
       const cfg = await loadNodeConfig(layout.siteConfigs[site]!);
       nodes[site] = await startNode(cfg, { logger: silent, allowMeasurementPlaintext: o.allowMeasurementPlaintext === true });
     }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parsePhenotypeTable } from '../../../node/phenotypes/index.js';
+import { identifierColumns, parsePhenotypeTable } from '../../../node/phenotypes/index.js';
+import { parsePhenotypeSchema } from '../../../proto/phenotype-schema.js';
 
 const FIX = resolve(import.meta.dirname, '../../fixtures');
 const lines = (path: string): string[] => readFileSync(resolve(FIX, path), 'utf8').split('\n');
@@ -47,5 +48,58 @@ describe('phenotype tables', () => {
     await expect(parsePhenotypeTable(['id\tx', 'SECRET1\t1', 'SECRET1\t2'], { label: 'd' })).rejects.toThrow(/^d:3: sample id appears on an earlier line too$/);
     await expect(parsePhenotypeTable(['id\tx\ty', 'SECRET1\t1'], { label: 'r' })).rejects.toThrow(/^r:2: row has 2 fields, the header has 3$/);
     await expect(parsePhenotypeTable(['id\tx'], { label: 'o', idColumn: 'sample' })).rejects.toThrow(/id column 'sample' is not in the header/);
+  });
+});
+
+describe('phenotype tables under a consortium schema', () => {
+  const schema = parsePhenotypeSchema({
+    format: 'genofed-phenotype-schema', version: 1,
+    columns: [
+      { name: 'super_pop', type: 'categorical', values: ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'] },
+      { name: 'bmi', type: 'number', bins: [10, 18.5, 25, 30, 60] },
+    ],
+  });
+
+  it('keeps the schema columns of the 1000G panel (matched case-insensitively) and names the others', async () => {
+    const panel = lines('panel/integrated_call_samples_v3.20130502.ALL.panel');
+    const withBmi = panel.map((l, i) => (l === '' ? l : `${l.replace(/\t+$/, '')}\t${i === 0 ? 'BMI' : (17 + (i % 20)).toFixed(1)}`));
+    const t = await parsePhenotypeTable(withBmi, { label: 'panel', schema });
+    expect(t.columns).toEqual([
+      { name: 'super_pop', type: 'categorical', values: ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'] },
+      { name: 'bmi', type: 'number', bins: [10, 18.5, 25, 30, 60] },
+    ]);
+    expect(t.notStored).toEqual(['pop', 'gender']);
+    expect(t.values[1]!.slice(0, 4)).toEqual([10, 18.5, 18.5, 18.5]); // 18.0, 19.0, 20.0, 21.0 -> lower bin edges
+    expect(new Set(t.values[1])).toEqual(new Set([10, 18.5, 25, 30]));
+  });
+
+  it('keeps missing values missing and never reads a column the schema does not have', async () => {
+    const t = await parsePhenotypeTable(['id,super_pop,bmi,free_text', 'a,EUR,NA,"anything, at all"', 'b,,31.5,'], { label: 't.csv', schema });
+    expect(t.values).toEqual([['EUR', null], [null, 30]]);
+    expect(t.notStored).toEqual(['free_text']);
+  });
+
+  it('refuses a missing, ambiguous or retyped schema column, and a value outside the schema by line and column only', async () => {
+    await expect(parsePhenotypeTable(['id\tsuper_pop', 'a\tEUR'], { label: 'm.tsv', schema })).rejects.toMatchObject({ code: 'GENOFED_PHENOTYPE_SCHEMA', message: "m.tsv:1: column 'bmi' of the consortium schema is missing from the table" });
+    await expect(parsePhenotypeTable(['id\tSuper_Pop\tSUPER_POP\tbmi', 'a\tEUR\tEUR\t20'], { label: 'a.tsv', schema })).rejects.toThrow("a.tsv:1: columns 'Super_Pop' and 'SUPER_POP' both match the consortium schema column 'super_pop'");
+    await expect(parsePhenotypeTable(['id\tsuper_pop\tbmi', 'a\tEUR\t20'], { label: 'o.tsv', schema, types: { bmi: 'categorical' } })).rejects.toThrow(/column 'bmi' is number in the consortium schema; --types cannot make it categorical/);
+    for (const [row, col] of [['b\tEUROPE\t20', 'super_pop'], ['b\tEUR\t61.5e1', 'bmi'], ['b\tEUR\t0x14', 'bmi'], ['b\tEUR\t9.99', 'bmi']] as const) {
+      const err = await parsePhenotypeTable(['id\tsuper_pop\tbmi', 'a\tEUR\t20', row], { label: 'v.tsv', schema }).then(() => new Error('accepted'), (e: Error) => e);
+      expect(err).toMatchObject({ code: 'GENOFED_PHENOTYPE_SCHEMA', message: `v.tsv:3: column '${col}' holds a value outside the consortium schema` });
+      expect(err.message).not.toContain(row.split('\t')[col === 'bmi' ? 2 : 1]!);
+    }
+  });
+});
+
+describe('identifier columns (no schema)', () => {
+  it('names identifier-like names and all-distinct columns of at least 10 values, and nothing in the 1000G panel', async () => {
+    const panel = await parsePhenotypeTable(lines('panel/integrated_call_samples_v3.20130502.ALL.panel'), { label: 'panel' });
+    expect(identifierColumns(panel)).toEqual([]);
+    const rows = Array.from({ length: 12 }, (_, i) => `S${i}\t${i % 3}\t${1000 + i}\t${i < 9 ? 'x' : 'NA'}\tKim${i}`);
+    const t = await parsePhenotypeTable(['id\tgroup\tvisit\trare\tfirstName', ...rows], { label: 't' });
+    expect(identifierColumns(t)).toEqual([
+      { name: 'visit', reason: 'a distinct value in every row' },
+      { name: 'firstName', reason: 'identifier-like name' },
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_COLUMNS, panelRows } from '../panel-copy.js';
 import { FIXTURES, ROOT } from './tools.js';
 
 const CLI = join(ROOT, 'bin', 'genofed.js');
@@ -81,6 +82,25 @@ describe('genofed key / pseudonymize / verify / scan', () => {
     const input = join(FIXTURES, 'expression/pasilla_gene_counts.tsv');
     expect((await genofed(['pseudonymize', 'table', '--matrix', '--in', input, '--out', 'counts.tsv', '--key-file', 'site.key'])).code).toBe(0);
     expect((await genofed(['verify', 'table', '--matrix', '--original', input, '--pseudonymized', 'counts.tsv', '--key-file', 'site.key'])).code).toBe(0);
+  });
+
+  it('pseudonymize table prints which columns were pseudonymized, shifted, kept and dropped, never a value', async () => {
+    const rows = panelRows().slice(0, 200);
+    await writeFile(join(dir, 'export.tsv'), `${ALL_COLUMNS.join('\t')}\n${rows.map((r) => ALL_COLUMNS.map((c) => String(r[c])).join('\t')).join('\n')}\n`);
+    const p = await genofed(['pseudonymize', 'table', '--in', 'export.tsv', '--out', 'export.out.tsv', '--key-file', 'site.key', '--keep', 'pop,gender,age']);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toBe([
+      'columns pseudonymized: sample',
+      'columns shifted: -',
+      'columns kept: pop, gender, age',
+      'columns dropped: super_pop (not in --keep), patient_id (identifier-like name), mrn_no (identifier-like name), phone (identifier-like name), zip (identifier-like name), first_name (identifier-like name), date_of_birth (identifier-like name)',
+      '',
+    ].join('\n'));
+    expect(p.stdout + p.stderr).not.toMatch(/HG00|1000\d\d|Minsu/);
+    expect((await genofed(['verify', 'table', '--original', 'export.tsv', '--pseudonymized', 'export.out.tsv', '--key-file', 'site.key', '--keep', 'pop,gender,age'])).code).toBe(0);
+    const refused = await genofed(['pseudonymize', 'table', '--in', 'export.tsv', '--out', 'refused.tsv', '--key-file', 'site.key', '--keep-text', 'first_name']);
+    expect(refused.code).toBe(2); // usage errors exit 2
+    expect(refused.stderr).toMatch(/GENOFED_USAGE: export\.tsv: --keep-text: column 'first_name' looks like an identifier/);
   });
 
   it('bad input exits non-zero with a coded message naming the file and line, and leaves no output', async () => {

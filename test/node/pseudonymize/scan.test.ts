@@ -12,6 +12,7 @@ import { basename, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pseudonymizeAlignment } from '../../../node/pseudonymize/alignment/index.js';
 import { RRN_PATTERN, scanFile } from '../../../node/pseudonymize/scan.js';
+import { pseudonym } from '../../../node/pseudonymize/pseudonym.js';
 import { generateSiteKey } from '../../../node/pseudonymize/site-key.js';
 import { FIXTURES, alignmentFixtures } from './tools.js';
 
@@ -40,7 +41,8 @@ describe('detectors', () => {
     const r = await scanFile(f, { denylist: ['MRN0042', 'PT-78', '# comment'] });
     expect(r.format).toBe('table');
     expect(r.findings.map((x) => [x.kind, x.where])).toEqual([
-      ['column name suggesting a direct identifier', 'column 2 (header)'],
+      ['column name suggesting a direct identifier', 'column 1 (id)'],
+      ['column name suggesting a direct identifier', 'column 2 (name)'],
       ['resident registration number', 'line 2, column 3'],
       ['denylisted string', 'line 3, column 1'],
       ['path', 'line 3, column 3'],
@@ -48,6 +50,25 @@ describe('detectors', () => {
     ]);
     expect(r.findings.find((x) => x.kind === 'denylisted string')?.count).toBe(2);
     expect(JSON.stringify(r)).not.toMatch(/900101|Kim|PT-7|MRN|hospital|2023/);
+  });
+
+  it('list each identifier-like table column by name, and all-distinct columns of at least 10 rows, never a value', async () => {
+    const f = join(dir, 'export.csv');
+    const rows = Array.from({ length: 12 }, (_, i) => [`S${i}`, ['GBR', 'FIN', 'YRI'][i % 3], 100_001 + i, `0101234${String(5000 + i)}`, (50 + i * 0.37).toFixed(2), 30 + (i % 4), ['Kim', 'Lee', 'Park'][i % 3]].join(','));
+    await writeFile(f, ['sample,pop,patient_id,tel_no,lab_value,age,firstName', ...rows].join('\n') + '\n');
+    const r = await scanFile(f);
+    expect(r.findings.map((x) => [x.kind, x.where, x.count])).toEqual([
+      ['column with a distinct value in every row (identifier; at least 10 rows)', 'column 1 (sample)', 1],
+      ['column name suggesting a direct identifier', 'column 3 (patient_id)', 1],
+      ['column name suggesting a direct identifier', 'column 4 (tel_no)', 1],
+      ['column with a distinct value in every row (identifier; at least 10 rows)', 'column 5 (lab_value)', 1],
+      ['column name suggesting a direct identifier', 'column 7 (firstName)', 1],
+    ]);
+    expect(JSON.stringify(r)).not.toMatch(/10000|0101234|Kim|S11|50\.37/);
+    // The same table with the sample ids pseudonymized: that column is not a finding; 9 rows are too few to judge.
+    const g = join(dir, 'export-9.csv');
+    await writeFile(g, ['sample,pop,lab_value', ...Array.from({ length: 9 }, (_, i) => `${pseudonym(key, 'sample', `S${i}`)},GBR,${i}`)].join('\n') + '\n');
+    expect((await scanFile(g)).findings).toEqual([]);
   });
 
   it('find Illumina read names, barcode tags and identifying @RG fields in SAM', async () => {

@@ -15,6 +15,7 @@ import { DateShifter, MAX_SHIFT_DAYS } from '../../../node/pseudonymize/table/da
 import { pseudonymizeTableFile } from '../../../node/pseudonymize/table/pseudonymize-table.js';
 import { verifyTable } from '../../../node/pseudonymize/table/verify-table.js';
 import { pseudonymizeVcfFile } from '../../../node/pseudonymize/vcf/pseudonymize-vcf.js';
+import { ALL_COLUMNS, IDENTIFIER_COLUMNS, panelRows } from '../panel-copy.js';
 import { FIXTURES } from './tools.js';
 
 const key = generateSiteKey();
@@ -86,6 +87,58 @@ describe('the same person across files of the site', () => {
     expect(vcfSamples).toHaveLength(1126);
     expect(vcfSamples.every((s) => panelIds.has(s))).toBe(true);
     expect(vcfSamples[0]).toBe(pseudonym(key, 'sample', 'HG00096'));
+  });
+});
+
+describe('identifier columns of a hospital export (the 1000G panel with patient_id, mrn_no, phone, zip, first_name, date_of_birth)', () => {
+  const rows = panelRows();
+  let input = '';
+  beforeAll(async () => {
+    const withLab = rows.map((r, i) => ({ ...r, lab_value: (40 + i * 0.013).toFixed(3) }));
+    input = out('export.tsv');
+    await writeFile(input, `${[...ALL_COLUMNS, 'lab_value'].join('\t')}\n${withLab.map((r) => [...ALL_COLUMNS.map((c) => String(r[c])), r.lab_value].join('\t')).join('\n')}\n`);
+  });
+
+  it('drops identifier-like names and all-distinct numeric columns, reports every column by fate, and verify passes', async () => {
+    const report = await pseudonymizeTableFile({ input, output: out('export.out.tsv'), key });
+    expect(report).toMatchObject({
+      columnsPseudonymized: ['sample'],
+      columnsShifted: [],
+      columnsKept: ['pop', 'super_pop', 'gender', 'age'],
+      columnsDropped: [
+        ...IDENTIFIER_COLUMNS.map((name) => ({ name, reason: 'identifier-like name' })),
+        { name: 'lab_value', reason: 'unique per row: identifier' },
+      ],
+      columnsOut: 5,
+    });
+    const text = await readFile(out('export.out.tsv'), 'utf8');
+    expect(text.slice(0, text.indexOf('\n'))).toBe('sample\tpop\tsuper_pop\tgender\tage');
+    expect(failed(await verifyTable({ original: input, pseudonymized: out('export.out.tsv'), key }))).toEqual([]);
+    expect(failed(await verifyTable({ original: input, pseudonymized: out('export.out.tsv') }))).toEqual([]);
+  });
+
+  it('refuses to keep an identifier-like column by --keep-text or --keep', async () => {
+    await expect(pseudonymizeTableFile({ input, output: out('kt.tsv'), key, keepText: ['patient_id'] })).rejects.toMatchObject({ code: 'GENOFED_USAGE', message: "export.tsv: --keep-text: column 'patient_id' looks like an identifier and cannot be kept; list it in --id-column to pseudonymize it, or leave it out" });
+    await expect(pseudonymizeTableFile({ input, output: out('kp.tsv'), key, keep: ['pop', 'phone'] })).rejects.toMatchObject({ code: 'GENOFED_USAGE', message: expect.stringContaining("--keep: column 'phone' looks like an identifier") });
+    expect((await readdir(dir)).filter((f) => f.startsWith('kt.') || f.startsWith('kp.'))).toEqual([]);
+  });
+
+  it('keeps only the --keep columns besides the id and date columns, and verify passes with the same options', async () => {
+    const opts = { keep: ['super_pop', 'age'], dateColumns: [] };
+    const report = await pseudonymizeTableFile({ input, output: out('keep.tsv'), key, ...opts });
+    expect(report.columnsKept).toEqual(['super_pop', 'age']);
+    expect(report.columnsDropped.filter((d) => d.reason === 'not in --keep').map((d) => d.name)).toEqual(['pop', 'gender', 'lab_value']);
+    const header = (await readFile(out('keep.tsv'), 'utf8')).split('\n')[0];
+    expect(header).toBe('sample\tsuper_pop\tage');
+    expect(failed(await verifyTable({ original: input, pseudonymized: out('keep.tsv'), key, ...opts }))).toEqual([]);
+  });
+
+  it('an identifier column given as the id column is pseudonymized, not dropped', async () => {
+    const report = await pseudonymizeTableFile({ input, output: out('pid.tsv'), key, idColumns: ['patient_id'], keep: ['pop'] });
+    expect(report.columnsPseudonymized).toEqual(['patient_id']);
+    expect(report.columnsKept).toEqual(['pop']);
+    const second = (await readFile(out('pid.tsv'), 'utf8')).split('\n')[1]!.split('\t');
+    expect(second).toEqual(['GBR', pseudonym(key, 'sample', '100001')]); // original column order
   });
 });
 

@@ -14,6 +14,7 @@ import { detectCompression } from '../../../node/io/open-input.js';
 import { readBedFile } from '../../../node/pseudonymize/bed.js';
 import { pseudonym } from '../../../node/pseudonymize/pseudonym.js';
 import { MapCollector, readReidMapFile } from '../../../node/pseudonymize/reid-map.js';
+import { sampleListMac } from '../../../node/pseudonymize/sample-list-mac.js';
 import { generateSiteKey } from '../../../node/pseudonymize/site-key.js';
 import { pseudonymizeVcfFile } from '../../../node/pseudonymize/vcf/pseudonymize-vcf.js';
 import { verifyVcf } from '../../../node/pseudonymize/vcf/verify-vcf.js';
@@ -71,6 +72,7 @@ describe('VCF header and record rules', () => {
       `##SAMPLE=<ID=${p1},Genomes=Germline>`,
       `##PEDIGREE=<Child=${p1},Mother=${p2}>`,
       '##phasing=none',
+      `##genofed_pseudonyms=${key.keyId}:${sampleListMac(key, [p1, p2])}`,
       `#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t${p1}\t${p2}`,
       'chr1\t100\trs123\tA\tG\t50\tPASS\tDP=10\tGT\t0/1\t0/0',
       'chr1\t200\t.\tC\tT\t.\tPASS\tDP=5\tGT\t1/1\t./.',
@@ -89,9 +91,24 @@ describe('VCF header and record rules', () => {
     await writeFile(input, HOSPITAL_VCF.replace('##phasing=none', '##phasing=none\n##GVCFBlock=minGQ=0'));
     await pseudonymizeVcfFile({ input, output, key, mode: 'strict' });
     const header = (await readFile(output, 'utf8')).split('\n').filter((l) => l.startsWith('##'));
-    expect(header.map((l) => l.slice(0, l.indexOf('=')))).toEqual(['##fileformat', '##reference', '##contig', '##INFO', '##INFO', '##FORMAT', '##phasing']);
+    expect(header.map((l) => l.slice(0, l.indexOf('=')))).toEqual(['##fileformat', '##reference', '##contig', '##INFO', '##INFO', '##FORMAT', '##phasing', '##genofed_pseudonyms']);
     const checks = await verifyVcf({ original: input, pseudonymized: output, key, mode: 'strict', useBcftools: false });
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+  });
+
+  it('replace a previous ##genofed_pseudonyms line by the one for this output, and write none for a file without samples', async () => {
+    const once = join(dir, 'once.vcf');
+    const twice = join(dir, 'twice.vcf');
+    const input = join(dir, 'again.vcf');
+    await writeFile(input, HOSPITAL_VCF);
+    await pseudonymizeVcfFile({ input, output: once, key });
+    const report = await pseudonymizeVcfFile({ input: once, output: twice, key });
+    const lines = (await readFile(twice, 'utf8')).split('\n');
+    const samples = lines.find((l) => l.startsWith('#CHROM'))!.split('\t').slice(9);
+    expect(lines.filter((l) => l.startsWith('##genofed_pseudonyms='))).toEqual([`##genofed_pseudonyms=${key.keyId}:${sampleListMac(key, samples)}`]);
+    expect(report.headerLinesDropped).toMatchObject({ 'previous genofed_pseudonyms': 1 });
+    await pseudonymizeVcfFile({ input: join(FIXTURES, 'vcf/small_tricky/pysam_gnomad.vcf'), output: join(dir, 'sites.vcf'), key });
+    expect(await readFile(join(dir, 'sites.vcf'), 'utf8')).not.toContain('##genofed_pseudonyms');
   });
 
   it('write BGZF for bgzip and plain-gzip input and plain text for plain input', async () => {
@@ -134,6 +151,7 @@ describe('determinism and keys', () => {
     const checks = await verifyVcf({ original: real, pseudonymized: join(dir, 'k2.vcf.gz'), key, useBcftools: false });
     expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([
       'each sample column holds the pseudonym of the original sample in the same column',
+      'the ##genofed_pseudonyms MAC verifies over the sample names under the key',
       're-pseudonymizing the original with the key gives byte-identical output',
     ]);
   });
@@ -173,6 +191,17 @@ describe.skipIf(!bcftools)('--regions', () => {
     expect(report.recordsOutsideRegions).toBe(report.recordsIn - ours.length);
     const checks = await verifyVcf({ original: il2ra, pseudonymized: out, key, regions: await readBedFile(bed), useBcftools: true });
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+  }, 60_000);
+});
+
+describe.skipIf(!bcftools)('bcftools and the ##genofed_pseudonyms line', () => {
+  it('bcftools view reads the output and keeps the line', async () => {
+    const out = join(dir, 'chr22.pz.vcf.gz');
+    await pseudonymizeVcfFile({ input: join(FIXTURES, 'vcf/1kg_dev/uwgac_1KG_phase3_subset/1KG_phase3_subset_chr22.vcf.gz'), output: out, key });
+    const header = run('bcftools', ['view', '-h', out]);
+    expect(header.code).toBe(0);
+    expect(header.stdout).toMatch(new RegExp(`^##genofed_pseudonyms=${key.keyId}:[0-9a-f]{64}$`, 'm'));
+    expect(run('bcftools', ['view', '-Ov', '-o', '/dev/null', out]).code).toBe(0);
   }, 60_000);
 });
 
@@ -263,6 +292,19 @@ describe('verify catches tampered outputs', () => {
     expect(failed.some((f) => f.startsWith('retained header lines are byte-identical'))).toBe(true);
     expect(failed.some((f) => f.startsWith('no original sample id') && f.includes('value of a dropped header line'))).toBe(true);
     expect(failed.some((f) => f.startsWith('re-pseudonymizing'))).toBe(true);
+  });
+
+  it('a ##genofed_pseudonyms line whose MAC does not match, or that is missing', async () => {
+    const good1 = await readFile(good, 'utf8');
+    const flipped = good1.replace(/(##genofed_pseudonyms=gk-[0-9a-f]{16}:)([0-9a-f])/, (_m, a: string, c: string) => `${a}${c === '0' ? '1' : '0'}`);
+    expect(flipped).not.toBe(good1);
+    expect((await failing(flipped, true)).map((f) => f.split(' | ')[0])).toEqual([
+      'the ##genofed_pseudonyms MAC verifies over the sample names under the key',
+      're-pseudonymizing the original with the key gives byte-identical output',
+    ]);
+    expect(await failing(flipped)).toEqual([]); // without the key only its form is checked
+    const missing = good1.replace(/^##genofed_pseudonyms=.*\n/m, '');
+    expect((await failing(missing)).map((f) => f.split(' | ')[0])).toEqual(['one well-formed ##genofed_pseudonyms line']);
   });
 
   it('passes the untouched output', async () => {

@@ -22,7 +22,7 @@ describe('node serve', () => {
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'genofed-serve-'));
     layout = await networkInit({ sites: ['a', 'b', 'c'], out: join(tmp, 'net'), preset: 'test', basePort: 0 });
-    await ingest(layout.siteStores.a!, { vcfs: [VCF] });
+    await ingest(layout.siteStores.a!, { rawIds: true, vcfs: [VCF] });
   }, 60_000);
 
   afterAll(async () => {

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('genofed node ingest / query', () => {
   it('ingests a VCF with the 1000G panel and reports counts, quietly when not a terminal', () => {
-    const r = cli('node', 'ingest', '--store', store, '--vcf', VCF, '--phenotypes', PANEL);
+    const r = cli('node', 'ingest', '--raw-ids', '--store', store, '--vcf', VCF, '--phenotypes', PANEL);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('ingested 1 file(s), 1042 records; the store now has 2504 samples');
@@ -69,15 +69,39 @@ describe('genofed node ingest / query', () => {
     expect(bad.err).toMatch(/^genofed: GENOFED_BAD_COHORT: cohort expression column 1: unknown column 'ancestry'/);
     const region = cli('node', 'query', 'af', '--store', store, '--region', '1:9-2');
     expect(region.err).toMatch(/GENOFED_BAD_REGION/);
-    const again = cli('node', 'ingest', '--store', store, '--vcf', VCF);
+    const again = cli('node', 'ingest', '--raw-ids', '--store', store, '--vcf', VCF);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/GENOFED_STORE_ALREADY_INGESTED: beacon2_test_1000G_chr1_start\.vcf\.gz:/);
     expect(again.err).not.toContain(scratch);
   });
 
+  it('refuses raw sample ids without --raw-ids, naming the file and what to do; --key-file and --raw-ids together are a usage error', () => {
+    const raw = cli('node', 'ingest', '--store', join(scratch, 'raw'), '--vcf', VCF);
+    expect(raw.code).toBe(1);
+    expect(raw.err).toBe('genofed: GENOFED_NOT_PSEUDONYMIZED: beacon2_test_1000G_chr1_start.vcf.gz: 2504 of 2504 sample names are not genofed pseudonyms; run genofed pseudonymize vcf on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately\n');
+    const both = cli('node', 'ingest', '--store', join(scratch, 'both'), '--vcf', VCF, '--raw-ids', '--key-file', join(scratch, 'none.key'));
+    expect(both.err).toMatch(/GENOFED_USAGE: give --key-file or --raw-ids, not both/);
+  });
+
+  it('ingests a VCF pseudonymized with the site key: verified with --key-file, a note without it, refused under another key', () => {
+    for (const k of ['site.key', 'other.key']) expect(cli('key', 'generate', '--out', join(scratch, k)).code).toBe(0);
+    const pz = join(scratch, 'pz.vcf.gz');
+    expect(cli('pseudonymize', 'vcf', '--in', VCF, '--out', pz, '--key-file', join(scratch, 'site.key')).code).toBe(0);
+    const withKey = cli('node', 'ingest', '--store', join(scratch, 'pz1'), '--vcf', pz, '--key-file', join(scratch, 'site.key'));
+    expect(withKey.err).toBe('');
+    expect(withKey.code).toBe(0);
+    const noKey = cli('node', 'ingest', '--store', join(scratch, 'pz2'), '--vcf', pz);
+    expect(noKey.code).toBe(0);
+    expect(noKey.err).toMatch(/^note: .*MAC was not verified: give --key-file/);
+    const otherKey = cli('node', 'ingest', '--store', join(scratch, 'pz3'), '--vcf', pz, '--key-file', join(scratch, 'other.key'));
+    expect(otherKey.code).toBe(1);
+    expect(otherKey.err).toMatch(/GENOFED_NOT_PSEUDONYMIZED: pz\.vcf\.gz: pseudonymized under site key gk-[0-9a-f]{16}, not this site's key gk-[0-9a-f]{16}/);
+    expect(otherKey.err).not.toContain(scratch);
+  });
+
   it('refuses a malformed VCF with file and line, leaving no store behind', () => {
     const empty = join(scratch, 'fresh');
-    const r = cli('node', 'ingest', '--store', empty, '--vcf', join(ROOT, 'test/fixtures/malformed/VariantAnnotation_no_GENO_row.vcf'));
+    const r = cli('node', 'ingest', '--raw-ids', '--store', empty, '--vcf', join(ROOT, 'test/fixtures/malformed/VariantAnnotation_no_GENO_row.vcf'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/GENOFED_VCF_\w+: VariantAnnotation_no_GENO_row\.vcf:\d+: /);
     const q = cli('node', 'query', 'cohort', '--store', empty, '--cohort', 'x=1');

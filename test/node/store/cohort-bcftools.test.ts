@@ -23,7 +23,7 @@ let store: Store;
 let minimal = '';
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'genofed-cohort-'));
-  await ingest(join(scratch, 'store'), { vcfs: [VCF], phenotypes: PANEL });
+  await ingest(join(scratch, 'store'), { rawIds: true, vcfs: [VCF], phenotypes: PANEL });
   store = await openStore(join(scratch, 'store'), { readOnly: true });
   if (HAS_BCFTOOLS) {
     minimal = join(scratch, 'minimal.vcf');

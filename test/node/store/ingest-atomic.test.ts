@@ -43,12 +43,12 @@ async function snapshot(dir: string): Promise<unknown> {
 describe('atomic ingest', () => {
   it('a failure injected midway through a second file leaves the store unchanged and usable', async () => {
     const dir = join(scratch, 'inject');
-    await ingest(dir, { vcfs: [CHR22], phenotypes: PANEL });
+    await ingest(dir, { rawIds: true, vcfs: [CHR22], phenotypes: PANEL });
     const before = await snapshot(dir);
-    await expect(ingest(dir, { vcfs: [CHR21], phenotypes: PANEL, failAfterVariants: 600 })).rejects.toMatchObject({ code: 'GENOFED_STORE_IO' });
+    await expect(ingest(dir, { rawIds: true, vcfs: [CHR21], phenotypes: PANEL, failAfterVariants: 600 })).rejects.toMatchObject({ code: 'GENOFED_STORE_IO' });
     expect(await snapshot(dir)).toEqual(before);
     // Usable: the same file now ingests, and its records are counted once.
-    const report = await ingest(dir, { vcfs: [CHR21] });
+    const report = await ingest(dir, { rawIds: true, vcfs: [CHR21] });
     expect(report.variants).toBeGreaterThan(1000);
     const after = (await snapshot(dir)) as { summary: { variants: number; samples: number } };
     expect(after.summary.samples).toBe(1126);
@@ -57,7 +57,7 @@ describe('atomic ingest', () => {
 
   it('a malformed genotype near the end of a real file is refused with file and line, the store untouched', async () => {
     const dir = join(scratch, 'malformed');
-    await ingest(dir, { vcfs: [CHR22] });
+    await ingest(dir, { rawIds: true, vcfs: [CHR22] });
     const before = await snapshot(dir);
     const lines = gunzipSync(await readFile(CHR21)).toString('utf8').split('\n');
     const target = lines.length - 3; // a record near the end
@@ -66,7 +66,7 @@ describe('atomic ingest', () => {
     lines[target] = fields.join('\t');
     const bad = join(scratch, 'bad_chr21.vcf');
     await writeFile(bad, lines.join('\n'));
-    const err = await ingest(dir, { vcfs: [bad] }).then(() => null, (e: unknown) => e as Error & { code: string });
+    const err = await ingest(dir, { rawIds: true, vcfs: [bad] }).then(() => null, (e: unknown) => e as Error & { code: string });
     expect(err?.code).toMatch(/^GENOFED_VCF_GENOTYPE|^GENOFED_INPUT_FORMAT/);
     expect(err?.message).toContain(`bad_chr21.vcf:${target + 1}`);
     expect(err?.message).not.toContain(scratch); // basename only, never the path
@@ -78,9 +78,9 @@ describe('atomic ingest', () => {
     const cli = join(ROOT, 'bin/genofed.js');
     expect(existsSync(join(ROOT, 'dist/bin/genofed.js'))).toBe(true); // npm test builds dist first
     const dir = join(scratch, 'killed');
-    await ingest(dir, { vcfs: [CHR22] });
+    await ingest(dir, { rawIds: true, vcfs: [CHR22] });
     const before = await snapshot(dir);
-    const child = spawn(process.execPath, [cli, 'node', 'ingest', '--store', dir, '--vcf', GVCF], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [cli, 'node', 'ingest', '--raw-ids', '--store', dir, '--vcf', GVCF], { stdio: 'ignore' });
     // The gVCF (302k records) takes seconds; kill once the ingest has begun writing.
     await new Promise((r) => setTimeout(r, 1500));
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
@@ -88,7 +88,7 @@ describe('atomic ingest', () => {
     expect(await exited).toBe('SIGKILL');
     expect(await snapshot(dir)).toEqual(before);
     // And the store is usable: it accepts another file afterwards.
-    const report = await ingest(dir, { vcfs: [CHR21] });
+    const report = await ingest(dir, { rawIds: true, vcfs: [CHR21] });
     expect(report.variants).toBeGreaterThan(1000);
   });
 });

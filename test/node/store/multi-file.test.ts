@@ -39,18 +39,18 @@ async function snapshot(dir: string): Promise<unknown> {
 describe('several files into one store', () => {
   it('the same content under another name is refused and the store is unchanged', async () => {
     const dir = join(scratch, 'dup');
-    await ingest(dir, { vcfs: [CHR22] });
+    await ingest(dir, { rawIds: true, vcfs: [CHR22] });
     const before = await snapshot(dir);
     const copy = join(scratch, 'renamed.vcf.gz');
     await copyFile(CHR22, copy);
-    await expect(ingest(dir, { vcfs: [copy] })).rejects.toMatchObject({ code: 'GENOFED_STORE_ALREADY_INGESTED', message: expect.stringContaining('renamed.vcf.gz') });
+    await expect(ingest(dir, { rawIds: true, vcfs: [copy] })).rejects.toMatchObject({ code: 'GENOFED_STORE_ALREADY_INGESTED', message: expect.stringContaining('renamed.vcf.gz') });
     expect(await snapshot(dir)).toEqual(before);
   });
 
   it('one file per chromosome with the same samples adds contigs, not samples', async () => {
     const dir = join(scratch, 'perchrom');
-    await ingest(dir, { vcfs: [CHR21] });
-    await ingest(dir, { vcfs: [CHR22] });
+    await ingest(dir, { rawIds: true, vcfs: [CHR21] });
+    await ingest(dir, { rawIds: true, vcfs: [CHR22] });
     const store = await openStore(dir, { readOnly: true });
     try {
       const s = await store.summary();
@@ -65,11 +65,11 @@ describe('several files into one store', () => {
 
   it.skipIf(!HAS_BCFTOOLS)('a file sharing samples with an ingested file on an overlapping range is refused (double count)', async () => {
     const dir = join(scratch, 'overlap');
-    await ingest(dir, { vcfs: [CHR22] });
+    await ingest(dir, { rawIds: true, vcfs: [CHR22] });
     const before = await snapshot(dir);
     const subset = join(scratch, 'subset22.vcf.gz');
     execFileSync('bcftools', ['view', '--no-version', '-s', 'HG00096,HG00097', '-Oz', '-o', subset, CHR22], { stdio: 'ignore' });
-    await expect(ingest(dir, { vcfs: [subset] })).rejects.toMatchObject({ code: 'GENOFED_STORE_SAMPLE_OVERLAP' });
+    await expect(ingest(dir, { rawIds: true, vcfs: [subset] })).rejects.toMatchObject({ code: 'GENOFED_STORE_SAMPLE_OVERLAP' });
     expect(await snapshot(dir)).toEqual(before);
   });
 });
@@ -90,8 +90,8 @@ describe.skipIf(!HAS_BCFTOOLS)('batches of new samples on the same sites', () =>
     const expected = bcftoolsCounts(minimal);
 
     const dir = join(scratch, 'batches');
-    await ingest(dir, { vcfs: [a] });
-    await ingest(dir, { vcfs: [b] });
+    await ingest(dir, { rawIds: true, vcfs: [a] });
+    await ingest(dir, { rawIds: true, vcfs: [b] });
     const store = await openStore(dir, { readOnly: true });
     try {
       expect((await store.summary()).samples).toBe(ids.length);

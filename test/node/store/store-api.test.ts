@@ -22,7 +22,7 @@ let dir = '';
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'genofed-api-'));
   dir = join(scratch, 'store');
-  await ingest(dir, { vcfs: [VCF], phenotypes: PANEL });
+  await ingest(dir, { rawIds: true, vcfs: [VCF], phenotypes: PANEL });
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });

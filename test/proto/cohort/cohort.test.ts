@@ -64,6 +64,44 @@ describe('cohort type check', () => {
   });
 });
 
+describe('cohort type check under a consortium schema (values and bins)', () => {
+  const BINNED: PhenotypeColumn[] = [
+    { name: 'pop', type: 'categorical', values: ['GBR', 'FIN', 'YRI'] },
+    { name: 'age', type: 'integer', bins: [0, 18, 40, 60, 65, 120] },
+  ];
+  const EDGES = '0, 18, 40, 60, 65, 120';
+
+  it.each([
+    ['age = 61', "column 'age' is binned: use >= or < with a bin edge (" + EDGES + "), not '='"],
+    ['age > 60', "column 'age' is binned: use >= or < with a bin edge (" + EDGES + "), not '>'"],
+    ['age in (60)', "column 'age' is binned: use >= and < with bin edges (" + EDGES + '), not in (...)'],
+    ['age >= 61', "column 'age': 61 is not a bin edge; edges: " + EDGES],
+    ['age != 60', "column 'age' is binned: use >= or < with a bin edge (" + EDGES + "), not '!='"],
+  ])('refuses %s, naming the column and the edges', (text, message) => {
+    expect(() => compileCohort(text, BINNED)).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_COHORT', message: expect.stringContaining(message) }));
+  });
+
+  it('accepts a range at bin edges', () => {
+    expect(compileCohort('age >= 60 and age < 65', BINNED)).toEqual({
+      kind: 'and',
+      left: { kind: 'compare', column: 'age', type: 'integer', op: '>=', value: 60 },
+      right: { kind: 'compare', column: 'age', type: 'integer', op: '<', value: 65 },
+    });
+    expect(compileCohort('not (age < 18) and pop in (GBR, FIN)', BINNED).kind).toBe('and');
+  });
+
+  it('refuses a categorical value outside the schema, naming it and listing the allowed ones', () => {
+    expect(() => compileCohort("pop = 'XYZ'", BINNED)).toThrow("cohort expression column 7: column 'pop': value 'XYZ' is not in the consortium schema; allowed: GBR, FIN, YRI");
+    expect(() => compileCohort('pop in (GBR, XYZ)', BINNED)).toThrow(/value 'XYZ' is not in the consortium schema/);
+    expect(compileCohort("pop != 'YRI'", BINNED)).toEqual({ kind: 'compare', column: 'pop', type: 'categorical', op: '!=', value: 'YRI' });
+  });
+
+  it('lists long edge lists shortened', () => {
+    const many: PhenotypeColumn[] = [{ name: 'age', type: 'integer', bins: Array.from({ length: 30 }, (_, i) => i * 5) }];
+    expect(() => compileCohort('age = 3', many)).toThrow(/bin edge \(0, 5, 10, 15, 20, 25, \.\.\., 135, 140, 145\)/);
+  });
+});
+
 describe('SQL compiler agrees with the row evaluator (three-valued logic)', () => {
   const POPS = ['GBR', 'FIN', 'YRI', 'CHB'];
   const GENDERS = ['male', 'female'];

@@ -1,0 +1,126 @@
+/**
+ * What ingest decides about a phenotype table before and while it replaces
+ * the store's (README, "Phenotypes" and "Consortium schema"):
+ * - which schema applies: the one given (`--schema`), else the one stored;
+ *   a different schema only together with a table to re-ingest under it;
+ * - with a schema: only its columns, values generalized (parse-table.ts);
+ *   without one: identifier-like columns refused as query columns;
+ * - ids must look like pseudonyms unless raw ids were accepted;
+ * - a table none of whose ids matches a genotyped sample replaces nothing.
+ * Messages name the file, line and column, never an id or a value.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { NodeError } from '../errors.js';
+import { openInput } from '../io/open-input.js';
+import { readLines } from '../io/lines.js';
+import { identifierColumns, parsePhenotypeTable, RESERVED_COLUMN, type IdentifierColumn, type PhenotypeTable } from '../phenotypes/index.js';
+import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
+import { canonicalJson, type CanonicalValue } from '../../proto/canonical-json.js';
+import { schemaFingerprint, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import { PSEUDONYM_PATTERN } from '../pseudonymize/pseudonym.js';
+import { META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
+import type { Store } from './store.js';
+
+/**
+ * The schema this ingest applies (null: none), and whether it is new to the
+ * store. A schema other than the stored one is refused unless a phenotype
+ * table comes with it (re-ingest under the new schema) or the store has no
+ * phenotype table yet: otherwise the stored values, binned under the old
+ * schema, would be checked against the new one.
+ */
+export function resolveSchema(store: Store, given: PhenotypeSchema | undefined, withTable: boolean, storeHasTable: boolean): { schema: PhenotypeSchema | null; isNew: boolean } {
+  const stored = store.phenotypeSchema();
+  if (!given) return { schema: stored, isNew: false };
+  const fp = schemaFingerprint(given);
+  const current = store.phenotypeSchemaFingerprint();
+  if (fp === current) return { schema: given, isNew: false };
+  if (!withTable && storeHasTable) {
+    throw new NodeError('GENOFED_PHENOTYPE_SCHEMA', `the schema given (fingerprint ${fp.slice(0, 16)}) differs from the store's (${current === null ? 'none' : current.slice(0, 16)}); give the phenotype table in the same ingest to re-ingest it under the new schema`);
+  }
+  return { schema: given, isNew: true };
+}
+
+export async function readPhenotypes(path: string, o: { idColumn?: string; types?: Record<string, PhenotypeType>; signal?: AbortSignal }, schema: PhenotypeSchema | null): Promise<PhenotypeTable> {
+  const input = await openInput(path);
+  async function* text(): AsyncGenerator<string> {
+    for await (const line of readLines(input.stream, o.signal)) yield line.bytes.toString('utf8');
+  }
+  return parsePhenotypeTable(text(), {
+    label: input.label,
+    ...(o.idColumn !== undefined ? { idColumn: o.idColumn } : {}),
+    ...(o.types !== undefined ? { types: o.types } : {}),
+    ...(schema ? { schema } : {}),
+  });
+}
+
+/** Phenotype ids must look like pseudonyms unless raw ids were accepted (a table carries no MAC). */
+export function checkPhenotypeIds(table: PhenotypeTable, label: string): void {
+  let bad = 0;
+  let first = 0;
+  table.ids.forEach((id, r) => {
+    if (PSEUDONYM_PATTERN.test(id)) return;
+    bad++;
+    first ||= table.rowLines[r] ?? 0;
+  });
+  if (bad > 0) {
+    throw new NodeError('GENOFED_NOT_PSEUDONYMIZED', `${label}:${first}: ${bad} of ${table.ids.length} sample ids are not genofed pseudonyms; run genofed pseudonymize table on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately`);
+  }
+}
+
+/**
+ * Without a schema, columns that single people out are refused as query
+ * columns. With raw ids accepted (development data: public panels, test
+ * tables with a synthetic per-row column) only identifier-like NAMES are
+ * refused; all-distinct columns are returned to be reported as warnings.
+ */
+export function checkIdentifierColumns(table: PhenotypeTable, label: string, rawIds: boolean): IdentifierColumn[] {
+  const found = identifierColumns(table);
+  const refused = rawIds ? found.filter((f) => f.reason === 'identifier-like name') : found;
+  if (refused.length > 0) {
+    const list = refused.map((f) => `'${f.name}' (${f.reason})`).join(', ');
+    throw new NodeError('GENOFED_PHENOTYPE_IDENTIFIER', `${label}: ${refused.length === 1 ? 'column' : 'columns'} ${list} would single people out and cannot be ${refused.length === 1 ? 'a query column' : 'query columns'}; give the consortium schema (--schema FILE: only its columns are stored, numbers binned) or remove ${refused.length === 1 ? 'it' : 'them'} from the table`);
+  }
+  return rawIds ? found : [];
+}
+
+/** Replace the phenotype table (inside the ingest's transaction). */
+export async function loadPhenotypes(c: DuckDBConnection, table: PhenotypeTable): Promise<void> {
+  await c.run('DROP TABLE IF EXISTS phenotypes');
+  await c.run('DELETE FROM phenotype_columns');
+  const sqlType = (t: PhenotypeType): string => (t === 'integer' ? 'BIGINT' : t === 'number' ? 'DOUBLE' : 'VARCHAR');
+  const cols = table.columns.map((col) => `, ${quoteIdent(col.name)} ${sqlType(col.type)}`);
+  await c.run(`CREATE TABLE phenotypes (${RESERVED_COLUMN} VARCHAR NOT NULL${cols.join('')})`);
+  for (let i = 0; i < table.columns.length; i++) {
+    await c.run('INSERT INTO phenotype_columns VALUES (?, ?, ?)', [i, table.columns[i]!.name, table.columns[i]!.type]);
+  }
+  const app = await c.createAppender('phenotypes');
+  for (let r = 0; r < table.ids.length; r++) {
+    app.appendVarchar(table.ids[r]!);
+    table.columns.forEach((col, ci) => {
+      const v = table.values[ci]![r];
+      if (v === null || v === undefined) app.appendNull();
+      else if (col.type === 'integer') app.appendBigInt(BigInt(v));
+      else if (col.type === 'number') app.appendDouble(v as number);
+      else app.appendVarchar(String(v));
+    });
+    app.endRow();
+  }
+  app.closeSync();
+}
+
+/** Record the schema (canonical JSON) and its fingerprint in `meta` (inside the transaction). */
+export async function storeSchema(c: DuckDBConnection, schema: PhenotypeSchema): Promise<void> {
+  const upsert = 'INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
+  await c.run(upsert, [META_SCHEMA, canonicalJson(schema as unknown as CanonicalValue)]);
+  await c.run(upsert, [META_SCHEMA_SHA256, schemaFingerprint(schema)]);
+}
+
+/**
+ * A replacement table none of whose ids is a genotyped sample (pseudonyms
+ * under another key, the wrong id column, an empty table) would leave a
+ * store whose every cohort is empty: refused, the transaction rolled back.
+ */
+export function checkTableMatches(table: PhenotypeTable, label: string, genotyped: ReadonlyMap<string, number>): void {
+  if (table.ids.some((id) => genotyped.has(id))) return;
+  throw new NodeError('GENOFED_PHENOTYPE_UNMATCHED', `${label}: none of the table's ${table.ids.length} sample ids matches a genotyped sample of the store or of this ingest's VCFs; the phenotype table is not replaced (are the table and the VCFs pseudonymized with the same site key, and is --id-column right?)`);
+}
