@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAlleleFrequencyPolicy, DEFAULT_DISCLOSURE_POLICY } from '../../../coordinator/disclosure/index.js';
 import type { Federation } from '../../../coordinator/federation/types.js';
+import { parsePhenotypeSchema } from '../../../proto/phenotype-schema.js';
 import { fillTags, has, sh } from './bcftools-reference.js';
 import { startConsortium, type Consortium } from './consortium.js';
 
@@ -44,7 +45,9 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
       sh(`bcftools view --no-version -S '${list}' --min-ac 1 -Oz -o '${out}' '${VCF}' && bcftools index -t '${out}'`);
       return out;
     });
-    c = await startConsortium({ sites: SITES, vcfs: Object.fromEntries(SITES.map((s, i) => [s, [shares[i]!]])), phenotypes: Object.fromEntries(SITES.map((s) => [s, PANEL])) });
+    // The consortium schema of the panel (pop, super_pop, gender with their values) is in the roster; each site ingests the panel under it.
+    const schema = parsePhenotypeSchema(JSON.parse(readFileSync(join(FIXTURES, 'panel', 'panel.schema.json'), 'utf8')));
+    c = await startConsortium({ sites: SITES, vcfs: Object.fromEntries(SITES.map((s, i) => [s, [shares[i]!]])), phenotypes: Object.fromEntries(SITES.map((s) => [s, PANEL])), schema });
     // Exactness of the encrypted sums is checked with disclosure control off (k = 1 releases every
     // total as decrypted); the default policy is checked against bcftools separately below.
     f = await c.federationWith({ disclosure: { k: 1 } });
@@ -109,6 +112,33 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     const answer = await f.alleleFrequency({ region: '1:1-20000', cohort: "super_pop = 'EUR'", querier: 'test' });
     expect(answer.rows.length).toBeGreaterThan(5);
     for (const r of answer.rows) expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt }, `${r.pos}`).toEqual(expected.get(`1\t${r.pos}\t${r.ref}\t${r.alt}`));
+  });
+
+  it('strata by super_pop: the all-sample rows and every cell equal bcftools on that super-population, each cell verified by the nodes', async () => {
+    const panel = readFileSync(PANEL, 'utf8').split('\n').slice(1).map((l) => l.split('\t'));
+    const inVcf = new Set(samples);
+    const merged = `bcftools merge --no-version -m none ${shares.map((s) => `'${s}'`).join(' ')}`;
+    const answer = await f.alleleFrequency({ region: '1:1-30000', by: ['super_pop'], querier: 'test' });
+    const byCell = new Map<string, typeof answer.rows>();
+    for (const r of answer.rows) {
+      const cell = r.strata!.super_pop!;
+      byCell.set(cell, [...(byCell.get(cell) ?? []), r]);
+    }
+    expect([...byCell.keys()]).toEqual(['all', 'AFR', 'AMR', 'EAS', 'EUR', 'SAS']);
+    const all = fillTags(`${merged}`);
+    for (const r of byCell.get('all')!) expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt }, `all ${r.pos}`).toEqual(all.get(`1\t${r.pos}\t${r.ref}\t${r.alt}`));
+    let compared = 0;
+    for (const sp of ['AFR', 'EAS', 'EUR']) {
+      const list = join(c.dir, `${sp}.samples`);
+      writeFileSync(list, panel.filter((p) => p[2] === sp && inVcf.has(p[0]!)).map((p) => p[0]).join('\n') + '\n');
+      const expected = fillTags(`${merged} | bcftools view --no-version -S '${list}'`);
+      for (const r of byCell.get(sp)!) {
+        const e = expected.get(`1\t${r.pos}\t${r.ref}\t${r.alt}`) ?? { ac: 0, an: 0, nhomalt: 0 };
+        expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt }, `${sp} ${r.pos}`).toEqual(e);
+        compared += 1;
+      }
+    }
+    expect(compared).toBeGreaterThan(30);
   });
 
   it('under the default disclosure policy (k = 5) the released values equal bcftools\' totals after the same policy, and the note counts what was withheld', async () => {
