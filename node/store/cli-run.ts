@@ -70,12 +70,18 @@ export interface IngestCliOptions {
   schema?: string;
 }
 
-/** --key-file, --raw-ids, or neither (names and the MAC line checked, the MAC itself not: no key at hand). */
+/**
+ * --key-file (the sample names must be this site's pseudonyms: the MAC of
+ * `pseudonymize vcf` verifies under the site key) or --raw-ids (accepted
+ * deliberately); one of them is required: without the key nothing proves
+ * whose pseudonyms the names are.
+ */
 function idCheckOf(opts: IngestCliOptions): SampleIdCheck {
   if (opts.keyFile !== undefined && opts.rawIds) throw new NodeError('GENOFED_USAGE', 'give --key-file or --raw-ids, not both');
   if (opts.rawIds) return { rawIds: true };
   if (opts.keyFile !== undefined) return { keyFile: opts.keyFile };
-  return { unverifiedPseudonyms: true };
+  if (opts.vcf.length === 0) return { unverifiedPseudonyms: true };
+  throw new NodeError('GENOFED_USAGE', '--key-file site.key is required to check that the sample names are this site\'s pseudonyms (pseudonymize vcf writes the proof); --raw-ids accepts raw ids deliberately');
 }
 
 export async function runIngest(opts: IngestCliOptions): Promise<void> {
@@ -108,12 +114,6 @@ export async function runIngest(opts: IngestCliOptions): Promise<void> {
   if (report.phenotypeSchema !== null) out.write(`phenotype schema: ${report.phenotypeSchema}\n`);
   out.write(`samples without phenotypes: ${report.samplesWithoutPhenotypes}\n`);
   out.write(`phenotype rows without genotypes: ${report.phenotypeRowsWithoutGenotypes}\n`);
-  if (idCheck.unverifiedPseudonyms && opts.vcf.length > 0) {
-    process.stderr.write('note: sample names are genofed pseudonyms with a ##genofed_pseudonyms line, but its MAC was not verified: give --key-file site.key to check they are this site\'s\n');
-  }
-  for (const col of report.identifierColumnsAccepted) {
-    process.stderr.write(`warning: column '${col.name}' has ${col.reason}: stored only because --raw-ids was given; give --schema for real data\n`);
-  }
   for (const w of report.warnings) {
     process.stderr.write(`warning: ${w.file}:${w.firstLine}: ${w.problem} (${w.count} record(s); ${w.code})\n`);
   }

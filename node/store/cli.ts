@@ -22,7 +22,7 @@ export function registerStoreCommands(parent: Command): void {
     .option('--id-column <name>', 'sample-id column of the phenotype table (default: the first column)')
     .option('--types <list>', 'column type overrides: col=categorical|integer|number,...')
     .option('--strict', 'treat every VCF specification violation as an error (default: bcftools-like warnings for problems that do not touch genotypes)')
-    .option('--key-file <keyfile>', "site key: check that every VCF's sample names are this site's pseudonyms (the ##genofed_pseudonyms MAC written by pseudonymize vcf)")
+    .option('--key-file <keyfile>', "site key: check that every VCF's sample names are this site's pseudonyms (the ##genofed_pseudonyms MAC written by pseudonymize vcf); required with --vcf unless --raw-ids")
     .option('--raw-ids', 'accept raw (not pseudonymized) sample ids deliberately, e.g. public 1000 Genomes data')
     .option('--schema <file>', 'consortium phenotype schema (genofed-phenotype-schema JSON, or a roster file: its roster.schema): only its columns are stored, numbers binned; kept in the store')
     .action(async (opts: IngestCliOptions) => {

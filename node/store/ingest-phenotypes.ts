@@ -68,19 +68,18 @@ export function checkPhenotypeIds(table: PhenotypeTable, label: string): void {
 }
 
 /**
- * Without a schema, columns that single people out are refused as query
- * columns. With raw ids accepted (development data: public panels, test
- * tables with a synthetic per-row column) only identifier-like NAMES are
- * refused; all-distinct columns are returned to be reported as warnings.
+ * Without a schema, columns that single people out (identifier-like name,
+ * or a distinct value in every row) are refused as query columns, whatever
+ * the sample ids: `--raw-ids` says nothing about the phenotype columns.
  */
-export function checkIdentifierColumns(table: PhenotypeTable, label: string, rawIds: boolean): IdentifierColumn[] {
+export function checkIdentifierColumns(table: PhenotypeTable, label: string, _rawIds: boolean): IdentifierColumn[] {
   const found = identifierColumns(table);
-  const refused = rawIds ? found.filter((f) => f.reason === 'identifier-like name') : found;
+  const refused = found;
   if (refused.length > 0) {
     const list = refused.map((f) => `'${f.name}' (${f.reason})`).join(', ');
     throw new NodeError('GENOFED_PHENOTYPE_IDENTIFIER', `${label}: ${refused.length === 1 ? 'column' : 'columns'} ${list} would single people out and cannot be ${refused.length === 1 ? 'a query column' : 'query columns'}; give the consortium schema (--schema FILE: only its columns are stored, numbers binned) or remove ${refused.length === 1 ? 'it' : 'them'} from the table`);
   }
-  return rawIds ? found : [];
+  return [];
 }
 
 /** Replace the phenotype table (inside the ingest's transaction). */

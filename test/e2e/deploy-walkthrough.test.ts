@@ -30,6 +30,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const DEPLOY = join(ROOT, 'deploy');
 const CLI = join(ROOT, 'bin', 'genofed.js');
 const VCF = join(ROOT, 'test/fixtures/vcf/1kg_dev/beacon2_test_1000G_chr1_start.vcf.gz');
+const PANEL = join(ROOT, 'test/fixtures/panel/integrated_call_samples_v3.20130502.ALL.panel');
 // Three hospitals: nodes refuse a roster of fewer than 3 members.
 const SITES = ['hospital-a', 'hospital-b', 'hospital-c'];
 
@@ -167,10 +168,17 @@ describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough: 
     await send('ca-operator', 'coordinator.crt.pem', 'coordinator');
     await send('ca-operator', 'consortium-ca/ca.crt.pem', 'coordinator');
 
+    // The consortium phenotype schema: hospital-a drafts it from its own table, the consortium reviews it
+    // (here: as drafted), and it goes into the roster every site signs.
+    const draft = await ok(['schema', 'draft', '--table', PANEL], host(SITES[0]!));
+    expect(JSON.parse(draft).columns.map((c: { name: string }) => c.name)).toEqual(['pop', 'super_pop', 'gender']);
+    await writeFile(join(host(SITES[0]!), 'schema.json'), draft);
+    await send(SITES[0]!, 'schema.json', 'coordinator');
+
     // The roster, from public files only; the coordinator's operator assembles it.
     for (const s of SITES) await send(s, 'keys/site-public.json', 'coordinator', `${s}-public.json`);
     const built = await ok(['roster', 'build', '--consortium', 'Test Consortium', '--coordinator', 'keys/coordinator-public.json',
-      ...SITES.flatMap((s) => ['--site', `${s}-public.json`]), '--out', 'roster.unsigned.json'], host('coordinator'));
+      ...SITES.flatMap((s) => ['--site', `${s}-public.json`]), '--schema', 'schema.json', '--out', 'roster.unsigned.json'], host('coordinator'));
     announced = fingerprintLine(built);
     for (const s of SITES) {
       await send('coordinator', 'roster.unsigned.json', s);
@@ -195,15 +203,14 @@ describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough: 
       await send('coordinator', 'keys/bfv.pk', s, 'coordinator-bfv.pk');
     }
 
-    // 2. Each hospital pseudonymizes with its own key and ingests its VCF.
-    // TODO(cohort): when `genofed node ingest --schema` and `--raw-ids`/`--key-file` are merged, draft the schema
-    // (`genofed schema draft --table` on the panel), build the roster with `--schema`, ingest each site's
-    // pseudonymized panel under it, and add the cohort-count query below (`it.todo`).
+    // 2. Each hospital pseudonymizes its VCF and phenotype table with its own key and ingests them: the
+    // key proves the sample names are this site's pseudonyms; the phenotypes go in under the roster's schema.
     for (const s of SITES) {
       for (const args of [
         ['key', 'generate', '--out', 'site.key'],
         ['pseudonymize', 'vcf', '--in', VCF, '--out', 'cohort.vcf.gz', '--key-file', 'site.key', '--map', 'reid-map.enc'],
-        ['node', 'ingest', '--store', 'store', '--vcf', 'cohort.vcf.gz'],
+        ['pseudonymize', 'table', '--in', PANEL, '--out', 'phenotypes.tsv', '--key-file', 'site.key', '--id-column', 'sample'],
+        ['node', 'ingest', '--store', 'store', '--vcf', 'cohort.vcf.gz', '--phenotypes', 'phenotypes.tsv', '--schema', 'roster.json', '--key-file', 'site.key'],
       ]) await ok(args, host(s));
     }
 
@@ -283,8 +290,20 @@ describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough: 
     ranWalkthrough = true;
   });
 
-  // TODO(cohort): the cohort count across the three hospitals (pseudonymized panel ingested under the roster's schema).
-  it.todo('the cohort count is the pseudonymized panel rows of genotyped EUR females, from the three hospitals');
+  it('the cohort count is the genotyped EUR females of the pseudonymized panel, from the three hospitals; a column outside the schema is a 400', async () => {
+    const env = { GENOFED_TOKEN: token, GENOFED_COORDINATOR: url };
+    const r = await genofed(['query', 'cohort', '--cohort', 'super_pop=EUR and gender=female'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    // 263 EUR females among the 2,504 genotyped samples (the panel file), at each of the three hospitals.
+    const panel = readFileSync(PANEL, 'utf8').split('\n').slice(1).map((l) => l.split('\t'));
+    expect(panel.filter((f) => f[2] === 'EUR' && f[3] === 'female').length).toBe(263);
+    expect(r.stdout).toBe(`${3 * 263}\n`);
+    const schema = await genofed(['query', 'schema'], { env });
+    expect(schema.stdout).toMatch(/^super_pop\tcategorical\tvalues: AFR, AMR, EAS, EUR, SAS$/m);
+    const bad = await genofed(['query', 'cohort', '--cohort', 'sample = HG00096'], { env });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/GENOFED_BAD_COHORT: .*unknown column 'sample'/);
+  });
 
   it('a site that signs with a fingerprint other than the roster\'s is refused, and nothing is written', async () => {
     const r = await genofed(['roster', 'sign', '--roster', 'roster.unsigned.json', '--site', 'hospital-a', '--signing-key', 'keys/signing.key.pem',

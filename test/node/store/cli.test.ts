@@ -3,6 +3,7 @@
  * `genofed node query af|cohort` (TSV and JSON), exit codes and messages.
  * Runs the built CLI (npm test builds dist first).
  */
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -75,15 +76,20 @@ describe('genofed node ingest / query', () => {
     expect(again.err).not.toContain(scratch);
   });
 
-  it('refuses raw sample ids without --raw-ids, naming the file and what to do; --key-file and --raw-ids together are a usage error', () => {
-    const raw = cli('node', 'ingest', '--store', join(scratch, 'raw'), '--vcf', VCF);
+  it('refuses raw sample ids under the site key, naming the file and what to do; without --key-file or --raw-ids nothing is ingested; both together are a usage error', () => {
+    expect(cli('key', 'generate', '--out', join(scratch, 'raw.key')).code).toBe(0);
+    const raw = cli('node', 'ingest', '--store', join(scratch, 'raw'), '--vcf', VCF, '--key-file', join(scratch, 'raw.key'));
     expect(raw.code).toBe(1);
     expect(raw.err).toBe('genofed: GENOFED_NOT_PSEUDONYMIZED: beacon2_test_1000G_chr1_start.vcf.gz: 2504 of 2504 sample names are not genofed pseudonyms; run genofed pseudonymize vcf on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately\n');
+    const neither = cli('node', 'ingest', '--store', join(scratch, 'neither'), '--vcf', VCF);
+    expect(neither.code).not.toBe(0);
+    expect(neither.err).toMatch(/GENOFED_USAGE: --key-file site\.key is required to check that the sample names are this site's pseudonyms .*--raw-ids accepts raw ids deliberately/);
+    expect(existsSync(join(scratch, 'neither'))).toBe(false);
     const both = cli('node', 'ingest', '--store', join(scratch, 'both'), '--vcf', VCF, '--raw-ids', '--key-file', join(scratch, 'none.key'));
     expect(both.err).toMatch(/GENOFED_USAGE: give --key-file or --raw-ids, not both/);
   });
 
-  it('ingests a VCF pseudonymized with the site key: verified with --key-file, a note without it, refused under another key', () => {
+  it('ingests a VCF pseudonymized with the site key: verified with --key-file, refused without it and under another key', () => {
     for (const k of ['site.key', 'other.key']) expect(cli('key', 'generate', '--out', join(scratch, k)).code).toBe(0);
     const pz = join(scratch, 'pz.vcf.gz');
     expect(cli('pseudonymize', 'vcf', '--in', VCF, '--out', pz, '--key-file', join(scratch, 'site.key')).code).toBe(0);
@@ -91,8 +97,8 @@ describe('genofed node ingest / query', () => {
     expect(withKey.err).toBe('');
     expect(withKey.code).toBe(0);
     const noKey = cli('node', 'ingest', '--store', join(scratch, 'pz2'), '--vcf', pz);
-    expect(noKey.code).toBe(0);
-    expect(noKey.err).toMatch(/^note: .*MAC was not verified: give --key-file/);
+    expect(noKey.code).not.toBe(0);
+    expect(noKey.err).toMatch(/GENOFED_USAGE: --key-file site\.key is required/);
     const otherKey = cli('node', 'ingest', '--store', join(scratch, 'pz3'), '--vcf', pz, '--key-file', join(scratch, 'other.key'));
     expect(otherKey.code).toBe(1);
     expect(otherKey.err).toMatch(/GENOFED_NOT_PSEUDONYMIZED: pz\.vcf\.gz: pseudonymized under site key gk-[0-9a-f]{16}, not this site's key gk-[0-9a-f]{16}/);

@@ -231,12 +231,11 @@ describe('ingest without a schema', () => {
     });
   });
 
-  it('with raw ids accepted deliberately, still refuses identifier-like names but stores an all-distinct column with a warning', async () => {
+  it('with raw ids accepted deliberately, still refuses identifier-like names and all-distinct columns (--raw-ids is about sample ids only)', async () => {
     const dir = fresh();
     expect(await refusal(dir, raw({ vcfs: [BEACON], phenotypes: full }))).toMatchObject({ code: 'GENOFED_PHENOTYPE_IDENTIFIER', message: expect.stringContaining("columns 'patient_id' (identifier-like name), 'mrn_no' (identifier-like name), 'phone' (identifier-like name), 'zip' (identifier-like name), 'first_name' (identifier-like name), 'date_of_birth' (identifier-like name)") });
     const f = join(scratch, 'raw-pid.tsv');
     await writeFile(f, `sample\tpop\tpid\n${rows.map((r, i) => `${r.sample}\t${r.pop}\t${i + 1}`).join('\n')}\n`);
-    const report = await ingest(dir, raw({ vcfs: [BEACON], phenotypes: f }));
-    expect(report.identifierColumnsAccepted).toEqual([{ name: 'pid', reason: 'a distinct value in every row' }]);
+    expect(await refusal(dir, raw({ vcfs: [BEACON], phenotypes: f }))).toMatchObject({ code: 'GENOFED_PHENOTYPE_IDENTIFIER', message: expect.stringContaining("'pid' (a distinct value in every row)") });
   });
 });
