@@ -24,7 +24,7 @@ import { CoordinatorError } from '../errors.js';
 import { writeBfvKeys } from './bfv-keys.js';
 import { coordinatorPublicText, keyFingerprint } from './ceremony-files.js';
 import { buildFolder, putFile } from './files.js';
-import { createKeyAndCsr } from './pki.js';
+import { createKeyAndCsr } from '../../proto/convert/csr.js';
 
 export const COORDINATOR_FILES = {
   tlsKey: 'coordinator.key.pem',

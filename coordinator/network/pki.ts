@@ -111,38 +111,3 @@ export async function createLeaf(ca: Issuer, o: LeafOptions): Promise<PemPair> {
   return { certPem: cert.toString('pem') + '\n', keyPem };
 }
 
-export interface CsrOptions {
-  readonly commonName: string;
-  /** URI SAN naming the role and id. */
-  readonly uri: string;
-  readonly dns?: readonly string[];
-  readonly ips?: readonly string[];
-}
-
-export interface KeyAndCsr {
-  /** PKCS#8 private key (PEM). Secret: write with mode 0600. */
-  readonly keyPem: string;
-  readonly csrPem: string;
-}
-
-/**
- * A fresh key and a CSR naming `CN=<commonName>` and the SANs, for a party
- * that makes its own key (`genofed coordinator init`; sites use the same
- * lines in node/site/csr.ts). The CA operator's `deploy/pki/ca-sign.sh`
- * checks the identity and restates the SANs; it copies no other request.
- */
-export async function createKeyAndCsr(o: CsrOptions): Promise<KeyAndCsr> {
-  const keys = await keyPair();
-  const names: x509.JsonGeneralName[] = [
-    { type: 'url', value: o.uri },
-    ...(o.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
-    ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
-  ];
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${o.commonName}`,
-    keys,
-    signingAlgorithm: SIGN,
-    extensions: [new x509.SubjectAlternativeNameExtension(names, false)],
-  });
-  return { keyPem: pemKey(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), csrPem: `${csr.toString('pem')}\n` };
-}

@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { siteUri } from '../../proto/convert/identity.js';
 import { formatFingerprint, publicKeyBase64 } from '../../proto/roster.js';
 import { NodeError } from '../errors.js';
-import { createKeyAndCsr } from './csr.js';
+import { createKeyAndCsr } from '../../proto/convert/csr.js';
 
 /** `format` of the public file a site sends to the roster's assembler (read by `genofed roster build`). */
 export const SITE_PUBLIC_FORMAT = 'genofed-site-public';

@@ -19,21 +19,10 @@ import { BudgetLedger, LEDGER_FILE, PrivacyLedger } from '../../node/privacy/bud
 import { DifferencingGuard } from '../../node/privacy/differencing-guard.js';
 import { RateLimiter } from '../../node/privacy/rate-limit.js';
 import type { BenchSuite } from './suite.js';
+import { prng } from './synthetic-vcf.js';
 
 const SAMPLES = 2_504;
 const BATCH = 500;
-
-/** mulberry32: a small seeded PRNG, enough to pick cohorts reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomCohort(rand: () => number, fixedSize?: number): Uint32Array {
   if (fixedSize !== undefined) {

@@ -5,10 +5,9 @@
  * `deploy/pki/ca-sign.sh` accepts it only when it names exactly one
  * genofed identity (`CN=<id>` and one `urn:genofed:<role>:<id>` URI SAN).
  *
- * The coordinator makes its CSR with the same few lines in
- * `coordinator/network/pki.ts`: node/ and coordinator/ may not import each
- * other, and the identity URIs they put in (`proto/convert/identity.ts`)
- * are already shared.
+ * Shared by `genofed site init` (node/site) and `genofed coordinator init`
+ * (coordinator/network), next to the identity URIs both put in
+ * (`identity.ts`): node/ and coordinator/ may not import each other.
  */
 // @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
