@@ -1,12 +1,15 @@
 /**
- * The federated query model shared by node and coordinator: the query
- * envelope (what the coordinator signs), the slot layout of count vectors
- * (which value means which counter of which variant), and the digest of a
- * variant list (signed in the envelope; the list itself is streamed).
- * Wire conversions live in `proto/convert/`; this file has no gRPC types.
+ * The federated query model shared by node and coordinator, independent of
+ * any query kind: the query envelope (what the coordinator signs; the
+ * kind's parameters travel as its canonical JSON), the slot layout of count
+ * vectors, the cells of strata under the roster's schema, and the digest of
+ * a variant list (signed in the parameters; the list itself is streamed).
+ * Each kind is a module in `proto/kinds/`; wire conversions live in
+ * `proto/convert/`; this file has no gRPC types.
  */
 import { createHash } from 'node:crypto';
 import { ProtoError } from './errors.js';
+import type { CanonicalValue } from './canonical-json.js';
 import { findSchemaColumn, type PhenotypeSchema } from './phenotype-schema.js';
 import type { VariantKey } from './variant.js';
 
@@ -14,8 +17,10 @@ import type { VariantKey } from './variant.js';
  * Envelope and slot-layout protocol version; nodes report it in Info.
  * 2: roster-bound participant sets, the size round, signed answer headers,
  * population blocks (strata) in the slot layout.
+ * 3: query kinds as modules: the envelope carries the kind's name and its
+ * parameters as canonical JSON; counters are named by the kind.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * Variants per request/response batch message: ~30 bytes each on the wire,
@@ -23,23 +28,18 @@ export const PROTOCOL_VERSION = 2;
  */
 export const VARIANT_BATCH = 16_384;
 
-export type QueryParams =
-  /** Phase 1 of region queries: list the site's variant keys in `region`. */
-  | { readonly kind: 'variant-keys'; readonly region: string }
-  /** Per-variant AC, AN, nhomalt over a streamed variant list (slot i = variant i). */
-  | {
-      readonly kind: 'allele-counts';
-      readonly cohort: string;
-      readonly variantCount: number;
-      readonly variantsSha256: Uint8Array;
-      readonly strata: readonly string[];
-      /** The region the list is the union over (phase 1), or '' for a researcher's list. */
-      readonly region: string;
-    }
-  /** Patients matching `cohort`, optionally only carriers of a streamed variant list. */
-  | { readonly kind: 'cohort-count'; readonly cohort: string; readonly carrierCount: number; readonly carriersSha256: Uint8Array };
+/**
+ * A kind's parameters: plain JSON (strings, numbers, arrays, objects) with
+ * the kind's name, so the envelope can sign their canonical JSON and the
+ * node can parse them with the kind's module (proto/kinds/kind.ts).
+ * Digests travel as lower-case hex.
+ */
+export interface QueryParams {
+  readonly kind: string;
+  readonly [field: string]: CanonicalValue;
+}
 
-export type QueryKind = QueryParams['kind'];
+export type QueryKind = string;
 
 export interface QueryEnvelope {
   readonly version: number;
@@ -78,12 +78,8 @@ export interface SignedQueryBytes {
   readonly signature: Uint8Array;
 }
 
-export type Counter = 'ac' | 'an' | 'nhomalt' | 'patients';
-
-/** Per-variant counters of an allele-count answer, in slot order. */
-export const ALLELE_COUNTERS: readonly Counter[] = Object.freeze(['ac', 'an', 'nhomalt']);
-/** A cohort count is one slot. */
-export const COHORT_COUNTERS: readonly Counter[] = Object.freeze(['patients']);
+/** A counter's name (what one value of a variant means: `ac`, `an`, `nhomalt`, ...), chosen by the kind. */
+export type Counter = string;
 
 /** Most stratification columns in one query, and most cells (products of their values). */
 export const MAX_STRATA_COLUMNS = 3;
@@ -127,20 +123,13 @@ export function canonicalStrata(schema: PhenotypeSchema, strata: readonly string
 }
 
 /**
- * The populations whose network-wide sizes every node verifies (the size
- * round) before it answers, in the order of their blocks in the answer:
- * - allele-counts: the cohort (or all samples), then each stratum cell;
- * - cohort-count: the cohort, then (with a carrier list) its carriers.
+ * A population whose network-wide size every node verifies (the size
+ * round) before it answers, named for messages and audit (`cohort`, a
+ * stratum cell `EUR,female`, `carriers`, `cases`); a kind lists its
+ * populations in the order of their blocks in the answer.
  */
-export type Population =
-  | { readonly kind: 'cohort' }
-  | { readonly kind: 'cell'; readonly cell: StratumCell }
-  | { readonly kind: 'carriers' };
-
-export function populationsOf(params: QueryParams, schema: PhenotypeSchema): Population[] {
-  if (params.kind === 'allele-counts') return [{ kind: 'cohort' }, ...strataCells(schema, params.strata).map((cell) => ({ kind: 'cell' as const, cell }))];
-  if (params.kind === 'cohort-count') return params.carrierCount > 0 ? [{ kind: 'cohort' }, { kind: 'carriers' }] : [{ kind: 'cohort' }];
-  return [];
+export interface Population {
+  readonly label: string;
 }
 
 /**
@@ -159,14 +148,10 @@ export interface SlotLayout {
   readonly ciphertextCount: number;
 }
 
-export function layoutFor(params: QueryParams, slotCount: number, schema?: PhenotypeSchema): SlotLayout {
-  if (params.kind === 'allele-counts') {
-    const populations = 1 + (params.strata.length > 0 ? strataCells(schema ?? { format: 'genofed-phenotype-schema', version: 1, columns: [] }, params.strata).length : 0);
-    const valueCount = populations * params.variantCount * ALLELE_COUNTERS.length;
-    return { counters: ALLELE_COUNTERS, populations, valueCount, ciphertextCount: Math.max(1, Math.ceil(valueCount / slotCount)) };
-  }
-  if (params.kind === 'cohort-count') return { counters: COHORT_COUNTERS, populations: 1, valueCount: 1, ciphertextCount: 1 };
-  return { counters: [], populations: 0, valueCount: 0, ciphertextCount: 0 };
+/** The layout of `populations` blocks of `variants` x `counters` values (`variants` 0 for a single count). */
+export function blockLayout(counters: readonly Counter[], populations: number, variants: number, slotCount: number): SlotLayout {
+  const valueCount = populations * Math.max(variants, 1) * counters.length;
+  return { counters, populations, valueCount, ciphertextCount: Math.max(1, Math.ceil(valueCount / slotCount)) };
 }
 
 /** True when two layouts describe the same slots (the coordinator's check on every answer). */
@@ -224,4 +209,9 @@ export function variantListDigest(keys: readonly VariantKey[]): Uint8Array {
   const h = new VariantListHasher();
   for (let i = 0; i < keys.length; i += VARIANT_BATCH) h.update(keys.slice(i, i + VARIANT_BATCH));
   return h.digest();
+}
+
+/** The digest as the parameters carry it (lower-case hex). */
+export function variantListDigestHex(keys: readonly VariantKey[]): string {
+  return Buffer.from(variantListDigest(keys)).toString('hex');
 }

@@ -9,6 +9,8 @@ import { bfvKeyDigest, parseSignedRoster, publicKeyBase64, publicKeyFromBase64, 
 import { configDisclosurePolicy, type CoordinatorConfig } from '../config.js';
 import { CoordinatorError } from '../errors.js';
 import { createBfvTotals } from './bfv-totals.js';
+import { alleleFrequency } from '../kinds/allele-frequency.js';
+import { cohortCount } from '../kinds/cohort-count.js';
 import { FederationEngine, type EngineLogger } from './engine.js';
 import { NodeClient } from './node-client.js';
 import type { Federation } from './types.js';
@@ -84,8 +86,9 @@ export async function createFederation(config: CoordinatorConfig, options: Creat
   });
   return {
     phenotypeSchema: () => engine.phenotypeSchema(),
-    alleleFrequency: (r, s) => engine.alleleFrequency(r, s),
-    cohortCount: (r, s) => engine.cohortCount(r, s),
+    run: (kind, r, s) => engine.run(kind, r, s),
+    alleleFrequency: (r, s) => engine.run(alleleFrequency, r, s),
+    cohortCount: (r, s) => engine.run(cohortCount, r, s),
     status: () => engine.status(),
     async close() {
       await engine.close();

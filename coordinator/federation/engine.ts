@@ -25,15 +25,15 @@ import { compileCohort } from '../../proto/cohort/index.js';
 import { signEnvelope } from '../../proto/convert/envelope.js';
 import type { SignedCommitment } from '../../proto/convert/size-commitment.js';
 import { schemaColumns, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
-import { PROTOCOL_VERSION, canonicalStrata, layoutFor, strataCells, unpackAlleleCounts, variantListDigest, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
+import type { QueryKindSpec } from '../../proto/kinds/kind.js';
+import { PROTOCOL_VERSION, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
 import { parseRegion } from '../../proto/region.js';
 import { compareVariantKeys, normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
-import { applyAlleleFrequencyPolicy, applyCohortThreshold, DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
+import { DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
+import type { CoordinatorKind, KindContext } from '../kinds/kind.js';
 import type { NodeClient, SiteAnswer } from './node-client.js';
-import type {
-  AlleleFrequencyAnswer, AlleleFrequencyRequest, AlleleFrequencyRow, CohortCountAnswer, CohortCountRequest, Federation, NoiseScale, SiteOutcome, SiteStatus,
-} from './types.js';
+import type { DisclosureSummary, NoiseScale, QueryOutcome, SiteOutcome, SiteStatus } from './types.js';
 
 /** What the engine needs from crypto/: bound check, sum, decrypt. */
 export interface TotalCrypto {
@@ -136,7 +136,7 @@ interface Totals {
   readonly noise: NoiseScale | null;
 }
 
-export class FederationEngine implements Federation {
+export class FederationEngine {
   private closed = false;
 
   constructor(private readonly o: EngineOptions) {
@@ -216,8 +216,8 @@ export class FederationEngine implements Federation {
   }
 
   /** Phase 2 at every roster member: sign, stream, relay the size round, validate, check bounds, sum, decrypt. */
-  private async aggregate(correlationId: string, querier: string, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<Totals & { layout: SlotLayout }> {
-    const layout = layoutFor(params, this.o.crypto.slotCount, this.o.roster.schema);
+  private async aggregate(correlationId: string, querier: string, spec: QueryKindSpec, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<Totals & { layout: SlotLayout }> {
+    const layout = spec.layout(params, this.o.crypto.slotCount, this.o.roster.schema);
     const plaintext = this.o.measurementPlaintext === true;
     const env = this.envelope(correlationId, querier, params);
     const signed = signEnvelope(env, this.o.signingKey);
@@ -266,69 +266,46 @@ export class FederationEngine implements Federation {
         throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
       }
     }
-    checkBounds(params, totals, answers.reduce((s, a) => s + a.value.header.samples, 0), noise);
+    // Totals honest sites cannot produce (a site added to its counts): nothing released.
+    const samples = answers.reduce((s, a) => s + a.value.header.samples, 0);
+    const why = spec.impossible(params, totals, samples, noise ? 10 * noise.sd : 0);
+    if (why) throw new CoordinatorError('GENOFED_TOTALS_OUT_OF_BOUNDS', `network totals are impossible for the sites' declared ${samples} genotyped samples (${why}); a site added to its counts; nothing released`);
     return { totals, responding: answers.map((a) => a.site), noise, layout };
   }
 
-  async alleleFrequency(req: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer> {
+  /**
+   * Run one query of any kind: check the request against the roster's
+   * schema before any site is asked; phase 1 when the kind plans a region;
+   * the aggregate round (size round, signed headers, sum, decryption,
+   * bounds); the kind's answer with disclosure control.
+   */
+  async run<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }>(kind: CoordinatorKind<Req, Body>, req: Req, signal?: AbortSignal): Promise<Body & QueryOutcome> {
     this.ensureOpen();
-    if ((req.region === undefined) === (req.variants === undefined)) {
-      throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
-    }
+    const ctx: KindContext = { schema: this.o.roster.schema, policy: this.policy };
     // Everything a researcher can get wrong is refused here, before any site is asked.
-    this.checkCohort(req.cohort);
-    const strata = canonicalStrata(this.o.roster.schema, req.by ?? []);
-    const cells = strataCells(this.o.roster.schema, strata);
-    const region = req.region !== undefined ? parseRegion(req.region) : undefined;
+    const plan = kind.plan(req, ctx);
+    const draft = kind.params(req, plan.variants ?? [], ctx);
+    for (const cohort of kind.spec.cohorts(draft)) this.checkCohort(cohort);
+    kind.spec.populations(draft, this.o.roster.schema);
     const correlationId = randomUUID();
     const t0 = performance.now();
-    let variants: VariantKey[];
-    if (region) {
-      const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: req.region! });
+    let list: readonly VariantKey[] = plan.variants ?? [];
+    if (plan.region !== undefined) {
+      const region = parseRegion(plan.region);
+      const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: plan.region });
       const signed = signEnvelope(env, this.o.signingKey);
       const phase1 = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
-      variants = unionOfKeys(phase1.map((a) => a.value), region.chrom);
-    } else {
-      variants = dedupeKeys(req.variants!.map((v) => ({ chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt })));
+      list = unionOfKeys(phase1.map((a) => a.value), region.chrom);
+      if (list.length === 0) {
+        this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
+        return { ...kind.empty(req, ctx), queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null };
+      }
     }
-    if (variants.length === 0) {
-      this.o.logger.info({ correlationId, kind: 'allele-frequency', variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
-      return { queryId: correlationId, rows: [], sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), disclosure: applyAlleleFrequencyPolicy([], this.policy).disclosure, noise: null };
-    }
-    const agg = await this.aggregate(correlationId, req.querier, {
-      kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: variants.length, variantsSha256: variantListDigest(variants), strata, region: req.region ?? '',
-    }, variants, signal);
-    const V = variants.length;
-    const blocks = [{ values: strata.map(() => 'all') }, ...cells.map((c) => ({ values: c.values.map(String) }))];
-    const raw = blocks.flatMap((b, bi) => {
-      const counts = unpackAlleleCounts(agg.totals.subarray(bi * 3 * V, (bi + 1) * 3 * V), V);
-      return variants.map((v, i) => {
-        const c = counts[i]!;
-        return {
-          ...(strata.length ? { strata: Object.fromEntries(strata.map((s, j) => [s, b.values[j]!])) } : {}),
-          chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt,
-        };
-      });
-    });
-    // Disclosure control on the network totals (after any noise: post-processing).
-    const released = applyAlleleFrequencyPolicy(raw, this.policy);
-    const rows: AlleleFrequencyRow[] = released.rows;
-    this.o.logger.info({ correlationId, kind: 'allele-frequency', querier: req.querier, variants: V, strata: cells.length, responding: agg.responding.length, withheldRows: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { queryId: correlationId, rows, sites: this.sitesOutcome(agg.responding), disclosure: released.disclosure, noise: agg.noise };
-  }
-
-  async cohortCount(req: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer> {
-    this.ensureOpen();
-    this.checkCohort(req.cohort);
-    const correlationId = randomUUID();
-    const t0 = performance.now();
-    const carriers = dedupeKeys((req.carriersOf ?? []).map((v) => ({ chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt })));
-    const agg = await this.aggregate(correlationId, req.querier, {
-      kind: 'cohort-count', cohort: req.cohort, carrierCount: carriers.length, carriersSha256: carriers.length ? variantListDigest(carriers) : new Uint8Array(),
-    }, carriers, signal);
-    const released = applyCohortThreshold(agg.totals[0]!, this.policy);
-    this.o.logger.info({ correlationId, kind: 'cohort-count', querier: req.querier, responding: agg.responding.length, withheld: released.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { queryId: correlationId, count: released.count, sites: this.sitesOutcome(agg.responding), disclosure: released.disclosure, noise: agg.noise };
+    const params = kind.params(req, list, ctx);
+    const agg = await this.aggregate(correlationId, req.querier, kind.spec, params, list, signal);
+    const body = kind.answer(agg.totals, { req, params, list, ctx, noise: agg.noise });
+    this.o.logger.info({ correlationId, kind: kind.spec.kind, querier: req.querier, variants: list.length, populations: agg.layout.populations, responding: agg.responding.length, withheldRows: body.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
+    return { ...body, queryId: correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise };
   }
 
   async status(): Promise<readonly SiteStatus[]> {
@@ -360,33 +337,6 @@ export class FederationEngine implements Federation {
 }
 
 /**
- * Totals a set of honest sites can produce: AC <= AN <= 2 x (declared
- * genotyped samples), nhomalt <= AC; a cohort count <= samples. A site that
- * adds offsets to its counts (to push a small count over the disclosure
- * threshold for a colluding researcher) breaks these unless it stays within
- * them; THREAT-MODEL.md says what remains. With DP noise each comparison
- * gets 10 sd of slack.
- */
-export function checkBounds(params: QueryParams, totals: ArrayLike<number>, samples: number, noise: NoiseScale | null): void {
-  const slack = noise ? 10 * noise.sd : 0;
-  const fail = (what: string): never => {
-    throw new CoordinatorError('GENOFED_TOTALS_OUT_OF_BOUNDS', `network totals are impossible for the sites' declared ${samples} genotyped samples (${what}); a site added to its counts; nothing released`);
-  };
-  if (params.kind === 'cohort-count') {
-    if (totals[0]! > samples + slack) fail('count above the samples');
-    return;
-  }
-  for (let i = 0; i + 2 < totals.length; i += 3) {
-    const ac = totals[i]!;
-    const an = totals[i + 1]!;
-    const nhomalt = totals[i + 2]!;
-    if (an > 2 * samples + slack) fail('AN above 2 x samples');
-    if (ac > an + slack) fail('AC above AN');
-    if (nhomalt > ac + slack) fail('nhomalt above AC');
-  }
-}
-
-/**
  * Sorted union of the sites' keys in one region (one contig). Sites may
  * spell the contig `chr22` or `22`: keys are matched alias-normalized and
  * reported with the region's spelling.
@@ -402,17 +352,6 @@ export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], chrom: 
     }
   }
   return [...seen.values()].sort(compareVariantKeys);
-}
-
-/** A requested list keeps its order; repeated keys (alias-aware) are asked once. */
-export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
-  const seen = new Set<string>();
-  const out: VariantKey[] = [];
-  for (const k of keys) {
-    const m = variantMatchKey(k);
-    if (!seen.has(m)) { seen.add(m); out.push(k); }
-  }
-  return out;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import type { CoordinatorKind } from '../kinds/kind.js';
 
 /**
  * The contract between the federation engine (gRPC fan-out, homomorphic
@@ -96,9 +97,19 @@ export interface SiteStatus {
   readonly detail?: string;
 }
 
+/** What the engine adds to every kind's answer. */
+export interface QueryOutcome {
+  readonly queryId: string;
+  readonly sites: SiteOutcome;
+  /** DP noise on every count, or null when the consortium runs without DP. */
+  readonly noise: NoiseScale | null;
+}
+
 export interface Federation {
   /** The roster's phenotype schema: what cohort expressions and strata may use. */
   phenotypeSchema(): PhenotypeSchema;
+  /** Any query kind (coordinator/kinds/): what new kinds' routes call. */
+  run<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }>(kind: CoordinatorKind<Req, Body>, req: Req, signal?: AbortSignal): Promise<Body & QueryOutcome>;
   alleleFrequency(request: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer>;
   cohortCount(request: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer>;
   status(): Promise<readonly SiteStatus[]>;

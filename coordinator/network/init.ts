@@ -165,10 +165,10 @@ export async function networkInit(o: NetworkInitOptions): Promise<NetworkLayout>
       await put(join(sdir, 'x25519.key.pem'), k.x25519.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
       await put(join(sdir, 'signing.key.pem'), k.signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), true);
       await put(join(sdir, 'roster.json'), rosterText, false);
-      // Node policy (node/privacy/authorization.ts): only this consortium's coordinator, every kind,
+      // Node policy (node/privacy/authorization.ts): only this consortium's coordinator, every kind (no allowedKinds),
       // 600 queries/hour (a region query is 2 envelopes; 600/h is far above interactive use, far below a scripted attack).
       await put(join(sdir, 'policy.json'), json({
-        coordinators: [{ coordinatorId, allowedKinds: ['variant-keys', 'allele-counts', 'cohort-count'], maxQueriesPerHour: pv.maxQueriesPerHour ?? 600 }],
+        coordinators: [{ coordinatorId, maxQueriesPerHour: pv.maxQueriesPerHour ?? 600 }],
       }), false);
       await put(join(sdir, 'node.json'), json({
         siteId: id,

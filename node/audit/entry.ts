@@ -10,7 +10,6 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { QueryParams } from '../../proto/query.js';
 import { canonicalJson, type CanonicalValue } from '../../proto/canonical-json.js';
 
 /** prevHash of entry 1. */
@@ -56,30 +55,4 @@ export interface AuditRecord {
 export function entryHash(entry: Omit<AuditEntry, 'hash'> | AuditEntry): string {
   const { hash: _ignored, ...rest } = entry as AuditEntry;
   return createHash('sha256').update(canonicalJson(rest as unknown as CanonicalValue)).digest('hex');
-}
-
-/**
- * The audit parameters of a signed query: everything the querier chose,
- * with streamed variant lists reduced to their count and SHA-256 (the
- * digest the envelope signs), so the log stays small and holds no list.
- */
-export function auditParameters(params: QueryParams): Record<string, string | number | string[]> {
-  switch (params.kind) {
-    case 'variant-keys':
-      return { region: params.region };
-    case 'allele-counts':
-      return {
-        cohort: params.cohort,
-        variantCount: params.variantCount,
-        variantsSha256: Buffer.from(params.variantsSha256).toString('hex'),
-        strata: [...params.strata],
-        region: params.region,
-      };
-    case 'cohort-count':
-      return {
-        cohort: params.cohort,
-        carrierCount: params.carrierCount,
-        carriersSha256: Buffer.from(params.carriersSha256).toString('hex'),
-      };
-  }
 }

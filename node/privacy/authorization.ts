@@ -14,14 +14,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { certificateNames } from '../../proto/convert/identity.js';
-import type { QueryKind } from '../../proto/query.js';
 import { NodeError } from '../errors.js';
 import type { RateLimits } from './rate-limit.js';
 
-export const QUERY_KINDS = ['variant-keys', 'allele-counts', 'cohort-count'] as const satisfies readonly QueryKind[];
-// Compile-time check that the list covers every kind of the query model.
-const _allKinds: Record<QueryKind, true> = { 'variant-keys': true, 'allele-counts': true, 'cohort-count': true };
-void _allKinds;
 
 /** Hex SHA-256, with or without colons (OpenSSL prints `AB:CD:...`), normalized to lowercase hex. */
 const fingerprint = z
@@ -33,7 +28,8 @@ const rule = z
   .strictObject({
     certificateFingerprint: fingerprint.optional(),
     coordinatorId: z.string().min(1).optional(),
-    allowedKinds: z.array(z.enum(QUERY_KINDS)).min(1),
+    /** Query kinds (node/kinds registry) this coordinator may run; absent: every kind the node answers. */
+    allowedKinds: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/)).min(1).optional(),
     maxQueriesPerHour: z.number().int().min(1).max(100_000).optional(),
     maxQueriesPerDay: z.number().int().min(1).max(100_000).optional(),
     /** Beneath the coordinator's limits (which every researcher it names shares): per (coordinator, researcher). */
@@ -46,14 +42,23 @@ export const nodePolicySchema = z.strictObject({ coordinators: z.array(rule).min
 export type NodePolicy = Readonly<z.infer<typeof nodePolicySchema>>;
 export type PolicyRule = NodePolicy['coordinators'][number];
 
-/** Validate a policy once at start-up (GENOFED_CONFIG naming the bad field); the result is frozen. */
-export function parseNodePolicy(input: unknown): NodePolicy {
+/**
+ * Validate a policy once at start-up (GENOFED_CONFIG naming the bad field);
+ * `knownKinds` (the node's registry) fills an absent `allowedKinds` and
+ * refuses a name the node does not answer. The result is frozen.
+ */
+export function parseNodePolicy(input: unknown, knownKinds: readonly string[]): NodePolicy {
   const r = nodePolicySchema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new NodeError('GENOFED_CONFIG', `policy.${issue.path.join('.') || '(root)'}: ${issue.message}`, { cause: r.error });
   }
-  for (const c of r.data.coordinators) Object.freeze(c.allowedKinds);
+  r.data.coordinators.forEach((c, i) => {
+    const unknown = (c.allowedKinds ?? []).filter((k) => !knownKinds.includes(k));
+    if (unknown.length) throw new NodeError('GENOFED_CONFIG', `policy.coordinators.${i}.allowedKinds: '${unknown[0]}' is not a query kind this node answers (${knownKinds.join(', ')})`);
+    c.allowedKinds ??= [...knownKinds];
+    Object.freeze(c.allowedKinds);
+  });
   return Object.freeze({ coordinators: Object.freeze(r.data.coordinators.map((c) => Object.freeze(c))) as PolicyRule[] });
 }
 
@@ -86,11 +91,11 @@ function matches(rule: PolicyRule, cert: PeerCertificateLike | undefined, fp: st
  * The rule admitting `cert` to run `kind`, or GENOFED_CALLER_NOT_IN_POLICY
  * / GENOFED_KIND_NOT_ALLOWED. Messages never echo the certificate.
  */
-export function authorize(policy: NodePolicy, cert: PeerCertificateLike | undefined, kind: QueryKind): Authorization {
+export function authorize(policy: NodePolicy, cert: PeerCertificateLike | undefined, kind: string): Authorization {
   const fp = certificateFingerprint(cert);
   const candidates = policy.coordinators.filter((r) => matches(r, cert, fp));
   if (candidates.length === 0) throw new NodeError('GENOFED_CALLER_NOT_IN_POLICY', 'query refused: the caller certificate matches no coordinator of the node policy');
-  const r = candidates.find((c) => c.allowedKinds.includes(kind));
+  const r = candidates.find((c) => c.allowedKinds?.includes(kind));
   if (!r) throw new NodeError('GENOFED_KIND_NOT_ALLOWED', `query refused: the node policy does not allow this coordinator ${kind} queries`);
   return {
     rule: r,

@@ -12,6 +12,8 @@ import { signedQueryFromWire } from '../../proto/convert/envelope.js';
 import type * as wire from '../../proto/generated/genofed/v1/node.js';
 import type { QueryEnvelope } from '../../proto/query.js';
 import { NodeError } from '../errors.js';
+import type { NodeKind } from '../kinds/kind.js';
+import { nodeKind } from '../kinds/registry.js';
 import type { PeerCertificateLike } from '../privacy/authorization.js';
 import type { ServedStore } from './ports.js';
 import type { Admission, PrivacyGate } from './privacy-gate.js';
@@ -29,7 +31,10 @@ export function peerOf(call: AuthContextCall): PeerCertificateLike | undefined {
 }
 
 export interface Admitted {
+  /** The envelope, its parameters parsed by the kind's module. */
   readonly e: QueryEnvelope;
+  /** The kind that answers it (node/kinds registry). */
+  readonly kind: NodeKind;
   /** The exact signed envelope bytes (the size round commits to their digest). */
   readonly envelopeBytes: Uint8Array;
   readonly admission: Admission;
@@ -57,7 +62,7 @@ export class QueryAdmission {
    * Verify, claim the id, then the privacy gate; on refusal log it (store
    * query log; audit log when authenticated) and rethrow.
    */
-  async admit(call: AuthContextCall, signed: wire.SignedQuery | undefined, kinds: readonly QueryEnvelope['params']['kind'][]): Promise<Admitted> {
+  async admit(call: AuthContextCall, signed: wire.SignedQuery | undefined, rpc: 'aggregate' | 'list'): Promise<Admitted> {
     if (!signed) throw new NodeError('GENOFED_QUERY_SIGNATURE', 'query refused: no signed envelope');
     let e: QueryEnvelope | undefined;
     let claimed = false;
@@ -65,17 +70,18 @@ export class QueryAdmission {
     const q = signedQueryFromWire(signed);
     try {
       e = authenticateQuery(q, this.o.policy);
-      checkEnvelope(e, kinds, this.o.policy);
+      const checked = checkEnvelope(e, rpc, this.o.policy);
+      e = checked.e;
       await this.replay.claim(e.queryId);
       claimed = true;
       audited = true; // the gate audits its own refusals
-      const admission = await this.o.gate.admit(peerOf(call), e);
-      return { e, envelopeBytes: q.envelope, admission };
+      const admission = await this.o.gate.admit(peerOf(call), e, checked.kind);
+      return { e, kind: checked.kind, envelopeBytes: q.envelope, admission };
     } catch (err) {
       const code = errorCode(err);
       // A replay is logged too (a second "refused" row with the same id is the evidence of the attempt).
       if (e) await this.logDecision(e, 'refused', code, {}).catch(() => undefined);
-      if (e && !audited) await this.o.gate.refused(e, code).catch(() => undefined);
+      if (e && !audited) await this.o.gate.refused(e, code, nodeKind(e.params.kind)).catch(() => undefined);
       if (e && claimed) this.replay.release(e.queryId);
       // Unauthenticated envelopes are logged under a digest of their bytes, never under the id they
       // claim: an attacker must not be able to plant ids that a later genuine query would collide with.
@@ -92,7 +98,7 @@ export class QueryAdmission {
   async refuseAdmitted(a: Admitted, err: unknown, stage: string): Promise<void> {
     const code = errorCode(err);
     await this.logDecision(a.e, 'refused', code, { stage }).catch(() => undefined);
-    await this.o.gate.record(a.e, a.admission.querier, a.admission.epsilon, 'refused', code).catch(() => undefined);
+    await this.o.gate.record(a.e, a.kind, a.admission.querier, a.admission.epsilon, 'refused', code).catch(() => undefined);
     this.replay.release(a.e.queryId);
     this.o.logger.warn({ queryId: a.e.queryId, kind: a.e.params.kind, decision: 'refused', reason: code, stage }, 'query refused');
   }

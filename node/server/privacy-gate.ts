@@ -16,11 +16,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { QueryEnvelope, QueryParams } from '../../proto/query.js';
+import type { QueryEnvelope } from '../../proto/query.js';
 import { AuditLog } from '../audit/audit-log.js';
-import { auditParameters } from '../audit/entry.js';
+import type { NodeKind } from '../kinds/kind.js';
+import { NODE_KINDS } from '../kinds/registry.js';
 import { NodeError } from '../errors.js';
-import { authorize, parseNodePolicy, QUERY_KINDS, type NodePolicy, type PeerCertificateLike } from '../privacy/authorization.js';
+import { authorize, parseNodePolicy, type NodePolicy, type PeerCertificateLike } from '../privacy/authorization.js';
 import { BudgetLedger, PrivacyLedger, type Querier } from '../privacy/budget-ledger.js';
 import { DifferencingGuard } from '../privacy/differencing-guard.js';
 import { createMaskStream, type X25519Roster } from '../privacy/masks.js';
@@ -61,12 +62,6 @@ function code(err: unknown): string {
   return typeof c === 'string' && c.startsWith('GENOFED_') ? c : 'INTERNAL';
 }
 
-/** The sensitivity and count of a query's release, for the Skellam calibration (node/privacy/README.md "Noise"). */
-function releaseShape(params: QueryParams, valueCount: number): { sensitivity: number; counts: number } {
-  // AC/AN of a diploid site change by <= 2 when one person is added or removed; a cohort count by 1.
-  return params.kind === 'allele-counts' ? { sensitivity: 2, counts: valueCount } : { sensitivity: 1, counts: 1 };
-}
-
 export class PrivacyGate {
   private constructor(
     private readonly o: PrivacyGateOptions,
@@ -97,9 +92,9 @@ export class PrivacyGate {
       } catch (cause) {
         throw new NodeError('GENOFED_CONFIG', `privacy.policyFile (${basename(file)}): not valid JSON`, { cause });
       }
-      policy = parseNodePolicy(raw);
+      policy = parseNodePolicy(raw, [...NODE_KINDS.keys()]);
     } else {
-      policy = parseNodePolicy({ coordinators: [{ coordinatorId: o.roster.coordinatorId, allowedKinds: [...QUERY_KINDS] }] });
+      policy = parseNodePolicy({ coordinators: [{ coordinatorId: o.roster.coordinatorId }] }, [...NODE_KINDS.keys()]);
     }
     const x25519 = new Map(o.roster.roster.sites.map((s) => [s.id, publicKeyFromBase64(s.x25519, 'x25519', `roster site ${s.id}`)]));
     const ledger = new PrivacyLedger(o.storeDir);
@@ -109,7 +104,7 @@ export class PrivacyGate {
 
   /** Info/Health: the caller matches some rule of the node policy (any kind). */
   knowsCaller(cert: PeerCertificateLike | undefined): boolean {
-    return QUERY_KINDS.some((kind) => {
+    return [...NODE_KINDS.keys()].some((kind) => {
       try {
         authorize(this.policy, cert, kind);
         return true;
@@ -135,12 +130,12 @@ export class PrivacyGate {
    * Limits are kept per coordinator identity (from its certificate: the
    * party that decrypts), with per-researcher limits beneath.
    */
-  async admit(cert: PeerCertificateLike | undefined, e: QueryEnvelope): Promise<Admission> {
+  async admit(cert: PeerCertificateLike | undefined, e: QueryEnvelope, kind: NodeKind): Promise<Admission> {
     let querier: Querier = { coordinator: e.coordinatorId, researcher: e.querier };
     try {
       const authz = authorize(this.policy, cert, e.params.kind);
       querier = { coordinator: authz.coordinator, researcher: e.querier };
-      const counted = e.params.kind !== 'variant-keys';
+      const counted = kind.spec.rpc === 'aggregate';
       const asked = e.dpEpsilon ?? 0;
       const dp = this.o.privacy.dp;
       if (dp.enabled ? counted && asked !== dp.epsilonPerQuery : asked !== 0) {
@@ -149,7 +144,7 @@ export class PrivacyGate {
       await this.rates.admit(querier, authz.limits);
       return { querier, epsilon: 0 };
     } catch (err) {
-      await this.record(e, querier, 0, 'refused', code(err)).catch(() => undefined);
+      await this.record(e, kind, querier, 0, 'refused', code(err)).catch(() => undefined);
       throw err;
     }
   }
@@ -172,26 +167,38 @@ export class PrivacyGate {
   }
 
   /** A refusal before admission (signature checked, envelope or replay refused): audited under the envelope's claims. */
-  async refused(e: QueryEnvelope, reason: string, querier?: Querier): Promise<void> {
-    await this.record(e, querier ?? { coordinator: e.coordinatorId, researcher: e.querier }, 0, 'refused', reason);
+  async refused(e: QueryEnvelope, reason: string, kind: NodeKind | undefined, querier?: Querier): Promise<void> {
+    await this.record(e, kind, querier ?? { coordinator: e.coordinatorId, researcher: e.querier }, 0, 'refused', reason);
   }
 
-  /** The write-ahead audit entry, BEFORE the answer leaves. A failure afterwards appends a second, refused entry. */
-  async record(e: QueryEnvelope, querier: Querier, epsilon: number, decision: 'answered' | 'refused', reason?: string): Promise<void> {
+  /**
+   * The write-ahead audit entry, BEFORE the answer leaves. A failure
+   * afterwards appends a second, refused entry. The parameters recorded
+   * are the kind's audit view (lists reduced to count and digest); for a
+   * kind this node does not know, or parameters that did not parse, none.
+   */
+  async record(e: QueryEnvelope, kind: NodeKind | undefined, querier: Querier, epsilon: number, decision: 'answered' | 'refused', reason?: string): Promise<void> {
+    let parameters: Record<string, string | number | string[]> = {};
+    try {
+      if (kind) parameters = kind.spec.audit(kind.spec.parse(e.params));
+    } catch {
+      parameters = {};
+    }
     await this.audit.append({
-      queryId: e.queryId, querier, kind: e.params.kind, parameters: auditParameters(e.params), participants: [...e.participants],
+      queryId: e.queryId, querier, kind: e.params.kind, parameters, participants: [...e.participants],
       epsilonSpent: epsilon, decision, ...(reason ? { reason } : {}),
     });
   }
 
   /** Mask and noise share for this answer (`valueCount` counts). Noise is drawn here, after the debit. */
-  protect(e: QueryEnvelope, admission: Admission, valueCount: number): AnswerProtection {
+  protect(e: QueryEnvelope, kind: NodeKind, admission: Admission, valueCount: number): AnswerProtection {
     const S = this.o.slotCount;
     const t = this.o.plainModulus;
     let noiseMu = 0;
     let noise: Int32Array | undefined;
     if (admission.epsilon > 0 && valueCount > 0) {
-      noiseMu = skellamMu({ epsilon: admission.epsilon, ...releaseShape(e.params, valueCount) });
+      const layout = kind.spec.layout(e.params, this.o.slotCount, this.o.roster.roster.schema);
+      noiseMu = skellamMu({ epsilon: admission.epsilon, ...kind.spec.sensitivity(e.params, { ...layout, valueCount }) });
       noise = noiseShare({ mu: noiseMu, parties: e.participants.length, length: valueCount });
     }
     const m = createMaskStream({ selfId: this.o.siteId, selfPrivateKey: this.o.roster.selfX25519, roster: this.x25519, queryId: e.queryId, participants: e.participants, plainModulus: t });

@@ -15,17 +15,18 @@
 import { Metadata, status, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { compileCohort } from '../../proto/cohort/index.js';
+import { parseRegion } from '../../proto/region.js';
+import { normalizeContig } from '../../proto/variant.js';
 import { commitmentFromWire, commitmentToWire } from '../../proto/convert/size-commitment.js';
 import { signHeader, variantsFromWire, variantsToWire } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { schemaColumns } from '../../proto/phenotype-schema.js';
-import { PROTOCOL_VERSION, VARIANT_BATCH, VariantListHasher, layoutFor, type QueryEnvelope } from '../../proto/query.js';
-import { parseRegion } from '../../proto/region.js';
+import { PROTOCOL_VERSION, VARIANT_BATCH, VariantListHasher, type QueryEnvelope } from '../../proto/query.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { commitSizes, networkSizes, smallPopulation, type SizeRoundContext } from '../privacy/size-round.js';
 import { QueryAdmission, errorCode, peerOf, type Admitted } from './admission.js';
-import { checkListInRegion, countVector, populationMembers } from './answer-counts.js';
+import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
 import type { PrivacyGate } from './privacy-gate.js';
 import type { SiteRoster } from './site-roster.js';
@@ -124,10 +125,10 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
     }
   }
 
-  /** Receive the signed variant list (slot order), checking count and digest. */
-  async function receiveList(it: AsyncIterator<wire.AggregateRequest>, e: QueryEnvelope): Promise<VariantKey[]> {
-    const p = e.params;
-    const expected = p.kind === 'allele-counts' ? p.variantCount : p.kind === 'cohort-count' ? p.carrierCount : 0;
+  /** Receive the signed variant list the kind declares (slot order), checking count and digest. */
+  async function receiveList(it: AsyncIterator<wire.AggregateRequest>, e: QueryEnvelope, kind: NodeKind): Promise<VariantKey[]> {
+    const spec = kind.spec.list(e.params);
+    const expected = spec?.count ?? 0;
     const variants: VariantKey[] = [];
     const hasher = new VariantListHasher();
     while (variants.length < expected) {
@@ -146,9 +147,23 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
       for (const k of batch) variants.push(k);
     }
     if (variants.length !== expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: fewer variants than signed');
-    if (expected > 0) {
-      const signedDigest = p.kind === 'allele-counts' ? p.variantsSha256 : p.kind === 'cohort-count' ? p.carriersSha256 : new Uint8Array();
-      if (Buffer.compare(Buffer.from(hasher.digest()), Buffer.from(signedDigest)) !== 0) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: variant list does not match its signed digest');
+    if (spec && expected > 0 && Buffer.from(hasher.digest()).toString('hex') !== spec.sha256) {
+      throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: variant list does not match its signed digest');
+    }
+    // A phase-1 union is signed with its region: every listed key must lie in it (a key outside would be a coordinator bug or a probe).
+    const regionText = kind.spec.region(e.params);
+    if (regionText !== undefined && variants.length > 0) {
+      let region;
+      try {
+        region = parseRegion(regionText);
+      } catch (cause) {
+        throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
+      }
+      for (const k of variants) {
+        if (normalizeContig(k.chrom) !== normalizeContig(region.chrom) || k.pos < region.start || k.pos > region.end) {
+          throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+        }
+      }
     }
     return variants;
   }
@@ -170,7 +185,8 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
     const totals = networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
     const small = smallPopulation(totals, o.minCohortSize);
     if (small >= 0) {
-      const what = small === 0 ? 'the cohort' : a.e.params.kind === 'cohort-count' ? 'the carriers' : 'a stratum cell';
+      const label = a.kind.spec.populations(a.e.params, schema)[small]?.label ?? 'a population';
+      const what = /^[a-z]+$/.test(label) ? `the ${label}` : 'a stratum cell';
       throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: ${what} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
     }
     return totals;
@@ -214,25 +230,20 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
         const t0 = performance.now();
         let a: Admitted | undefined;
         try {
-          a = await admission.admit(call, call.request, ['variant-keys']);
+          a = await admission.admit(call, call.request, 'list');
           const e = a.e;
-          if (e.params.kind !== 'variant-keys') throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
-          let region;
-          try {
-            region = parseRegion(e.params.region);
-          } catch (cause) {
-            throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
-          }
-          const keys = await o.store.variantKeys(region);
+          const kind = a.kind;
+          if (isCounted(kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
+          const keys = await kind.keys(o.store, e.params);
           // Write-ahead: the audit entry is on disk before the first key leaves.
-          await o.gate.record(e, a.admission.querier, 0, 'answered');
+          await o.gate.record(e, kind, a.admission.querier, 0, 'answered');
           for (let i = 0; i < keys.length; i += VARIANT_BATCH) {
             if (call.cancelled) break;
             await writeMessage(call, variantsToWire(keys.slice(i, i + VARIANT_BATCH)));
           }
           await admission.logDecision(e, 'answered', undefined, { variants: keys.length });
           replay.release(e.queryId);
-          log.info({ queryId: e.queryId, correlationId: e.correlationId, kind: 'variant-keys', decision: 'answered', variants: keys.length, ms: Math.round(performance.now() - t0) }, 'query answered');
+          log.info({ queryId: e.queryId, correlationId: e.correlationId, kind: kind.spec.kind, decision: 'answered', variants: keys.length, ms: Math.round(performance.now() - t0) }, 'query answered');
           call.end();
         } catch (err) {
           // Admitted but failed while answering: a second, refused entry for the same query id.
@@ -254,33 +265,34 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           const it = call[Symbol.asyncIterator]() as AsyncIterator<wire.AggregateRequest>;
           const first = await it.next();
           const firstMsg = first.done ? undefined : (first.value as wire.AggregateRequest).msg;
-          a = await admission.admit(call, firstMsg?.$case === 'query' ? firstMsg.value : undefined, ['allele-counts', 'cohort-count']);
+          a = await admission.admit(call, firstMsg?.$case === 'query' ? firstMsg.value : undefined, 'aggregate');
           const e = a.e;
           const p = e.params;
+          if (!isCounted(a.kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
+          const kind: CountedNodeKind = a.kind;
           stage = 'request';
-          const variants = await receiveList(it, e);
-          checkListInRegion(p, variants);
+          const variants = await receiveList(it, e, kind);
           // Only the consortium schema's columns and values (the store may hold more).
-          if ((p.kind === 'allele-counts' || p.kind === 'cohort-count') && p.cohort.trim() !== '') compileCohort(p.cohort, columns);
+          for (const cohort of kind.spec.cohorts(p)) compileCohort(cohort, columns);
           const tRead = performance.now();
 
           stage = 'size round';
-          const members = await populationMembers(o.store, p, schema, variants);
+          const members = await kind.members(o.store, p, schema, variants);
           await sizeRound(call, it, a, members);
           stage = 'admission';
           a = { ...a, admission: await o.gate.admitCounts(e, a.admission, members) };
 
           stage = 'answer';
-          const values = await countVector(o.store, p, schema, variants, members);
+          const values = await kind.count(o.store, p, schema, variants, members);
           const tCount = performance.now();
           const summary = await o.store.summary();
           const bound = boundFor(values, summary.samples);
-          const layout = layoutFor(p, o.encryptor.slotCount, schema);
+          const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
           if (layout.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
           const parties = e.participants.length;
           // Noise is drawn after the debit; the audit entry is written before anything leaves.
-          const protection = o.gate.protect(e, a.admission, values.length);
-          await o.gate.record(e, a.admission.querier, a.admission.epsilon, 'answered');
+          const protection = o.gate.protect(e, kind, a.admission, values.length);
+          await o.gate.record(e, kind, a.admission.querier, a.admission.epsilon, 'answered');
           const header = signHeader({
             siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
             ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,

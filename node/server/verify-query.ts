@@ -8,7 +8,9 @@
 import type { KeyObject } from 'node:crypto';
 import { decodeEnvelope, verifyEnvelopeSignature } from '../../proto/convert/envelope.js';
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
-import { PROTOCOL_VERSION, layoutFor, type QueryEnvelope, type QueryKind, type SignedQueryBytes } from '../../proto/query.js';
+import { PROTOCOL_VERSION, type QueryEnvelope, type SignedQueryBytes } from '../../proto/query.js';
+import type { NodeKind } from '../kinds/kind.js';
+import { nodeKind } from '../kinds/registry.js';
 import { NodeError } from '../errors.js';
 
 export interface QueryPolicy {
@@ -30,10 +32,8 @@ export interface QueryPolicy {
  * Verify and decode a signed query, then apply the policy checks; throws
  * NodeError with the refusal reason.
  */
-export function verifySignedQuery(q: SignedQueryBytes, expected: readonly QueryKind[], policy: QueryPolicy, now = Date.now()): QueryEnvelope {
-  const e = authenticateQuery(q, policy);
-  checkEnvelope(e, expected, policy, now);
-  return e;
+export function verifySignedQuery(q: SignedQueryBytes, rpc: 'aggregate' | 'list', policy: QueryPolicy, now = Date.now()): QueryEnvelope {
+  return checkEnvelope(authenticateQuery(q, policy), rpc, policy, now).e;
 }
 
 /**
@@ -52,8 +52,13 @@ export function authenticateQuery(q: SignedQueryBytes, policy: Pick<QueryPolicy,
   }
 }
 
-/** Policy checks on an authenticated envelope (their refusals are logged under its query id). */
-export function checkEnvelope(e: QueryEnvelope, expected: readonly QueryKind[], policy: QueryPolicy, now = Date.now()): void {
+/**
+ * Policy checks on an authenticated envelope (their refusals are logged
+ * under its query id), then the kind's own: its parameters parsed and
+ * checked by its module (node/kinds registry). Returns the envelope with
+ * the parsed parameters and the kind that answers it.
+ */
+export function checkEnvelope(e: QueryEnvelope, rpc: 'aggregate' | 'list', policy: QueryPolicy, now = Date.now()): { e: QueryEnvelope; kind: NodeKind } {
   if (e.version !== PROTOCOL_VERSION) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: envelope version ${e.version}, this node speaks ${PROTOCOL_VERSION}`);
   if (!/^[0-9a-f-]{16,64}$/i.test(e.queryId)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: query id is not a UUID');
   if (e.coordinatorId !== policy.coordinatorId) throw new NodeError('GENOFED_ROSTER_MISMATCH', 'query refused: issued by a coordinator id other than the roster\'s');
@@ -71,28 +76,23 @@ export function checkEnvelope(e: QueryEnvelope, expected: readonly QueryKind[], 
   if (e.expiresAtMs - e.issuedAtMs > policy.maxLifetimeMs || e.expiresAtMs < e.issuedAtMs) {
     throw new NodeError('GENOFED_QUERY_EXPIRED', 'query refused: lifetime longer than this node allows');
   }
-  if (!expected.includes(e.params.kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: kind ${e.params.kind} not valid on this call`);
-  if (e.params.kind !== 'variant-keys' && e.cryptoFingerprint !== policy.cryptoFingerprint) {
+  const kind = nodeKind(e.params.kind);
+  if (!kind) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a query kind this node does not answer');
+  if (kind.spec.rpc !== rpc) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: kind ${kind.spec.kind} not valid on this call`);
+  if (rpc === 'aggregate' && e.cryptoFingerprint !== policy.cryptoFingerprint) {
     throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: BFV parameter fingerprint differs from this node\'s');
   }
   if (e.measurementPlaintext && !policy.allowMeasurementPlaintext) {
     throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: plaintext answers exist only for benchmarks');
   }
-  if (e.params.kind === 'allele-counts') {
-    if (e.params.variantCount < 1 || e.params.variantCount > policy.maxVariants) {
-      throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: variant count must be 1..${policy.maxVariants}`);
-    }
-    let values: number;
-    try {
-      values = layoutFor(e.params, 1, policy.roster.schema).valueCount;
-    } catch (cause) {
-      throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: strata: ${(cause as Error).message.replace(/^strata: /, '')}`, { cause });
-    }
-    if (values > 3 * policy.maxVariants) throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: variants x strata cells exceed ${policy.maxVariants} (limits.maxVariants)`);
+  let params;
+  try {
+    params = kind.spec.parse(e.params);
+    kind.spec.check(params, { maxVariants: policy.maxVariants, schema: policy.roster.schema });
+  } catch (cause) {
+    throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: ${(cause as Error).message}`, { cause });
   }
-  if (e.params.kind === 'cohort-count' && e.params.carrierCount > policy.maxVariants) {
-    throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: carrier list longer than ${policy.maxVariants}`);
-  }
+  return { e: { ...e, params }, kind };
 }
 
 /**

@@ -8,24 +8,8 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { ProtoError } from '../errors.js';
 import * as wire from '../generated/genofed/v1/node.js';
+import { canonicalJson, type CanonicalValue } from '../canonical-json.js';
 import type { QueryEnvelope, QueryParams, SignedQueryBytes } from '../query.js';
-
-const KIND_TO_WIRE = {
-  'variant-keys': wire.QueryKind.QUERY_KIND_VARIANT_KEYS,
-  'allele-counts': wire.QueryKind.QUERY_KIND_ALLELE_COUNTS,
-  'cohort-count': wire.QueryKind.QUERY_KIND_COHORT_COUNT,
-} as const;
-
-function paramsToWire(p: QueryParams): wire.QueryEnvelope['params'] {
-  switch (p.kind) {
-    case 'variant-keys':
-      return { $case: 'variantKeys', value: { region: p.region } };
-    case 'allele-counts':
-      return { $case: 'alleleCounts', value: { cohort: p.cohort, variantCount: p.variantCount, variantsSha256: Buffer.from(p.variantsSha256), strata: [...p.strata], region: p.region } };
-    case 'cohort-count':
-      return { $case: 'cohortCount', value: { cohort: p.cohort, carrierCount: p.carrierCount, carriersSha256: Buffer.from(p.carriersSha256) } };
-  }
-}
 
 /** The protobuf encoding of the unsigned envelope: the bytes that are signed. */
 export function encodeEnvelope(e: QueryEnvelope): Uint8Array {
@@ -33,17 +17,18 @@ export function encodeEnvelope(e: QueryEnvelope): Uint8Array {
     version: e.version,
     queryId: e.queryId,
     correlationId: e.correlationId,
-    kind: KIND_TO_WIRE[e.params.kind],
     coordinatorId: e.coordinatorId,
     participants: [...e.participants],
     issuedAtMs: e.issuedAtMs,
     expiresAtMs: e.expiresAtMs,
     querier: e.querier,
     cryptoFingerprint: e.cryptoFingerprint,
-    params: paramsToWire(e.params),
     measurementPlaintext: e.measurementPlaintext,
     dpEpsilon: e.dpEpsilon ?? 0,
     rosterFingerprint: e.rosterFingerprint,
+    kind: e.params.kind,
+    // The kind's parameters as canonical JSON: one byte string for one set of parameters.
+    params: Buffer.from(canonicalJson(e.params as unknown as CanonicalValue), 'utf8'),
   }).finish();
 }
 
@@ -51,7 +36,12 @@ function bad(what: string): ProtoError {
   return new ProtoError('GENOFED_BAD_MESSAGE', `query envelope: ${what}`);
 }
 
-/** Decode (already authenticated) envelope bytes into the domain model. */
+/**
+ * Decode (already authenticated) envelope bytes into the domain model. The
+ * parameters are parsed as JSON here and validated by the kind's module
+ * (proto/kinds/) where the kind is known; a kind name in the JSON other
+ * than the envelope's is refused.
+ */
 export function decodeEnvelope(bytes: Uint8Array): QueryEnvelope {
   let w: wire.QueryEnvelope;
   try {
@@ -59,20 +49,14 @@ export function decodeEnvelope(bytes: Uint8Array): QueryEnvelope {
   } catch (cause) {
     throw new ProtoError('GENOFED_BAD_MESSAGE', 'query envelope: not a valid protobuf message', { cause });
   }
-  let params: QueryParams;
-  const p = w.params;
-  if (!p) throw bad('no parameters');
-  if (p.$case === 'variantKeys' && w.kind === wire.QueryKind.QUERY_KIND_VARIANT_KEYS) {
-    params = { kind: 'variant-keys', region: p.value.region };
-  } else if (p.$case === 'alleleCounts' && w.kind === wire.QueryKind.QUERY_KIND_ALLELE_COUNTS) {
-    if (p.value.variantsSha256.length !== 32) throw bad('variant list digest is not 32 bytes');
-    params = { kind: 'allele-counts', cohort: p.value.cohort, variantCount: p.value.variantCount, variantsSha256: new Uint8Array(p.value.variantsSha256), strata: p.value.strata, region: p.value.region };
-  } else if (p.$case === 'cohortCount' && w.kind === wire.QueryKind.QUERY_KIND_COHORT_COUNT) {
-    if (p.value.carrierCount > 0 && p.value.carriersSha256.length !== 32) throw bad('carrier list digest is not 32 bytes');
-    params = { kind: 'cohort-count', cohort: p.value.cohort, carrierCount: p.value.carrierCount, carriersSha256: new Uint8Array(p.value.carriersSha256) };
-  } else {
-    throw bad('kind and parameters disagree or the kind is unknown');
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(w.kind)) throw bad('no kind or a malformed kind name');
+  let params: unknown;
+  try {
+    params = JSON.parse(Buffer.from(w.params).toString('utf8'));
+  } catch (cause) {
+    throw new ProtoError('GENOFED_BAD_MESSAGE', 'query envelope: parameters are not JSON', { cause });
   }
+  if (!params || typeof params !== 'object' || Array.isArray(params) || (params as { kind?: unknown }).kind !== w.kind) throw bad('parameters do not name the envelope\'s kind');
   if (!Number.isFinite(w.dpEpsilon) || w.dpEpsilon < 0) throw bad('dp epsilon is negative or not finite');
   return Object.freeze({
     version: w.version,
@@ -85,7 +69,7 @@ export function decodeEnvelope(bytes: Uint8Array): QueryEnvelope {
     expiresAtMs: w.expiresAtMs,
     querier: w.querier,
     cryptoFingerprint: w.cryptoFingerprint,
-    params: Object.freeze(params),
+    params: params as QueryParams,
     measurementPlaintext: w.measurementPlaintext,
     // Absent when 0 (DP off), so envelopes built without the field round-trip unchanged.
     ...(w.dpEpsilon > 0 ? { dpEpsilon: w.dpEpsilon } : {}),

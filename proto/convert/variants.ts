@@ -23,13 +23,6 @@ export function variantsFromWire(batch: wire.VariantBatch): VariantKey[] {
   return out;
 }
 
-const COUNTER_TO_WIRE: Record<Counter, wire.Counter> = {
-  ac: wire.Counter.COUNTER_AC,
-  an: wire.Counter.COUNTER_AN,
-  nhomalt: wire.Counter.COUNTER_NHOMALT,
-  patients: wire.Counter.COUNTER_PATIENTS,
-};
-
 /** The header an aggregate answer starts with (domain form). */
 export interface AnswerHeader {
   readonly siteId: string;
@@ -56,7 +49,7 @@ export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
     siteId: h.siteId,
     queryId: h.queryId,
     cryptoFingerprint: h.cryptoFingerprint,
-    counters: h.counters.map((c) => COUNTER_TO_WIRE[c]),
+    counterNames: [...h.counters],
     valueCount: h.valueCount,
     ciphertextCount: h.ciphertextCount,
     boundPerValue: h.boundPerValue,
@@ -70,10 +63,9 @@ export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
 }
 
 export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
-  const counters = w.counters.map((c) => {
-    const name = (Object.keys(COUNTER_TO_WIRE) as Counter[]).find((k) => COUNTER_TO_WIRE[k] === c);
-    if (!name) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: unknown counter');
-    return name;
+  const counters = w.counterNames.map((c) => {
+    if (!/^[a-z][a-z0-9_]{0,30}$/.test(c)) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: malformed counter name');
+    return c as Counter;
   });
   return {
     siteId: w.siteId,

@@ -11,7 +11,10 @@ import { certificateNames, idsInSubjectAltName } from '../../proto/convert/ident
 import { headerFromWire, headerToWire, signHeader, verifySignedHeader } from '../../proto/convert/variants.js';
 import { AggregateHeader } from '../../proto/generated/genofed/v1/node.js';
 import { EMPTY_SCHEMA, parsePhenotypeSchema } from '../../proto/phenotype-schema.js';
-import { layoutFor, packAlleleCounts, populationsOf, strataCells, unpackAlleleCounts, variantListDigest, type QueryEnvelope } from '../../proto/query.js';
+import { alleleCounts } from '../../proto/kinds/allele-counts.js';
+import { cohortCount } from '../../proto/kinds/cohort-count.js';
+import { variantKeys } from '../../proto/kinds/variant-keys.js';
+import { packAlleleCounts, strataCells, unpackAlleleCounts, variantListDigest, variantListDigestHex, type QueryEnvelope } from '../../proto/query.js';
 
 const keys = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: 'chr22', pos: 5, ref: 'G', alt: '<DEL>' }];
 
@@ -19,7 +22,7 @@ function sample(): QueryEnvelope {
   return {
     version: 1, queryId: '7c8a1f4e-0b0e-4a43-9d5f-6f1e2d3c4b5a', correlationId: 'c0ffee00-0000-4000-8000-000000000000', coordinatorId: 'coordinator',
     participants: ['a', 'b', 'c'], rosterFingerprint: 'ab'.repeat(32), issuedAtMs: 1_795_000_000_000, expiresAtMs: 1_795_000_300_000, querier: 'alice', cryptoFingerprint: '00b473927ce700db17e94c9e3ac394d5',
-    params: { kind: 'allele-counts', cohort: "super_pop = 'EUR'", variantCount: 2, variantsSha256: variantListDigest(keys), strata: [], region: 'chr22:1-100000' },
+    params: { kind: 'allele-counts', cohort: "super_pop = 'EUR'", variantCount: 2, variantsSha256: variantListDigestHex(keys), strata: [], region: 'chr22:1-100000' },
     measurementPlaintext: false,
   };
 }
@@ -30,7 +33,7 @@ describe('query envelope', () => {
     expect(decodeEnvelope(encodeEnvelope(e))).toEqual(e);
     const r: QueryEnvelope = { ...e, params: { kind: 'variant-keys', region: 'chr1:1-1000' } };
     expect(decodeEnvelope(encodeEnvelope(r))).toEqual(r);
-    const c: QueryEnvelope = { ...e, params: { kind: 'cohort-count', cohort: 'sex = 1', carrierCount: 0, carriersSha256: new Uint8Array() } };
+    const c: QueryEnvelope = { ...e, params: { kind: 'cohort-count', cohort: 'sex = 1', carrierCount: 0, carriersSha256: '' } };
     expect(decodeEnvelope(encodeEnvelope(c))).toEqual(c);
   });
 
@@ -79,14 +82,22 @@ describe('query envelope', () => {
     expect(verifyEnvelopeSignature({ envelope: s.envelope, signature: new Uint8Array() }, publicKey)).toBe(false);
   });
 
-  it('refuses bytes whose kind and parameters disagree', () => {
+  it('refuses bytes whose kind and parameters disagree, and parameters that are not JSON', () => {
     const e = sample();
-    const bytes = encodeEnvelope({ ...e, params: { kind: 'variant-keys', region: '1' } });
-    // Rewrite the kind field (tag 4, varint) from VARIANT_KEYS (1) to COHORT_COUNT (3).
-    const i = Buffer.from(bytes).indexOf(Buffer.from([0x20, 0x01]));
-    const t = new Uint8Array(bytes);
-    t[i + 1] = 0x03;
+    const bytes = Buffer.from(encodeEnvelope({ ...e, params: { kind: 'variant-keys', region: '1' } }));
+    // The kind name travels twice (envelope field and inside the parameters): make them disagree.
+    const t = Buffer.from(bytes.toString('latin1').replace('variant-keys', 'variant-kexs'), 'latin1');
     expect(() => decodeEnvelope(t)).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));
+    const u = Buffer.from(bytes.toString('latin1').replace('{"kind"', '["kind"'), 'latin1');
+    expect(() => decodeEnvelope(u)).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));
+  });
+
+  it('each kind module parses its own parameters strictly, naming the bad field', () => {
+    expect(alleleCounts.parse(sample().params)).toEqual(sample().params);
+    expect(() => alleleCounts.parse({ ...sample().params, variantsSha256: 'xyz' })).toThrow(/allele-counts parameters: field 'variantsSha256'/);
+    expect(() => alleleCounts.parse({ ...sample().params, extra: 1 })).toThrow(/allele-counts parameters/);
+    expect(() => cohortCount.parse({ kind: 'cohort-count', cohort: '', carrierCount: 2, carriersSha256: '' })).toThrow(/carriersSha256/);
+    expect(variantKeys.parse({ kind: 'variant-keys', region: '1:1-10' })).toEqual({ kind: 'variant-keys', region: '1:1-10' });
   });
 
   it('the variant-list digest depends on order and on every field', () => {
@@ -99,9 +110,9 @@ describe('query envelope', () => {
 
 describe('slot layout', () => {
   it('needs ceil(3 x variants / slots) ciphertexts: 367 for 1,000,000 variants at 8,192 slots', () => {
-    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: new Uint8Array(32), strata: [], region: '' };
-    expect(layoutFor(p, 8192)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 1, valueCount: 3_000_000, ciphertextCount: 367 });
-    expect(layoutFor({ kind: 'cohort-count', cohort: '', carrierCount: 0, carriersSha256: new Uint8Array() }, 8192).ciphertextCount).toBe(1);
+    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: '00'.repeat(32), strata: [], region: '' };
+    expect(alleleCounts.layout(p, 8192, EMPTY_SCHEMA)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 1, valueCount: 3_000_000, ciphertextCount: 367 });
+    expect(cohortCount.layout({ kind: 'cohort-count', cohort: '', carrierCount: 0, carriersSha256: '' }, 8192, EMPTY_SCHEMA).ciphertextCount).toBe(1);
   });
 
   it('strata add one block per cell of the schema values, first column outermost, in the same order everywhere', () => {
@@ -110,10 +121,10 @@ describe('slot layout', () => {
     ] });
     expect(strataCells(schema, ['super_pop', 'Gender']).map((c) => c.label)).toEqual(['AFR,female', 'AFR,male', 'EUR,female', 'EUR,male']);
     expect(strataCells(schema, ['age']).map((c) => c.values)).toEqual([[0], [40], [80]]);
-    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 10, variantsSha256: new Uint8Array(32), strata: ['super_pop', 'gender'], region: '' };
-    expect(layoutFor(p, 4096, schema)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 5, valueCount: 150, ciphertextCount: 1 });
-    expect(populationsOf(p, schema).map((x) => x.kind)).toEqual(['cohort', 'cell', 'cell', 'cell', 'cell']);
-    expect(populationsOf({ kind: 'cohort-count', cohort: '', carrierCount: 2, carriersSha256: new Uint8Array(32) }, schema).map((x) => x.kind)).toEqual(['cohort', 'carriers']);
+    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 10, variantsSha256: '00'.repeat(32), strata: ['super_pop', 'gender'], region: '' };
+    expect(alleleCounts.layout(p, 4096, schema)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 5, valueCount: 150, ciphertextCount: 1 });
+    expect(alleleCounts.populations(p, schema).map((x) => x.label)).toEqual(['cohort', 'AFR,female', 'AFR,male', 'EUR,female', 'EUR,male']);
+    expect(cohortCount.populations({ kind: 'cohort-count', cohort: '', carrierCount: 2, carriersSha256: '00'.repeat(32) }, schema).map((x) => x.label)).toEqual(['cohort', 'carriers']);
     expect(() => strataCells(schema, ['bmi'])).toThrow(/unknown column 'bmi'/);
     expect(() => strataCells(EMPTY_SCHEMA, ['gender'])).toThrow(/no columns/);
     expect(() => strataCells(schema, ['gender', 'gender'])).toThrow(/twice/);

@@ -15,7 +15,12 @@ import { decodeEnvelope, signedQueryFromWire } from '../../../proto/convert/enve
 import { commitmentFromWire, commitmentToWire } from '../../../proto/convert/size-commitment.js';
 import { signHeader } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
-import { layoutFor, populationsOf } from '../../../proto/query.js';
+import { alleleCounts } from '../../../proto/kinds/allele-counts.js';
+import { PROTOCOL_VERSION } from '../../../proto/query.js';
+import { cohortCount } from '../../../proto/kinds/cohort-count.js';
+import type { QueryKindSpec } from '../../../proto/kinds/kind.js';
+
+const SPECS: Record<string, QueryKindSpec> = { 'allele-counts': alleleCounts, 'cohort-count': cohortCount };
 import { parseSignedRoster, publicKeyFromBase64, rosterFingerprint } from '../../../proto/roster.js';
 import { createMaskStream } from '../../../node/privacy/masks.js';
 import { commitSizes, networkSizes } from '../../../node/privacy/size-round.js';
@@ -61,7 +66,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   const envelopes: ReturnType<typeof decodeEnvelope>[] = [];
   const listed = { keysSent: 0, cancelled: false };
   const service: wire.NodeServiceServer = {
-    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: 2, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
+    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: PROTOCOL_VERSION, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
       if (scenario !== 'floods-variant-keys') {
@@ -89,9 +94,10 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
         const envelope = signedQueryFromWire(first.msg.value).envelope;
         const e = decodeEnvelope(envelope);
         envelopes.push(e);
-        const layout = layoutFor(e.params, test.slotCount, signed.roster.schema);
+        const spec = SPECS[e.params.kind]!;
+        const layout = spec.layout(e.params, test.slotCount, signed.roster.schema);
         // Drain the variant list.
-        const expected = e.params.kind === 'allele-counts' ? e.params.variantCount : 0;
+        const expected = spec.list(e.params)?.count ?? 0;
         let got = 0;
         while (got < expected) {
           const n = await it.next();
@@ -102,7 +108,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
         if (scenario === 'stalls') return; // never commits: the coordinator's deadline must fire
         // Size round: commit zero sizes, wait for the relay, learn the network sizes like a node.
         const ctx = { selfId: site, selfX25519, selfSigning, roster: signed.roster, rosterFingerprint: fp, queryId: e.queryId, envelope };
-        const pending = commitSizes(ctx, populationsOf(e.params, signed.roster.schema).map(() => 0));
+        const pending = commitSizes(ctx, spec.populations(e.params, signed.roster.schema).map(() => 0));
         call.write({ msg: { $case: 'sizeCommitment', value: commitmentToWire(pending.commitment) } });
         const relay = (await it.next()).value as wire.AggregateRequest | undefined;
         if (relay?.msg?.$case !== 'sizeRelay') { call.destroy(Object.assign(new Error('no relay'), { code: status.INVALID_ARGUMENT })); return; }

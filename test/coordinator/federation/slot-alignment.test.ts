@@ -5,7 +5,8 @@
  * keeps its order and asks each key once.
  */
 import { describe, expect, it } from 'vitest';
-import { dedupeKeys, unionOfKeys } from '../../../coordinator/federation/engine.js';
+import { unionOfKeys } from '../../../coordinator/federation/engine.js';
+import { dedupeKeys } from '../../../coordinator/kinds/allele-frequency.js';
 
 describe('slot alignment', () => {
   it('forms one sorted slot per distinct variant across sites, whatever contig spelling each site uses', () => {

@@ -4,8 +4,9 @@
  * records what it was asked and answers what the test scripts.
  */
 import type {
-  AlleleFrequencyAnswer, AlleleFrequencyRequest, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, SiteStatus,
+  AlleleFrequencyAnswer, AlleleFrequencyRequest, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, QueryOutcome, SiteStatus,
 } from '../../../coordinator/federation/types.js';
+import type { CoordinatorKind } from '../../../coordinator/kinds/kind.js';
 
 import { parsePhenotypeSchema, type PhenotypeSchema } from '../../../proto/phenotype-schema.js';
 
@@ -58,6 +59,18 @@ export class FakeFederation implements Federation {
 
   phenotypeSchema(): PhenotypeSchema {
     return this.schema;
+  }
+
+  /** Generic kinds: the allele-frequency and cohort-count doubles above, or what `runAnswers` scripts per kind. */
+  readonly runRequests: { kind: string; request: unknown }[] = [];
+  runAnswers: Record<string, object> = {};
+
+  async run<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }>(kind: CoordinatorKind<Req, Body>, request: Req, signal?: AbortSignal): Promise<Body & QueryOutcome> {
+    this.runRequests.push({ kind: kind.spec.kind, request });
+    if (kind.spec.kind === 'allele-counts') return (await this.alleleFrequency(request as unknown as AlleleFrequencyRequest, signal)) as unknown as Body & QueryOutcome;
+    if (kind.spec.kind === 'cohort-count') return (await this.cohortCount(request as unknown as CohortCountRequest)) as unknown as Body & QueryOutcome;
+    if (this.failWith) throw this.failWith;
+    return this.runAnswers[kind.spec.kind] as Body & QueryOutcome;
   }
 
   async status(): Promise<readonly SiteStatus[]> {

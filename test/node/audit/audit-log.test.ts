@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../node/audit/audit-log.js';
-import { auditParameters, type AuditRecord } from '../../../node/audit/entry.js';
+import type { AuditRecord } from '../../../node/audit/entry.js';
+import { alleleCounts } from '../../../proto/kinds/allele-counts.js';
+import { variantKeys } from '../../../proto/kinds/variant-keys.js';
 import { verifyAuditLog } from '../../../node/audit/verify.js';
 
 let dir: string;
@@ -69,9 +71,9 @@ describe('audit log', () => {
   });
 
   it('keeps streamed variant lists out of the parameters: count and digest only', () => {
-    const p = auditParameters({ kind: 'allele-counts', cohort: 'sex=female', variantCount: 3, variantsSha256: new Uint8Array(32).fill(1), strata: ['super_pop'], region: '' });
+    const p = alleleCounts.audit({ kind: 'allele-counts', cohort: 'sex=female', variantCount: 3, variantsSha256: '01'.repeat(32), strata: ['super_pop'], region: '' });
     expect(p).toEqual({ cohort: 'sex=female', variantCount: 3, variantsSha256: '01'.repeat(32), strata: ['super_pop'], region: '' });
-    expect(auditParameters({ kind: 'variant-keys', region: 'chr22:10-20' })).toEqual({ region: 'chr22:10-20' });
+    expect(variantKeys.audit({ kind: 'variant-keys', region: 'chr22:10-20' })).toEqual({ region: 'chr22:10-20' });
   });
 
   it('finds an edited entry by its seq', async () => {

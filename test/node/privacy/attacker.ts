@@ -16,7 +16,7 @@ import { signEnvelope, signedQueryToWire } from '../../../proto/convert/envelope
 import { commitmentFromWire, commitmentToWire, type SignedCommitment } from '../../../proto/convert/size-commitment.js';
 import { variantsToWire, verifySignedHeader, type AnswerHeader } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
-import { PROTOCOL_VERSION, VARIANT_BATCH, variantListDigest, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
+import { PROTOCOL_VERSION, VARIANT_BATCH, variantListDigestHex, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
 import { parseSignedRoster, publicKeyFromBase64, rosterFingerprint, type SignedRoster } from '../../../proto/roster.js';
 import type { VariantKey } from '../../../proto/variant.js';
 
@@ -181,7 +181,7 @@ export class Attacker {
   }
 
   listParams(cohort: string, variants: readonly VariantKey[], strata: readonly string[] = []): QueryParams {
-    return { kind: 'allele-counts', cohort, variantCount: variants.length, variantsSha256: variantListDigest(variants), strata: [...strata], region: '' };
+    return { kind: 'allele-counts', cohort, variantCount: variants.length, variantsSha256: variantListDigestHex(variants), strata: [...strata], region: '' };
   }
 
   close(): void {

@@ -40,7 +40,7 @@ import { signEnvelope } from '../../../proto/convert/envelope.js';
 import type { SignedCommitment } from '../../../proto/convert/size-commitment.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
 import { parsePhenotypeSchema } from '../../../proto/phenotype-schema.js';
-import { variantListDigest, type QueryParams } from '../../../proto/query.js';
+import { variantListDigestHex, type QueryParams } from '../../../proto/query.js';
 import { comparisonKey } from '../../../coordinator/demo/plaintext-reference.js';
 import type { VariantKey } from '../../../proto/variant.js';
 import { Attacker, chiSquareUniform, isRefusal, type Answer, type Refusal } from './attacker.js';
@@ -52,7 +52,7 @@ const t = getPreset('test').plainModulus;
 const silent = { info() {}, warn() {} };
 
 const cohortParams = (cohort: string, carriers: readonly VariantKey[] = []): QueryParams => ({
-  kind: 'cohort-count', cohort, carrierCount: carriers.length, carriersSha256: carriers.length ? variantListDigest(carriers) : new Uint8Array(),
+  kind: 'cohort-count', cohort, carrierCount: carriers.length, carriersSha256: carriers.length ? variantListDigestHex(carriers) : '',
 });
 
 function codes(out: Map<string, Answer | Refusal>): Record<string, string | undefined> {

@@ -46,26 +46,29 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The kinds a node answers (node/kinds registry). */
+const KINDS = ['variant-keys', 'allele-counts', 'cohort-count'];
+
 describe('node policy', () => {
   it('validates at start-up and names the bad field', () => {
-    expect(() => parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['allele-frequency'] }] })).toThrow(/policy\.coordinators\.0\.allowedKinds\.0/);
-    expect(() => parseNodePolicy({ coordinators: [{ allowedKinds: ['cohort-count'] }] })).toThrow(/certificateFingerprint or coordinatorId/);
-    expect(() => parseNodePolicy({ coordinators: [{ certificateFingerprint: 'abc', allowedKinds: ['cohort-count'] }] })).toThrow(/certificateFingerprint/);
-    expect(() => parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['cohort-count'], maxQueriesPerHour: 0 }] })).toThrow(/maxQueriesPerHour/);
-    expect(() => parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['cohort-count'], extra: 1 }] })).toThrow(/GENOFED_CONFIG|extra|Unrecognized/i);
-    const p = parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['cohort-count'] }] });
+    expect(() => parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['allele-frequency'] }] }, KINDS)).toThrow(/policy\.coordinators\.0\.allowedKinds: 'allele-frequency' is not a query kind this node answers/);
+    expect(() => parseNodePolicy({ coordinators: [{ allowedKinds: ['cohort-count'] }] }, KINDS)).toThrow(/certificateFingerprint or coordinatorId/);
+    expect(() => parseNodePolicy({ coordinators: [{ certificateFingerprint: 'abc', allowedKinds: ['cohort-count'] }] }, KINDS)).toThrow(/certificateFingerprint/);
+    expect(() => parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['cohort-count'], maxQueriesPerHour: 0 }] }, KINDS)).toThrow(/maxQueriesPerHour/);
+    expect(() => parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['cohort-count'], extra: 1 }] }, KINDS)).toThrow(/GENOFED_CONFIG|extra|Unrecognized/i);
+    const p = parseNodePolicy({ coordinators: [{ coordinatorId: 'c', allowedKinds: ['cohort-count'] }] }, KINDS);
     expect(Object.isFrozen(p) && Object.isFrozen(p.coordinators[0])).toBe(true);
   });
 
   it('admits a coordinator pinned by the SHA-256 of its certificate (OpenSSL colon form) for its allowed kinds', () => {
-    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), allowedKinds: ['variant-keys', 'allele-counts'], maxQueriesPerHour: 5, maxQueriesPerDayPerResearcher: 20 }] });
+    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), allowedKinds: ['variant-keys', 'allele-counts'], maxQueriesPerHour: 5, maxQueriesPerDayPerResearcher: 20 }] }, KINDS);
     const a = authorize(policy, peerOf(coord1.certPem), 'allele-counts');
     expect(a.coordinator).toBe(fingerprint(coord1.certPem).replaceAll(':', '').toLowerCase());
     expect(a.limits).toEqual({ perHour: 5, perDay: undefined, perHourPerResearcher: undefined, perDayPerResearcher: 20 });
   });
 
   it('refuses a certificate that is not in the policy, even one signed by the same consortium CA', () => {
-    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), allowedKinds: ['allele-counts'] }, { coordinatorId: 'coord-1', allowedKinds: ['cohort-count'] }] });
+    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), allowedKinds: ['allele-counts'] }, { coordinatorId: 'coord-1', allowedKinds: ['cohort-count'] }] }, KINDS);
     expect(() => authorize(policy, peerOf(coord2.certPem), 'allele-counts')).toThrow(expect.objectContaining({ code: 'GENOFED_CALLER_NOT_IN_POLICY', grpcStatus: 7 }));
     expect(() => authorize(policy, undefined, 'allele-counts')).toThrow(expect.objectContaining({ code: 'GENOFED_CALLER_NOT_IN_POLICY' }));
     // A site certificate does not name a coordinator: refused by the id rule too.
@@ -73,19 +76,19 @@ describe('node policy', () => {
   });
 
   it('refuses a query kind the policy does not allow that coordinator', () => {
-    const policy = parseNodePolicy({ coordinators: [{ coordinatorId: 'coord-1', allowedKinds: ['cohort-count'] }] });
+    const policy = parseNodePolicy({ coordinators: [{ coordinatorId: 'coord-1', allowedKinds: ['cohort-count'] }] }, KINDS);
     expect(authorize(policy, peerOf(coord1.certPem), 'cohort-count').coordinator).toBe('coord-1');
     expect(() => authorize(policy, peerOf(coord1.certPem), 'allele-counts')).toThrow(expect.objectContaining({ code: 'GENOFED_KIND_NOT_ALLOWED' }));
   });
 
   it('requires both the pin and the id when a rule gives both', () => {
-    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), coordinatorId: 'coord-2', allowedKinds: ['cohort-count'] }] });
+    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), coordinatorId: 'coord-2', allowedKinds: ['cohort-count'] }] }, KINDS);
     expect(() => authorize(policy, peerOf(coord1.certPem), 'cohort-count')).toThrow(expect.objectContaining({ code: 'GENOFED_CALLER_NOT_IN_POLICY' }));
     expect(() => authorize(policy, peerOf(coord2.certPem), 'cohort-count')).toThrow(expect.objectContaining({ code: 'GENOFED_CALLER_NOT_IN_POLICY' }));
   });
 
   it('authorizes the peer certificate object of a real mTLS handshake', async () => {
-    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), coordinatorId: 'coord-1', allowedKinds: ['allele-counts'] }] });
+    const policy = parseNodePolicy({ coordinators: [{ certificateFingerprint: fingerprint(coord1.certPem), coordinatorId: 'coord-1', allowedKinds: ['allele-counts'] }] }, KINDS);
     const server = createServer({ cert: site.certPem, key: site.keyPem, ca: ca.pem.certPem, requestCert: true, rejectUnauthorized: true });
     const seen = new Promise<PeerCertificate>((resolve) => server.on('secureConnection', (s) => { resolve(s.getPeerCertificate()); s.end(); }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

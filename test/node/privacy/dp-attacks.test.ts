@@ -18,7 +18,7 @@ import { Attacker, isRefusal, type Answer, type Refusal } from './attacker.js';
 import { startDisjointConsortium, type DisjointConsortium } from './disjoint-consortium.js';
 
 const SITES = ['a', 'b', 'c', 'd'];
-const EAS: QueryParams = { kind: 'cohort-count', cohort: "super_pop = 'EAS'", carrierCount: 0, carriersSha256: new Uint8Array() };
+const EAS: QueryParams = { kind: 'cohort-count', cohort: "super_pop = 'EAS'", carrierCount: 0, carriersSha256: '' };
 
 function codes(out: Map<string, Answer | Refusal>): string[] {
   return [...out.values()].map((r) => (isRefusal(r) ? r.code ?? 'refused' : 'answered'));

@@ -18,7 +18,7 @@ import { createLeaf } from '../../../coordinator/network/pki.js';
 import { encodeEnvelope, signEnvelope, signedQueryToWire } from '../../../proto/convert/envelope.js';
 import { coordinatorUri } from '../../../proto/convert/identity.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
-import { PROTOCOL_VERSION, variantListDigest, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
+import { PROTOCOL_VERSION, variantListDigestHex, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
 import { startConsortium, type Consortium } from '../../coordinator/federation/consortium.js';
 
 const VCF = join(import.meta.dirname, '..', '..', 'fixtures', 'vcf', '1kg_dev', 'beacon2_test_1000G_chr1_start.vcf.gz');
@@ -143,20 +143,20 @@ describe('the node checks every query before answering', () => {
 
   it('admits an aggregate over a signed variant list up to its size commitment, and refuses one whose list differs from its signed digest', async () => {
     const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }];
-    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [], region: '' };
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigestHex(list), strata: [], region: '' };
     expect(await aggregate(signEnvelope(envelope(params), signingKey), list)).toEqual({ committed: true });
     expect(await aggregate(signEnvelope(envelope(params), signingKey), [{ ...list[0]!, pos: 10235 }])).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
   });
 
   it('refuses a phase-2 list that claims a region but holds a key outside it', async () => {
     const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { chrom: '2', pos: 5, ref: 'A', alt: 'C' }];
-    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 2, variantsSha256: variantListDigest(list), strata: [], region: '1:10000-20000' };
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 2, variantsSha256: variantListDigestHex(list), strata: [], region: '1:10000-20000' };
     expect(await aggregate(signEnvelope(envelope(params), signingKey), list)).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
   });
 
   it('refuses plaintext answers unless the node was started for a benchmark', async () => {
     const list = [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }];
-    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigest(list), strata: [], region: '' };
+    const params: QueryParams = { kind: 'allele-counts', cohort: '', variantCount: 1, variantsSha256: variantListDigestHex(list), strata: [], region: '' };
     expect(await aggregate(signEnvelope(envelope(params, { measurementPlaintext: true }), signingKey), list)).toEqual({ code: 3, genofed: 'GENOFED_QUERY_MALFORMED' });
   });
 

@@ -36,24 +36,6 @@ export const protobufFileName = "genofed/v1/node.proto";
  * per message (131,185 bytes at N=8192), variant lists in batches.
  */
 
-export enum QueryKind {
-  QUERY_KIND_UNSPECIFIED = 0,
-  /** QUERY_KIND_VARIANT_KEYS - Phase 1 of region queries: list variant keys. */
-  QUERY_KIND_VARIANT_KEYS = 1,
-  /** QUERY_KIND_ALLELE_COUNTS - Per-variant AC, AN, nhomalt over a variant list. */
-  QUERY_KIND_ALLELE_COUNTS = 2,
-  /** QUERY_KIND_COHORT_COUNT - Number of patients matching a cohort expression (optionally carriers). */
-  QUERY_KIND_COHORT_COUNT = 3,
-}
-
-export enum Counter {
-  COUNTER_UNSPECIFIED = 0,
-  COUNTER_AC = 1,
-  COUNTER_AN = 2,
-  COUNTER_NHOMALT = 3,
-  COUNTER_PATIENTS = 4,
-}
-
 export interface InfoRequest {
 }
 
@@ -94,7 +76,14 @@ export interface QueryEnvelope {
   queryId: string;
   /** The researcher-visible query id linking phase 1 and phase 2 in logs. */
   correlationId: string;
-  kind: QueryKind;
+  /** The query kind (a module: proto/kinds/<kind>.ts), e.g. "allele-counts". */
+  kind: string;
+  /**
+   * The kind's parameters as canonical JSON (proto/canonical-json.ts), as the
+   * kind module defines them. Signed with the rest of the envelope; the node
+   * parses them with the kind's module only after the signature verified.
+   */
+  params: Buffer;
   coordinatorId: string;
   /**
    * Sorted site ids taking part: always every member of the roster (a node
@@ -107,11 +96,6 @@ export interface QueryEnvelope {
   querier: string;
   /** BFV parameter fingerprint the coordinator expects answers under. */
   cryptoFingerprint: string;
-  params?:
-    | { $case: "variantKeys"; value: VariantKeysParams }
-    | { $case: "alleleCounts"; value: AlleleCountsParams }
-    | { $case: "cohortCount"; value: CohortCountParams }
-    | undefined;
   /**
    * Benchmark only: answer with plaintext counts. A node refuses it unless
    * started programmatically by the benchmark (never from a config file).
@@ -129,41 +113,6 @@ export interface QueryEnvelope {
    * (proto/roster.ts); a node refuses any roster other than its current one.
    */
   rosterFingerprint: string;
-}
-
-export interface VariantKeysParams {
-  /** CHR:START-END, 1-based inclusive. */
-  region: string;
-}
-
-export interface AlleleCountsParams {
-  /** Cohort expression ("" = all samples). */
-  cohort: string;
-  /**
-   * The variant list (slot i = variant i) follows in the request stream;
-   * its count and SHA-256 (proto/query.ts variantListDigest) are signed here.
-   */
-  variantCount: number;
-  variantsSha256: Buffer;
-  /**
-   * Stratification columns of the roster's phenotype schema: the answer
-   * holds one block per population (all, then every cell of the columns'
-   * values, proto/query.ts strataCells), each verified by the nodes.
-   */
-  strata: string[];
-  /**
-   * Set when the list is the union of the sites' keys in this region (phase
-   * 1): the node may count with one region scan and place rows by key,
-   * instead of looking up every key (3x faster in the store, measured).
-   */
-  region: string;
-}
-
-export interface CohortCountParams {
-  cohort: string;
-  /** Optional carrier restriction: the list follows in the request stream. */
-  carrierCount: number;
-  carriersSha256: Buffer;
 }
 
 export interface SignedQuery {
@@ -237,7 +186,8 @@ export interface AggregateHeader {
   siteId: string;
   queryId: string;
   cryptoFingerprint: string;
-  counters: Counter[];
+  /** What each value of a variant means, in slot order (the kind's counters, e.g. "ac", "an", "nhomalt"). */
+  counterNames: string[];
   /** Number of values in the count vector (variants x counters, or 1). */
   valueCount: number;
   ciphertextCount: number;
@@ -522,14 +472,14 @@ function createBaseQueryEnvelope(): QueryEnvelope {
     version: 0,
     queryId: "",
     correlationId: "",
-    kind: 0,
+    kind: "",
+    params: Buffer.alloc(0),
     coordinatorId: "",
     participants: [],
     issuedAtMs: 0,
     expiresAtMs: 0,
     querier: "",
     cryptoFingerprint: "",
-    params: undefined,
     measurementPlaintext: false,
     dpEpsilon: 0,
     rosterFingerprint: "",
@@ -547,8 +497,11 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
     if (message.correlationId !== "") {
       writer.uint32(26).string(message.correlationId);
     }
-    if (message.kind !== 0) {
-      writer.uint32(32).int32(message.kind);
+    if (message.kind !== "") {
+      writer.uint32(210).string(message.kind);
+    }
+    if (message.params.length !== 0) {
+      writer.uint32(218).bytes(message.params);
     }
     if (message.coordinatorId !== "") {
       writer.uint32(42).string(message.coordinatorId);
@@ -567,17 +520,6 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
     }
     if (message.cryptoFingerprint !== "") {
       writer.uint32(82).string(message.cryptoFingerprint);
-    }
-    switch (message.params?.$case) {
-      case "variantKeys":
-        VariantKeysParams.encode(message.params.value, writer.uint32(90).fork()).join();
-        break;
-      case "alleleCounts":
-        AlleleCountsParams.encode(message.params.value, writer.uint32(98).fork()).join();
-        break;
-      case "cohortCount":
-        CohortCountParams.encode(message.params.value, writer.uint32(106).fork()).join();
-        break;
     }
     if (message.measurementPlaintext !== false) {
       writer.uint32(160).bool(message.measurementPlaintext);
@@ -628,12 +570,20 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
             message.correlationId = reader.string();
             continue;
           }
-          case 4: {
-            if (tag !== 32) {
+          case 26: {
+            if (tag !== 210) {
               break;
             }
 
-            message.kind = reader.int32() as any;
+            message.kind = reader.string();
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.params = Buffer.from(reader.bytes());
             continue;
           }
           case 5: {
@@ -684,30 +634,6 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
             message.cryptoFingerprint = reader.string();
             continue;
           }
-          case 11: {
-            if (tag !== 90) {
-              break;
-            }
-
-            message.params = { $case: "variantKeys", value: VariantKeysParams.decode(reader, reader.uint32()) };
-            continue;
-          }
-          case 12: {
-            if (tag !== 98) {
-              break;
-            }
-
-            message.params = { $case: "alleleCounts", value: AlleleCountsParams.decode(reader, reader.uint32()) };
-            continue;
-          }
-          case 13: {
-            if (tag !== 106) {
-              break;
-            }
-
-            message.params = { $case: "cohortCount", value: CohortCountParams.decode(reader, reader.uint32()) };
-            continue;
-          }
           case 20: {
             if (tag !== 160) {
               break;
@@ -730,210 +656,6 @@ export const QueryEnvelope: MessageFns<QueryEnvelope> = {
             }
 
             message.rosterFingerprint = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseVariantKeysParams(): VariantKeysParams {
-  return { region: "" };
-}
-
-export const VariantKeysParams: MessageFns<VariantKeysParams> = {
-  encode(message: VariantKeysParams, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.region !== "") {
-      writer.uint32(10).string(message.region);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): VariantKeysParams {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVariantKeysParams();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.region = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseAlleleCountsParams(): AlleleCountsParams {
-  return { cohort: "", variantCount: 0, variantsSha256: Buffer.alloc(0), strata: [], region: "" };
-}
-
-export const AlleleCountsParams: MessageFns<AlleleCountsParams> = {
-  encode(message: AlleleCountsParams, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.cohort !== "") {
-      writer.uint32(10).string(message.cohort);
-    }
-    if (message.variantCount !== 0) {
-      writer.uint32(16).uint32(message.variantCount);
-    }
-    if (message.variantsSha256.length !== 0) {
-      writer.uint32(26).bytes(message.variantsSha256);
-    }
-    for (const v of message.strata) {
-      writer.uint32(34).string(v!);
-    }
-    if (message.region !== "") {
-      writer.uint32(42).string(message.region);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): AlleleCountsParams {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseAlleleCountsParams();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.cohort = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.variantCount = reader.uint32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.variantsSha256 = Buffer.from(reader.bytes());
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.strata.push(reader.string());
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.region = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-};
-
-function createBaseCohortCountParams(): CohortCountParams {
-  return { cohort: "", carrierCount: 0, carriersSha256: Buffer.alloc(0) };
-}
-
-export const CohortCountParams: MessageFns<CohortCountParams> = {
-  encode(message: CohortCountParams, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.cohort !== "") {
-      writer.uint32(10).string(message.cohort);
-    }
-    if (message.carrierCount !== 0) {
-      writer.uint32(16).uint32(message.carrierCount);
-    }
-    if (message.carriersSha256.length !== 0) {
-      writer.uint32(26).bytes(message.carriersSha256);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): CohortCountParams {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseCohortCountParams();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.cohort = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.carrierCount = reader.uint32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.carriersSha256 = Buffer.from(reader.bytes());
             continue;
           }
         }
@@ -1485,7 +1207,7 @@ function createBaseAggregateHeader(): AggregateHeader {
     siteId: "",
     queryId: "",
     cryptoFingerprint: "",
-    counters: [],
+    counterNames: [],
     valueCount: 0,
     ciphertextCount: 0,
     boundPerValue: 0,
@@ -1509,12 +1231,8 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
     if (message.cryptoFingerprint !== "") {
       writer.uint32(26).string(message.cryptoFingerprint);
     }
-    if (message.counters.length !== 0) {
-      writer.uint32(34).fork();
-      for (const v of message.counters) {
-        writer.int32(v);
-      }
-      writer.join();
+    for (const v of message.counterNames) {
+      writer.uint32(114).string(v!);
     }
     if (message.valueCount !== 0) {
       writer.uint32(40).uint32(message.valueCount);
@@ -1583,23 +1301,13 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
             message.cryptoFingerprint = reader.string();
             continue;
           }
-          case 4: {
-            if (tag === 32) {
-              message.counters.push(reader.int32() as any);
-
-              continue;
+          case 14: {
+            if (tag !== 114) {
+              break;
             }
 
-            if (tag === 34) {
-              const end2 = reader.uint32() + reader.pos;
-              while (reader.pos < end2) {
-                message.counters.push(reader.int32() as any);
-              }
-
-              continue;
-            }
-
-            break;
+            message.counterNames.push(reader.string());
+            continue;
           }
           case 5: {
             if (tag !== 40) {

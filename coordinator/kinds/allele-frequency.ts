@@ -1,0 +1,69 @@
+/**
+ * Allele frequencies at the coordinator: a region (phase 1 union) or a
+ * researcher's list, optionally a cohort and strata; network totals ->
+ * rows (all-sample rows first, then one block per stratum cell) with
+ * disclosure control on every row.
+ */
+import { alleleCounts, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
+import { canonicalStrata, strataCells, unpackAlleleCounts, variantListDigestHex } from '../../proto/query.js';
+import { parseRegion } from '../../proto/region.js';
+import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { applyAlleleFrequencyPolicy } from '../disclosure/index.js';
+import { CoordinatorError } from '../errors.js';
+import type { AlleleFrequencyAnswer, AlleleFrequencyRequest } from '../federation/types.js';
+import type { CoordinatorKind } from './kind.js';
+
+type Body = Pick<AlleleFrequencyAnswer, 'rows'> & { readonly disclosure: NonNullable<AlleleFrequencyAnswer['disclosure']> };
+
+/** A requested list keeps its order; repeated keys (alias-aware) are asked once. */
+export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
+  const seen = new Set<string>();
+  const out: VariantKey[] = [];
+  for (const k of keys) {
+    const m = variantMatchKey(k);
+    if (!seen.has(m)) { seen.add(m); out.push({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt }); }
+  }
+  return out;
+}
+
+export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
+  spec: alleleCounts,
+
+  plan(req) {
+    if ((req.region === undefined) === (req.variants === undefined)) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
+    if (req.region !== undefined) {
+      parseRegion(req.region);
+      return { region: req.region };
+    }
+    return { variants: dedupeKeys(req.variants!) };
+  },
+
+  params(req, list, ctx): AlleleCountsParams {
+    return {
+      kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: list.length, variantsSha256: variantListDigestHex(list),
+      strata: canonicalStrata(ctx.schema, req.by ?? []), region: req.region ?? '',
+    };
+  },
+
+  empty: (_req, ctx) => ({ rows: [], disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure }),
+
+  answer(totals, { params, list, ctx }) {
+    const p = params as AlleleCountsParams;
+    const V = list.length;
+    const cells = strataCells(ctx.schema, p.strata);
+    const blocks = [{ values: p.strata.map(() => 'all') }, ...cells.map((c) => ({ values: c.values.map(String) }))];
+    const raw = blocks.flatMap((b, bi) => {
+      const counts = unpackAlleleCounts(totals.subarray(bi * 3 * V, (bi + 1) * 3 * V), V);
+      return list.map((v, i) => {
+        const c = counts[i]!;
+        return {
+          ...(p.strata.length ? { strata: Object.fromEntries(p.strata.map((s, j) => [s, b.values[j]!])) } : {}),
+          chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt,
+        };
+      });
+    });
+    // Disclosure control on the network totals (after any noise: post-processing).
+    const released = applyAlleleFrequencyPolicy(raw, ctx.policy);
+    return { rows: released.rows, disclosure: released.disclosure };
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * The coordinator's half of a query kind (the other halves: `proto/kinds/`
+ * and `node/kinds/`): what a researcher's request becomes (checked before
+ * any site is asked), and what the decrypted network totals become (with
+ * disclosure control). The engine (`coordinator/federation/engine.ts`)
+ * runs any kind through the same phases and never switches on its name.
+ */
+import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import type { QueryKindSpec } from '../../proto/kinds/kind.js';
+import type { QueryParams } from '../../proto/query.js';
+import type { VariantKey } from '../../proto/variant.js';
+import type { DisclosurePolicy } from '../disclosure/index.js';
+import type { DisclosureSummary, NoiseScale } from '../federation/types.js';
+
+export interface KindContext {
+  /** The roster's phenotype schema. */
+  readonly schema: PhenotypeSchema;
+  readonly policy: DisclosurePolicy;
+}
+
+/** Where the variant list of a query comes from. */
+export interface Plan {
+  /** Phase 1 first: the sorted union of the sites' keys in this region (CHR:START-END). */
+  readonly region?: string;
+  /** Or the researcher's own list (slot order, or a carrier set); absent = no list. */
+  readonly variants?: readonly VariantKey[];
+}
+
+export interface CoordinatorKind<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }> {
+  readonly spec: QueryKindSpec;
+  /** Check the request (shapes, regions, lists) before any site is asked; throws a 400. */
+  plan(req: Req, ctx: KindContext): Plan;
+  /** The signed parameters once the list is known (also called with the planned list before any site is asked, to check cohorts and strata). */
+  params(req: Req, list: readonly VariantKey[], ctx: KindContext): QueryParams;
+  /** The answer when phase 1 found no variant at any site (no aggregate round). */
+  empty(req: Req, ctx: KindContext): Body;
+  /** Decrypted totals (kind's slot order) -> the kind's answer, disclosure control applied. */
+  answer(totals: Float64Array, x: { readonly req: Req; readonly params: QueryParams; readonly list: readonly VariantKey[]; readonly ctx: KindContext; readonly noise: NoiseScale | null }): Body;
+}

@@ -1,0 +1,61 @@
+/**
+ * Allele counts at the node: one block of AC, AN, nhomalt per listed
+ * variant for the cohort, then one per stratum cell (samples with a
+ * missing value in a strata column are in no cell). A phase-1 union is
+ * counted with one region scan placed by key (3x faster than looking up
+ * every key, measured); a researcher's list is looked up.
+ */
+import { alleleCounts, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
+import { packAlleleCounts, strataCells } from '../../proto/query.js';
+import { parseRegion } from '../../proto/region.js';
+import { variantMatchKey } from '../../proto/variant.js';
+import { NodeError } from '../errors.js';
+import type { CountedNodeKind } from './kind.js';
+import { cohortMembers } from './members.js';
+
+export const kind: CountedNodeKind<AlleleCountsParams> = {
+  spec: alleleCounts,
+
+  async members(store, p, schema) {
+    const cohort = p.cohort === '' ? undefined : p.cohort;
+    const out = [await cohortMembers(store, cohort)];
+    if (p.strata.length > 0) {
+      const byCell = await store.cohortMembers(cohort, { by: p.strata });
+      if (!(byCell instanceof Map)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: expected stratified member sets');
+      for (const cell of strataCells(schema, p.strata)) out.push(byCell.get(cell.label) ?? new Uint32Array(0));
+    }
+    return out;
+  },
+
+  async count(store, p, schema, variants) {
+    const V = variants.length;
+    const cohort = p.cohort === '' ? undefined : p.cohort;
+    const cells = strataCells(schema, p.strata);
+    const out = new Uint32Array((1 + cells.length) * V * 3);
+    const slot = new Map<string, number>();
+    for (let i = 0; i < V; i++) slot.set(variantMatchKey(variants[i]!), i);
+    const place = (base: number, i: number | undefined, r: { ac: number; an: number; nhomalt: number }): void => {
+      if (i === undefined) return; // not in the list: the coordinator asked for fewer keys than this site holds
+      const o = 3 * (base + i);
+      out[o] = r.ac;
+      out[o + 1] = r.an;
+      out[o + 2] = r.nhomalt;
+    };
+    const scope = p.region ? { region: parseRegion(p.region) } : { variants: [...variants] };
+    if (!p.region) {
+      const rows = await store.alleleCounts({ ...scope, ...(cohort ? { cohort } : {}) });
+      if (rows.length !== V) throw new NodeError('GENOFED_QUERY_MALFORMED', 'store returned a row count other than the variant count');
+      out.set(packAlleleCounts(rows), 0);
+    } else {
+      for (const r of await store.alleleCounts({ ...scope, ...(cohort ? { cohort } : {}) })) place(0, slot.get(variantMatchKey(r)), r);
+    }
+    if (cells.length > 0) {
+      const block = new Map(cells.map((c, i) => [c.label, 1 + i]));
+      for (const r of await store.alleleCounts({ ...scope, ...(cohort ? { cohort } : {}), by: p.strata })) {
+        const b = r.stratum === undefined ? undefined : block.get(r.stratum);
+        if (b !== undefined) place(b * V, slot.get(variantMatchKey(r)), r);
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,31 @@
+/**
+ * The node's half of a query kind (the other halves: `proto/kinds/` and
+ * `coordinator/kinds/`): from the store to what the node sends, with no
+ * gRPC types. Counted kinds give the local member set of each population
+ * (what the size round sizes and the differencing guard records) and the
+ * count vector in the kind's slot order; the listing kind gives variant keys.
+ */
+import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import type { QueryKindSpec } from '../../proto/kinds/kind.js';
+import type { QueryParams } from '../../proto/query.js';
+import type { VariantKey } from '../../proto/variant.js';
+import type { ServedStore } from '../server/ports.js';
+
+export interface CountedNodeKind<P extends QueryParams = QueryParams> {
+  readonly spec: QueryKindSpec<P>;
+  /** Sorted store sample indices of each population, in `spec.populations` order. */
+  members(store: ServedStore, p: P, schema: PhenotypeSchema, list: readonly VariantKey[]): Promise<Uint32Array[]>;
+  /** The count vector, `spec.layout(...).valueCount` values in slot order. */
+  count(store: ServedStore, p: P, schema: PhenotypeSchema, list: readonly VariantKey[], members: readonly Uint32Array[]): Promise<Uint32Array>;
+}
+
+export interface ListingNodeKind<P extends QueryParams = QueryParams> {
+  readonly spec: QueryKindSpec<P>;
+  keys(store: ServedStore, p: P): Promise<VariantKey[]>;
+}
+
+export type NodeKind = CountedNodeKind | ListingNodeKind;
+
+export function isCounted(k: NodeKind): k is CountedNodeKind {
+  return k.spec.rpc === 'aggregate';
+}

@@ -1,0 +1,70 @@
+/**
+ * `allele-counts`: AC, AN and nhomalt of every listed variant (slot i =
+ * variant i), for the cohort (all genotyped samples when empty), then for
+ * each cell of the strata columns (the roster schema's values). The list
+ * is a researcher's (looked up) or a phase-1 union over `region` (one
+ * region scan, placed by key).
+ */
+import { z } from 'zod';
+import { ProtoError } from '../errors.js';
+import type { PhenotypeSchema } from '../phenotype-schema.js';
+import { blockLayout, strataCells, type QueryParams } from '../query.js';
+import { hex64, parseWith, type QueryKindSpec } from './kind.js';
+
+export interface AlleleCountsParams extends QueryParams {
+  readonly kind: 'allele-counts';
+  /** Cohort expression ('' = all genotyped samples). */
+  readonly cohort: string;
+  readonly variantCount: number;
+  readonly variantsSha256: string;
+  /** Stratification columns of the roster's schema ([] = none). */
+  readonly strata: readonly string[];
+  /** The region the list is the union over (phase 1), or '' for a researcher's list. */
+  readonly region: string;
+}
+
+/** Per variant, in slot order. */
+export const ALLELE_COUNTERS = Object.freeze(['ac', 'an', 'nhomalt']);
+
+const schema = z.strictObject({
+  kind: z.literal('allele-counts'),
+  cohort: z.string().max(10_000),
+  variantCount: z.number().int().min(0),
+  variantsSha256: hex64,
+  strata: z.array(z.string().min(1).max(63)).max(3),
+  region: z.string().max(300),
+});
+
+function cells(p: AlleleCountsParams, s: PhenotypeSchema): number {
+  return p.strata.length > 0 ? strataCells(s, p.strata).length : 0;
+}
+
+export const alleleCounts: QueryKindSpec<AlleleCountsParams> = {
+  kind: 'allele-counts',
+  rpc: 'aggregate',
+  parse: (raw) => parseWith(schema, raw, 'allele-counts') as AlleleCountsParams,
+  list: (p) => ({ count: p.variantCount, sha256: p.variantsSha256 }),
+  region: (p) => p.region || undefined,
+  cohorts: (p) => (p.cohort.trim() ? [p.cohort] : []),
+  populations: (p, s) => [{ label: 'cohort' }, ...(p.strata.length ? strataCells(s, p.strata).map((c) => ({ label: c.label })) : [])],
+  layout: (p, slotCount, s) => blockLayout(ALLELE_COUNTERS, 1 + cells(p, s), p.variantCount, slotCount),
+  // AC and AN of a diploid site change by <= 2 when one person is added or removed.
+  sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),
+  audit: (p) => ({ cohort: p.cohort, variantCount: p.variantCount, variantsSha256: p.variantsSha256, strata: [...p.strata], region: p.region }),
+  check(p, limits) {
+    if (p.variantCount < 1 || p.variantCount > limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `allele-counts: variant count must be 1..${limits.maxVariants}`);
+    const values = (1 + cells(p, limits.schema)) * p.variantCount;
+    if (values > 3 * limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `allele-counts: variants x strata cells exceed ${limits.maxVariants} (limits.maxVariants)`);
+  },
+  impossible(_p, totals, samples, slack) {
+    for (let i = 0; i + 2 < totals.length; i += 3) {
+      const ac = totals[i]!;
+      const an = totals[i + 1]!;
+      const nhomalt = totals[i + 2]!;
+      if (an > 2 * samples + slack) return 'AN above 2 x samples';
+      if (ac > an + slack) return 'AC above AN';
+      if (nhomalt > ac + slack) return 'nhomalt above AC';
+    }
+    return undefined;
+  },
+};

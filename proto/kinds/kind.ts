@@ -1,0 +1,75 @@
+/**
+ * What every query kind declares, once, for both parties (STYLE.md: "a
+ * query kind is a module"): how its parameters are validated, what list
+ * follows the envelope, which cohort expressions it holds, which
+ * populations the nodes verify, the slot layout of its answer, its DP
+ * sensitivity, what the audit log records, its limits, and which network
+ * totals are impossible. Generic code (node service, admission, privacy
+ * gate, audit, engine) calls these and never switches on a kind name.
+ *
+ * A kind is three files: this side-neutral spec in `proto/kinds/`, the
+ * node's counting in `node/kinds/<kind>.kind.ts`, the coordinator's answer
+ * in `coordinator/kinds/`. See proto/README.md, "How to add a query kind".
+ */
+import { z } from 'zod';
+import { ProtoError } from '../errors.js';
+import type { PhenotypeSchema } from '../phenotype-schema.js';
+import type { Population, QueryParams, SlotLayout } from '../query.js';
+
+/** The list streamed after the envelope (slot order, or a carrier set): its length and SHA-256 are signed in the parameters. */
+export interface ListSpec {
+  readonly count: number;
+  /** Lower-case hex SHA-256 (proto/query.ts variantListDigest). */
+  readonly sha256: string;
+}
+
+export interface KindLimits {
+  /** Most variants a list may hold (node config limits.maxVariants). */
+  readonly maxVariants: number;
+  readonly schema: PhenotypeSchema;
+}
+
+export interface QueryKindSpec<P extends QueryParams = QueryParams> {
+  readonly kind: P['kind'];
+  /**
+   * `aggregate`: a counted kind (Aggregate RPC: the size round, then an
+   * encrypted, masked count vector); `list`: phase 1 of a region query
+   * (ListVariants RPC: the site's variant keys, no counts).
+   */
+  readonly rpc: 'aggregate' | 'list';
+  /** Validate decoded JSON into P (after the envelope's signature verified); throws GENOFED_BAD_MESSAGE. */
+  parse(raw: unknown): P;
+  /** The variant list streamed after the envelope, if any. */
+  list(p: P): ListSpec | undefined;
+  /** The region a phase-1 union list must lie in, if any. */
+  region(p: P): string | undefined;
+  /** Every cohort expression in P (checked against the schema by the coordinator and by every node). */
+  cohorts(p: P): string[];
+  /** The populations the nodes verify in the size round, in answer-block order. */
+  populations(p: P, schema: PhenotypeSchema): Population[];
+  layout(p: P, slotCount: number, schema: PhenotypeSchema): SlotLayout;
+  /** DP: the most one person changes any released count, and how many counts one release holds. */
+  sensitivity(p: P, layout: SlotLayout): { sensitivity: number; counts: number };
+  /** What the audit log records: the querier's own choices, lists reduced to count + digest. */
+  audit(p: P): Record<string, string | number | string[]>;
+  /** Limits a node enforces; throws a ProtoError naming the problem. */
+  check(p: P, limits: KindLimits): void;
+  /**
+   * Network totals honest sites cannot produce (`samples`: the sites'
+   * declared genotyped samples; `slack`: DP noise allowance): a reason, or
+   * undefined when they are possible.
+   */
+  impossible(p: P, totals: ArrayLike<number>, samples: number, slack: number): string | undefined;
+}
+
+/** Parse with a zod schema; the first issue names the field. */
+export function parseWith<T>(schema: z.ZodType<T>, raw: unknown, kind: string): T {
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ProtoError('GENOFED_BAD_MESSAGE', `${kind} parameters: field '${issue.path.join('.') || '(top level)'}': ${issue.message}`);
+  }
+  return r.data;
+}
+
+export const hex64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits');

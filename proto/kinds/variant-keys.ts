@@ -1,0 +1,39 @@
+/**
+ * `variant-keys`: phase 1 of a region query. Each site lists its variant
+ * keys in the region (no counts; revealed to the coordinator only, which
+ * forms their sorted union: THREAT-MODEL.md, "Slot alignment").
+ */
+import { z } from 'zod';
+import { ProtoError } from '../errors.js';
+import { blockLayout, type QueryParams } from '../query.js';
+import { parseRegion } from '../region.js';
+import { parseWith, type QueryKindSpec } from './kind.js';
+
+export interface VariantKeysParams extends QueryParams {
+  readonly kind: 'variant-keys';
+  /** CHR:START-END, 1-based inclusive. */
+  readonly region: string;
+}
+
+const schema = z.strictObject({ kind: z.literal('variant-keys'), region: z.string().min(1).max(300) });
+
+export const variantKeys: QueryKindSpec<VariantKeysParams> = {
+  kind: 'variant-keys',
+  rpc: 'list',
+  parse: (raw) => parseWith(schema, raw, 'variant-keys'),
+  list: () => undefined,
+  region: (p) => p.region,
+  cohorts: () => [],
+  populations: () => [],
+  layout: (_p, slotCount) => ({ ...blockLayout([], 0, 0, slotCount), ciphertextCount: 0, valueCount: 0 }),
+  sensitivity: () => ({ sensitivity: 0, counts: 0 }),
+  audit: (p) => ({ region: p.region }),
+  check(p) {
+    try {
+      parseRegion(p.region);
+    } catch (cause) {
+      throw new ProtoError('GENOFED_BAD_REGION', 'variant-keys: the region does not parse', { cause });
+    }
+  },
+  impossible: () => undefined,
+};
