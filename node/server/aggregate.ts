@@ -1,0 +1,191 @@
+/**
+ * Answering an Aggregate call (any counted kind: node/kinds): receive the
+ * signed envelope and the list its kind declares, admit it, send this
+ * site's size commitment, check the relayed commitments of every roster
+ * member (network sizes 1..k-1 refused), pass the guards, count, protect,
+ * write the audit entry, then the signed header and one ciphertext per
+ * message. Admission and its decision logs are `admission.ts`.
+ */
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { compileCohort } from '../../proto/cohort/index.js';
+import { commitmentFromWire, commitmentToWire } from '../../proto/convert/size-commitment.js';
+import { signHeader, variantsFromWire } from '../../proto/convert/variants.js';
+import type * as wire from '../../proto/generated/genofed/v1/node.js';
+import { schemaColumns } from '../../proto/phenotype-schema.js';
+import { VariantListHasher, type QueryEnvelope } from '../../proto/query.js';
+import { parseRegion } from '../../proto/region.js';
+import { normalizeContig, type VariantKey } from '../../proto/variant.js';
+import { NodeError } from '../errors.js';
+import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js';
+import { commitSizes, networkSizes, smallPopulation, type SizeRoundContext } from '../privacy/size-round.js';
+import type { Admitted, QueryAdmission } from './admission.js';
+import type { NodeServiceOptions } from './service.js';
+import { toServiceError } from './status.js';
+import { nextWithin, writeMessage } from './stream-io.js';
+
+/** How long a node waits for the relay of the size round before refusing: the coordinator has every commitment after one round trip. */
+export const SIZE_ROUND_TIMEOUT_MS = 120_000;
+
+/** Values this site may put in any slot: AN <= ploidy x samples; 2 x samples for diploid genomes. */
+function boundFor(values: Uint32Array, samples: number): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  return Math.max(1, 2 * samples, max);
+}
+
+export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmission): (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>) => void {
+  const log = o.logger;
+  const replay = admission.replay;
+  const schema = o.roster.roster.schema;
+  const columns = schemaColumns(schema);
+
+  /** Receive the signed variant list the kind declares (slot order), checking count and digest. */
+  async function receiveList(it: AsyncIterator<wire.AggregateRequest>, e: QueryEnvelope, kind: NodeKind): Promise<VariantKey[]> {
+    const spec = kind.spec.list(e.params);
+    const expected = spec?.count ?? 0;
+    const variants: VariantKey[] = [];
+    const hasher = new VariantListHasher();
+    while (variants.length < expected) {
+      const next = await it.next();
+      if (next.done) break;
+      const m = (next.value as wire.AggregateRequest).msg;
+      if (m?.$case !== 'variants') throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: expected a variant batch');
+      let batch: VariantKey[];
+      try {
+        batch = variantsFromWire(m.value);
+      } catch (cause) {
+        throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: malformed variant batch', { cause });
+      }
+      if (variants.length + batch.length > expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: more variants than signed');
+      hasher.update(batch);
+      for (const k of batch) variants.push(k);
+    }
+    if (variants.length !== expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: fewer variants than signed');
+    if (spec && expected > 0 && Buffer.from(hasher.digest()).toString('hex') !== spec.sha256) {
+      throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: variant list does not match its signed digest');
+    }
+    // A phase-1 union is signed with its region: every listed key must lie in it (a key outside would be a coordinator bug or a probe).
+    const regionText = kind.spec.region(e.params);
+    if (regionText !== undefined && variants.length > 0) {
+      let region;
+      try {
+        region = parseRegion(regionText);
+      } catch (cause) {
+        throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
+      }
+      for (const k of variants) {
+        if (normalizeContig(k.chrom) !== normalizeContig(region.chrom) || k.pos < region.start || k.pos > region.end) {
+          throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+        }
+      }
+    }
+    return variants;
+  }
+
+  /**
+   * The size round (node/privacy/size-round.ts): send this site's
+   * commitment, receive every member's, learn the network size of each
+   * population, refuse any of 1..k-1.
+   */
+  async function sizeRound(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>, it: AsyncIterator<wire.AggregateRequest>, a: Admitted, members: readonly Uint32Array[]): Promise<number[]> {
+    const ctx: SizeRoundContext = {
+      selfId: o.siteId, selfX25519: o.roster.selfX25519, selfSigning: o.roster.selfSigning, roster: o.roster.roster,
+      rosterFingerprint: o.roster.fingerprint, queryId: a.e.queryId, envelope: a.envelopeBytes,
+    };
+    const pending = commitSizes(ctx, members.map((m) => m.length));
+    await writeMessage(call, { msg: { $case: 'sizeCommitment', value: commitmentToWire(pending.commitment) } });
+    const relay = await nextWithin(call, it, SIZE_ROUND_TIMEOUT_MS, 'relay of the size commitments');
+    if (relay?.msg?.$case !== 'sizeRelay') throw new NodeError('GENOFED_SIZE_ROUND', 'query refused: size round: expected the relayed commitments');
+    const totals = networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
+    const small = smallPopulation(totals, o.minCohortSize);
+    if (small >= 0) {
+      const label = a.kind.spec.populations(a.e.params, schema)[small]?.label ?? 'a population';
+      const what = /^[a-z]+$/.test(label) ? `the ${label}` : 'a stratum cell';
+      throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: ${what} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
+    }
+    return totals;
+  }
+
+return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>): void => {
+    if (o.inFlight) o.inFlight.count += 1;
+    void (async () => {
+      const t0 = performance.now();
+      let a: Admitted | undefined;
+      let stage = 'admission';
+      try {
+        const it = call[Symbol.asyncIterator]() as AsyncIterator<wire.AggregateRequest>;
+        const first = await it.next();
+        const firstMsg = first.done ? undefined : (first.value as wire.AggregateRequest).msg;
+        a = await admission.admit(call, firstMsg?.$case === 'query' ? firstMsg.value : undefined, 'aggregate');
+        const e = a.e;
+        const p = e.params;
+        if (!isCounted(a.kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
+        const kind: CountedNodeKind = a.kind;
+        stage = 'request';
+        const variants = await receiveList(it, e, kind);
+        // Only the consortium schema's columns and values (the store may hold more).
+        for (const cohort of kind.spec.cohorts(p)) compileCohort(cohort, columns);
+        const tRead = performance.now();
+
+        stage = 'size round';
+        const members = await kind.members(o.store, p, schema, variants);
+        await sizeRound(call, it, a, members);
+        stage = 'admission';
+        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, members) };
+
+        stage = 'answer';
+        const values = await kind.count(o.store, p, schema, variants, members);
+        const tCount = performance.now();
+        const summary = await o.store.summary();
+        const bound = boundFor(values, summary.samples);
+        const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
+        if (layout.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
+        const parties = e.participants.length;
+        // Noise is drawn after the debit; the audit entry is written before anything leaves.
+        const protection = o.gate.protect(e, kind, a.admission, values.length);
+        await o.gate.record(e, kind, a.admission.querier, a.admission.epsilon, 'answered');
+        const header = signHeader({
+          siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
+          ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,
+          samples: summary.samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations,
+        }, o.roster.selfSigning);
+        await writeMessage(call, { msg: { $case: 'signedHeader', value: header } });
+        let bytes = 0;
+        if (e.measurementPlaintext) {
+          // Benchmark only: the masked values in the clear (still only the roster's sum means anything).
+          const step = o.encryptor.slotCount;
+          const t = Number(o.encryptor.plainModulus);
+          for (let off = 0, c = 0; off < values.length; off += step, c++) {
+            const m = protection.mask(c);
+            const slice = values.subarray(off, off + step);
+            const out = new Array<number>(slice.length);
+            for (let i = 0; i < slice.length; i++) out[i] = (slice[i]! + m[i]!) % t;
+            bytes += slice.length * 4;
+            await writeMessage(call, { msg: { $case: 'plain', value: { offset: off, values: out } } });
+          }
+        } else {
+          let index = 0;
+          for (const ct of o.encryptor.encryptVector(values, { bound, parties, mask: protection.mask })) {
+            if (call.cancelled) throw new NodeError('GENOFED_QUERY_MALFORMED', 'caller cancelled the query');
+            bytes += ct.length;
+            await writeMessage(call, { msg: { $case: 'ciphertext', value: { index, data: Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength) } } });
+            index += 1;
+          }
+        }
+        await admission.logDecision(e, 'answered', undefined, { kind: p.kind, values: values.length, ciphertexts: layout.ciphertextCount });
+        replay.release(e.queryId);
+        log.info({
+          queryId: e.queryId, correlationId: e.correlationId, kind: p.kind, querier: e.querier, decision: 'answered',
+          variants: variants.length, populations: layout.populations, ciphertexts: e.measurementPlaintext ? 0 : layout.ciphertextCount, bytes,
+          readMs: Math.round(tRead - t0), countMs: Math.round(tCount - tRead), totalMs: Math.round(performance.now() - t0),
+        }, 'query answered');
+        call.end();
+      } catch (err) {
+        if (a) await admission.refuseAdmitted(a, err, stage);
+        // grpc-js sends the status from its own 'error' listener; destroy() would drop it (the caller would only see its deadline).
+        call.emit('error', toServiceError(err));
+        return;
+      }
+    })().finally(() => { if (o.inFlight) o.inFlight.count -= 1; });
+  };
+}
