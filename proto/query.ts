@@ -130,6 +130,12 @@ export function canonicalStrata(schema: PhenotypeSchema, strata: readonly string
  */
 export interface Population {
   readonly label: string;
+  /**
+   * What the nodes do when its network size is 1..k-1: `refuse` the query
+   * (a cohort, the cases, the carriers), or `withhold` just its block (a
+   * stratum cell: zeros at every site, listed in the header).
+   */
+  readonly onSmall: 'refuse' | 'withhold';
 }
 
 /**

@@ -11,10 +11,11 @@
 import { roundToMultiple, suppressedBelow, type DisclosurePolicy, DEFAULT_DISCLOSURE_POLICY } from './policy.js';
 
 /** Why: stable names a client can switch on; the reason text is fixed per rule and carries no value. */
-export type DisclosureRule = 'cohort-below-k' | 'ac-below-k' | 'ref-count-below-k' | 'nhomalt-below-k' | 'non-homalt-below-k' | 'noise-clamped';
+export type DisclosureRule = 'cohort-below-k' | 'stratum-below-k' | 'ac-below-k' | 'ref-count-below-k' | 'nhomalt-below-k' | 'non-homalt-below-k' | 'noise-clamped';
 
 const REASONS: Readonly<Record<DisclosureRule, string>> = {
   'cohort-below-k': 'fewer than k individuals (AN < 2k, or a cohort count < k): the row or count is not released',
+  'stratum-below-k': 'a stratum with 1..k-1 individuals network-wide (verified by the nodes, which sent zeros for it): its rows are not released',
   'ac-below-k': 'fewer than k alternate alleles (AC in 1..k-1): AC and AF withheld or rounded',
   'ref-count-below-k': 'fewer than k reference alleles (AN-AC in 1..k-1): AC and AF withheld or rounded, since AN-AC would reveal them',
   'nhomalt-below-k': 'fewer than k homozygous-alternate individuals: nhomalt withheld or rounded',
@@ -28,6 +29,8 @@ export interface DisclosureRuleCount {
   /** Rows (or counts) the rule changed. */
   readonly rows: number;
   readonly reason: string;
+  /** stratum-below-k: the strata withheld (labels such as `EUR,female`). */
+  readonly strata?: readonly string[];
 }
 
 /** Why: every answer says what was withheld and why (the issue's "every answer states what was suppressed"). */
@@ -150,4 +153,17 @@ class Tally {
     const rules = [...this.counts].map(([rule, { action, rows }]) => ({ rule, action, rows, reason: REASONS[rule] }));
     return { policy: this.policy, rowsAffected, rules };
   }
+}
+
+/**
+ * Add the strata the nodes withheld (network size 1..k-1) to a note: their
+ * rows are absent from the answer, and the note says which and why.
+ */
+export function withStrataWithheld(note: DisclosureNote, strata: readonly string[], rows: number): DisclosureNote {
+  if (strata.length === 0) return note;
+  return {
+    ...note,
+    rowsAffected: note.rowsAffected + rows,
+    rules: [{ rule: 'stratum-below-k', action: 'suppressed', rows, reason: REASONS['stratum-below-k'], strata: [...strata] }, ...note.rules],
+  };
 }

@@ -134,6 +134,8 @@ interface Totals {
   readonly totals: Float64Array;
   readonly responding: string[];
   readonly noise: NoiseScale | null;
+  /** Populations every site withheld (network size 1..k-1, verified by the nodes). */
+  readonly withheld: ReadonlySet<number>;
 }
 
 export class FederationEngine {
@@ -238,6 +240,10 @@ export class FederationEngine {
     for (const a of answers) this.o.onSiteAnswer?.(a.site, a.value.bytes);
     const noise = agreedNoise(answers.map((a) => ({ site: a.site, mu: a.value.header.noiseMu ?? 0 })));
     // Masks are not optional: an unmasked answer means a node that does not follow the protocol.
+    // Every node computed the same network sizes, so every node withholds the same populations; a difference is a node off protocol.
+    const withheldSets = new Set(answers.map((a) => JSON.stringify([...(a.value.header.withheld ?? [])].sort((x, y) => x - y))));
+    if (withheldSets.size > 1) throw new CoordinatorError('GENOFED_SITE_FAILED', 'sites disagree on which populations are withheld; nothing released');
+    const withheld = new Set<number>(JSON.parse([...withheldSets][0] ?? '[]') as number[]);
     const unmasked = answers.filter((a) => a.value.header.masked !== true).map((a) => a.site);
     if (unmasked.length > 0) throw new CoordinatorError('GENOFED_SITE_FAILED', `site ${unmasked.join(', ')}: answered without secure-aggregation masks; nothing released`);
     // A consortium that asked for DP must not get exact totals from nodes that added none.
@@ -270,7 +276,7 @@ export class FederationEngine {
     const samples = answers.reduce((s, a) => s + a.value.header.samples, 0);
     const why = spec.impossible(params, totals, samples, noise ? 10 * noise.sd : 0);
     if (why) throw new CoordinatorError('GENOFED_TOTALS_OUT_OF_BOUNDS', `network totals are impossible for the sites' declared ${samples} genotyped samples (${why}); a site added to its counts; nothing released`);
-    return { totals, responding: answers.map((a) => a.site), noise, layout };
+    return { totals, responding: answers.map((a) => a.site), noise, layout, withheld };
   }
 
   /**
@@ -303,7 +309,7 @@ export class FederationEngine {
     }
     const params = kind.params(req, list, ctx);
     const agg = await this.aggregate(correlationId, req.querier, kind.spec, params, list, signal);
-    const body = kind.answer(agg.totals, { req, params, list, ctx, noise: agg.noise });
+    const body = kind.answer(agg.totals, { req, params, list, ctx, noise: agg.noise, withheld: agg.withheld });
     this.o.logger.info({ correlationId, kind: kind.spec.kind, querier: req.querier, variants: list.length, populations: agg.layout.populations, responding: agg.responding.length, withheldRows: body.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
     return { ...body, queryId: correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise };
   }

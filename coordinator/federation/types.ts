@@ -46,7 +46,7 @@ export interface AlleleFrequencyRow extends VariantRef {
 export interface DisclosureSummary {
   readonly policy: { readonly k: number; readonly smallCounts: 'suppress' | 'round'; readonly roundTo: number };
   readonly rowsAffected: number;
-  readonly rules: readonly { readonly rule: string; readonly action: 'suppressed' | 'rounded' | 'clamped'; readonly rows: number; readonly reason: string }[];
+  readonly rules: readonly { readonly rule: string; readonly action: 'suppressed' | 'rounded' | 'clamped'; readonly rows: number; readonly reason: string; readonly strata?: readonly string[] }[];
 }
 
 /** The DP noise every released total carries: Skellam(mu, mu), sd = sqrt(2 mu). */

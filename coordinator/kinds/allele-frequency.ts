@@ -8,7 +8,7 @@ import { alleleCounts, type AlleleCountsParams } from '../../proto/kinds/allele-
 import { canonicalStrata, strataCells, unpackAlleleCounts, variantListDigestHex } from '../../proto/query.js';
 import { parseRegion } from '../../proto/region.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
-import { applyAlleleFrequencyPolicy } from '../disclosure/index.js';
+import { applyAlleleFrequencyPolicy, withStrataWithheld } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { AlleleFrequencyAnswer, AlleleFrequencyRequest } from '../federation/types.js';
 import type { CoordinatorKind } from './kind.js';
@@ -47,12 +47,14 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
 
   empty: (_req, ctx) => ({ rows: [], disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure }),
 
-  answer(totals, { params, list, ctx }) {
+  answer(totals, { params, list, ctx, withheld }) {
     const p = params as AlleleCountsParams;
     const V = list.length;
     const cells = strataCells(ctx.schema, p.strata);
     const blocks = [{ values: p.strata.map(() => 'all') }, ...cells.map((c) => ({ values: c.values.map(String) }))];
     const raw = blocks.flatMap((b, bi) => {
+      // A stratum the nodes withheld (1..k-1 people network-wide) has no rows.
+      if (withheld.has(bi)) return [];
       const counts = unpackAlleleCounts(totals.subarray(bi * 3 * V, (bi + 1) * 3 * V), V);
       return list.map((v, i) => {
         const c = counts[i]!;
@@ -64,6 +66,7 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
     });
     // Disclosure control on the network totals (after any noise: post-processing).
     const released = applyAlleleFrequencyPolicy(raw, ctx.policy);
-    return { rows: released.rows, disclosure: released.disclosure };
+    const strata = [...withheld].sort((a, b) => a - b).map((i) => cells[i - 1]!.label);
+    return { rows: released.rows, disclosure: withStrataWithheld(released.disclosure, strata, strata.length * V) };
   },
 };

@@ -35,5 +35,5 @@ export interface CoordinatorKind<Req extends { readonly querier: string }, Body 
   /** The answer when phase 1 found no variant at any site (no aggregate round). */
   empty(req: Req, ctx: KindContext): Body;
   /** Decrypted totals (kind's slot order) -> the kind's answer, disclosure control applied. */
-  answer(totals: Float64Array, x: { readonly req: Req; readonly params: QueryParams; readonly list: readonly VariantKey[]; readonly ctx: KindContext; readonly noise: NoiseScale | null }): Body;
+  answer(totals: Float64Array, x: { readonly req: Req; readonly params: QueryParams; readonly list: readonly VariantKey[]; readonly ctx: KindContext; readonly noise: NoiseScale | null; /** Populations the nodes withheld (network size 1..k-1): their blocks are zero. */ readonly withheld: ReadonlySet<number> }): Body;
 }

@@ -76,7 +76,7 @@ export const disclosureNote = {
         type: 'object',
         additionalProperties: false,
         required: ['rule', 'action', 'rows', 'reason'],
-        properties: { rule: { type: 'string' }, action: { type: 'string', enum: ['suppressed', 'rounded', 'clamped'] }, rows: { type: 'integer' }, reason: { type: 'string' } },
+        properties: { rule: { type: 'string' }, action: { type: 'string', enum: ['suppressed', 'rounded', 'clamped'] }, rows: { type: 'integer' }, reason: { type: 'string' }, strata: { type: 'array', items: { type: 'string' }, description: 'stratum-below-k: the strata withheld.' } },
       },
     },
   },

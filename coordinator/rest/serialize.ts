@@ -18,7 +18,7 @@ export function disclosure(d: DisclosureSummary | undefined): DisclosureSummary 
   return {
     policy: { k: d.policy.k, smallCounts: d.policy.smallCounts, roundTo: d.policy.roundTo },
     rowsAffected: d.rowsAffected,
-    rules: d.rules.map((r) => ({ rule: String(r.rule), action: r.action, rows: r.rows, reason: String(r.reason) })),
+    rules: d.rules.map((r) => ({ rule: String(r.rule), action: r.action, rows: r.rows, reason: String(r.reason), ...(r.strata ? { strata: r.strata.map(String) } : {}) })),
   };
 }
 

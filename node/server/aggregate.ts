@@ -17,7 +17,7 @@ import { parseRegion } from '../../proto/region.js';
 import { normalizeContig, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js';
-import { commitSizes, networkSizes, smallPopulation, type SizeRoundContext } from '../privacy/size-round.js';
+import { commitSizes, networkSizes, type SizeRoundContext } from '../privacy/size-round.js';
 import type { Admitted, QueryAdmission } from './admission.js';
 import type { NodeServiceOptions } from './service.js';
 import { toServiceError } from './status.js';
@@ -85,7 +85,8 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
   /**
    * The size round (node/privacy/size-round.ts): send this site's
    * commitment, receive every member's, learn the network size of each
-   * population, refuse any of 1..k-1.
+   * population; a population of 1..k-1 refuses the query, or (a stratum
+   * cell) is withheld: returns the withheld populations' indices.
    */
   async function sizeRound(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>, it: AsyncIterator<wire.AggregateRequest>, a: Admitted, members: readonly Uint32Array[]): Promise<number[]> {
     const ctx: SizeRoundContext = {
@@ -97,13 +98,24 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
     const relay = await nextWithin(call, it, SIZE_ROUND_TIMEOUT_MS, 'relay of the size commitments');
     if (relay?.msg?.$case !== 'sizeRelay') throw new NodeError('GENOFED_SIZE_ROUND', 'query refused: size round: expected the relayed commitments');
     const totals = networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
-    const small = smallPopulation(totals, o.minCohortSize);
-    if (small >= 0) {
-      const label = a.kind.spec.populations(a.e.params, schema)[small]?.label ?? 'a population';
-      const what = /^[a-z]+$/.test(label) ? `the ${label}` : 'a stratum cell';
-      throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: ${what} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
-    }
-    return totals;
+    const populations = a.kind.spec.populations(a.e.params, schema);
+    const withheld: number[] = [];
+    totals.forEach((size, i) => {
+      if (size === 0 || size >= o.minCohortSize) return;
+      const pop = populations[i];
+      if (pop?.onSmall === 'withhold') { withheld.push(i); return; }
+      const label = pop?.label ?? 'a population';
+      throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: the ${label} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
+    });
+    return withheld;
+  }
+
+  /** Zero the blocks of withheld populations (the layout holds one block per population). */
+  function withhold(values: Uint32Array, blocks: number, withheld: readonly number[]): void {
+    if (withheld.length === 0) return;
+    if (values.length % blocks !== 0) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a withheld population has no block of its own in the layout');
+    const size = values.length / blocks;
+    for (const i of withheld) values.fill(0, i * size, (i + 1) * size);
   }
 
 return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>): void => {
@@ -129,9 +141,10 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
 
         stage = 'size round';
         const members = await kind.members(o.store, p, schema, variants);
-        await sizeRound(call, it, a, members);
+        const withheld = await sizeRound(call, it, a, members);
         stage = 'admission';
-        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, members) };
+        // What is withheld is not answered, so it is not recorded by the differencing guard either.
+        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, members.filter((_, i) => !withheld.includes(i))) };
 
         stage = 'answer';
         const values = await kind.count(o.store, p, schema, variants, members);
@@ -140,6 +153,7 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         const bound = boundFor(values, summary.samples);
         const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
         if (layout.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
+        withhold(values, layout.populations, withheld);
         const parties = e.participants.length;
         // Noise is drawn after the debit; the audit entry is written before anything leaves.
         const protection = o.gate.protect(e, kind, a.admission, values.length);
@@ -147,7 +161,7 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         const header = signHeader({
           siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
           ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,
-          samples: summary.samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations,
+          samples: summary.samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld,
         }, o.roster.selfSigning);
         await writeMessage(call, { msg: { $case: 'signedHeader', value: header } });
         let bytes = 0;

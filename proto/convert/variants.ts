@@ -42,6 +42,8 @@ export interface AnswerHeader {
   readonly rosterFingerprint: string;
   /** Population blocks in the count vector (1 + stratum cells). */
   readonly populations: number;
+  /** Populations withheld by the nodes (network size 1..k-1): their blocks are zero (absent = none). */
+  readonly withheld?: readonly number[];
 }
 
 export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
@@ -59,6 +61,7 @@ export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
     samples: h.samples,
     rosterFingerprint: h.rosterFingerprint,
     populationCount: h.populations,
+    withheldPopulations: [...(h.withheld ?? [])],
   };
 }
 
@@ -81,6 +84,7 @@ export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
     samples: w.samples,
     rosterFingerprint: w.rosterFingerprint,
     populations: w.populationCount,
+    withheld: w.withheldPopulations,
   };
 }
 

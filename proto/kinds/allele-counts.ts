@@ -46,7 +46,8 @@ export const alleleCounts: QueryKindSpec<AlleleCountsParams> = {
   list: (p) => ({ count: p.variantCount, sha256: p.variantsSha256 }),
   region: (p) => p.region || undefined,
   cohorts: (p) => (p.cohort.trim() ? [p.cohort] : []),
-  populations: (p, s) => [{ label: 'cohort' }, ...(p.strata.length ? strataCells(s, p.strata).map((c) => ({ label: c.label })) : [])],
+  // A stratum cell under k is withheld (its block zero everywhere); a cohort under k refuses the query.
+  populations: (p, s) => [{ label: 'cohort', onSmall: 'refuse' }, ...(p.strata.length ? strataCells(s, p.strata).map((c) => ({ label: c.label, onSmall: 'withhold' as const })) : [])],
   layout: (p, slotCount, s) => blockLayout(ALLELE_COUNTERS, 1 + cells(p, s), p.variantCount, slotCount),
   // AC and AN of a diploid site change by <= 2 when one person is added or removed.
   sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),

@@ -32,7 +32,7 @@ export const cohortCount: QueryKindSpec<CohortCountParams> = {
   list: (p) => (p.carrierCount > 0 ? { count: p.carrierCount, sha256: p.carriersSha256 } : undefined),
   region: () => undefined,
   cohorts: (p) => (p.cohort.trim() ? [p.cohort] : []),
-  populations: (p) => (p.carrierCount > 0 ? [{ label: 'cohort' }, { label: 'carriers' }] : [{ label: 'cohort' }]),
+  populations: (p) => (p.carrierCount > 0 ? [{ label: 'cohort', onSmall: 'refuse' }, { label: 'carriers', onSmall: 'refuse' }] : [{ label: 'cohort', onSmall: 'refuse' }]),
   layout: (_p, slotCount) => blockLayout(['patients'], 1, 0, slotCount),
   // A count of people changes by 1 when one person is added or removed.
   sensitivity: () => ({ sensitivity: 1, counts: 1 }),

@@ -47,14 +47,14 @@ describe('query envelope', () => {
 
   it('answer headers carry the noise scale, the masked flag, the declared samples, roster and populations, defaulting to none', () => {
     const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1 };
-    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire({ ...h, noiseMu: 41.5, masked: true })).finish()))).toEqual({ ...h, noiseMu: 41.5, masked: true });
-    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire(h)).finish()))).toEqual({ ...h, noiseMu: 0, masked: false });
+    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire({ ...h, noiseMu: 41.5, masked: true, withheld: [2] })).finish()))).toEqual({ ...h, noiseMu: 41.5, masked: true, withheld: [2] });
+    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire(h)).finish()))).toEqual({ ...h, noiseMu: 0, masked: false, withheld: [] });
   });
 
   it('a signed header verifies under the site key only, and any flipped byte breaks it', () => {
     const site = generateKeyPairSync('ed25519');
     const other = generateKeyPairSync('ed25519');
-    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, noiseMu: 0, masked: true, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1 };
+    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, noiseMu: 0, masked: true, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1, withheld: [] };
     const w = signHeader(h, site.privateKey);
     expect(verifySignedHeader(w, site.publicKey)).toEqual(h);
     expect(() => verifySignedHeader(w, other.publicKey)).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));

@@ -157,12 +157,19 @@ describe('attacks by the key holder on 4 sites with disjoint 1000G samples (real
   });
 
   describe('the nodes verify network sizes themselves', () => {
-    it('a single-patient cohort is refused by every node: cohort count, allele counts, and as a stratum cell', async () => {
+    it('a single-patient cohort is refused by every node (cohort count, allele counts); as a stratum cell every node withholds it (zeros, listed in its signed header)', async () => {
       expect(RARE_X).toHaveLength(1);
       const one = "diagnosis = 'rare-x'";
       expect(codes(await mallory.run(mallory.sign(mallory.envelope(cohortParams(one)))))).toEqual(everyone('GENOFED_COHORT_TOO_SMALL'));
       expect(codes(await mallory.run(mallory.sign(mallory.envelope(mallory.listParams(one, keys))), keys))).toEqual(everyone('GENOFED_COHORT_TOO_SMALL'));
-      expect(codes(await mallory.run(mallory.sign(mallory.envelope(mallory.listParams("super_pop = 'EUR'", keys, ['diagnosis']))), keys))).toEqual(everyone('GENOFED_COHORT_TOO_SMALL'));
+      // Strata by diagnosis among EUR: cells none (hundreds), rare-x (1), rare-y (2 EUR): the small cells are withheld.
+      const strata = await mallory.run(mallory.sign(mallory.envelope(mallory.listParams("super_pop = 'EUR'", keys, ['diagnosis']))), keys);
+      expect(codes(strata)).toEqual(everyone('answered'));
+      for (const a of strata.values()) expect((a as Answer).header.withheld).toEqual([2, 3]);
+      const V = keys.length * 3;
+      const total = mallory.decrypt([...strata.values()].map((a) => (a as Answer).ciphertexts), 4 * V);
+      expect(total.slice(2 * V, 4 * V).every((x) => x === 0n)).toBe(true);
+      expect(total.slice(V, 2 * V).some((x) => x > 0n)).toBe(true);
       // A narrower numeric predicate cannot isolate anyone either: numbers are queryable only at bin edges.
       expect(codes(await mallory.run(mallory.sign(mallory.envelope(cohortParams("pop = 'GBR' and gender = 'male' and age = 61")))))).toEqual(everyone('GENOFED_BAD_COHORT'));
     });
@@ -290,6 +297,12 @@ describe('attacks by the key holder on 4 sites with disjoint 1000G samples (real
       await expect(fed.alleleFrequency({ variants: keys, cohort: "super_pop = 'EAS' and (age_years >= 0 or age_years < 0)", querier: 'eve' })).rejects.toMatchObject({ code: 'GENOFED_BAD_COHORT', httpStatus: 400, message: expect.stringContaining("unknown column 'age_years'") });
       await expect(fed.cohortCount({ cohort: "super_pop = 'EAS' and pop = 'XYZ'", querier: 'eve' })).rejects.toMatchObject({ code: 'GENOFED_BAD_COHORT', message: expect.stringContaining("value 'XYZ' is not in the consortium schema") });
       expect(await auditLines()).toBe(before);
+    });
+
+    it('a researcher asking for strata with a cell of 1..k-1 people gets no rows for it, and the note says which and why', async () => {
+      const a = await fed.alleleFrequency({ variants: keys.slice(0, 10), cohort: "super_pop = 'EUR'", by: ['diagnosis'], querier: 'eve' });
+      expect([...new Set(a.rows.map((r) => r.strata!.diagnosis))]).toEqual(['all', 'none']);
+      expect(a.disclosure!.rules[0]).toMatchObject({ rule: 'stratum-below-k', action: 'suppressed', rows: 20, strata: ['rare-x', 'rare-y'] });
     });
 
     it('identifier columns are never queryable: not in the schema, refused by the coordinator and by every node', async () => {

@@ -215,6 +215,12 @@ export interface AggregateHeader {
    * variant floor(j / counters) % variants of population floor(j / (counters x variants)).
    */
   populationCount: number;
+  /**
+   * Populations (indices into the kind's list) whose network size the
+   * nodes found to be 1..k-1 and which the kind withholds rather than
+   * refuses (stratum cells): their blocks are zero at every site.
+   */
+  withheldPopulations: number[];
 }
 
 export interface SignedHeader {
@@ -1217,6 +1223,7 @@ function createBaseAggregateHeader(): AggregateHeader {
     samples: 0,
     rosterFingerprint: "",
     populationCount: 0,
+    withheldPopulations: [],
   };
 }
 
@@ -1260,6 +1267,13 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
     }
     if (message.populationCount !== 0) {
       writer.uint32(104).uint32(message.populationCount);
+    }
+    if (message.withheldPopulations.length !== 0) {
+      writer.uint32(122).fork();
+      for (const v of message.withheldPopulations) {
+        writer.uint32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1380,6 +1394,24 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
 
             message.populationCount = reader.uint32();
             continue;
+          }
+          case 15: {
+            if (tag === 120) {
+              message.withheldPopulations.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 122) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.withheldPopulations.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
