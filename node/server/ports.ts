@@ -18,7 +18,8 @@ export interface QueryLogEntry {
 
 export interface ServedStore {
   summary(): Promise<{ samples: number; variants: number; contigs: string[]; assembly: string | null }>;
-  alleleCounts(q: { region?: Region; variants?: VariantKey[]; cohort?: string; by?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number }[]>;
+  /** Per ALT allele: AC, AN, nhomalt and the genotype classes (node/store/README.md: homRef, het, homAlt, missing). */
+  alleleCounts(q: { region?: Region; variants?: VariantKey[]; cohort?: string; by?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number }[]>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
   variantKeys(region: Region): Promise<VariantKey[]>;
   appendQueryLog(entry: QueryLogEntry): Promise<void>;
