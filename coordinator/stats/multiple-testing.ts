@@ -33,7 +33,7 @@ export function genomicInflation(chisq: Iterable<number | null>): number | null 
  * 1995), element for element equal to R's `p.adjust(p, method = "BH")`:
  * with the m non-missing p sorted ascending, q(i) = min over j >= i of
  * min(1, (m / j) p(j)), computed as R does ((m / j) * p, then a running
- * minimum from the largest), so the doubles agree bit for bit. null and NaN
+ * minimum from the largest), the same operations in the same order. null and NaN
  * entries stay null and do not count in m (R's default n for NA input).
  */
 export function benjaminiHochberg(p: readonly (number | null)[]): (number | null)[] {
