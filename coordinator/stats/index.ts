@@ -1,0 +1,34 @@
+/**
+ * The public surface of coordinator/stats/ (see README.md): statistics the
+ * coordinator computes from decrypted network totals. Pure functions, no I/O.
+ */
+
+// Count tables (A1 = ALT, cases then controls) and their validation.
+export { alleleTableFromGenotypes, type AlleleTable, type GenotypeCounts, type GenotypeTable } from './tables.js';
+// Allelic chi-square and Woolf odds ratio, as PLINK --assoc --ci 0.95.
+export { allelicChiSquare, oddsRatio, type ChiSquareResult, type OddsRatioResult } from './allelic.js';
+// Fisher's exact test, two-sided, as R fisher.test and PLINK --assoc fisher.
+export { fisherExact } from './fisher.js';
+// Cochran-Armitage trend, as R prop.trend.test and PLINK --model TREND.
+export { trendTest } from './trend.js';
+// Every case-control test of one variant from its genotype counts.
+export { caseControlTests, type CaseControlResult } from './case-control.js';
+// gnomAD's filtering allele frequency and group maxima.
+export {
+  faf95,
+  filteringAlleleFrequency,
+  poissonLowerBound,
+  grpmax,
+  fafMax,
+  GNOMAD_EXCLUDED_STRATA,
+  type FafMax,
+  type FafMaxOptions,
+  type GroupMaxOptions,
+  type GrpMax,
+  type Strata,
+  type StratumCounts,
+} from './faf.js';
+// Genomic inflation and Benjamini-Hochberg.
+export { genomicInflation, benjaminiHochberg, CHI_SQUARE_1DF_MEDIAN } from './multiple-testing.js';
+// The distribution functions underneath (exported for tests and later statistics).
+export { chiSquareUpperTail, normalUpperTail, normalQuantile, gammaQuantile, regularizedGammaP, regularizedGammaQ, logGamma } from './distributions.js';
