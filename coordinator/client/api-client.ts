@@ -70,6 +70,11 @@ export class ApiClient {
     return this.request<CohortCountAnswer>('POST', '/v1/queries/cohort-count', body, signal);
   }
 
+  /** Any query route (each query kind's CLI command names its own path and body). */
+  post<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.request<T>('POST', path, body, signal);
+  }
+
   phenotypeSchema(signal?: AbortSignal): Promise<PhenotypeSchemaAnswer> {
     return this.request<PhenotypeSchemaAnswer>('GET', '/v1/schema', undefined, signal);
   }

@@ -20,7 +20,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   return Number(value);
 }
 
-function client(o: QueryCommonOptions): ApiClient {
+export function client(o: QueryCommonOptions): ApiClient {
   if (!o.coordinator) throw new CoordinatorError('GENOFED_USAGE', '--coordinator (or GENOFED_COORDINATOR) is required');
   if (!o.token) throw new CoordinatorError('GENOFED_USAGE', '--token (or GENOFED_TOKEN) is required');
   const timeout = positiveInt(o.timeout, '--timeout') ?? 600;
@@ -48,7 +48,7 @@ export async function readCarriersOf(arg: string): Promise<VariantKey[]> {
 }
 
 /** Write to stdout respecting backpressure; a closed pipe (`| head`) ends quietly. */
-async function writeOut(chunks: Iterable<string>): Promise<void> {
+export async function writeOut(chunks: Iterable<string>): Promise<void> {
   const out = process.stdout;
   let buf = '';
   const flush = async (): Promise<void> => {
