@@ -29,7 +29,8 @@ export interface QueryCohortOptions extends QueryCommonOptions {
   format: 'text' | 'json';
 }
 
-function common(cmd: Command): Command {
+/** The options every query command shares (coordinator URL, token, timeout). */
+export function common(cmd: Command): Command {
   return cmd
     .addOption(new Option('--coordinator <url>', 'coordinator REST URL, e.g. https://coordinator.example.org:7400').env('GENOFED_COORDINATOR'))
     .addOption(new Option('--token <token>', 'bearer token (prefer the GENOFED_TOKEN environment variable: it stays out of shell history)').env('GENOFED_TOKEN'))
