@@ -30,7 +30,7 @@ interface CohortCountBody {
  * follows the IncomingMessage's 'close', which Node emits as soon as the
  * request body has been read, i.e. before every POST handler runs.
  */
-function clientGone(reply: FastifyReply): AbortSignal {
+export function clientGone(reply: FastifyReply): AbortSignal {
   const ac = new AbortController();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) ac.abort(new Error('client disconnected'));
@@ -42,7 +42,7 @@ function siteLine(sites: SiteOutcome): { responding: number; missing: number } {
   return { responding: sites.responding.length, missing: sites.missing.length };
 }
 
-async function timed<T extends { queryId: string; sites: SiteOutcome }>(request: FastifyRequest, kind: string, run: () => Promise<T>): Promise<T> {
+export async function timed<T extends { queryId: string; sites: SiteOutcome }>(request: FastifyRequest, kind: string, run: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
     const answer = await run();

@@ -25,14 +25,14 @@ export const variantObject = {
 /** `chrom-pos-ref-alt` (gnomAD style) or `chrom:pos:ref:alt`; chrom may itself contain '-' or ':'. Checked in full by proto/variant.ts. */
 export const variantString = { type: 'string', minLength: 7, maxLength: 200000, pattern: '^[!-~]+[-:][0-9]+[-:][A-Za-z]+[-:][!-~]+$' } as const;
 
-const variantList = {
+export const variantList = {
   type: 'array',
   minItems: 1,
   maxItems: MAX_VARIANTS,
   items: { anyOf: [variantObject, variantString] },
 } as const;
 
-const cohort = { type: 'string', minLength: 1, maxLength: 10000, description: 'Cohort expression over the consortium phenotype schema (GET /v1/schema), e.g. super_pop=EUR and gender=female.' } as const;
+export const cohort = { type: 'string', minLength: 1, maxLength: 10000, description: 'Cohort expression over the consortium phenotype schema (GET /v1/schema), e.g. super_pop=EUR and gender=female.' } as const;
 
 const by = { type: 'array', minItems: 1, maxItems: 3, items: { type: 'string', minLength: 1, maxLength: 63 }, description: 'Stratification columns of the phenotype schema: one block of rows per combination of their values, after the all-sample rows.' } as const;
 
@@ -55,7 +55,7 @@ export const sitesOutcome = {
 } as const;
 
 /** A released count: the total, or a bound such as "<5" / ">1995" withheld by disclosure control. */
-const releasedCount = { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^[<>][0-9]+$' }] } as const;
+export const releasedCount = { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^[<>][0-9]+$' }] } as const;
 
 /** What disclosure control did: policy, rules that fired and on how many rows (never a value). */
 export const disclosureNote = {
@@ -105,7 +105,7 @@ export const errorBody = {
 } as const;
 
 /** Every error status a query route can answer with (engine codes map onto these). */
-const errorResponses = {
+export const errorResponses = {
   400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 413: errorBody, 422: errorBody,
   429: errorBody, 500: errorBody, 502: errorBody, 503: errorBody, 504: errorBody,
 } as const;
