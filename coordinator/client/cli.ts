@@ -4,6 +4,7 @@
  * loads lazily so `genofed --help` stays fast.
  */
 import { Option, type Command } from 'commander';
+import { registerAssocCommand } from './assoc-command.js';
 
 export interface QueryCommonOptions {
   coordinator?: string;
@@ -51,6 +52,8 @@ export function registerQueryCommands(parent: Command): void {
       const { runQueryAf } = await import('./query-commands.js');
       await runQueryAf(opts);
     });
+
+  registerAssocCommand(query);
 
   common(query.command('schema'))
     .description('the consortium phenotype schema: the columns, types, values or bins cohort expressions and --by may use, and the grammar')

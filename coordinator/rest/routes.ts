@@ -9,6 +9,7 @@ import type { AlleleFrequencyAnswer, Federation, SiteOutcome } from '../federati
 import { disclosure, noise, serializeAlleleFrequency, serializeError } from './serialize.js';
 import { COHORT_GRAMMAR } from '../../proto/cohort/index.js';
 import { schemaFingerprint } from '../../proto/phenotype-schema.js';
+import { registerAssociationRoute } from './association-route.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, phenotypeSchemaSchema, sitesSchema } from './schemas.js';
 import { toVariantRefs, type VariantInput } from './variants.js';
 
@@ -59,6 +60,8 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
   app.get('/healthz', { schema: healthSchema, config: { public: true } }, async () => ({ status: 'ok' as const }));
 
   app.get('/v1/sites', { schema: sitesSchema }, async () => ({ sites: await federation.status() }));
+
+  registerAssociationRoute(app, federation);
 
   app.get('/v1/schema', { schema: phenotypeSchemaSchema }, async () => {
     const s = federation.phenotypeSchema();

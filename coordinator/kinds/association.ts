@@ -1,0 +1,129 @@
+/**
+ * Case-control association at the coordinator: cases and controls (two
+ * cohorts of the roster's schema), a region (phase 1 union) or a list;
+ * network totals -> per variant the 2x2 allele table and the 2x3 genotype
+ * table, the allelic chi-square and p, the odds ratio of the ALT allele
+ * (cases vs controls) with its 95% CI, Fisher's exact p and the
+ * Cochran-Armitage trend p (coordinator/stats, equal to PLINK 1.9 and R),
+ * sorted by p; the genomic inflation over the released statistics.
+ *
+ * Disclosure: each group's AC and AN pass the allele-frequency policy;
+ * a statistic is a function of its table, so the allelic statistics are
+ * withheld (null) when a cell of the allele table is 1..k-1, and the trend
+ * when a cell of the genotype table is (`association-cell-below-k`).
+ * Multi-allelic sites: one row per ALT allele; the allele table is ALT vs
+ * every other allele, the genotype table counts carriers of 0/1/2 copies
+ * of that ALT as the store classifies them (genotypes with only another
+ * ALT are in neither), so rows of multi-allelic sites differ from PLINK,
+ * which reads biallelic records only.
+ */
+import { association as spec, type AssociationParams } from '../../proto/kinds/association.js';
+import { variantListDigestHex } from '../../proto/query.js';
+import { parseRegion } from '../../proto/region.js';
+import type { VariantKey } from '../../proto/variant.js';
+import { applyAlleleFrequencyPolicy } from '../disclosure/index.js';
+import { CoordinatorError } from '../errors.js';
+import type { DisclosureSummary, ReleasedCount, VariantRef } from '../federation/types.js';
+import { allelicChiSquare, fisherExact, genomicInflation, oddsRatio, trendTest } from '../stats/index.js';
+import { dedupeKeys } from './allele-frequency.js';
+import type { CoordinatorKind } from './kind.js';
+
+export interface AssociationRequest {
+  readonly cases: string;
+  readonly controls: string;
+  /** Exactly one of region and variants. */
+  readonly region?: string;
+  readonly variants?: readonly VariantRef[];
+  readonly querier: string;
+}
+
+export interface AssociationRow extends VariantRef {
+  readonly ac_cases: ReleasedCount;
+  readonly an_cases: ReleasedCount;
+  readonly ac_controls: ReleasedCount;
+  readonly an_controls: ReleasedCount;
+  /** Allelic chi-square (1 df, no continuity correction) and its p; null where PLINK prints NA or a cell is withheld. */
+  readonly chisq: number | null;
+  readonly p: number | null;
+  /** Odds ratio of the ALT allele in cases vs controls, Woolf 95% CI. */
+  readonly or: number | null;
+  readonly or_l95: number | null;
+  readonly or_u95: number | null;
+  readonly p_fisher: number | null;
+  readonly p_trend: number | null;
+}
+
+export interface AssociationBody {
+  /** Sorted by p (rows without p last, in variant order). */
+  readonly rows: readonly AssociationRow[];
+  /** Genomic inflation: median released chi-square / 0.4549 (null without any). */
+  readonly lambda: number | null;
+  readonly disclosure: DisclosureSummary;
+}
+
+const CELL_RULE = 'association-cell-below-k';
+const CELL_REASON = 'a cell of the allele table (ALT or REF alleles of cases or controls) or of the genotype table is 1..k-1: the statistics computed from it are withheld (a statistic with known margins would reveal the cell)';
+
+/** A finite number, or null (PLINK's NA, and the non-finite bounds of a zero cell, travel as null). */
+function num(x: number | null | undefined): number | null {
+  return x === null || x === undefined || !Number.isFinite(x) ? null : x;
+}
+
+export const association: CoordinatorKind<AssociationRequest, AssociationBody> = {
+  spec,
+
+  plan(req) {
+    if ((req.region === undefined) === (req.variants === undefined)) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
+    if (req.cases.trim() === req.controls.trim()) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'cases, controls: the two groups are the same expression');
+    if (req.region !== undefined) {
+      parseRegion(req.region);
+      return { region: req.region };
+    }
+    return { variants: dedupeKeys(req.variants!) };
+  },
+
+  params: (req, list: readonly VariantKey[]): AssociationParams => ({
+    kind: 'association', cases: req.cases, controls: req.controls, variantCount: list.length, variantsSha256: variantListDigestHex(list), region: req.region ?? '',
+  }),
+
+  empty: (_req, ctx) => ({ rows: [], lambda: null, disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure }),
+
+  answer(totals, { list, ctx }) {
+    const V = list.length;
+    const k = ctx.policy.k;
+    const small = (x: number): boolean => x > 0 && x < k;
+    const at = (block: number, i: number, c: number): number => totals[5 * (block * V + i) + c]!;
+    const group = (block: number, i: number) => ({ ac: at(block, i, 0), an: at(block, i, 1), homRef: at(block, i, 2), het: at(block, i, 3), homAlt: at(block, i, 4) });
+    const raw = list.map((v, i) => ({ v, cases: group(0, i), controls: group(1, i) }));
+    // Each group's counts under the allele-frequency policy (nhomalt = hom_alt).
+    const cases = applyAlleleFrequencyPolicy(raw.map((r) => ({ ac: r.cases.ac, an: r.cases.an, nhomalt: r.cases.homAlt })), ctx.policy);
+    const controls = applyAlleleFrequencyPolicy(raw.map((r) => ({ ac: r.controls.ac, an: r.controls.an, nhomalt: r.controls.homAlt })), ctx.policy);
+    let withheldRows = 0;
+    let affected = 0;
+    const rows: AssociationRow[] = raw.map((r, i) => {
+      const table = { caseA1: r.cases.ac, caseA2: r.cases.an - r.cases.ac, controlA1: r.controls.ac, controlA2: r.controls.an - r.controls.ac };
+      const genotypes = { cases: { homRef: r.cases.homRef, het: r.cases.het, homAlt: r.cases.homAlt }, controls: { homRef: r.controls.homRef, het: r.controls.het, homAlt: r.controls.homAlt } };
+      const alleleCellSmall = Object.values(table).some(small);
+      const genotypeCellSmall = [genotypes.cases, genotypes.controls].some((g) => [g.homRef, g.het, g.homAlt].some(small));
+      if (alleleCellSmall || genotypeCellSmall) withheldRows += 1;
+      const chi = alleleCellSmall ? null : allelicChiSquare(table);
+      const or = alleleCellSmall ? null : oddsRatio(table);
+      const trend = genotypeCellSmall ? null : trendTest(genotypes);
+      const c = cases.rows[i]!;
+      const u = controls.rows[i]!;
+      if (alleleCellSmall || genotypeCellSmall || [c.ac, c.an, u.ac, u.an].some((x) => typeof x === 'string')) affected += 1;
+      return {
+        chrom: r.v.chrom, pos: r.v.pos, ref: r.v.ref, alt: r.v.alt,
+        ac_cases: c.ac, an_cases: c.an, ac_controls: u.ac, an_controls: u.an,
+        chisq: num(chi?.chisq), p: num(chi?.p), or: num(or?.or), or_l95: num(or?.lower), or_u95: num(or?.upper),
+        p_fisher: alleleCellSmall ? null : num(fisherExact(table)), p_trend: num(trend?.p),
+      };
+    });
+    rows.sort((a, b) => (a.p === null ? (b.p === null ? 0 : 1) : b.p === null ? -1 : a.p - b.p));
+    const lambda = genomicInflation(rows.map((r) => r.chisq));
+    // One note: what the per-group policy withheld (rows counted once per group) and the statistics withheld.
+    const rules = [...cases.disclosure.rules.map((x) => ({ ...x, rule: `cases:${x.rule}` })), ...controls.disclosure.rules.map((x) => ({ ...x, rule: `controls:${x.rule}` }))];
+    if (withheldRows > 0) rules.push({ rule: CELL_RULE, action: 'suppressed', rows: withheldRows, reason: CELL_REASON });
+    return { rows, lambda: num(lambda), disclosure: { policy: cases.disclosure.policy, rowsAffected: affected, rules } };
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * Association at the node: the cases' and the controls' member sets
+ * (disjoint here, or refused), and per listed variant each group's AC, AN
+ * and genotype classes (hom_ref, het, hom_alt) from the store.
+ */
+import { association, ASSOCIATION_COUNTERS, type AssociationParams } from '../../proto/kinds/association.js';
+import { parseRegion } from '../../proto/region.js';
+import { variantMatchKey } from '../../proto/variant.js';
+import { NodeError } from '../errors.js';
+import type { CountedNodeKind } from './kind.js';
+import { cohortMembers } from './members.js';
+
+const C = ASSOCIATION_COUNTERS.length;
+
+function overlap(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    if (a[i] === b[j]) return true;
+    if (a[i]! < b[j]!) i++;
+    else j++;
+  }
+  return false;
+}
+
+export const kind: CountedNodeKind<AssociationParams> = {
+  spec: association,
+
+  async members(store, p) {
+    const cases = await cohortMembers(store, p.cases);
+    const controls = await cohortMembers(store, p.controls);
+    // A person in both groups would be counted on both sides of the table.
+    if (overlap(cases, controls)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: the cases and the controls share patients at this site; they must be disjoint');
+    return [cases, controls];
+  },
+
+  async count(store, p, _schema, variants) {
+    const V = variants.length;
+    const out = new Uint32Array(2 * V * C);
+    const slot = new Map<string, number>();
+    for (let i = 0; i < V; i++) slot.set(variantMatchKey(variants[i]!), i);
+    const scope = p.region ? { region: parseRegion(p.region) } : { variants: [...variants] };
+    for (const [block, cohort] of [[0, p.cases], [1, p.controls]] as const) {
+      for (const r of await store.alleleCounts({ ...scope, cohort })) {
+        const i = slot.get(variantMatchKey(r));
+        if (i === undefined) continue;
+        const o = C * (block * V + i);
+        out[o] = r.ac;
+        out[o + 1] = r.an;
+        out[o + 2] = r.homRef;
+        out[o + 3] = r.het;
+        out[o + 4] = r.homAlt;
+      }
+    }
+    return out;
+  },
+};
