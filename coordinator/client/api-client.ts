@@ -13,6 +13,7 @@ export interface AlleleFrequencyBody {
   readonly variants?: readonly VariantRef[];
   readonly cohort?: string;
   readonly by?: readonly string[];
+  readonly grpmaxExclude?: readonly string[];
 }
 
 export interface CohortCountBody {

@@ -17,7 +17,8 @@ export interface QueryAfOptions extends QueryCommonOptions {
   variants?: string;
   cohort?: string;
   by?: string;
-  format: 'tsv' | 'json';
+  grpmaxExclude?: string;
+  format: 'tsv' | 'wide' | 'json';
 }
 
 export interface QuerySchemaOptions extends QueryCommonOptions {
@@ -47,7 +48,8 @@ export function registerQueryCommands(parent: Command): void {
     .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT')
     .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR and gender=female' (columns: genofed query schema)")
     .option('--by <columns>', 'stratify by up to 3 schema columns, comma-separated (e.g. super_pop,gender): all-sample rows, then one row per variant and combination')
-    .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
+    .option('--grpmax-exclude <groups>', "with --by: values of the first --by column left out of grpmax and faf95_max, comma-separated (default gnomAD's: ami,asj,fin,mid,oth,remaining; 'none' for none)")
+    .addOption(new Option('--format <format>', 'output format: long TSV, wide TSV (with --by; one line per variant, AC_EUR_female style), JSON').choices(['tsv', 'wide', 'json']).default('tsv'))
     .action(async (opts: QueryAfOptions) => {
       const { runQueryAf } = await import('./query-commands.js');
       await runQueryAf(opts);

@@ -12,11 +12,18 @@ import type { AlleleFrequencyAnswer, AlleleFrequencyRow, CohortCountAnswer, Rele
 import type { PhenotypeSchemaAnswer } from './api-client.js';
 
 export const AF_TSV_HEADER = 'chrom\tpos\tref\talt\tac\tan\taf\tnhomalt';
+/** With `--by`: gnomAD's faf95 follows (the plain header stays as it always was). */
+export const AF_STRATA_TSV_HEADER = `${AF_TSV_HEADER}\tfaf95`;
 
 /** 6 significant digits without exponent for the AF range (>= 1e-6 at 516k samples); trailing zeros dropped. */
 export function formatAf(af: number | null, an: ReleasedCount): string {
   if (an === 0 || af === null) return '.';
   return String(Number(af.toPrecision(6)));
+}
+
+/** A frequency bound (faf95): 6 significant digits, `.` when missing. */
+export function formatFreq(x: number | null | undefined): string {
+  return x === null || x === undefined ? '.' : String(Number(x.toPrecision(6)));
 }
 
 export function afTsvLine(r: AlleleFrequencyRow): string {
@@ -26,7 +33,7 @@ export function afTsvLine(r: AlleleFrequencyRow): string {
 /**
  * The whole table, header first, each line ending in '\n'. With strata,
  * one column per stratification column comes first (`all` on the
- * all-sample rows).
+ * all-sample rows) and gnomAD's `faf95` comes last.
  */
 export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[]): Generator<string> {
   const cols = by ?? [];
@@ -34,12 +41,12 @@ export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[
   for (const r of rows) {
     if (first) {
       const names = r.strata ? Object.keys(r.strata) : cols;
-      yield `${names.length ? `${names.join('\t')}\t` : ''}${AF_TSV_HEADER}\n`;
+      yield names.length ? `${names.join('\t')}\t${AF_STRATA_TSV_HEADER}\n` : `${AF_TSV_HEADER}\n`;
       first = false;
     }
-    yield `${r.strata ? `${Object.values(r.strata).join('\t')}\t` : ''}${afTsvLine(r)}\n`;
+    yield r.strata ? `${Object.values(r.strata).join('\t')}\t${afTsvLine(r)}\t${formatFreq(r.faf95)}\n` : `${afTsvLine(r)}\n`;
   }
-  if (first) yield `${cols.length ? `${cols.join('\t')}\t` : ''}${AF_TSV_HEADER}\n`;
+  if (first) yield cols.length ? `${cols.join('\t')}\t${AF_STRATA_TSV_HEADER}\n` : `${AF_TSV_HEADER}\n`;
 }
 
 /** `genofed query schema`: one block per column, then the grammar. */

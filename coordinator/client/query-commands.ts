@@ -13,6 +13,9 @@ import { CoordinatorError } from '../errors.js';
 import { ApiClient } from './api-client.js';
 import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions, QuerySchemaOptions } from './cli.js';
 import { afTsv, disclosureLine, schemaText, sitesLine } from './format.js';
+import { afWideTsv } from './wide-format.js';
+import { strataCells } from '../../proto/query.js';
+import { parsePhenotypeSchema } from '../../proto/phenotype-schema.js';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -78,16 +81,24 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   if (o.cohort !== undefined) parseCohort(o.cohort);
   const by = o.by !== undefined ? o.by.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
   if (by !== undefined && (by.length === 0 || by.length > 3)) throw new CoordinatorError('GENOFED_USAGE', '--by: 1 to 3 comma-separated columns');
+  if (o.format === 'wide' && by === undefined) throw new CoordinatorError('GENOFED_USAGE', '--format wide needs --by');
+  if (o.grpmaxExclude !== undefined && by === undefined) throw new CoordinatorError('GENOFED_USAGE', '--grpmax-exclude needs --by');
+  const grpmaxExclude = o.grpmaxExclude === undefined ? undefined : o.grpmaxExclude.trim() === 'none' ? [] : o.grpmaxExclude.split(',').map((g) => g.trim()).filter(Boolean);
   const api = client(o);
   const variants = o.variants !== undefined ? await readVariantsFile(o.variants) : undefined;
+  // The wide header lists every cell, withheld ones too: the cells come from the consortium schema.
+  const cells = o.format === 'wide' ? strataCells(parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: (await api.phenotypeSchema()).columns }, "the coordinator's schema"), by!) : [];
   const answer = await api.alleleFrequency({
     ...(o.region !== undefined ? { region: o.region } : {}),
     ...(variants ? { variants } : {}),
     ...(o.cohort !== undefined ? { cohort: o.cohort } : {}),
     ...(by ? { by } : {}),
+    ...(grpmaxExclude ? { grpmaxExclude } : {}),
   });
   if (o.format === 'json') {
     await writeOut([`${JSON.stringify(answer)}\n`]);
+  } else if (o.format === 'wide') {
+    await writeOut(afWideTsv(answer, by!, cells));
   } else {
     await writeOut(afTsv(answer.rows, by));
   }

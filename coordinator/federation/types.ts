@@ -22,6 +22,12 @@ export interface AlleleFrequencyRequest {
   readonly cohort?: string;
   /** Stratification columns of the schema (at most 3): one block of rows per cell, after the all-sample rows. */
   readonly by?: readonly string[];
+  /**
+   * With `by`: groups of the first column left out of `grpmax` and
+   * `faf95_max` (values of that column, case-insensitive). Default gnomAD's
+   * list (ami, asj, fin, mid, oth, remaining; coordinator/stats).
+   */
+  readonly grpmaxExclude?: readonly string[];
   /** Who asks (bearer-token identity), for the nodes' logs and budgets. */
   readonly querier: string;
 }
@@ -40,6 +46,25 @@ export interface AlleleFrequencyRow extends VariantRef {
   /** ac / an from the released values; null when an is 0 or ac/an is withheld. */
   readonly af: number | null;
   readonly nhomalt: ReleasedCount;
+  /** gnomAD's filtering allele frequency (95% Poisson lower bound; 0 for ac <= 1) from the released ac/an; null when either is withheld or an is 0. */
+  readonly faf95: number | null;
+}
+
+/** gnomAD's per-variant maxima over the groups of the first stratification column (from released values only). */
+export interface GroupMaximaRow extends VariantRef {
+  /** The group with the highest AF among those released, not excluded and with ac > 0; null when none. */
+  readonly grpmax: { readonly group: string; readonly ac: number; readonly an: number; readonly af: number; readonly nhomalt: number | null } | null;
+  /** The group with the highest faf95 (> 0) among those released and not excluded; null when none. */
+  readonly faf95_max: { readonly group: string; readonly faf95: number } | null;
+}
+
+export interface GroupMaxima {
+  /** The stratification column whose values are the groups (the first of `by`). */
+  readonly column: string;
+  /** The groups left out, as given (or gnomAD's default list). */
+  readonly exclude: readonly string[];
+  /** One per variant, in the order of the all-sample rows. */
+  readonly rows: readonly GroupMaximaRow[];
 }
 
 /** What disclosure control did to an answer (rule names and row counts, never a value). */
@@ -69,6 +94,8 @@ export interface SiteOutcome {
 export interface AlleleFrequencyAnswer {
   readonly queryId: string;
   readonly rows: readonly AlleleFrequencyRow[];
+  /** With `by`: grpmax and faf95_max per variant; null without strata. */
+  readonly groupMaxima?: GroupMaxima | null;
   readonly sites: SiteOutcome;
   /** What was withheld and why (absent only from front ends' fakes). */
   readonly disclosure?: DisclosureSummary;

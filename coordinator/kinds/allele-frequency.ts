@@ -11,9 +11,10 @@ import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { applyAlleleFrequencyPolicy, withStrataWithheld } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { AlleleFrequencyAnswer, AlleleFrequencyRequest } from '../federation/types.js';
+import { excludedGroups, groupMaxima, releasedFaf95 } from './group-maxima.js';
 import type { CoordinatorKind } from './kind.js';
 
-type Body = Pick<AlleleFrequencyAnswer, 'rows'> & { readonly disclosure: NonNullable<AlleleFrequencyAnswer['disclosure']> };
+type Body = Pick<AlleleFrequencyAnswer, 'rows' | 'groupMaxima'> & { readonly disclosure: NonNullable<AlleleFrequencyAnswer['disclosure']> };
 
 /** A requested list keeps its order; repeated keys (alias-aware) are asked once. */
 export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
@@ -39,15 +40,24 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
   },
 
   params(req, list, ctx): AlleleCountsParams {
+    if (req.grpmaxExclude !== undefined) {
+      if (!req.by?.length) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'grpmaxExclude: needs by (grpmax is over the groups of the first by column)');
+      const cells = strataCells(ctx.schema, req.by);
+      excludedGroups(req.grpmaxExclude, canonicalStrata(ctx.schema, req.by)[0]!, [...new Set(cells.map((c) => String(c.values[0])))]);
+    }
     return {
       kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: list.length, variantsSha256: variantListDigestHex(list),
       strata: canonicalStrata(ctx.schema, req.by ?? []), region: req.region ?? '',
     };
   },
 
-  empty: (_req, ctx) => ({ rows: [], disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure }),
+  empty: (req, ctx) => ({
+    rows: [],
+    groupMaxima: req.by?.length ? groupMaxima([], canonicalStrata(ctx.schema, req.by), strataCells(ctx.schema, req.by), [], req.grpmaxExclude) : null,
+    disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure,
+  }),
 
-  answer(totals, { params, list, ctx, withheld }) {
+  answer(totals, { req, params, list, ctx, withheld }) {
     const p = params as AlleleCountsParams;
     const V = list.length;
     const cells = strataCells(ctx.schema, p.strata);
@@ -65,8 +75,22 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
       });
     });
     // Disclosure control on the network totals (after any noise: post-processing).
-    const released = applyAlleleFrequencyPolicy(raw, ctx.policy);
+    // gnomAD's derived fields come from released values only (group-maxima.ts).
+    const rows = applyAlleleFrequencyPolicy(raw, ctx.policy);
+    const released = rows.rows.map((r) => ({ ...r, faf95: releasedFaf95(r.ac, r.an) }));
     const strata = [...withheld].sort((a, b) => a - b).map((i) => cells[i - 1]!.label);
-    return { rows: released.rows, disclosure: withStrataWithheld(released.disclosure, strata, strata.length * V) };
+    let maxima = null;
+    if (p.strata.length > 0) {
+      // Released rows are block after block (withheld blocks absent), V rows each.
+      const byCell: (typeof released | undefined)[] = [];
+      let at = V; // after the all-sample block
+      for (let ci = 0; ci < cells.length; ci++) {
+        if (withheld.has(ci + 1)) { byCell.push(undefined); continue; }
+        byCell.push(released.slice(at, at + V));
+        at += V;
+      }
+      maxima = groupMaxima(list, p.strata, cells, byCell, req.grpmaxExclude);
+    }
+    return { rows: released, groupMaxima: maxima, disclosure: withStrataWithheld(rows.disclosure, strata, strata.length * V) };
   },
 };

@@ -18,6 +18,7 @@ interface AlleleFrequencyBody {
   variants?: VariantInput[];
   cohort?: string;
   by?: string[];
+  grpmaxExclude?: string[];
 }
 
 interface CohortCountBody {
@@ -85,6 +86,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
           ...(variants !== undefined ? { variants } : {}),
           ...(b.cohort !== undefined ? { cohort: b.cohort } : {}),
           ...(b.by !== undefined ? { by: b.by } : {}),
+          ...(b.grpmaxExclude !== undefined ? { grpmaxExclude: b.grpmaxExclude } : {}),
         },
         clientGone(reply),
       ),

@@ -6,7 +6,7 @@
  * keeps what the schema gave us: only declared fields ever leave, whatever
  * else the engine's objects carry.
  */
-import type { AlleleFrequencyAnswer, DisclosureSummary, NoiseScale, SiteOutcome } from '../federation/types.js';
+import type { AlleleFrequencyAnswer, DisclosureSummary, GroupMaxima, NoiseScale, SiteOutcome } from '../federation/types.js';
 
 function sites(s: SiteOutcome): SiteOutcome {
   return { responding: s.responding.map(String), missing: s.missing.map((m) => ({ site: String(m.site), reason: String(m.reason) })) };
@@ -26,10 +26,24 @@ export function noise(n: NoiseScale | null | undefined): NoiseScale | null {
   return n ? { mu: n.mu, sd: n.sd } : null;
 }
 
+function groupMaxima(g: GroupMaxima | null | undefined): GroupMaxima | null {
+  if (!g) return null;
+  return {
+    column: String(g.column),
+    exclude: g.exclude.map(String),
+    rows: g.rows.map((r) => ({
+      chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt,
+      grpmax: r.grpmax ? { group: String(r.grpmax.group), ac: r.grpmax.ac, an: r.grpmax.an, af: r.grpmax.af, nhomalt: r.grpmax.nhomalt } : null,
+      faf95_max: r.faf95_max ? { group: String(r.faf95_max.group), faf95: r.faf95_max.faf95 } : null,
+    })),
+  };
+}
+
 export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
   return JSON.stringify({
     queryId: String(a.queryId),
-    rows: a.rows.map((r) => ({ ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt })),
+    rows: a.rows.map((r) => ({ ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt, faf95: r.faf95 ?? null })),
+    groupMaxima: groupMaxima(a.groupMaxima),
     sites: sites(a.sites),
     disclosure: disclosure(a.disclosure),
     noise: noise(a.noise),

@@ -155,11 +155,33 @@ describe('genofed query (CLI against a listening REST API)', () => {
     const r = await genofed(['query', 'schema', '--coordinator', url, '--token', TOKEN]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^# consortium phenotype schema [0-9a-f]{64}\nsuper_pop\tcategorical\tvalues: AFR, AMR, EAS, EUR, SAS\nage\tinteger\tbins \(compare with >= \/ < at an edge\): 0, 20, 40, 60, 80, 120\n# grammar\n/);
-    fed.afAnswer = { ...fed.afAnswer, rows: [{ strata: { super_pop: 'all' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 10, an: 20, af: 0.5, nhomalt: 0 }, { strata: { super_pop: 'EUR' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 6, an: 10, af: 0.6, nhomalt: 0 }] };
+    fed.afAnswer = { ...fed.afAnswer, rows: [{ strata: { super_pop: 'all' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 10, an: 20, af: 0.5, nhomalt: 0, faf95: 0.27127028485456461 }, { strata: { super_pop: 'EUR' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 6, an: 10, af: 0.6, nhomalt: 0, faf95: 0.26130147441963208 }] };
     const s = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:1-10', '--by', 'super_pop']);
     expect(s.code).toBe(0);
-    expect(s.stdout).toBe('super_pop\tchrom\tpos\tref\talt\tac\tan\taf\tnhomalt\nall\t1\t5\tA\tC\t10\t20\t0.5\t0\nEUR\t1\t5\tA\tC\t6\t10\t0.6\t0\n');
+    expect(s.stdout).toBe('super_pop\tchrom\tpos\tref\talt\tac\tan\taf\tnhomalt\tfaf95\nall\t1\t5\tA\tC\t10\t20\t0.5\t0\t0.27127\nEUR\t1\t5\tA\tC\t6\t10\t0.6\t0\t0.261301\n');
     expect(fed.afRequests.at(-1)).toMatchObject({ by: ['super_pop'] });
+  });
+
+  it('query af --by --format wide: one line per variant, AC_<cell> columns for every schema cell ("." for cells without rows), then grpmax and faf95_max', async () => {
+    fed.afAnswer = {
+      ...fed.afAnswer,
+      rows: [
+        { strata: { super_pop: 'all' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 10, an: 20, af: 0.5, nhomalt: 0, faf95: 0.27127028485456461 },
+        { strata: { super_pop: 'EUR' }, chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 6, an: 10, af: 0.6, nhomalt: '<5', faf95: 0.26130147441963208 },
+      ],
+      groupMaxima: { column: 'super_pop', exclude: ['fin'], rows: [{ chrom: '1', pos: 5, ref: 'A', alt: 'C', grpmax: { group: 'EUR', ac: 6, an: 10, af: 0.6, nhomalt: null }, faf95_max: { group: 'EUR', faf95: 0.26130147441963208 } }] },
+    };
+    const s = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:1-10', '--by', 'super_pop', '--format', 'wide', '--grpmax-exclude', 'fin']);
+    expect(s.stderr).toContain('query q-af-1: 2 rows');
+    expect(s.code).toBe(0);
+    const cell = (c: string): string[] => ['AC', 'AN', 'AF', 'nhomalt', 'faf95'].map((f) => `${f}_${c}`);
+    const header = ['chrom', 'pos', 'ref', 'alt', 'AC', 'AN', 'AF', 'nhomalt', 'faf95', ...['AFR', 'AMR', 'EAS', 'EUR', 'SAS'].flatMap(cell), 'grpmax', 'AC_grpmax', 'AN_grpmax', 'AF_grpmax', 'nhomalt_grpmax', 'faf95_max', 'faf95_max_grp'];
+    const dots = ['.', '.', '.', '.', '.'];
+    const line = ['1', '5', 'A', 'C', '10', '20', '0.5', '0', '0.27127', ...dots, ...dots, ...dots, '6', '10', '0.6', '<5', '0.261301', ...dots, 'EUR', '6', '10', '0.6', '.', '0.261301', 'EUR'];
+    expect(s.stdout).toBe(`${header.join('\t')}\n${line.join('\t')}\n`);
+    expect(fed.afRequests.at(-1)).toMatchObject({ by: ['super_pop'], grpmaxExclude: ['fin'] });
+    const bad = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:1-10', '--format', 'wide']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'genofed: GENOFED_USAGE: --format wide needs --by\n']);
   });
 
   it('query cohort --format json prints the whole answer', async () => {

@@ -25,9 +25,9 @@ export class FakeFederation implements Federation {
   afAnswer: AlleleFrequencyAnswer = {
     queryId: 'q-af-1',
     rows: [
-      { chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570 },
-      { chrom: '1', pos: 10235, ref: 'T', alt: 'TA', ac: 0, an: 0, af: null, nhomalt: 0 },
-      { chrom: '1', pos: 10352, ref: 'T', alt: 'TA', ac: '<5', an: 5008, af: null, nhomalt: 0 },
+      { chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570, faf95: 0.41027547791971697 },
+      { chrom: '1', pos: 10235, ref: 'T', alt: 'TA', ac: 0, an: 0, af: null, nhomalt: 0, faf95: null },
+      { chrom: '1', pos: 10352, ref: 'T', alt: 'TA', ac: '<5', an: 5008, af: null, nhomalt: 0, faf95: null },
     ],
     sites: { responding: ['a', 'b', 'c'], missing: [] },
     disclosure: AF_NOTE,

@@ -19,27 +19,36 @@ describe('REST query routes', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.queryId).toBe('q-af-1');
-    expect(body.rows[0]).toEqual({ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570 });
+    expect(body.rows[0]).toEqual({ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570, faf95: 0.41027547791971697 });
     expect(body.rows[1].af).toBeNull();
     // A count withheld by disclosure control travels as its bound, with the note saying why.
-    expect(body.rows[2]).toEqual({ chrom: '1', pos: 10352, ref: 'T', alt: 'TA', ac: '<5', an: 5008, af: null, nhomalt: 0 });
+    expect(body.rows[2]).toEqual({ chrom: '1', pos: 10352, ref: 'T', alt: 'TA', ac: '<5', an: 5008, af: null, nhomalt: 0, faf95: null });
     expect(body.disclosure).toEqual(AF_NOTE);
     expect(body.noise).toBeNull();
     expect(body.sites).toEqual({ responding: ['a', 'b', 'c'], missing: [] });
     expect(fed.afRequests[0]).toEqual({ querier: 'alice', region: 'chr1:10000-20000', cohort: 'super_pop=EUR', by: ['gender'] });
+    expect(body.groupMaxima).toBeNull();
+  });
+
+  it('grpmaxExclude reaches the engine as given; a non-array or an over-long list is a 400', async () => {
+    expect((await af({ region: '1:1-10', by: ['super_pop'], grpmaxExclude: ['FIN', 'oth'] })).statusCode).toBe(200);
+    expect(fed.afRequests.at(-1)).toEqual({ querier: 'alice', region: '1:1-10', by: ['super_pop'], grpmaxExclude: ['FIN', 'oth'] });
+    expect((await af({ region: '1:1-10', by: ['super_pop'], grpmaxExclude: 'FIN' })).statusCode).toBe(400);
+    expect((await af({ region: '1:1-10', by: ['super_pop'], grpmaxExclude: Array.from({ length: 65 }, (_, i) => `g${i}`) })).statusCode).toBe(400);
   });
 
   it('only declared fields leave: extra properties on the answer, its rows or its sites are dropped', async () => {
     fed.afAnswer = {
       queryId: 'q-x', perSiteCounts: { a: [1, 2] },
       rows: [{ chrom: '1', pos: 5, ref: 'A', alt: 'C', ac: 1, an: 2, af: 0.5, nhomalt: 0, homRef: 7, sampleIds: ['HG00096'] }],
+      groupMaxima: { column: 'super_pop', exclude: [], perSite: { a: 1 }, rows: [{ chrom: '1', pos: 5, ref: 'A', alt: 'C', grpmax: { group: 'EUR', ac: 1, an: 2, af: 0.5, nhomalt: 0, site: 'a' }, faf95_max: null, raw: [1] }] },
       sites: { responding: ['a'], missing: [{ site: 'b', reason: 'down', address: '10.0.0.7:7401' }], extra: true },
       disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5, secret: 1 }, rowsAffected: 0, rules: [], rawTotals: [1, 2, 0] },
       noise: null,
     } as never;
     const res = await af({ region: '1:1-10' });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toBe('{"queryId":"q-x","rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","ac":1,"an":2,"af":0.5,"nhomalt":0}],"sites":{"responding":["a"],"missing":[{"site":"b","reason":"down"}]},"disclosure":{"policy":{"k":5,"smallCounts":"suppress","roundTo":5},"rowsAffected":0,"rules":[]},"noise":null}');
+    expect(res.body).toBe('{"queryId":"q-x","rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","ac":1,"an":2,"af":0.5,"nhomalt":0,"faf95":null}],"groupMaxima":{"column":"super_pop","exclude":[],"rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","grpmax":{"group":"EUR","ac":1,"an":2,"af":0.5,"nhomalt":0},"faf95_max":null}]},"sites":{"responding":["a"],"missing":[{"site":"b","reason":"down"}]},"disclosure":{"policy":{"k":5,"smallCounts":"suppress","roundTo":5},"rowsAffected":0,"rules":[]},"noise":null}');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });
 
