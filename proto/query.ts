@@ -19,8 +19,10 @@ import type { VariantKey } from './variant.js';
  * population blocks (strata) in the slot layout.
  * 3: query kinds as modules: the envelope carries the kind's name and its
  * parameters as canonical JSON; counters are named by the kind.
+ * 4: a stratified query's size round carries the size-only remainder (its
+ * last population), and nodes withhold cells by `populationsToWithhold`.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * Variants per request/response batch message: ~30 bytes each on the wire,
@@ -136,6 +138,56 @@ export interface Population {
    * stratum cell: zeros at every site, listed in the header).
    */
   readonly onSmall: 'refuse' | 'withhold';
+  /**
+   * Verified in the size round but without a block of its own: the
+   * cohort's members in no stratum cell (a missing value, no phenotype
+   * row). Never answered, but the all-sample block minus the released
+   * cells is exactly these people plus the withheld cells, so it counts
+   * toward the withheld mass (`populationsToWithhold`). Listed after every
+   * block population.
+   */
+  readonly sizeOnly?: true;
+}
+
+export type WithholdDecision = { readonly withheld: number[] } | { readonly refuse: string };
+
+/**
+ * What the nodes withhold, from the network sizes of the size round
+ * (every node computes the same sizes, so every node decides the same; the
+ * coordinator refuses answers that disagree). A population of 1..k-1 that
+ * `refuse`s fails the query (its label returned). Cells of 1..k-1 are
+ * withheld; then, because the all-sample block minus the released cells
+ * equals the withheld cells plus the size-only remainder (the "withheld
+ * mass"), more cells are withheld, smallest network size first (ties: the
+ * lower index), until that mass is 0 or at least k people: no difference
+ * of one answer's blocks, nor of this answer and the same cohort asked
+ * without strata, isolates fewer than k people. Returns block indices,
+ * ascending.
+ */
+export function populationsToWithhold(populations: readonly Population[], sizes: readonly number[], k: number): WithholdDecision {
+  if (sizes.length !== populations.length) return { refuse: 'population list' };
+  const small = (n: number): boolean => n > 0 && n < k;
+  const withheld = new Set<number>();
+  let mass = 0;
+  for (const [i, p] of populations.entries()) {
+    const n = sizes[i]!;
+    if (p.sizeOnly) { mass += n; continue; }
+    if (!small(n)) continue;
+    if (p.onSmall === 'refuse') return { refuse: p.label };
+    withheld.add(i);
+    mass += n;
+  }
+  while (small(mass)) {
+    let pick = -1;
+    for (const [i, p] of populations.entries()) {
+      if (p.sizeOnly || p.onSmall !== 'withhold' || withheld.has(i) || sizes[i]! === 0) continue;
+      if (pick < 0 || sizes[i]! < sizes[pick]!) pick = i;
+    }
+    if (pick < 0) break; // every cell withheld: the all-sample block is the cohort itself (>= k, verified)
+    withheld.add(pick);
+    mass += sizes[pick]!;
+  }
+  return { withheld: [...withheld].sort((a, b) => a - b) };
 }
 
 /**

@@ -15,7 +15,7 @@ export type DisclosureRule = 'cohort-below-k' | 'stratum-below-k' | 'ac-below-k'
 
 const REASONS: Readonly<Record<DisclosureRule, string>> = {
   'cohort-below-k': 'fewer than k individuals (AN < 2k, or a cohort count < k): the row or count is not released',
-  'stratum-below-k': 'a stratum with 1..k-1 individuals network-wide (verified by the nodes, which sent zeros for it): its rows are not released',
+  'stratum-below-k': 'a stratum with 1..k-1 individuals network-wide, or one withheld with such strata (smallest first) so that the all-sample rows minus the released strata cover 0 or at least k individuals (decided by the nodes, which sent zeros for it): its rows are not released',
   'ac-below-k': 'fewer than k alternate alleles (AC in 1..k-1): AC and AF withheld or rounded',
   'ref-count-below-k': 'fewer than k reference alleles (AN-AC in 1..k-1): AC and AF withheld or rounded, since AN-AC would reveal them',
   'nhomalt-below-k': 'fewer than k homozygous-alternate individuals: nhomalt withheld or rounded',

@@ -22,7 +22,14 @@ export const kind: CountedNodeKind<AlleleCountsParams> = {
     if (p.strata.length > 0) {
       const byCell = await store.cohortMembers(cohort, { by: p.strata });
       if (!(byCell instanceof Map)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: expected stratified member sets');
-      for (const cell of strataCells(schema, p.strata)) out.push(byCell.get(cell.label) ?? new Uint32Array(0));
+      const inCell = new Set<number>();
+      for (const cell of strataCells(schema, p.strata)) {
+        const m = byCell.get(cell.label) ?? new Uint32Array(0);
+        for (const x of m) inCell.add(x);
+        out.push(m);
+      }
+      // The size-only remainder: cohort members in no cell (a missing strata value, or no phenotype row).
+      out.push(out[0]!.filter((x) => !inCell.has(x)));
     }
     return out;
   },

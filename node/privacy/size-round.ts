@@ -208,8 +208,3 @@ export function networkSizes(ctx: SizeRoundContext, pending: PendingSizeRound, r
   if (mismatch) throw new NodeError('GENOFED_ENVELOPE_MISMATCH', 'query refused: another roster member received a different envelope under this query id');
   return Array.from(totals);
 }
-
-/** The first population whose network size is 1..k-1 (index), or -1. */
-export function smallPopulation(totals: readonly number[], k: number): number {
-  return totals.findIndex((t) => t > 0 && t < k);
-}

@@ -12,7 +12,7 @@ import { commitmentFromWire, commitmentToWire } from '../../proto/convert/size-c
 import { signHeader, variantsFromWire } from '../../proto/convert/variants.js';
 import type * as wire from '../../proto/generated/genofed/v1/node.js';
 import { schemaColumns } from '../../proto/phenotype-schema.js';
-import { VariantListHasher, type QueryEnvelope } from '../../proto/query.js';
+import { populationsToWithhold, VariantListHasher, type Population, type QueryEnvelope } from '../../proto/query.js';
 import { parseRegion } from '../../proto/region.js';
 import { normalizeContig, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
@@ -98,16 +98,25 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
     const relay = await nextWithin(call, it, SIZE_ROUND_TIMEOUT_MS, 'relay of the size commitments');
     if (relay?.msg?.$case !== 'sizeRelay') throw new NodeError('GENOFED_SIZE_ROUND', 'query refused: size round: expected the relayed commitments');
     const totals = networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
-    const populations = a.kind.spec.populations(a.e.params, schema);
-    const withheld: number[] = [];
-    totals.forEach((size, i) => {
-      if (size === 0 || size >= o.minCohortSize) return;
-      const pop = populations[i];
-      if (pop?.onSmall === 'withhold') { withheld.push(i); return; }
-      const label = pop?.label ?? 'a population';
-      throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: the ${label} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
+    const decision = populationsToWithhold(a.kind.spec.populations(a.e.params, schema), totals, o.minCohortSize);
+    if ('refuse' in decision) throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: the ${decision.refuse} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
+    return decision.withheld;
+  }
+
+  /**
+   * The member sets an answer reveals, for the differencing guard: each
+   * released block's, and the withheld mass (withheld cells plus the
+   * size-only remainder), which is the cohort minus the released cells.
+   */
+  function revealedSets(populations: readonly Population[], members: readonly Uint32Array[], withheld: readonly number[]): Uint32Array[] {
+    const out: Uint32Array[] = [];
+    const hidden = new Set<number>();
+    members.forEach((m, i) => {
+      if (populations[i]?.sizeOnly || withheld.includes(i)) for (const x of m) hidden.add(x);
+      else out.push(m);
     });
-    return withheld;
+    if (hidden.size > 0) out.push(Uint32Array.from([...hidden].sort((x, y) => x - y)));
+    return out;
   }
 
   /** Zero the blocks of withheld populations (the layout holds one block per population). */
@@ -143,8 +152,8 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         const members = await kind.members(o.store, p, schema, variants);
         const withheld = await sizeRound(call, it, a, members);
         stage = 'admission';
-        // What is withheld is not answered, so it is not recorded by the differencing guard either.
-        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, members.filter((_, i) => !withheld.includes(i))) };
+        // What is withheld is not answered alone, so it is not recorded either; what can be derived (the withheld mass) is.
+        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, revealedSets(kind.spec.populations(p, schema), members, withheld)) };
 
         stage = 'answer';
         const values = await kind.count(o.store, p, schema, variants, members);

@@ -46,8 +46,15 @@ export const alleleCounts: QueryKindSpec<AlleleCountsParams> = {
   list: (p) => ({ count: p.variantCount, sha256: p.variantsSha256 }),
   region: (p) => p.region || undefined,
   cohorts: (p) => (p.cohort.trim() ? [p.cohort] : []),
-  // A stratum cell under k is withheld (its block zero everywhere); a cohort under k refuses the query.
-  populations: (p, s) => [{ label: 'cohort', onSmall: 'refuse' }, ...(p.strata.length ? strataCells(s, p.strata).map((c) => ({ label: c.label, onSmall: 'withhold' as const })) : [])],
+  // A stratum cell under k is withheld (its block zero everywhere), with more cells when needed so that
+  // the cohort minus the released cells is 0 or >= k people (proto/query.ts populationsToWithhold);
+  // a cohort under k refuses the query.
+  populations: (p, s) => [
+    { label: 'cohort', onSmall: 'refuse' },
+    ...(p.strata.length
+      ? [...strataCells(s, p.strata).map((c) => ({ label: c.label, onSmall: 'withhold' as const })), { label: 'cohort members in no stratum', onSmall: 'withhold' as const, sizeOnly: true as const }]
+      : []),
+  ],
   layout: (p, slotCount, s) => blockLayout(ALLELE_COUNTERS, 1 + cells(p, s), p.variantCount, slotCount),
   // AC and AN of a diploid site change by <= 2 when one person is added or removed.
   sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),

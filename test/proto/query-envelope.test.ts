@@ -123,7 +123,9 @@ describe('slot layout', () => {
     expect(strataCells(schema, ['age']).map((c) => c.values)).toEqual([[0], [40], [80]]);
     const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 10, variantsSha256: '00'.repeat(32), strata: ['super_pop', 'gender'], region: '' };
     expect(alleleCounts.layout(p, 4096, schema)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 5, valueCount: 150, ciphertextCount: 1 });
-    expect(alleleCounts.populations(p, schema).map((x) => x.label)).toEqual(['cohort', 'AFR,female', 'AFR,male', 'EUR,female', 'EUR,male']);
+    // The blocks' populations, then the size-only remainder (cohort members in no cell), which has no block.
+    expect(alleleCounts.populations(p, schema).map((x) => x.label)).toEqual(['cohort', 'AFR,female', 'AFR,male', 'EUR,female', 'EUR,male', 'cohort members in no stratum']);
+    expect(alleleCounts.populations(p, schema).map((x) => x.sizeOnly === true)).toEqual([false, false, false, false, false, true]);
     expect(cohortCount.populations({ kind: 'cohort-count', cohort: '', carrierCount: 2, carriersSha256: '00'.repeat(32) }, schema).map((x) => x.label)).toEqual(['cohort', 'carriers']);
     expect(() => strataCells(schema, ['bmi'])).toThrow(/unknown column 'bmi'/);
     expect(() => strataCells(EMPTY_SCHEMA, ['gender'])).toThrow(/no columns/);

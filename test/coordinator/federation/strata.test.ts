@@ -38,13 +38,14 @@ const key = (r: { chrom: string; pos: number; ref: string; alt: string }): strin
 describe.skipIf(!has('bcftools'))('stratified allele frequencies over 3 sites, default disclosure policy', () => {
   let c: Consortium;
   let f: Federation;
+  let open: () => Promise<Consortium>;
   let dir: string;
   let merged: string;
-  /** sample -> [super_pop, gender, batch] for the samples in the VCF. */
-  const people = new Map<string, [string, string, string]>();
+  /** sample -> [super_pop, gender, batch, arm] for the samples in the VCF. */
+  const people = new Map<string, [string, string, string, string]>();
 
   /** bcftools on the unsplit merge, restricted to `pred`'s samples (empty map for an empty set). */
-  function reference(name: string, pred: (p: [string, string, string]) => boolean): Map<string, RefRow> {
+  function reference(name: string, pred: (p: [string, string, string, string]) => boolean): Map<string, RefRow> {
     const ids = [...people].filter(([, p]) => pred(p)).map(([s]) => s);
     if (ids.length === 0) return new Map();
     const list = join(dir, `${name}.samples`);
@@ -53,7 +54,7 @@ describe.skipIf(!has('bcftools'))('stratified allele frequencies over 3 sites, d
   }
 
   /** Every released row of `answer` equals the reference of its cell after the same policy; returns the rows compared. */
-  function compareCells(answer: AlleleFrequencyAnswer, columns: readonly string[], pick: (cell: readonly string[], p: [string, string, string]) => boolean): number {
+  function compareCells(answer: AlleleFrequencyAnswer, columns: readonly string[], pick: (cell: readonly string[], p: [string, string, string, string]) => boolean): number {
     const cells = new Map<string, AlleleFrequencyAnswer['rows'][number][]>();
     for (const r of answer.rows) {
       const label = columns.map((col) => r.strata![col]!).join(',');
@@ -81,19 +82,21 @@ describe.skipIf(!has('bcftools'))('stratified allele frequencies over 3 sites, d
     const inVcf = new Set(samples);
     let eur = 0;
     let afr = 0;
-    const lines = ['sample\tpop\tsuper_pop\tgender\tbatch'];
+    // And an `arm` column (a/b alternating) that 2 people lack: 2 cohort members in no cell of --by arm.
+    const lines = ['sample\tpop\tsuper_pop\tgender\tbatch\tarm'];
     for (const [s, pop, sp, gender] of panel) {
       if (!inVcf.has(s!)) continue;
+      const arm = people.size < 2 ? 'NA' : people.size % 2 === 0 ? 'a' : 'b';
       let batch = 'x';
       if (sp === 'EUR' && gender === 'female' && eur < 3) { batch = 'y'; eur += 1; }
       if (sp === 'AFR' && gender === 'male' && afr < 20) { batch = 'y'; afr += 1; }
-      people.set(s!, [sp!, gender!, batch]);
-      lines.push(`${s}\t${pop}\t${sp}\t${gender}\t${batch}`);
+      people.set(s!, [sp!, gender!, batch, arm]);
+      lines.push(`${s}\t${pop}\t${sp}\t${gender}\t${batch}\t${arm}`);
     }
     const table = join(dir, 'panel.tsv');
     writeFileSync(table, `${lines.join('\n')}\n`);
     const schemaJson = JSON.parse(readFileSync(join(FIXTURES, 'panel', 'panel.schema.json'), 'utf8'));
-    schemaJson.columns.push({ name: 'batch', type: 'categorical', values: ['x', 'y'] });
+    schemaJson.columns.push({ name: 'batch', type: 'categorical', values: ['x', 'y'] }, { name: 'arm', type: 'categorical', values: ['a', 'b'] });
     const third = Math.ceil(samples.length / 3);
     const shares = SITES.map((s, i) => {
       const list = join(dir, `${s}.samples`);
@@ -103,10 +106,11 @@ describe.skipIf(!has('bcftools'))('stratified allele frequencies over 3 sites, d
       return out;
     });
     merged = `bcftools merge --no-version -m none ${shares.map((s) => `'${s}'`).join(' ')}`;
-    c = await startConsortium({
+    open = () => startConsortium({
       sites: SITES, vcfs: Object.fromEntries(SITES.map((s, i) => [s, [shares[i]!]])), phenotypes: Object.fromEntries(SITES.map((s) => [s, table])),
       schema: parsePhenotypeSchema(schemaJson),
     });
+    c = await open();
     f = await c.federationWith();
   }, 180_000);
 
@@ -173,27 +177,74 @@ describe.skipIf(!has('bcftools'))('stratified allele frequencies over 3 sites, d
     expect(withMax).toBeGreaterThan(20);
   });
 
-  it('--by batch,gender: the 3-person cell (y, female) is withheld whole and named in the note, so group y is no grpmax candidate; the released cells equal bcftools after the policy', async () => {
-    // (Not --by super_pop,batch after the query above: a site holding, say, 2 AMR women would see
-    // (AMR, x) differ from (AMR, female) by its 2 AMR men, and the nodes' local differencing guard refuses.)
-    const answer = await f.alleleFrequency({ region: REGION, by: ['batch', 'gender'], querier: 'test', grpmaxExclude: [] });
+  // A fresh network (fresh guards): after the query above, a site holding, say, 1 SAS man would see the
+  // batch-y people it holds differ from that 1-person local set by < k, and its local differencing guard refuses.
+  describe('withheld cells', () => {
+    let c2: Consortium;
+    let f2: Federation;
+    beforeAll(async () => {
+      c2 = await open();
+      f2 = await c2.federationWith();
+    }, 120_000);
+    afterAll(async () => {
+      await c2?.close();
+    });
+
+  it('--by batch,gender: the 3-person cell (y, female) is withheld, and with it (y, male), so that the all-sample rows minus the released cells cover >= k people; group y is no grpmax candidate; the released cells equal bcftools after the policy', async () => {
+    const answer = await f2.alleleFrequency({ region: REGION, by: ['batch', 'gender'], querier: 'test', grpmaxExclude: [] });
     const labels = [...new Set(answer.rows.map((r) => `${r.strata!.batch},${r.strata!.gender}`))];
-    expect(labels).toEqual(['all,all', 'x,female', 'x,male', 'y,male']);
+    expect(labels).toEqual(['all,all', 'x,female', 'x,male']);
     const rule = answer.disclosure!.rules.find((r) => r.rule === 'stratum-below-k');
-    expect(rule?.strata).toEqual(['y,female']);
+    expect(rule?.strata).toEqual(['y,female', 'y,male']);
     const variants = answer.rows.filter((r) => r.strata!.batch === 'all').length;
-    expect(rule?.rows).toBe(variants);
+    expect(rule?.rows).toBe(2 * variants);
     const compared = compareCells(answer, ['batch', 'gender'], (v, p) => p[2] === v[0] && p[1] === v[1]);
-    expect(compared).toBe(4 * variants);
+    expect(compared).toBe(3 * variants);
     expect(answer.groupMaxima!.exclude).toEqual([]);
     const groups = answer.groupMaxima!.rows.map((m) => m.grpmax?.group ?? null);
     expect(groups.filter((g) => g === 'x').length).toBeGreaterThan(20);
     expect(groups.every((g) => g === 'x' || g === null)).toBe(true);
     for (const m of answer.groupMaxima!.rows) expect([m.faf95_max?.group ?? null]).not.toContain('y');
     // Excluding x leaves no candidate at all; an excluded group that is not a value of the column is a typo, refused before any site is asked.
-    const none = await f.alleleFrequency({ region: REGION, by: ['batch', 'gender'], querier: 'test', grpmaxExclude: ['X'] });
+    const none = await f2.alleleFrequency({ region: REGION, by: ['batch', 'gender'], querier: 'test', grpmaxExclude: ['X'] });
     expect(none.groupMaxima!.rows.every((m) => m.grpmax === null && m.faf95_max === null)).toBe(true);
     await expect(f.alleleFrequency({ region: REGION, by: ['batch'], querier: 'test', grpmaxExclude: ['FIN'] })).rejects.toMatchObject({ code: 'GENOFED_QUERY_INVALID' });
+  });
+
+  it('attack: the key holder subtracts the released cells from the all-sample rows (exact totals, its own disclosure control off); what it gets is the 23 batch-y people together (>= k), never the 3-person cell, nor the 2 people with no arm', async () => {
+    const exact = await c2.federationWith({ disclosure: { k: 1 } });
+    const byBatch = await exact.alleleFrequency({ region: REGION, by: ['batch', 'gender'], querier: 'attacker' });
+    const ys = reference('all_y', (p) => p[2] === 'y');
+    const yFemale = reference('y_female', (p) => p[2] === 'y' && p[1] === 'female');
+    let informative = 0;
+    const difference = (answer: AlleleFrequencyAnswer, cols: readonly string[]): Map<string, { ac: number; an: number }> => {
+      const out = new Map<string, { ac: number; an: number }>();
+      for (const r of answer.rows) {
+        const sign = cols.every((col) => r.strata![col] === 'all') ? 1 : -1;
+        const d = out.get(key(r)) ?? { ac: 0, an: 0 };
+        out.set(key(r), { ac: d.ac + sign * (r.ac as number), an: d.an + sign * (r.an as number) });
+      }
+      return out;
+    };
+    for (const [k, d] of difference(byBatch, ['batch', 'gender'])) {
+      const y = ys.get(k) ?? { ac: 0, an: 0, nhomalt: 0 };
+      expect(d, k).toEqual({ ac: y.ac, an: y.an });
+      const f3 = yFemale.get(k) ?? { ac: 0, an: 0, nhomalt: 0 };
+      if (f3.ac !== y.ac) informative += 1;
+    }
+    expect(informative).toBeGreaterThan(5); // the 20 men's alleles really blur the 3 women's
+
+    // --by arm: 2 people have no arm; the nodes withhold the smaller arm with them.
+    const byArm = await exact.alleleFrequency({ region: REGION, by: ['arm'], querier: 'attacker' });
+    const released = [...new Set(byArm.rows.map((r) => r.strata!.arm))];
+    expect(released).toHaveLength(2);
+    expect(['a', 'b']).toContain(released[1]);
+    const hiddenArm = released[1] === 'a' ? 'b' : 'a';
+    expect(byArm.disclosure!.rules.find((r) => r.rule === 'stratum-below-k')?.strata).toEqual([hiddenArm]);
+    const mass = reference('arm_mass', (p) => p[3] === 'NA' || p[3] === hiddenArm);
+    for (const [k, d] of difference(byArm, ['arm'])) expect(d, k).toEqual({ ac: mass.get(k)?.ac ?? 0, an: mass.get(k)?.an ?? 0 });
+    expect([...people.values()].filter((p) => p[3] === 'NA' || p[3] === hiddenArm).length).toBeGreaterThan(1000);
+  });
   });
 });
 
