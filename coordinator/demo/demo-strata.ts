@@ -3,13 +3,15 @@
  * with strata `by: super_pop` per region, through the REST API as
  * `genofed query af --by super_pop` sends it; all rows go to
  * DIR/af-strata.tsv, the first few common variants are printed in long
- * format (one row per stratum), and the printed rows are checked against
- * counts made per stratum from the unsplit input.
+ * format (one row per stratum, with gnomAD's faf95) and with their grpmax
+ * and faf95_max, and the printed rows are checked against counts made per
+ * stratum from the unsplit input.
  */
 import type { ApiClient } from '../client/api-client.js';
-import { disclosureLine, formatAf } from '../client/format.js';
+import { disclosureLine, formatAf, formatFreq } from '../client/format.js';
 import { applyAlleleFrequencyPolicy, type DisclosurePolicy } from '../disclosure/index.js';
-import type { AlleleFrequencyRow } from '../federation/types.js';
+import type { AlleleFrequencyRow, GroupMaximaRow, ReleasedCount } from '../federation/types.js';
+import { faf95, fafMax, grpmax, type StratumCounts } from '../stats/index.js';
 import { clip, tableLines } from './demo-table.js';
 import { comparisonKey, countByGroup, type GroupCounts, type PhenotypeTable, type ReferenceRow, type SampleRecord } from './plaintext-reference.js';
 
@@ -35,6 +37,9 @@ export interface StrataSection {
   readonly rows: readonly AlleleFrequencyRow[];
   /** The printed rows (every stratum of the first STRATA_SHOWN common variants). */
   readonly shown: readonly AlleleFrequencyRow[];
+  /** grpmax and faf95_max of the printed variants, and the groups the coordinator left out of them. */
+  readonly shownMaxima: readonly GroupMaximaRow[];
+  readonly excluded: readonly string[];
 }
 
 /** True when the table has the strata columns (the 1000G panel does; a user's table may not). */
@@ -44,9 +49,13 @@ export function hasStrataColumns(table: PhenotypeTable): boolean {
 
 export async function queryStrata(api: ApiClient, regions: readonly string[], guard: <T>(p: Promise<T>) => Promise<T>, signal: AbortSignal, log: (l: string) => void): Promise<StrataSection> {
   const rows: AlleleFrequencyRow[] = [];
+  const maxima: GroupMaximaRow[] = [];
+  let excluded: readonly string[] = [];
   for (const region of regions) {
     const answer = await guard(api.alleleFrequency({ region, by: [...STRATA_BY] }, signal));
     rows.push(...answer.rows);
+    maxima.push(...(answer.groupMaxima?.rows ?? []));
+    excluded = answer.groupMaxima?.exclude ?? excluded;
     log(`demo: allele-frequency ${region} by ${STRATA_BY.join(',')}: ${answer.rows.length} rows (query ${answer.queryId})`);
     const note = disclosureLine(answer);
     if (note) log(`demo: ${note}`);
@@ -55,12 +64,8 @@ export async function queryStrata(api: ApiClient, regions: readonly string[], gu
   const picked = new Set(rows.filter((r) => isAll(r) && typeof r.af === 'number' && r.af >= SHOWN_MIN_AF).slice(0, STRATA_SHOWN).map(comparisonKey));
   // Grouped by variant, strata in answer order (all samples first).
   const shown = [...picked].flatMap((key) => rows.filter((r) => comparisonKey(r) === key));
-  return { by: [...STRATA_BY], regions, rows, shown };
-}
-
-/** faf95 (gnomAD's filtering allele frequency) is printed when the answer rows carry it. */
-function faf95Of(r: AlleleFrequencyRow): number | null | undefined {
-  return (r as { faf95?: number | null }).faf95;
+  const shownMaxima = maxima.filter((m) => picked.has(comparisonKey(m)));
+  return { by: [...STRATA_BY], regions, rows, shown, shownMaxima, excluded };
 }
 
 export function printStrata(s: StrataSection, log: (l: string) => void): void {
@@ -68,23 +73,30 @@ export function printStrata(s: StrataSection, log: (l: string) => void): void {
   const variants = s.rows.length / Math.max(1, cells);
   log('');
   log(`== allele frequency by ${s.by.join(' x ')} (${s.regions.join(', ')}): ${variants} variants x ${cells} strata (all samples, then each cell) = ${s.rows.length} rows in af-strata.tsv; the first ${STRATA_SHOWN} variants with AF >= ${SHOWN_MIN_AF}:`);
-  const withFaf = s.shown.some((r) => faf95Of(r) !== undefined);
-  const cols = [...s.by, 'chrom', 'pos', 'ref', 'alt', 'ac', 'an', 'af', 'nhomalt', ...(withFaf ? ['faf95'] : [])];
-  const cell = (r: AlleleFrequencyRow): string[] => {
-    const faf = faf95Of(r);
-    return [
-      ...s.by.map((c) => r.strata?.[c] ?? ''), r.chrom, String(r.pos), clip(r.ref), clip(r.alt), String(r.ac), String(r.an), formatAf(r.af, r.an), String(r.nhomalt),
-      ...(withFaf ? [typeof faf === 'number' ? String(Number(faf.toPrecision(4))) : '.'] : []),
-    ];
-  };
+  const cols = [...s.by, 'chrom', 'pos', 'ref', 'alt', 'ac', 'an', 'af', 'nhomalt', 'faf95'];
+  const cell = (r: AlleleFrequencyRow): string[] => [
+    ...s.by.map((c) => r.strata?.[c] ?? ''), r.chrom, String(r.pos), clip(r.ref), clip(r.alt), String(r.ac), String(r.an), formatAf(r.af, r.an), String(r.nhomalt), formatFreq(r.faf95),
+  ];
   for (const l of tableLines(cols, s.shown.map(cell))) log(l);
+  log(`  gnomAD's group maxima over the ${s.by[0]} groups (released cells only${s.excluded.length ? `; ${s.excluded.join(', ')} left out as in gnomAD` : ''}):`);
+  for (const m of s.shownMaxima) {
+    const top = m.grpmax ? `grpmax ${m.grpmax.group} AF ${formatFreq(m.grpmax.af)} (${m.grpmax.ac}/${m.grpmax.an})` : 'grpmax none';
+    log(`    ${m.chrom}:${m.pos} ${clip(m.ref)}>${clip(m.alt)}: ${top}, ${m.faf95_max ? `faf95_max ${m.faf95_max.group} ${formatFreq(m.faf95_max.faf95)}` : 'faf95_max none'}`);
+  }
+}
+
+/** faf95 as the answer releases it: from numeric AC and AN only. */
+function releasedFaf(ac: ReleasedCount, an: ReleasedCount): number | null {
+  return typeof ac === 'number' && typeof an === 'number' && an > 0 && ac <= an ? faf95(ac, an) : null;
 }
 
 /**
  * Mismatches between the printed rows and per-stratum counts of the
  * unsplit input (`records`: their VCF lines) under the same disclosure
- * policy; the all-sample rows against the whole-input reference. Shows up
- * to 5; every printed row must be found.
+ * policy (AC, AN, nhomalt, and faf95 from the released counts); the
+ * all-sample rows against the whole-input reference; and each printed
+ * grpmax / faf95_max against coordinator/stats over the plaintext cells
+ * that are released. Shows up to 5; every printed row must be found.
  */
 export function checkStrata(
   s: StrataSection, records: readonly SampleRecord[], table: PhenotypeTable, genotyped: ReadonlySet<string>,
@@ -100,6 +112,10 @@ export function checkStrata(
   const counts = new Map<string, GroupCounts[]>();
   for (const rec of records) for (const [key, c] of countByGroup(rec, labels.length, groupOf)) counts.set(key, c);
   let bad = 0;
+  const show = (l: string): void => {
+    if (bad <= 5) log(`demo: MISMATCH ${l}`);
+  };
+  const candidates = new Map<string, Map<string, StratumCounts>>();
   for (const r of s.shown) {
     const key = comparisonKey(r);
     const label = s.by.map((c) => r.strata?.[c] ?? '').join(',');
@@ -108,13 +124,32 @@ export function checkStrata(
     const what = `${r.chrom}:${r.pos} ${r.ref}>${r.alt} [${label}]`;
     if (!raw) {
       bad += 1;
-      if (bad <= 5) log(`demo: MISMATCH ${what}: no plaintext count for this stratified row`);
+      show(`${what}: no plaintext count for this stratified row`);
       continue;
     }
     const e = applyAlleleFrequencyPolicy([raw], policy).rows[0]!;
-    if (e.ac !== r.ac || e.an !== r.an || e.nhomalt !== r.nhomalt) {
+    const faf = releasedFaf(e.ac, e.an);
+    if (e.ac !== r.ac || e.an !== r.an || e.nhomalt !== r.nhomalt || faf !== r.faf95) {
       bad += 1;
-      if (bad <= 5) log(`demo: MISMATCH ${what}: federated ac/an/nhomalt ${r.ac}/${r.an}/${r.nhomalt}, plaintext ${e.ac}/${e.an}/${e.nhomalt}`);
+      show(`${what}: federated ac/an/nhomalt/faf95 ${r.ac}/${r.an}/${r.nhomalt}/${formatFreq(r.faf95)}, plaintext ${e.ac}/${e.an}/${e.nhomalt}/${formatFreq(faf)}`);
+    }
+    // A group is a grpmax candidate when its cell was released with numeric AC and AN (one column: group = cell).
+    if (i !== undefined && typeof e.ac === 'number' && typeof e.an === 'number') {
+      if (!candidates.has(key)) candidates.set(key, new Map());
+      candidates.get(key)!.set(label, { ac: e.ac, an: e.an });
+    }
+  }
+  if (s.by.length === 1) {
+    for (const m of s.shownMaxima) {
+      const c = candidates.get(comparisonKey(m)) ?? new Map<string, StratumCounts>();
+      const top = grpmax(c, { exclude: s.excluded });
+      const faf = fafMax(c, { exclude: s.excluded });
+      const want = `${top ? `${top.stratum} ${top.ac}/${top.an}` : 'none'}, ${faf ? `${faf.stratum} ${faf.faf}` : 'none'}`;
+      const got = `${m.grpmax ? `${m.grpmax.group} ${m.grpmax.ac}/${m.grpmax.an}` : 'none'}, ${m.faf95_max ? `${m.faf95_max.group} ${m.faf95_max.faf95}` : 'none'}`;
+      if (want !== got) {
+        bad += 1;
+        show(`${m.chrom}:${m.pos} ${m.ref}>${m.alt}: federated grpmax, faf95_max ${got}; from the plaintext cells ${want}`);
+      }
     }
   }
   return bad;

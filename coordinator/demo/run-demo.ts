@@ -252,6 +252,6 @@ async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly stri
   c.timingsMs.analysesCheckMs = Math.round(performance.now() - tStep);
   const what = `${strata ? `${strata.shown.length} stratified AF rows` : ''}${strata && associations.length ? ' and ' : ''}${associations.map((a) => a.shown.length).reduce((x, y) => x + y, 0)} association rows`;
   if (bad > 0) throw new CoordinatorError('GENOFED_DEMO_MISMATCH', `${bad} of the ${what} printed differ from the plaintext computation on the unsplit input`);
-  log(`verified: the ${what} printed equal the plaintext computation on the unsplit input (AC, AN${strata ? ', nhomalt per stratum' : ''}; each group's allele table and the chi-square recomputed from it) under the same disclosure policy`);
+  log(`verified: the ${what} printed equal the plaintext computation on the unsplit input (${strata ? 'AC, AN, nhomalt and faf95 per stratum, grpmax and faf95_max; ' : ''}each association group's AC and AN, and the chi-square recomputed from them) under the same disclosure policy`);
   return { strata, associations };
 }

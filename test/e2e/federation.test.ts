@@ -25,7 +25,7 @@ import { comparisonKey, readPhenotypeTable, ReferenceCounts } from '../../coordi
 import { vcfLines } from '../../coordinator/demo/vcf-lines.js';
 import { networkInit } from '../../coordinator/network/init.js';
 import { bcftoolsCounts, bcftoolsGroupCounts, has } from '../coordinator/demo/bcftools.js';
-import { allelicChiSquare } from '../../coordinator/stats/index.js';
+import { allelicChiSquare, faf95 } from '../../coordinator/stats/index.js';
 import type { AlleleFrequencyAnswer } from '../../coordinator/federation/types.js';
 import { applyAlleleFrequencyPolicy, applyCohortThreshold, DEFAULT_DISCLOSURE_POLICY } from '../../coordinator/disclosure/index.js';
 
@@ -153,7 +153,8 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
     expect(arms!.lambda).toBeLessThan(1.5);
     expect(arms!.tested).toBeGreaterThan(1000);
     expect(arms!.rows[0]!.p).toBeGreaterThan(1e-6);
-    expect(readFileSync(join(result.out, 'af-strata.tsv'), 'utf8').split('\n', 1)[0]).toBe('super_pop\tchrom\tpos\tref\talt\tac\tan\taf\tnhomalt');
+    expect(readFileSync(join(result.out, 'af-strata.tsv'), 'utf8').split('\n', 1)[0]).toBe('super_pop\tchrom\tpos\tref\talt\tac\tan\taf\tnhomalt\tfaf95');
+    expect(lines.some((l) => /^ {4}1:\d+ \S+>\S+: grpmax [A-Z]{3} AF [0-9.]+ \(\d+\/\d+\), faf95_max [A-Z]{3} [0-9.]+$/.test(l))).toBe(true);
     expect(readFileSync(join(result.out, 'assoc-eur-vs-eas.tsv'), 'utf8').trimEnd().split('\n')).toHaveLength(5341);
   });
 
@@ -171,6 +172,7 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
       const pop = r.strata!.super_pop!;
       const e = pop === 'all' ? all.get(comparisonKey(r))! : released(byPop.get(comparisonKey(r))![pop]!);
       expect([r.ac, r.an, r.nhomalt], `${r.chrom}:${r.pos} ${r.ref}>${r.alt} ${pop}`).toEqual([e.ac, e.an, e.nhomalt]);
+      expect(r.faf95, `${r.chrom}:${r.pos} ${r.ref}>${r.alt} ${pop}`).toBe(typeof e.ac === 'number' && typeof e.an === 'number' && e.an > 0 ? faf95(e.ac, e.an) : null);
     }
     const small = (x: number): boolean => x > 0 && x < DEFAULT_DISCLOSURE_POLICY.k;
     for (const [a, groups, cases, controls] of [[result.associations[0]!, byPop, 'EUR', 'EAS'], [result.associations[1]!, byArm, 'A', 'B']] as const) {
