@@ -250,7 +250,7 @@ async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly stri
   const bad = (strata ? checkStrata(strata, records, table, c.genotyped, c.reference.rows, policy, log) : 0)
     + associations.reduce((n, a) => n + checkAssociation(a, records, table, c.genotyped, policy, log), 0);
   c.timingsMs.analysesCheckMs = Math.round(performance.now() - tStep);
-  const what = `${strata ? `${strata.shown.length} stratified AF rows` : ''}${strata && associations.length ? ' and ' : ''}${associations.map((a) => a.shown.length).reduce((x, y) => x + y, 0)} association rows`;
+  const what = [...(strata ? [`${strata.shown.length} stratified AF rows`] : []), ...(associations.length ? [`${associations.reduce((n, a) => n + a.shown.length, 0)} association rows`] : [])].join(' and ') || 'no rows';
   if (bad > 0) throw new CoordinatorError('GENOFED_DEMO_MISMATCH', `${bad} of the ${what} printed differ from the plaintext computation on the unsplit input`);
   log(`verified: the ${what} printed equal the plaintext computation on the unsplit input (${strata ? 'AC, AN, nhomalt and faf95 per stratum, grpmax and faf95_max; ' : ''}each association group's AC and AN, and the chi-square recomputed from them) under the same disclosure policy`);
   return { strata, associations };
