@@ -18,12 +18,12 @@ interface DemoCliOptions {
 export function registerDemoCommand(parent: Command): void {
   parent
     .command('demo')
-    .description('run a whole consortium on this machine: split real 1000 Genomes data across N hospital nodes, query allele frequencies and a cohort under encryption, verify against plaintext')
+    .description('run a whole consortium on this machine: split real 1000 Genomes data across N hospital nodes, query allele frequencies (also by super-population), a cohort and case-control associations under encryption, verify against plaintext')
     .option('--vcf <file...>', 'input VCF(s) (default: 1000 Genomes chr1 data shipped with genofed)')
     .option('--phenotypes <file>', 'phenotype table (TSV, first column the sample id); default: the 1000 Genomes panel when --vcf is not given')
     .option('--cohort <expr>', 'cohort expression for the cohort count', 'super_pop=EUR and gender=female')
     .option('--sites <n>', 'number of hospital sites', '3')
-    .option('--out <dir>', 'output folder (af.tsv, cohort.json, logs/)', './genofed-demo')
+    .option('--out <dir>', 'output folder (af.tsv, cohort.json, af-strata.tsv, assoc-*.tsv, logs/)', './genofed-demo')
     .addOption(new Option('--preset <preset>', 'BFV parameters (test: smaller, for quick runs only)').choices(['default', 'test']).default('default'))
     .option('--force', 'replace the output folder of an earlier demo run')
     .option('--keep', 'keep DIR/work: the consortium (keys, certificates, stores) and the per-site shares')

@@ -15,6 +15,7 @@ import { draftSchema, EMPTY_SCHEMA } from '../../proto/phenotype-schema.js';
 import { networkInit, type NetworkLayout } from '../network/init.js';
 import { ApiClient } from '../client/api-client.js';
 import { Children, parseHostPort, type Child } from './children.js';
+import { DEMO_ARM_COLUMN, withDemoArm } from './demo-arm.js';
 import { readPhenotypeTable, ReferenceCounts } from './plaintext-reference.js';
 import { assignSamples, createVcfSplitter, splitPhenotypes, type SplitStats } from './split-samples.js';
 import { vcfLines, vcfSampleIds } from './vcf-lines.js';
@@ -62,6 +63,8 @@ export interface Consortium {
   readonly coordinator: Child;
   /** Share files of each site (VCFs, then phenotypes.tsv when present). */
   readonly shares: Readonly<Record<string, { vcfs: readonly string[]; phenotypes: string | null }>>;
+  /** The unsplit input VCFs (absolute paths), for checks that re-read them. */
+  readonly vcfs: readonly string[];
   /** Plaintext counts of the unsplit input. */
   readonly reference: ReferenceCounts;
   readonly genotyped: ReadonlySet<string>;
@@ -182,7 +185,9 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
 
     // 2. The consortium phenotype schema: a draft from the table (categorical columns with their values,
     // numeric ones in bins, identifier-like and all-distinct columns left out), as a consortium would
-    // start from and then review; it goes into the roster every site signs.
+    // start from and then review; it goes into the roster every site signs. The demo first adds its
+    // random `demo_arm` column (demo-arm.ts): a case/control split independent of everything else, for
+    // the null association.
     let phenotypeTable: ReturnType<typeof readPhenotypeTable> | null = null;
     let phenotypeText: string | null = null;
     let schema = EMPTY_SCHEMA;
@@ -190,10 +195,11 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       phenotypeText = await readFile(phenotypes, 'utf8').catch((cause: unknown) => {
         throw new CoordinatorError('GENOFED_USAGE', `${basename(phenotypes)}: cannot read phenotype table`, { cause });
       });
+      phenotypeText = withDemoArm(phenotypeText);
       phenotypeTable = readPhenotypeTable(phenotypeText);
       const rows = [...phenotypeTable.rows.values()];
       schema = draftSchema(phenotypeTable.columns.map((c) => ({ name: c.name, values: rows.map((r) => r[c.name] ?? null) })));
-      log(`demo: phenotype schema drafted from ${basename(phenotypes)}: ${schema.columns.map((c) => `${c.name} (${c.type === 'categorical' ? `${c.values.length} values` : `${c.bins.length - 1} bins`})`).join(', ') || 'no queryable column'}`);
+      log(`demo: phenotype schema drafted from ${basename(phenotypes)} plus a random ${DEMO_ARM_COLUMN} column: ${schema.columns.map((c) => `${c.name} (${c.type === 'categorical' ? `${c.values.length} values` : `${c.bins.length - 1} bins`})`).join(', ') || 'no queryable column'}`);
     }
 
     // 3. The consortium: CA, certificates, keys, the roster every site signs, configs (ports chosen at start-up).
@@ -272,7 +278,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     const tokens = JSON.parse(await readFile(layout.tokensFile, 'utf8')) as { querier: string; token: string }[];
     const token = tokens[0]!.token;
     return {
-      sites, url, token, layout, children, coordinator, shares, reference, genotyped, phenotypeTable, signal, guard, stop,
+      sites, url, token, layout, children, coordinator, shares, vcfs, reference, genotyped, phenotypeTable, signal, guard, stop,
       nodes: Object.fromEntries(sites.map((s, i) => [s, nodeList[i]!])),
       timingsMs: timings,
       client: () => new ApiClient({ url, token, timeoutMs: 600_000 }),

@@ -127,10 +127,55 @@ export function readPhenotypeTable(text: string): { columns: PhenotypeColumn[]; 
   return { columns, rows };
 }
 
+export type PhenotypeTable = ReturnType<typeof readPhenotypeTable>;
+
 /** Genotyped samples (in `samples`) whose phenotype row matches the expression. */
 export function referenceCohortCount(expr: string, table: ReturnType<typeof readPhenotypeTable>, samples: ReadonlySet<string>): number {
   const checked = compileCohort(expr, table.columns);
   let n = 0;
   for (const [id, row] of table.rows) if (samples.has(id) && evaluateCohort(checked, row)) n += 1;
   return n;
+}
+
+/** One VCF data line and the sample ids of its file's #CHROM line (column 10 on). */
+export interface SampleRecord {
+  readonly samples: readonly string[];
+  readonly line: string;
+}
+
+export interface GroupCounts {
+  ac: number;
+  an: number;
+  nhomalt: number;
+}
+
+/**
+ * AC, AN and nhomalt per ALT allele of one record and per group of samples
+ * (a stratum cell, the cases, the controls), keyed by `comparisonKey`.
+ * `groupOf(id)` is the sample's group index in 0..groups-1, or -1 for none.
+ * The same semantics as `ReferenceCounts.addLine`, written the plain way
+ * (split, then parse each GT): it runs on the few records the demo prints,
+ * so simplicity beats speed, and it does not share the fast scanner's code.
+ */
+export function countByGroup(record: SampleRecord, groups: number, groupOf: (id: string) => number): Map<string, GroupCounts[]> {
+  const f = record.line.split('\t');
+  const out = new Map<string, GroupCounts[]>();
+  if (f.length < 8 || (f[4] ?? '.') === '.') return out;
+  const alts = f[4]!.split(',');
+  const counts = alts.map(() => Array.from({ length: groups }, (): GroupCounts => ({ ac: 0, an: 0, nhomalt: 0 })));
+  const gt = f.length > 9 ? f[8]!.split(':').indexOf('GT') : -1;
+  for (let s = 0; gt >= 0 && 9 + s < f.length; s++) {
+    const g = groupOf(record.samples[s] ?? '');
+    if (g < 0) continue;
+    const alleles = (f[9 + s]!.split(':')[gt] ?? '.').split(/[/|]/);
+    const called = alleles.filter((a) => a !== '.' && a !== '').map(Number);
+    for (let k = 1; k <= alts.length; k++) {
+      const c = counts[k - 1]![g]!;
+      c.an += called.length;
+      c.ac += called.filter((a) => a === k).length;
+      if (alleles.length >= 2 && called.length === alleles.length && called.every((a) => a === k)) c.nhomalt += 1;
+    }
+  }
+  alts.forEach((alt, k) => out.set(comparisonKey({ chrom: f[0]!, pos: Number(f[1]), ref: f[3]!, alt }), counts[k]!));
+  return out;
 }

@@ -4,16 +4,23 @@
  * allele-frequency query over every variant and a cohort count through the
  * REST API as a researcher would, writes DIR/af.tsv and DIR/cohort.json,
  * checks every number against a plaintext computation on the unsplit
- * input, and stops every process it started.
+ * input; then, with a phenotype table, allele frequencies by strata
+ * (demo-strata.ts) and two case-control associations (demo-association.ts),
+ * their printed rows checked the same way; and stops every process it started.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { AlleleFrequencyRow, CohortCountAnswer, SiteOutcome } from '../federation/types.js';
 import { applyAlleleFrequencyPolicy, applyCohortThreshold, disclosurePolicy, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
+import type { ApiClient } from '../client/api-client.js';
 import { afTsv, disclosureLine, formatAf } from '../client/format.js';
-import { startConsortium, writeAtomic } from './consortium.js';
+import { startConsortium, writeAtomic, type Consortium } from './consortium.js';
+import { assocTsv, checkAssociation, EUR_VS_EAS, hasSuperPop, printQq, printTopHits, queryAssociation, RANDOM_ARMS, type AssociationSection } from './demo-association.js';
+import { checkStrata, hasStrataColumns, printStrata, queryStrata, STRATA_BY, type StrataSection } from './demo-strata.js';
+import { clip, tableLines } from './demo-table.js';
 import { comparisonKey, referenceCohortCount, type ReferenceRow } from './plaintext-reference.js';
+import { recordsAt } from './vcf-lines.js';
 
 export const DEFAULT_COHORT = 'super_pop=EUR and gender=female';
 const MARKER = '.genofed-demo';
@@ -41,6 +48,10 @@ export interface DemoResult {
   readonly rows: readonly AlleleFrequencyRow[];
   readonly siteOutcome: SiteOutcome;
   readonly cohort: (CohortCountAnswer & { expression: string; plaintextCount: number }) | null;
+  /** Allele frequencies by super_pop x gender (null without a phenotype table that has both columns). */
+  readonly strata: StrataSection | null;
+  /** EUR vs EAS (when the table has super_pop), then the random arms A vs B; empty without a phenotype table. */
+  readonly associations: readonly AssociationSection[];
   readonly mismatches: number;
   /** Every process the demo started (all gone when runDemo returns). */
   readonly pids: readonly number[];
@@ -109,8 +120,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }
     const withheld = rows.filter((r) => typeof r.ac === 'string' || typeof r.an === 'string' || typeof r.nhomalt === 'string').length;
     log(`verified: ${rows.length} variants, all equal to the plaintext computation on the unsplit input (AC, AN, nhomalt) under the same disclosure policy (k=${policy.k}, ${policy.smallCounts}: ${withheld} rows with a withheld count)${cohort ? `; cohort count ${cohort.count} equals the phenotype table's` : ''}`);
-    log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/af.tsv and ${out}/cohort.json`);
-    return { out, sites: consortium.sites, variants: rows.length, rows, siteOutcome, cohort, mismatches, pids: consortium.children.pids, timingsMs: timings };
+
+    // Beyond counts (issue 10): stratified frequencies and association; they need a phenotype table.
+    const analyses = consortium.phenotypeTable
+      ? await runAnalyses(consortium, api, regions, policy, out, log)
+      : (log('demo: stratified allele frequencies and association skipped: --vcf was given without --phenotypes'), { strata: null, associations: [] });
+    timings.totalMs = Math.round(performance.now() - t0);
+    log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/ (af.tsv, cohort.json${analyses.strata ? ', af-strata.tsv' : ''}${analyses.associations.map((a) => `, ${a.contrast.file}`).join('')})`);
+    return { out, sites: consortium.sites, variants: rows.length, rows, siteOutcome, cohort, ...analyses, mismatches, pids: consortium.children.pids, timingsMs: timings };
   } finally {
     await consortium.stop({ keep: o.keep ?? false });
   }
@@ -170,10 +187,8 @@ function printSummary(rows: readonly AlleleFrequencyRow[], sites: SiteOutcome, c
   const head = rows.slice(0, 8);
   const cols = ['chrom', 'pos', 'ref', 'alt', 'ac', 'an', 'af', 'nhomalt'];
   const cell = (r: AlleleFrequencyRow): string[] => [r.chrom, String(r.pos), clip(r.ref), clip(r.alt), String(r.ac), String(r.an), formatAf(r.af, r.an), String(r.nhomalt)];
-  const table = [cols, ...head.map(cell)];
-  const widths = cols.map((_, j) => Math.max(...table.map((t) => t[j]!.length)));
   log('');
-  for (const t of table) log(`  ${t.map((c, j) => c.padStart(widths[j]!)).join('  ')}`);
+  for (const l of tableLines(cols, head.map(cell))) log(l);
   if (rows.length > head.length) log(`  ... ${rows.length - head.length} more rows in af.tsv`);
   const ac = rows.reduce((s, r) => s + (typeof r.ac === 'number' ? r.ac : 0), 0);
   const poly = rows.filter((r) => typeof r.ac === 'string' || r.ac > 0).length;
@@ -182,6 +197,61 @@ function printSummary(rows: readonly AlleleFrequencyRow[], sites: SiteOutcome, c
   log('');
 }
 
-function clip(s: string): string {
-  return s.length > 12 ? `${s.slice(0, 9)}...` : s;
+/**
+ * Stratified allele frequencies and the two association contrasts over the
+ * same regions as the AF query, written to DIR, printed, and their printed
+ * rows checked against the unsplit input (re-read once for those records).
+ * A mismatch throws GENOFED_DEMO_MISMATCH, as for the counts.
+ */
+async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly string[], policy: DisclosurePolicy, out: string, log: (l: string) => void): Promise<Pick<DemoResult, 'strata' | 'associations'>> {
+  const table = c.phenotypeTable!;
+  // With other --sites, the sample blocks can give a site two populations that differ by 1..k-1 of its
+  // patients (e.g. 10 sites: one holds a single EUR male, so `super_pop = 'EUR'` is 1 away from the cohort
+  // count's EUR females there); its differencing guard then refuses the later query. The demo says so and goes on.
+  const unlessGuarded = async <T>(what: string, run: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof Error && err.message.includes('GENOFED_COHORT_DIFFERENCING'))) throw err;
+      log(`demo: ${what} skipped: ${err.message} (a node's differencing guard: a population of this query differs at that site from one already answered by fewer than k of its patients)`);
+      return null;
+    }
+  };
+  let tStep = performance.now();
+  const strata = hasStrataColumns(table) ? await unlessGuarded('allele frequency by strata', () => queryStrata(api, regions, c.guard, c.signal, log)) : null;
+  if (!hasStrataColumns(table)) log(`demo: stratified allele frequencies skipped: the phenotype table has no ${STRATA_BY.join(' and ')} column`);
+  c.timingsMs.strataQueryMs = Math.round(performance.now() - tStep);
+  tStep = performance.now();
+  if (!hasSuperPop(table)) log('demo: association EUR vs EAS skipped: the phenotype table has no super_pop column with EUR and EAS');
+  const associations: AssociationSection[] = [];
+  for (const contrast of hasSuperPop(table) ? [EUR_VS_EAS, RANDOM_ARMS] : [RANDOM_ARMS]) {
+    const a = await unlessGuarded(`association ${contrast.label}`, () => queryAssociation(api, contrast, regions, c.guard, c.signal, log));
+    if (a) associations.push(a);
+  }
+  c.timingsMs.associationQueryMs = Math.round(performance.now() - tStep);
+
+  if (strata) await writeAtomic(join(out, 'af-strata.tsv'), [...afTsv(strata.rows, strata.by)].join(''));
+  for (const a of associations) await writeAtomic(join(out, a.contrast.file), assocTsv(a.rows));
+
+  if (strata) printStrata(strata, log);
+  for (const a of associations) {
+    printTopHits(a, log);
+    printQq(a, log);
+  }
+  if (associations.length === 2) {
+    log('');
+    log(`  lambda: ${associations.map((a) => `${a.contrast.label} ${a.lambda === null ? 'NA' : a.lambda.toFixed(3)}`).join('; ')}. A split by continent inflates every statistic (population structure); a random split does not: near 1, up to chance and LD among ${associations.at(-1)!.tested} nearby variants`);
+  }
+  log('');
+
+  tStep = performance.now();
+  const shown = [...(strata?.shown ?? []), ...associations.flatMap((a) => a.shown)];
+  const records = await recordsAt(c.vcfs, new Set(shown.map((r) => r.pos)), c.signal);
+  const bad = (strata ? checkStrata(strata, records, table, c.genotyped, c.reference.rows, policy, log) : 0)
+    + associations.reduce((n, a) => n + checkAssociation(a, records, table, c.genotyped, policy, log), 0);
+  c.timingsMs.analysesCheckMs = Math.round(performance.now() - tStep);
+  const what = [...(strata ? [`${strata.shown.length} stratified AF rows`] : []), ...(associations.length ? [`${associations.reduce((n, a) => n + a.shown.length, 0)} association rows`] : [])].join(' and ') || 'no rows';
+  if (bad > 0) throw new CoordinatorError('GENOFED_DEMO_MISMATCH', `${bad} of the ${what} printed differ from the plaintext computation on the unsplit input`);
+  log(`verified: the ${what} printed equal the plaintext computation on the unsplit input (${strata ? 'AC, AN, nhomalt and faf95 per stratum, grpmax and faf95_max; ' : ''}each association group's AC and AN, and the chi-square recomputed from them) under the same disclosure policy`);
+  return { strata, associations };
 }

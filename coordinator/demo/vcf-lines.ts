@@ -59,3 +59,26 @@ export async function vcfSampleIds(path: string): Promise<string[]> {
   }
   throw new CoordinatorError('GENOFED_USAGE', `${basename(path)}: no #CHROM header line`);
 }
+
+/**
+ * The data lines at some positions (any contig) of each VCF, each with its
+ * file's sample ids: the few records the demo's section checks recount.
+ * Only the POS field of the other lines is looked at.
+ */
+export async function recordsAt(paths: readonly string[], positions: ReadonlySet<number>, signal?: AbortSignal): Promise<{ samples: string[]; line: string }[]> {
+  const out: { samples: string[]; line: string }[] = [];
+  if (positions.size === 0) return out;
+  for (const path of paths) {
+    let samples: string[] = [];
+    for await (const line of vcfLines(path, signal)) {
+      if (line.startsWith('#')) {
+        if (line.startsWith('#CHROM')) samples = line.split('\t').slice(9);
+        continue;
+      }
+      const a = line.indexOf('\t');
+      const b = line.indexOf('\t', a + 1);
+      if (a > 0 && b > a && positions.has(Number(line.slice(a + 1, b)))) out.push({ samples, line });
+    }
+  }
+  return out;
+}

@@ -4,7 +4,9 @@
  * one `genofed coordinator serve` process, mTLS on loopback, queries over
  * the REST API. Every variant's AC, AN and nhomalt must equal `bcftools
  * +fill-tags` on the UNSPLIT files, and the cohort count must equal a count
- * made straight from the panel file. Then failures across real processes:
+ * made straight from the panel file; every row of the allele frequencies by
+ * super_pop and every allele table of the two associations (EUR vs EAS,
+ * random arms) must equal `+fill-tags -S` per group. Then failures across real processes:
  * a slow node, a node killed mid-query, a node that is down - each a clear
  * error naming the site, never a partial sum and never a rerun over the
  * sites that remain (every roster member must answer).
@@ -18,10 +20,12 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from '../../coordinator/demo/run-demo.js';
 import { startConsortium, type Consortium } from '../../coordinator/demo/consortium.js';
-import { comparisonKey, ReferenceCounts } from '../../coordinator/demo/plaintext-reference.js';
+import { withDemoArm } from '../../coordinator/demo/demo-arm.js';
+import { comparisonKey, readPhenotypeTable, ReferenceCounts } from '../../coordinator/demo/plaintext-reference.js';
 import { vcfLines } from '../../coordinator/demo/vcf-lines.js';
 import { networkInit } from '../../coordinator/network/init.js';
-import { bcftoolsCounts, has } from '../coordinator/demo/bcftools.js';
+import { bcftoolsCounts, bcftoolsGroupCounts, has } from '../coordinator/demo/bcftools.js';
+import { allelicChiSquare, faf95 } from '../../coordinator/stats/index.js';
 import type { AlleleFrequencyAnswer } from '../../coordinator/federation/types.js';
 import { applyAlleleFrequencyPolicy, applyCohortThreshold, DEFAULT_DISCLOSURE_POLICY } from '../../coordinator/disclosure/index.js';
 
@@ -129,6 +133,61 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
     expect(result.pids.length).toBe(3 /* ingest */ + 3 /* nodes */ + 1 /* coordinator */);
     expect(result.pids.filter(alive)).toEqual([]);
     expect(existsSync(join(result.out, 'work'))).toBe(false);
+  });
+
+  it('prints allele frequencies by super_pop, then EUR vs EAS and random-arm associations with a QQ summary each, and says it verified the printed rows', () => {
+    expect(lines.some((l) => l.startsWith('== allele frequency by super_pop'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('== association, EUR vs EAS'))).toBe(true);
+    expect(lines.some((l) => l.startsWith('== association, random demo_arm A vs B'))).toBe(true);
+    const lambdas = lines.flatMap((l) => /genomic inflation lambda = median chi-square \/ [0-9.]+ = ([0-9.]+)$/.exec(l)?.[1] ?? []).map(Number);
+    expect(lambdas).toHaveLength(2);
+    expect(lines.some((l) => /^verified: the \d+ stratified AF rows and \d+ association rows printed equal the plaintext/.test(l))).toBe(true);
+    const [eurEas, arms] = result.associations;
+    expect(eurEas?.contrast.cases).toBe("super_pop = 'EUR'");
+    expect(arms?.contrast.cases).toBe("demo_arm = 'A'");
+    // Positive control: continents differ at many variants. Null: a random split does not inflate (1,500 variants in LD: loose bounds).
+    expect(eurEas!.rows[0]!.p).toBeLessThan(1e-10);
+    expect(eurEas!.lambda).toBeGreaterThan(5);
+    expect(lambdas[0]).toBeCloseTo(eurEas!.lambda!, 2);
+    expect(arms!.lambda).toBeGreaterThan(0.7);
+    expect(arms!.lambda).toBeLessThan(1.5);
+    expect(arms!.tested).toBeGreaterThan(1000);
+    expect(arms!.rows[0]!.p).toBeGreaterThan(1e-6);
+    expect(readFileSync(join(result.out, 'af-strata.tsv'), 'utf8').split('\n', 1)[0]).toBe('super_pop\tchrom\tpos\tref\talt\tac\tan\taf\tnhomalt\tfaf95');
+    expect(lines.some((l) => /^ {4}1:\d+ \S+>\S+: grpmax [A-Z]{3} AF [0-9.]+ \(\d+\/\d+\), faf95_max [A-Z]{3} [0-9.]+$/.test(l))).toBe(true);
+    expect(readFileSync(join(result.out, 'assoc-eur-vs-eas.tsv'), 'utf8').trimEnd().split('\n')).toHaveLength(5341);
+  });
+
+  it('every stratified row and every association allele table equal bcftools +fill-tags -S on the unsplit files', async () => {
+    const panel = readFileSync(PANEL, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const arms = readPhenotypeTable(withDemoArm(readFileSync(PANEL, 'utf8')));
+    const pops = ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'];
+    await writeFile(join(dir, 'pops.txt'), panel.map((f) => `${f[0]}\t${f[2]}\n`).join(''));
+    await writeFile(join(dir, 'arms.txt'), [...arms.rows].map(([id, r]) => `${id}\t${r.demo_arm}\n`).join(''));
+    const byPop = new Map(VCFS.flatMap((f) => bcftoolsGroupCounts(f, join(dir, 'pops.txt'), pops)).map((t) => [comparisonKey(t), t.groups]));
+    const byArm = new Map(VCFS.flatMap((f) => bcftoolsGroupCounts(f, join(dir, 'arms.txt'), ['A', 'B'])).map((t) => [comparisonKey(t), t.groups]));
+    const all = new Map(result.rows.map((r) => [comparisonKey(r), r]));
+    expect(result.strata!.rows).toHaveLength(6 * 5340);
+    for (const r of result.strata!.rows) {
+      const pop = r.strata!.super_pop!;
+      const e = pop === 'all' ? all.get(comparisonKey(r))! : released(byPop.get(comparisonKey(r))![pop]!);
+      expect([r.ac, r.an, r.nhomalt], `${r.chrom}:${r.pos} ${r.ref}>${r.alt} ${pop}`).toEqual([e.ac, e.an, e.nhomalt]);
+      expect(r.faf95, `${r.chrom}:${r.pos} ${r.ref}>${r.alt} ${pop}`).toBe(typeof e.ac === 'number' && typeof e.an === 'number' && e.an > 0 ? faf95(e.ac, e.an) : null);
+    }
+    const small = (x: number): boolean => x > 0 && x < DEFAULT_DISCLOSURE_POLICY.k;
+    for (const [a, groups, cases, controls] of [[result.associations[0]!, byPop, 'EUR', 'EAS'], [result.associations[1]!, byArm, 'A', 'B']] as const) {
+      expect(a.rows).toHaveLength(5340);
+      for (const r of a.rows) {
+        const g = groups.get(comparisonKey(r))!;
+        const [ca, co] = [g[cases]!, g[controls]!];
+        const what = `${a.contrast.label} ${r.chrom}:${r.pos} ${r.ref}>${r.alt}`;
+        expect([r.ac_cases, r.an_cases, r.ac_controls, r.an_controls], what).toEqual([released(ca).ac, released(ca).an, released(co).ac, released(co).an]);
+        const t = { caseA1: ca.ac, caseA2: ca.an - ca.ac, controlA1: co.ac, controlA2: co.an - co.ac };
+        const chisq = Object.values(t).some(small) ? null : (allelicChiSquare(t)?.chisq ?? null);
+        if (chisq === null) expect(r.chisq, what).toBeNull();
+        else expect(r.chisq, what).toBeCloseTo(chisq, 9);
+      }
+    }
   });
 
   it('no process log holds a sample id or a genotype', () => {

@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { comparisonKey, readPhenotypeTable, ReferenceCounts, referenceCohortCount } from '../../../coordinator/demo/plaintext-reference.js';
-import { vcfLines, vcfSampleIds } from '../../../coordinator/demo/vcf-lines.js';
-import { bcftoolsCounts, has } from './bcftools.js';
+import { comparisonKey, countByGroup, readPhenotypeTable, ReferenceCounts, referenceCohortCount, type GroupCounts } from '../../../coordinator/demo/plaintext-reference.js';
+import { recordsAt, vcfLines, vcfSampleIds } from '../../../coordinator/demo/vcf-lines.js';
+import { bcftoolsCounts, bcftoolsGroupCounts, has } from './bcftools.js';
 
 const FIX = resolve(import.meta.dirname, '../../fixtures');
 const FILES = [
@@ -66,6 +66,35 @@ describe.skipIf(!has('bcftools'))('the demo plaintext reference on hand-made edg
       for (const t of tool) expect([mine.rows.get(comparisonKey(t))?.ac, mine.rows.get(comparisonKey(t))?.an, mine.rows.get(comparisonKey(t))?.nhomalt], `${t.pos} ${t.alt}`).toEqual([t.ac, t.an, t.nhomalt]);
       expect(mine.rows.get(comparisonKey({ chrom: 'chr2', pos: 10, ref: 'A', alt: 'T' }))).toMatchObject({ ac: 2, an: 6, nhomalt: 1 });
       compared += tool.length;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!has('bcftools'))('the demo per-group plaintext count equals bcftools +fill-tags -S', () => {
+  it('AC, AN and nhomalt of each super-population, for every ALT allele of the beacon file (indels, multi-allelic), equal AC_<pop>, AN_<pop>, AC_Hom_<pop>/2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'genofed-groups-'));
+    try {
+      const vcf = resolve(FIX, FILES[0]!);
+      const panel = readFileSync(resolve(FIX, 'panel/integrated_call_samples_v3.20130502.ALL.panel'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
+      const pops = ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'];
+      const popOf = new Map(panel.map((f) => [f[0]!, pops.indexOf(f[2]!)]));
+      const groupsFile = join(dir, 'groups.txt');
+      await writeFile(groupsFile, panel.map((f) => `${f[0]}\t${f[2]}\n`).join(''));
+      const tool = bcftoolsGroupCounts(vcf, groupsFile, pops);
+      // Every record, through the same reader the demo uses (recordsAt), counted per group.
+      const mine = new Map<string, GroupCounts[]>();
+      for (const rec of await recordsAt([vcf], new Set(tool.map((t) => t.pos)))) for (const [k, c] of countByGroup(rec, pops.length, (id) => popOf.get(id) ?? -1)) mine.set(k, c);
+      let n = 0;
+      for (const t of tool) {
+        const got = mine.get(comparisonKey(t));
+        expect(got, `${t.pos} ${t.alt}`).toBeDefined();
+        pops.forEach((p, g) => expect(got![g], `${t.pos} ${t.alt} ${p}`).toEqual(t.groups[p]));
+        n += 1;
+      }
+      expect(n).toBe(1044);
+      compared += n;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
