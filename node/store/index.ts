@@ -4,5 +4,7 @@
  */
 /** Open a store folder; read-only for a second process while a writer holds it. */
 export { openStore, Store, MISSING_STRATUM, type AlleleCountRow, type AlleleCountQuery, type StoreSummary, type QueryLogEntry } from './store.js';
+/** The writer API a write transaction hands out (Store.withWriteTransaction); ingest is its one user. */
+export type { StoreWriter, StoreState, RecordRow, RecordAppender } from './writer.js';
 /** Atomic ingest of VCFs and a phenotype table. */
 export { ingest, ingestInto, fileSha256, type IngestOptions, type IngestInputs, type SampleIdCheck, type IngestReport, type IngestProgress, type IngestSource } from './ingest.js';

@@ -1,0 +1,35 @@
+/**
+ * The variant-key query family: the distinct (chrom, pos, ref, alt) keys a
+ * region holds, in store order (contig, pos, then REF and ALT by code
+ * unit): what the node lists to the coordinator for a region's union.
+ */
+import type { Region } from '../../proto/region.js';
+import type { VariantKey } from '../../proto/variant.js';
+import { contigName } from './catalog.js';
+import type { QueryContext } from './record-scan.js';
+
+export async function variantKeys(ctx: QueryContext, region: Region): Promise<VariantKey[]> {
+  const out: VariantKey[] = [];
+  const seen = new Set<string>();
+  let groupKey = '';
+  let group: VariantKey[] = [];
+  const flush = (): void => {
+    group.sort((x, y) => (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0));
+    out.push(...group);
+    group = [];
+    seen.clear();
+  };
+  await ctx.records.scanRegion(region, 'keys', (contig, pos, ref, alts) => {
+    const gk = `${contig}:${pos}`;
+    if (gk !== groupKey) { flush(); groupKey = gk; }
+    const chrom = contigName(ctx.catalog, contig);
+    for (const alt of alts) {
+      const k = `${ref}\t${alt}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      group.push({ chrom, pos, ref, alt });
+    }
+  });
+  flush();
+  return out;
+}
