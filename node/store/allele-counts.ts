@@ -6,7 +6,7 @@
  */
 import { NodeError } from '../errors.js';
 import type { CohortAst } from '../../proto/cohort/index.js';
-import type { Region } from '../../proto/region.js';
+import { mergeRegions, type Region } from '../../proto/region.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { countRecord, decodeTotals, type StoredRecord } from './aggregate.js';
 import { contigName } from './catalog.js';
@@ -30,6 +30,8 @@ export interface AlleleCountRow {
 
 export interface AlleleCountQuery {
   region?: Region;
+  /** Several regions (a `-r` list or a regions file): merged, so each record is answered once; rows in mergeRegions order. */
+  regions?: readonly Region[];
   variants?: VariantKey[];
   cohort?: string | CohortAst;
   /** One or more phenotype columns; a stratum is the values joined by ',' (`EUR,female`), NA when any is missing. */
@@ -46,7 +48,8 @@ function byRefAlt(x: { ref: string; alt: string }, y: { ref: string; alt: string
 }
 
 export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Promise<AlleleCountRow[]> {
-  if (q.region && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
+  const regions = q.region !== undefined || q.regions !== undefined ? mergeRegions([...(q.region ? [q.region] : []), ...(q.regions ?? [])]) : undefined;
+  if (regions && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
   // Every sample, no strata: the totals computed at ingest answer it without reading genotypes.
   const mode: ScanMode = isEveryone(q.cohort) && q.by === undefined ? 'totals' : 'genotypes';
   const { stratumOf, strata } = await selectSamples(ctx.connection, ctx.catalog, q.cohort, q.by);
@@ -108,9 +111,15 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
   if (q.variants) {
     await ctx.records.scanKeyPositions(q.variants, mode, onRecord);
   } else {
-    if (q.region) await ctx.records.scanRegion(q.region, mode, onRecord);
-    else await ctx.records.scan('TRUE', [], mode, onRecord);
-    flush();
+    if (regions) {
+      for (const r of regions) {
+        await ctx.records.scanRegion(r, mode, onRecord);
+        flush();
+      }
+    } else {
+      await ctx.records.scan('TRUE', [], mode, onRecord);
+      flush();
+    }
   }
   const accs = wanted ? q.variants!.map((k) => wanted.get(variantMatchKey(k))!) : ordered;
   const rows: AlleleCountRow[] = [];

@@ -4,9 +4,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { NodeError } from '../errors.js';
-import { inputLabel } from '../io/open-input.js';
+import { inputLabel, openInput } from '../io/open-input.js';
+import { readLines } from '../io/lines.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
-import { parseRegion } from '../../proto/region.js';
+import { parseRegions, parseRegionsFile, type Region } from '../../proto/region.js';
 import { parseVariantList } from '../../proto/variant.js';
 import { readPhenotypeSchemaFile } from '../phenotypes/index.js';
 import { ingest, type IngestProgress, type SampleIdCheck } from './ingest.js';
@@ -123,10 +124,18 @@ function af(r: AlleleCountRow): number | null {
   return r.an > 0 ? Number((r.ac / r.an).toPrecision(6)) : null;
 }
 
-export async function runQueryAf(opts: { store: string; region?: string; variants?: string; cohort?: string; by?: string; format: string }): Promise<void> {
+/** A regions file's lines (plain or gzip), for proto/region.ts parseRegionsFile (which does no I/O). */
+async function readRegionsFile(path: string): Promise<Region[]> {
+  const input = await openInput(path);
+  const lines: string[] = [];
+  for await (const line of readLines(input.stream)) lines.push(line.bytes.toString('utf8'));
+  return parseRegionsFile(lines, { label: input.label });
+}
+
+export async function runQueryAf(opts: { store: string; region?: string; regionsFile?: string; variants?: string; cohort?: string; by?: string; format: string }): Promise<void> {
   const format = checkFormat(opts.format);
-  if ((opts.region === undefined) === (opts.variants === undefined)) throw new NodeError('GENOFED_USAGE', 'give exactly one of --region or --variants');
-  const region = opts.region !== undefined ? parseRegion(opts.region) : undefined;
+  if ([opts.region, opts.regionsFile, opts.variants].filter((x) => x !== undefined).length !== 1) throw new NodeError('GENOFED_USAGE', 'give exactly one of --region, --regions-file or --variants');
+  const regions = opts.region !== undefined ? parseRegions(opts.region) : opts.regionsFile !== undefined ? await readRegionsFile(opts.regionsFile) : undefined;
   let variants;
   if (opts.variants !== undefined) {
     const text = await readFile(opts.variants, 'utf8').catch((cause: unknown) => {
@@ -137,7 +146,7 @@ export async function runQueryAf(opts: { store: string; region?: string; variant
   const store = await openStore(opts.store, { readOnly: true });
   try {
     const rows = await store.alleleCounts({
-      ...(region ? { region } : {}),
+      ...(regions ? { regions } : {}),
       ...(variants ? { variants } : {}),
       ...(opts.cohort !== undefined ? { cohort: opts.cohort } : {}),
       ...(opts.by !== undefined ? { by: opts.by } : {}),

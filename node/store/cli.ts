@@ -35,12 +35,13 @@ export function registerStoreCommands(parent: Command): void {
     .command('af')
     .description('allele counts and frequencies per variant: chrom pos ref alt ac an af nhomalt')
     .requiredOption('--store <dir>', 'store folder')
-    .option('--region <region>', 'CHR, CHR:POS or CHR:START-END (1-based, inclusive)')
+    .option('--region <regions>', 'as bcftools -r: CHR, CHR:POS, CHR:START-END or CHR:START- (1-based, inclusive), or a comma-separated list of them; overlaps merged, each record once')
+    .option('--regions-file <file>', 'as bcftools -R: BED (.bed/.bed.gz: 0-based half-open) or tab CHR POS / CHR BEG END (1-based inclusive) per line')
     .option('--variants <file>', 'variants file: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT per line')
     .option('--cohort <expr>', "cohort expression, e.g. \"super_pop=EUR and gender=female\"")
     .option('--by <column>', 'one row per value of this phenotype column (stratum first)')
     .option('--format <fmt>', 'tsv or json', 'tsv')
-    .action(async (opts: { store: string; region?: string; variants?: string; cohort?: string; by?: string; format: string }) => {
+    .action(async (opts: { store: string; region?: string; regionsFile?: string; variants?: string; cohort?: string; by?: string; format: string }) => {
       const { runQueryAf } = await import('./cli-run.js');
       await runQueryAf(opts);
     });

@@ -103,7 +103,8 @@ export class Store {
     return this.run((ctx) => cohortMembers(ctx, cohort, options.by));
   }
 
-  variantKeys(region: Region): Promise<VariantKey[]> {
+  /** Keys of a region, or of a region list (merged; each key once). */
+  variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]> {
     return this.run((ctx) => variantKeys(ctx, region));
   }
 
