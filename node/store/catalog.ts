@@ -44,6 +44,8 @@ export interface Catalog {
   readonly inOrder: boolean;
   /** Bytes of every record's genotype BLOBs (the record cache's size test). */
   readonly genotypeBytes: number;
+  /** The rs-id table exists (a store created before it, opened read-only, lacks it). */
+  readonly hasVariantIds: boolean;
 }
 
 async function rows(c: DuckDBConnection, sql: string): Promise<unknown[][]> {
@@ -78,6 +80,7 @@ export async function loadCatalog(c: DuckDBConnection): Promise<Catalog> {
   });
   const sampleCount = Number((await rows(c, 'SELECT count(*) FROM samples'))[0]![0]);
   const genotypeBytes = Number((await rows(c, 'SELECT coalesce(sum(octet_length(samples) + octet_length(gt)), 0) FROM records'))[0]![0]);
+  const hasVariantIds = Number((await rows(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'variant_ids'`))[0]![0]) > 0;
   return {
     contigs,
     fileSamples: new Map([...byFile].map(([f, a]) => [f, Int32Array.from(a)])),
@@ -87,6 +90,7 @@ export async function loadCatalog(c: DuckDBConnection): Promise<Catalog> {
     sampleCount,
     inOrder: files.length === 1 && files[0]![1] === true,
     genotypeBytes,
+    hasVariantIds,
   };
 }
 

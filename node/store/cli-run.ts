@@ -8,10 +8,10 @@ import { inputLabel, openInput } from '../io/open-input.js';
 import { readLines } from '../io/lines.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
 import { parseRegions, parseRegionsFile, type Region } from '../../proto/region.js';
-import { parseVariantList } from '../../proto/variant.js';
+import { parseVariantItems, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { readPhenotypeSchemaFile } from '../phenotypes/index.js';
 import { ingest, type IngestProgress, type SampleIdCheck } from './ingest.js';
-import { openStore, type AlleleCountRow } from './store.js';
+import { openStore, type AlleleCountRow, type Store } from './store.js';
 
 function parseTypes(text: string | undefined): Record<string, PhenotypeType> | undefined {
   if (text === undefined) return undefined;
@@ -132,19 +132,33 @@ async function readRegionsFile(path: string): Promise<Region[]> {
   return parseRegionsFile(lines, { label: input.label });
 }
 
+/**
+ * The keys of a variants file: key lines as written, each rs id line
+ * replaced in place by the keys of every ALT allele of its records (store
+ * order). An rs id the store lacks gives no row; they are listed on stderr.
+ */
+async function expandRsIds(store: Pick<Store, 'resolveRsIds'>, items: readonly VariantListItem[]): Promise<VariantKey[]> {
+  const rsIds = items.flatMap((i) => (i.kind === 'rsid' ? [i.rsId] : []));
+  const resolved = rsIds.length > 0 ? await store.resolveRsIds(rsIds) : new Map<string, VariantKey[]>();
+  const missing = [...new Set(rsIds.filter((id) => !resolved.has(id)))];
+  if (missing.length > 0) process.stderr.write(`note: ${missing.length} of ${new Set(rsIds).size} rs ids are not in the store (no rows): ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}\n`);
+  return items.flatMap((i) => (i.kind === 'key' ? [i.key] : resolved.get(i.rsId) ?? []));
+}
+
 export async function runQueryAf(opts: { store: string; region?: string; regionsFile?: string; variants?: string; cohort?: string; by?: string; format: string }): Promise<void> {
   const format = checkFormat(opts.format);
   if ([opts.region, opts.regionsFile, opts.variants].filter((x) => x !== undefined).length !== 1) throw new NodeError('GENOFED_USAGE', 'give exactly one of --region, --regions-file or --variants');
   const regions = opts.region !== undefined ? parseRegions(opts.region) : opts.regionsFile !== undefined ? await readRegionsFile(opts.regionsFile) : undefined;
-  let variants;
+  let items: VariantListItem[] | undefined;
   if (opts.variants !== undefined) {
     const text = await readFile(opts.variants, 'utf8').catch((cause: unknown) => {
       throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(opts.variants!)}: cannot read variants file`, { cause });
     });
-    variants = parseVariantList(text, inputLabel(opts.variants));
+    items = parseVariantItems(text, inputLabel(opts.variants));
   }
   const store = await openStore(opts.store, { readOnly: true });
   try {
+    const variants = items ? await expandRsIds(store, items) : undefined;
     const rows = await store.alleleCounts({
       ...(regions ? { regions } : {}),
       ...(variants ? { variants } : {}),

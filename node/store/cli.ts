@@ -37,7 +37,7 @@ export function registerStoreCommands(parent: Command): void {
     .requiredOption('--store <dir>', 'store folder')
     .option('--region <regions>', 'as bcftools -r: CHR, CHR:POS, CHR:START-END or CHR:START- (1-based, inclusive), or a comma-separated list of them; overlaps merged, each record once')
     .option('--regions-file <file>', 'as bcftools -R: BED (.bed/.bed.gz: 0-based half-open) or tab CHR POS / CHR BEG END (1-based inclusive) per line')
-    .option('--variants <file>', 'variants file: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT per line')
+    .option('--variants <file>', 'variants file: CHR POS REF ALT, CHR-POS-REF-ALT, CHR:POS:REF:ALT or a dbSNP rs id (rs1234: every ALT allele of its records) per line')
     .option('--cohort <expr>', "cohort expression, e.g. \"super_pop=EUR and gender=female\"")
     .option('--by <column>', 'one row per value of this phenotype column (stratum first)')
     .option('--format <fmt>', 'tsv or json', 'tsv')

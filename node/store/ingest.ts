@@ -116,6 +116,14 @@ function fileSource(path: string, sha: string): IngestSource {
   return { label: inputLabel(path), contentId: sha, open: () => openInput(path) };
 }
 
+/** A dbSNP rs id as the VCF ID column writes it (the same test pseudonymize vcf keeps ids by). */
+const RS_ID = /^rs[0-9]+$/;
+
+/** The rs ids of an ID column (`rs1;rs2`, `rs1;local_7`): only those are stored. */
+function rsIdsOf(id: string): string[] {
+  return id.split(';').filter((x) => RS_ID.test(x));
+}
+
 /** Progress callbacks at most every 100 ms: a terminal redraw per batch would cost more than the batch. */
 const PROGRESS_MS = 100;
 
@@ -218,7 +226,7 @@ class Ingester {
           if (v.alts.length === 0) continue; // ALT '.': no allele to count
           const enc = encodeGenotypes(v, header.samples.length, sampleSink, gtSink);
           const totals = encodeTotals(countRecord({ fileId, nAlts: v.alts.length, format: enc.format, samples: enc.samples, gt: enc.gt, listed: enc.listed }, everyone));
-          app.append({ fileId, contigId: lastId, pos: v.pos, ref: v.ref, alts: v.alts, genotypes: enc, totals });
+          app.append({ fileId, contigId: lastId, pos: v.pos, ref: v.ref, alts: v.alts, genotypes: enc, totals, ...(v.id.includes('rs') ? { rsIds: rsIdsOf(v.id) } : {}) });
         }
         const now = Date.now();
         if (this.options.onProgress && now - lastProgress >= PROGRESS_MS) {

@@ -17,7 +17,7 @@ import { carrierMembers, cohortCount, cohortMembers } from './cohorts.js';
 import { openDatabase } from './database.js';
 import { appendQueryLog, hasQueryId, type QueryLogEntry } from './query-log.js';
 import { RecordScanner, type QueryContext } from './record-scan.js';
-import { variantKeys } from './variant-keys.js';
+import { resolveRsIds, variantKeys } from './variant-keys.js';
 import { StoreWriter } from './writer.js';
 
 export { MISSING_STRATUM } from './sample-selection.js';
@@ -106,6 +106,14 @@ export class Store {
   /** Keys of a region, or of a region list (merged; each key once). */
   variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]> {
     return this.run((ctx) => variantKeys(ctx, region));
+  }
+
+  /**
+   * dbSNP rs id -> the keys of every ALT allele of the records whose ID
+   * column holds it, in store order; ids the store lacks are absent.
+   */
+  resolveRsIds(ids: readonly string[]): Promise<Map<string, VariantKey[]>> {
+    return this.run((ctx) => resolveRsIds(ctx, ids));
   }
 
   appendQueryLog(entry: QueryLogEntry): Promise<void> {

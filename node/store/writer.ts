@@ -26,9 +26,11 @@ export interface RecordRow {
   readonly genotypes: EncodedGenotypes;
   /** aggregate.ts encodeTotals over all the file's samples. */
   readonly totals: Uint8Array;
+  /** The record's dbSNP rs ids (ID column entries matching `rs` + digits); other ids are not stored. */
+  readonly rsIds?: readonly string[];
 }
 
-/** Appends records in one DuckDB appender (one row per VCF record); `close()` flushes it. */
+/** Appends records (one row per VCF record, and one per rs id of it); `close()` flushes. */
 export interface RecordAppender {
   append(row: RecordRow): void;
   close(): void;
@@ -133,8 +135,18 @@ export class StoreWriter {
 
   async records(): Promise<RecordAppender> {
     const app: DuckDBAppender = await this.conn().createAppender('records');
+    const ids: DuckDBAppender = await this.conn().createAppender('variant_ids');
     return {
       append: (r) => {
+        for (const rs of r.rsIds ?? []) {
+          ids.appendVarchar(rs);
+          ids.appendInteger(r.fileId);
+          ids.appendInteger(r.contigId);
+          ids.appendInteger(r.pos);
+          ids.appendVarchar(r.ref);
+          ids.appendVarchar(r.alts.join(','));
+          ids.endRow();
+        }
         app.appendInteger(r.fileId);
         app.appendInteger(r.contigId);
         app.appendInteger(r.pos);
@@ -148,7 +160,13 @@ export class StoreWriter {
         app.appendBlob(r.totals);
         app.endRow();
       },
-      close: () => app.closeSync(),
+      close: () => {
+        try {
+          app.closeSync();
+        } finally {
+          ids.closeSync();
+        }
+      },
     };
   }
 
