@@ -38,6 +38,7 @@ export const NODE_ERRORS = {
   GENOFED_STORE_VERSION: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'The store was written by an incompatible schema version of genofed.' },
   GENOFED_STORE_ALREADY_INGESTED: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, doc: 'A VCF with the same content (SHA-256) was already ingested into this store, possibly under another name.' },
   GENOFED_STORE_SAMPLE_OVERLAP: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'A VCF shares samples with an ingested file whose records cover an overlapping range of the same contig: its genotypes would be counted twice.' },
+  GENOFED_STORE_ASSEMBLY: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'A VCF is on another reference assembly than the store (by its ##reference / ##contig assembly= names or its contig lengths), a contig length differs from the one the store recorded, or the header contradicts itself; the message names both; the store is unchanged.' },
   GENOFED_STORE_READ_ONLY: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'A write (ingest, query log) was attempted on a store opened read-only.' },
   GENOFED_STORE_IO: { http: 500, grpc: GrpcStatus.INTERNAL, doc: 'The embedded database failed (disk full, corrupt file, I/O error); the store is left as it was before the operation.' },
   GENOFED_PHENOTYPE_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A phenotype table is malformed (no id column, ragged row, duplicate sample id, a value not of the column type); the message names file and line.' },

@@ -10,6 +10,7 @@ import { NodeError } from '../errors.js';
 import type { PhenotypeColumn, PhenotypeType } from '../../proto/cohort/index.js';
 import { findSchemaColumn, parsePhenotypeSchema, schemaFingerprint, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { normalizeContig } from '../../proto/variant.js';
+import { buildOfName } from './assembly.js';
 import { META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
 
 export interface Contig {
@@ -116,7 +117,8 @@ export async function summarize(c: DuckDBConnection, catalog: Catalog): Promise<
     samples: catalog.sampleCount,
     variants,
     contigs: catalog.contigs.map((x) => x.name),
-    assembly: assemblyRow ? String(assemblyRow[0]) : null,
+    // A store ingested before builds were recorded may hold a reference name (hs37d5): report its build.
+    assembly: assemblyRow ? buildOfName(String(assemblyRow[0])) ?? String(assemblyRow[0]) : null,
     phenotypes: catalog.phenotypeColumns.map((p) => ({ name: p.name, type: p.type })),
     phenotypeSchema: catalog.schemaSha256,
   };

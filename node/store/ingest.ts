@@ -21,6 +21,7 @@ import { ByteSink, encodeGenotypes } from './genotype-codec.js';
 import { pseudonymizedSamplesProblem } from '../pseudonymize/sample-list-mac.js';
 import { readSiteKeyFile, type SiteKey } from '../pseudonymize/site-key.js';
 import { allSamplesCohort, countRecord, encodeTotals } from './aggregate.js';
+import { checkFileAssembly, fileAssembly, type StoreAssembly } from './assembly.js';
 import { checkIdentifierColumns, checkPhenotypeIds, checkTableMatches, readPhenotypes, resolveSchema } from './ingest-phenotypes.js';
 import { openStore, type Store } from './store.js';
 import type { StoreState, StoreWriter } from './writer.js';
@@ -134,6 +135,7 @@ class Ingester {
   private nextContig = 0;
   private nextFile = 0;
   private recordsSeen = 0;
+  private readonly assembly: StoreAssembly;
   readonly warnings: IngestReport['warnings'] = [];
 
   constructor(
@@ -148,6 +150,7 @@ class Ingester {
     for (const [norm, id] of state.contigs) this.contigByNorm.set(norm, id);
     this.nextContig = this.contigByNorm.size;
     this.nextFile = state.nextFileId;
+    this.assembly = { build: state.assembly, lengths: new Map(state.contigLengths) };
   }
 
   private async contigId(name: string): Promise<number> {
@@ -191,10 +194,19 @@ class Ingester {
       const problem = pseudonymizedSamplesProblem(header.lines, header.samples, this.idCheck.key);
       if (problem) throw new NodeError('GENOFED_NOT_PSEUDONYMIZED', `${src.label}: ${problem}; run genofed pseudonymize vcf on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately`);
     }
+    // One assembly per store: by name, else by contig lengths; and every contig length as recorded.
+    const fits = checkFileAssembly(fileAssembly(header, src.label), this.assembly, src.label);
     const fileId = this.nextFile++;
     await w.addFile(fileId, src.contentId, src.label, header.samples.length);
     for (const contig of header.contigs) await this.contigId(contig.id);
-    if (header.assembly) await w.recordAssembly(header.assembly);
+    if (fits.build) {
+      this.assembly.build = fits.build;
+      await w.setAssembly(fits.build);
+    }
+    for (const [name, length] of fits.lengths) {
+      this.assembly.lengths.set(normalizeContig(name), length);
+      await w.addContigLength(await this.contigId(name), length);
+    }
     await this.registerSamples(header, fileId, src.label);
 
     const ranges = new Map<number, [number, number]>();

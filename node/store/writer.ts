@@ -12,6 +12,7 @@ import { RESERVED_COLUMN, type PhenotypeTable } from '../phenotypes/index.js';
 import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
 import { canonicalJson, type CanonicalValue } from '../../proto/canonical-json.js';
 import { schemaFingerprint, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
+import { buildOfName, type Build } from './assembly.js';
 import type { Catalog } from './catalog.js';
 import type { EncodedGenotypes } from './genotype-codec.js';
 import { META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
@@ -44,6 +45,10 @@ export interface StoreState {
   readonly contigs: Map<string, number>;
   readonly nextFileId: number;
   readonly hasPhenotypeTable: boolean;
+  /** The store's build (meta `assembly`, as assembly.ts names builds; an older store's name mapped), or null. */
+  readonly assembly: Build | null;
+  /** Normalized contig name -> recorded ##contig length. */
+  readonly contigLengths: Map<string, number>;
 }
 
 async function scalar(c: DuckDBConnection, sql: string, params: DuckDBValue[] = []): Promise<number> {
@@ -77,11 +82,16 @@ export class StoreWriter {
     for (const r of (await c.runAndReadAll('SELECT sample_id, sample_idx FROM samples')).getRows()) samples.set(String(r[0]), Number(r[1]));
     const contigs = new Map<string, number>();
     for (const r of (await c.runAndReadAll('SELECT norm, contig_id FROM contigs')).getRows()) contigs.set(String(r[0]), Number(r[1]));
+    const contigLengths = new Map<string, number>();
+    for (const r of (await c.runAndReadAll('SELECT c.norm, l.length FROM contig_lengths l JOIN contigs c USING (contig_id)')).getRows()) contigLengths.set(String(r[0]), Number(r[1]));
+    const assembly = (await c.runAndReadAll(`SELECT value FROM meta WHERE key = 'assembly'`)).getRows()[0]?.[0];
     return {
       samples,
       contigs,
       nextFileId: await scalar(c, 'SELECT coalesce(max(file_id) + 1, 0) FROM files'),
       hasPhenotypeTable: await tableExists(c, 'phenotypes'),
+      assembly: assembly === undefined || assembly === null ? null : buildOfName(String(assembly)),
+      contigLengths,
     };
   }
 
@@ -99,9 +109,14 @@ export class StoreWriter {
     await this.conn().run(`INSERT INTO files VALUES (?, ?, ?, ?, 0, now(), FALSE)`, [fileId, contentId, label, nSamples]);
   }
 
-  /** Keep the first assembly name seen (meta `assembly`). */
-  async recordAssembly(name: string): Promise<void> {
-    await this.conn().run(`INSERT INTO meta VALUES ('assembly', ?) ON CONFLICT DO NOTHING`, [name]);
+  /** Record the store's build (meta `assembly`; ingest checks every file against it first). */
+  async setAssembly(build: Build): Promise<void> {
+    await this.conn().run(`INSERT INTO meta VALUES ('assembly', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [build]);
+  }
+
+  /** Record a contig's ##contig length (the first one seen). */
+  async addContigLength(contigId: number, length: number): Promise<void> {
+    await this.conn().run('INSERT INTO contig_lengths VALUES (?, ?) ON CONFLICT DO NOTHING', [contigId, length]);
   }
 
   /**
