@@ -185,6 +185,21 @@ describe('node query and node ingest while the node serves', () => {
     expect(JSON.parse(genofed('node', 'query', 'af', '--store', store, '--region', '10', '--format', 'json').out)).toHaveLength(rows.length);
   });
 
+  it('refuses a malformed request or another protocol version with a coded error line', async () => {
+    const ask = (line: string): Promise<unknown> => new Promise((done, fail) => {
+      const s = connect(join(store, 'admin.sock'));
+      let buf = '';
+      s.on('connect', () => s.write(`${line}\n`));
+      s.on('data', (c: Buffer) => { buf += c.toString(); });
+      s.on('close', () => done(JSON.parse(buf)));
+      s.on('error', fail);
+    });
+    expect(await ask('not json')).toEqual({ type: 'error', code: 'GENOFED_ADMIN_SOCKET', message: 'malformed admin request: not JSON' });
+    expect(await ask(JSON.stringify({ v: 2, op: 'summary', args: {} }))).toEqual({ type: 'error', code: 'GENOFED_ADMIN_SOCKET', message: 'malformed admin request: protocol version is not 1 (a genofed of another version?)' });
+    expect(await ask(JSON.stringify({ v: 1, op: 'drop', args: {} }))).toEqual({ type: 'error', code: 'GENOFED_ADMIN_SOCKET', message: 'malformed admin request: unknown operation' });
+    expect(await ask(JSON.stringify({ v: 1, op: 'summary', args: {} }))).toMatchObject({ type: 'result', value: { samples: 2504, assembly: 'GRCh37' } });
+  });
+
   it('stops on SIGTERM, removing the socket; the same queries then open the file', async () => {
     const served = genofed(...q('cohort'));
     node!.kill('SIGTERM');
