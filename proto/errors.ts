@@ -57,7 +57,7 @@ export const GrpcStatus = {
 
 /** Shared-domain errors: query model, variant keys, regions, cohort expressions. */
 export const PROTO_ERRORS = {
-  GENOFED_BAD_REGION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A region is not of the form CHR:START-END with 1 <= START <= END.' },
+  GENOFED_BAD_REGION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A region, a region list item or a regions-file line is malformed (not CHR, CHR:POS, CHR:START-END or CHR:START- with 1 <= START <= END, a BED line of CHR START END, or a tab line of CHR POS / CHR BEG END); the message names the item or line and what is wrong.' },
   GENOFED_BAD_VARIANT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A variant key or variant-list line is malformed.' },
   GENOFED_BAD_COHORT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A cohort expression does not parse, or names an unknown column or a value of the wrong type.' },
   GENOFED_BAD_SCHEMA: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A phenotype schema is malformed, names a column twice, or declares an identifier-like column.' },

@@ -79,17 +79,56 @@ export function parseVariantKey(text: string, where = 'variant'): VariantKey {
   throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: expected CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT`);
 }
 
-/**
- * Parse a variants FILE's text: one key per line; blank lines and lines
- * starting with '#' are skipped; errors name `label` and the line number.
- */
-export function parseVariantList(text: string, label = 'variants'): VariantKey[] {
-  const out: VariantKey[] = [];
+/** A dbSNP rs id as a list names it: `rs` (any case) and digits, no leading zero. */
+const RSID_RE = /^rs([1-9][0-9]{0,14})$/i;
+
+/** True when a variants-file line names a dbSNP rs id (`rs1234`) rather than a key. */
+export function isRsId(text: string): boolean {
+  return RSID_RE.test(text.trim());
+}
+
+/** The canonical form of an rs id (`RS1234` -> `rs1234`: how VCF ID columns write them). */
+export function parseRsId(text: string, where = 'rs id'): string {
+  const m = RSID_RE.exec(text.trim());
+  if (!m) throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: expected a dbSNP rs id, rs followed by digits (rs1234)`);
+  return `rs${m[1]}`;
+}
+
+/** One line of a variants file: a key, or a dbSNP rs id the node resolves to every ALT allele of its records. */
+export type VariantListItem = { readonly kind: 'key'; readonly key: VariantKey } | { readonly kind: 'rsid'; readonly rsId: string };
+
+function listLines(text: string, each: (line: string, where: string) => void, label: string): void {
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
-    out.push(parseVariantKey(line, `${label} line ${i + 1}`));
+    each(line, `${label} line ${i + 1}`);
   }
+}
+
+/**
+ * Parse a variants FILE's text: one key per line; blank lines and lines
+ * starting with '#' are skipped; errors name `label` and the line number.
+ * An rs id line is refused here (a federated query names variants by key;
+ * only the node resolves rs ids, see parseVariantItems).
+ */
+export function parseVariantList(text: string, label = 'variants'): VariantKey[] {
+  const out: VariantKey[] = [];
+  listLines(text, (line, where) => {
+    if (isRsId(line)) throw new ProtoError('GENOFED_BAD_VARIANT', `${where}: an rs id is not accepted here; name the variant as CHR-POS-REF-ALT (genofed node query af resolves rs ids locally)`);
+    out.push(parseVariantKey(line, where));
+  }, label);
+  return out;
+}
+
+/**
+ * Parse a variants FILE whose lines are keys (as parseVariantList) or
+ * dbSNP rs ids (`rs1234`, one per line), in file order.
+ */
+export function parseVariantItems(text: string, label = 'variants'): VariantListItem[] {
+  const out: VariantListItem[] = [];
+  listLines(text, (line, where) => {
+    out.push(isRsId(line) ? { kind: 'rsid', rsId: parseRsId(line, where) } : { kind: 'key', key: parseVariantKey(line, where) });
+  }, label);
   return out;
 }

@@ -1,16 +1,47 @@
 /**
  * Bodies of the store's commands (loaded lazily by cli.ts): option checks,
- * a progress bar on a terminal, TSV/JSON output on stdout.
+ * a progress bar on a terminal, TSV/JSON output on stdout. Each opens the
+ * store file; when a running node holds it (GENOFED_STORE_LOCKED), the
+ * command goes through the node's admin socket instead, with the same
+ * output (admin-client.ts).
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { NodeError } from '../errors.js';
-import { inputLabel } from '../io/open-input.js';
+import { inputLabel, openInput } from '../io/open-input.js';
+import { readLines } from '../io/lines.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
-import { parseRegion } from '../../proto/region.js';
-import { parseVariantList } from '../../proto/variant.js';
+import { parseRegions, parseRegionsFile, type Region } from '../../proto/region.js';
+import { parseVariantItems, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { readPhenotypeSchemaFile } from '../phenotypes/index.js';
-import { ingest, type IngestProgress, type SampleIdCheck } from './ingest.js';
+import { connectAdmin } from './admin-client.js';
+import type { AdminAlleleCountArgs } from './admin-protocol.js';
+import { ingest, type IngestProgress, type IngestReport, type SampleIdCheck } from './ingest.js';
 import { openStore, type AlleleCountRow } from './store.js';
+
+/** What the query commands need: the Store opened read-only, or a running node's admin socket. */
+interface QueryStore {
+  alleleCounts(q: AdminAlleleCountArgs): Promise<AlleleCountRow[]>;
+  cohortCount(cohort: string): Promise<number>;
+  resolveRsIds(ids: readonly string[]): Promise<Map<string, VariantKey[]>>;
+  close(): Promise<void>;
+}
+
+function isLocked(err: unknown): boolean {
+  return err instanceof NodeError && err.code === 'GENOFED_STORE_LOCKED';
+}
+
+/** The store file read-only; if a running node holds it, that node's admin socket (when it has one). */
+async function openForQuery(dir: string): Promise<QueryStore> {
+  try {
+    return await openStore(dir, { readOnly: true });
+  } catch (err) {
+    if (!isLocked(err)) throw err;
+    const admin = await connectAdmin(dir);
+    if (!admin) throw err;
+    return admin;
+  }
+}
 
 function parseTypes(text: string | undefined): Record<string, PhenotypeType> | undefined {
   if (text === undefined) return undefined;
@@ -90,18 +121,36 @@ export async function runIngest(opts: IngestCliOptions): Promise<void> {
   const idCheck = idCheckOf(opts);
   const schema = opts.schema !== undefined ? await readPhenotypeSchemaFile(opts.schema) : undefined;
   const bar = await progressBar();
-  let report;
+  const onProgress = bar ? (p: IngestProgress) => bar.update(p) : undefined;
+  let report: IngestReport;
   try {
-    report = await ingest(opts.store, {
-      ...idCheck,
-      vcfs: opts.vcf,
-      ...(opts.phenotypes !== undefined ? { phenotypes: opts.phenotypes } : {}),
-      ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
-      ...(types ? { types } : {}),
-      ...(schema ? { schema } : {}),
-      strict: opts.strict ?? false,
-      ...(bar ? { onProgress: (p: IngestProgress) => bar.update(p) } : {}),
-    });
+    try {
+      report = await ingest(opts.store, {
+        ...idCheck,
+        vcfs: opts.vcf,
+        ...(opts.phenotypes !== undefined ? { phenotypes: opts.phenotypes } : {}),
+        ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
+        ...(types ? { types } : {}),
+        ...(schema ? { schema } : {}),
+        strict: opts.strict ?? false,
+        ...(onProgress ? { onProgress } : {}),
+      });
+    } catch (err) {
+      // A running node holds the store: ingest through it (one transaction in its store queue).
+      const admin = isLocked(err) ? await connectAdmin(opts.store) : null;
+      if (!admin) throw err;
+      report = await admin.ingest({
+        ...(idCheck.rawIds ? { rawIds: true } : {}),
+        ...(idCheck.keyFile !== undefined ? { keyFile: resolve(idCheck.keyFile) } : {}),
+        ...(idCheck.unverifiedPseudonyms ? { unverifiedPseudonyms: true } : {}),
+        vcfs: opts.vcf.map((v) => resolve(v)),
+        ...(opts.phenotypes !== undefined ? { phenotypes: resolve(opts.phenotypes) } : {}),
+        ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
+        ...(types ? { types } : {}),
+        ...(schema ? { schema } : {}),
+        strict: opts.strict ?? false,
+      }, onProgress);
+    }
   } finally {
     bar?.stop();
   }
@@ -123,21 +172,43 @@ function af(r: AlleleCountRow): number | null {
   return r.an > 0 ? Number((r.ac / r.an).toPrecision(6)) : null;
 }
 
-export async function runQueryAf(opts: { store: string; region?: string; variants?: string; cohort?: string; by?: string; format: string }): Promise<void> {
+/** A regions file's lines (plain or gzip), for proto/region.ts parseRegionsFile (which does no I/O). */
+async function readRegionsFile(path: string): Promise<Region[]> {
+  const input = await openInput(path);
+  const lines: string[] = [];
+  for await (const line of readLines(input.stream)) lines.push(line.bytes.toString('utf8'));
+  return parseRegionsFile(lines, { label: input.label });
+}
+
+/**
+ * The keys of a variants file: key lines as written, each rs id line
+ * replaced in place by the keys of every ALT allele of its records (store
+ * order). An rs id the store lacks gives no row; they are listed on stderr.
+ */
+async function expandRsIds(store: Pick<QueryStore, 'resolveRsIds'>, items: readonly VariantListItem[]): Promise<VariantKey[]> {
+  const rsIds = items.flatMap((i) => (i.kind === 'rsid' ? [i.rsId] : []));
+  const resolved = rsIds.length > 0 ? await store.resolveRsIds(rsIds) : new Map<string, VariantKey[]>();
+  const missing = [...new Set(rsIds.filter((id) => !resolved.has(id)))];
+  if (missing.length > 0) process.stderr.write(`note: ${missing.length} of ${new Set(rsIds).size} rs ids are not in the store (no rows): ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', ...' : ''}\n`);
+  return items.flatMap((i) => (i.kind === 'key' ? [i.key] : resolved.get(i.rsId) ?? []));
+}
+
+export async function runQueryAf(opts: { store: string; region?: string; regionsFile?: string; variants?: string; cohort?: string; by?: string; format: string }): Promise<void> {
   const format = checkFormat(opts.format);
-  if ((opts.region === undefined) === (opts.variants === undefined)) throw new NodeError('GENOFED_USAGE', 'give exactly one of --region or --variants');
-  const region = opts.region !== undefined ? parseRegion(opts.region) : undefined;
-  let variants;
+  if ([opts.region, opts.regionsFile, opts.variants].filter((x) => x !== undefined).length !== 1) throw new NodeError('GENOFED_USAGE', 'give exactly one of --region, --regions-file or --variants');
+  const regions = opts.region !== undefined ? parseRegions(opts.region) : opts.regionsFile !== undefined ? await readRegionsFile(opts.regionsFile) : undefined;
+  let items: VariantListItem[] | undefined;
   if (opts.variants !== undefined) {
     const text = await readFile(opts.variants, 'utf8').catch((cause: unknown) => {
       throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(opts.variants!)}: cannot read variants file`, { cause });
     });
-    variants = parseVariantList(text, inputLabel(opts.variants));
+    items = parseVariantItems(text, inputLabel(opts.variants));
   }
-  const store = await openStore(opts.store, { readOnly: true });
+  const store = await openForQuery(opts.store);
   try {
+    const variants = items ? await expandRsIds(store, items) : undefined;
     const rows = await store.alleleCounts({
-      ...(region ? { region } : {}),
+      ...(regions ? { regions } : {}),
       ...(variants ? { variants } : {}),
       ...(opts.cohort !== undefined ? { cohort: opts.cohort } : {}),
       ...(opts.by !== undefined ? { by: opts.by } : {}),
@@ -159,7 +230,7 @@ export async function runQueryAf(opts: { store: string; region?: string; variant
 
 export async function runQueryCohort(opts: { store: string; cohort: string; format: string }): Promise<void> {
   const format = checkFormat(opts.format);
-  const store = await openStore(opts.store, { readOnly: true });
+  const store = await openForQuery(opts.store);
   try {
     const n = await store.cohortCount(opts.cohort);
     process.stdout.write(format === 'json' ? `${JSON.stringify({ samples: n })}\n` : `samples\n${n}\n`);

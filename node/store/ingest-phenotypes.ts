@@ -9,17 +9,13 @@
  * - a table none of whose ids matches a genotyped sample replaces nothing.
  * Messages name the file, line and column, never an id or a value.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { NodeError } from '../errors.js';
 import { openInput } from '../io/open-input.js';
 import { readLines } from '../io/lines.js';
-import { identifierColumns, parsePhenotypeTable, RESERVED_COLUMN, type IdentifierColumn, type PhenotypeTable } from '../phenotypes/index.js';
-import { quoteIdent, type PhenotypeType } from '../../proto/cohort/index.js';
-import { canonicalJson, type CanonicalValue } from '../../proto/canonical-json.js';
+import { identifierColumns, parsePhenotypeTable, type IdentifierColumn, type PhenotypeTable } from '../phenotypes/index.js';
+import type { PhenotypeType } from '../../proto/cohort/index.js';
 import { schemaFingerprint, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { PSEUDONYM_PATTERN } from '../pseudonymize/pseudonym.js';
-import { META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
-import type { Store } from './store.js';
 
 /**
  * The schema this ingest applies (null: none), and whether it is new to the
@@ -28,11 +24,11 @@ import type { Store } from './store.js';
  * phenotype table yet: otherwise the stored values, binned under the old
  * schema, would be checked against the new one.
  */
-export function resolveSchema(store: Store, given: PhenotypeSchema | undefined, withTable: boolean, storeHasTable: boolean): { schema: PhenotypeSchema | null; isNew: boolean } {
-  const stored = store.phenotypeSchema();
+export function resolveSchema(store: { readonly schema: PhenotypeSchema | null; readonly schemaSha256: string | null }, given: PhenotypeSchema | undefined, withTable: boolean, storeHasTable: boolean): { schema: PhenotypeSchema | null; isNew: boolean } {
+  const stored = store.schema;
   if (!given) return { schema: stored, isNew: false };
   const fp = schemaFingerprint(given);
-  const current = store.phenotypeSchemaFingerprint();
+  const current = store.schemaSha256;
   if (fp === current) return { schema: given, isNew: false };
   if (!withTable && storeHasTable) {
     throw new NodeError('GENOFED_PHENOTYPE_SCHEMA', `the schema given (fingerprint ${fp.slice(0, 16)}) differs from the store's (${current === null ? 'none' : current.slice(0, 16)}); give the phenotype table in the same ingest to re-ingest it under the new schema`);
@@ -80,38 +76,6 @@ export function checkIdentifierColumns(table: PhenotypeTable, label: string, _ra
     throw new NodeError('GENOFED_PHENOTYPE_IDENTIFIER', `${label}: ${refused.length === 1 ? 'column' : 'columns'} ${list} would single people out and cannot be ${refused.length === 1 ? 'a query column' : 'query columns'}; give the consortium schema (--schema FILE: only its columns are stored, numbers binned) or remove ${refused.length === 1 ? 'it' : 'them'} from the table`);
   }
   return [];
-}
-
-/** Replace the phenotype table (inside the ingest's transaction). */
-export async function loadPhenotypes(c: DuckDBConnection, table: PhenotypeTable): Promise<void> {
-  await c.run('DROP TABLE IF EXISTS phenotypes');
-  await c.run('DELETE FROM phenotype_columns');
-  const sqlType = (t: PhenotypeType): string => (t === 'integer' ? 'BIGINT' : t === 'number' ? 'DOUBLE' : 'VARCHAR');
-  const cols = table.columns.map((col) => `, ${quoteIdent(col.name)} ${sqlType(col.type)}`);
-  await c.run(`CREATE TABLE phenotypes (${RESERVED_COLUMN} VARCHAR NOT NULL${cols.join('')})`);
-  for (let i = 0; i < table.columns.length; i++) {
-    await c.run('INSERT INTO phenotype_columns VALUES (?, ?, ?)', [i, table.columns[i]!.name, table.columns[i]!.type]);
-  }
-  const app = await c.createAppender('phenotypes');
-  for (let r = 0; r < table.ids.length; r++) {
-    app.appendVarchar(table.ids[r]!);
-    table.columns.forEach((col, ci) => {
-      const v = table.values[ci]![r];
-      if (v === null || v === undefined) app.appendNull();
-      else if (col.type === 'integer') app.appendBigInt(BigInt(v));
-      else if (col.type === 'number') app.appendDouble(v as number);
-      else app.appendVarchar(String(v));
-    });
-    app.endRow();
-  }
-  app.closeSync();
-}
-
-/** Record the schema (canonical JSON) and its fingerprint in `meta` (inside the transaction). */
-export async function storeSchema(c: DuckDBConnection, schema: PhenotypeSchema): Promise<void> {
-  const upsert = 'INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
-  await c.run(upsert, [META_SCHEMA, canonicalJson(schema as unknown as CanonicalValue)]);
-  await c.run(upsert, [META_SCHEMA_SHA256, schemaFingerprint(schema)]);
 }
 
 /**

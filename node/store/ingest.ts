@@ -10,12 +10,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { NodeError } from '../errors.js';
 import { openInput, inputLabel } from '../io/open-input.js';
 import { readVcf } from '../vcf/index.js';
 import type { VcfHeader } from '../vcf/types.js';
-import { RESERVED_COLUMN } from '../phenotypes/index.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { normalizeContig } from '../../proto/variant.js';
@@ -23,8 +21,10 @@ import { ByteSink, encodeGenotypes } from './genotype-codec.js';
 import { pseudonymizedSamplesProblem } from '../pseudonymize/sample-list-mac.js';
 import { readSiteKeyFile, type SiteKey } from '../pseudonymize/site-key.js';
 import { allSamplesCohort, countRecord, encodeTotals } from './aggregate.js';
-import { checkIdentifierColumns, checkPhenotypeIds, checkTableMatches, loadPhenotypes, readPhenotypes, resolveSchema, storeSchema } from './ingest-phenotypes.js';
+import { checkFileAssembly, fileAssembly, type StoreAssembly } from './assembly.js';
+import { checkIdentifierColumns, checkPhenotypeIds, checkTableMatches, readPhenotypes, resolveSchema } from './ingest-phenotypes.js';
 import { openStore, type Store } from './store.js';
+import type { StoreState, StoreWriter } from './writer.js';
 
 export interface IngestProgress {
   file: string;
@@ -117,9 +117,12 @@ function fileSource(path: string, sha: string): IngestSource {
   return { label: inputLabel(path), contentId: sha, open: () => openInput(path) };
 }
 
-async function scalar(c: DuckDBConnection, sql: string, params: (string | number)[] = []): Promise<number> {
-  const v = (await c.runAndReadAll(sql, params)).getRows()[0]?.[0];
-  return v === null || v === undefined ? 0 : Number(v);
+/** A dbSNP rs id as the VCF ID column writes it (the same test pseudonymize vcf keeps ids by). */
+const RS_ID = /^rs[0-9]+$/;
+
+/** The rs ids of an ID column (`rs1;rs2`, `rs1;local_7`): only those are stored. */
+function rsIdsOf(id: string): string[] {
+  return id.split(';').filter((x) => RS_ID.test(x));
 }
 
 /** Progress callbacks at most every 100 ms: a terminal redraw per batch would cost more than the batch. */
@@ -132,25 +135,22 @@ class Ingester {
   private nextContig = 0;
   private nextFile = 0;
   private recordsSeen = 0;
+  private readonly assembly: StoreAssembly;
   readonly warnings: IngestReport['warnings'] = [];
 
   constructor(
-    private readonly c: DuckDBConnection,
+    private readonly w: StoreWriter,
     private readonly options: IngestOptions,
     /** null: raw ids accepted; undefined key: pattern and line only (no key at hand). */
     private readonly idCheck: { key: SiteKey | undefined } | null,
-  ) {}
-
-  async load(): Promise<void> {
-    for (const r of (await this.c.runAndReadAll('SELECT sample_id, sample_idx FROM samples')).getRows()) {
-      this.sampleIdx.set(String(r[0]), Number(r[1]));
-    }
+    state: StoreState,
+  ) {
+    for (const [id, idx] of state.samples) this.sampleIdx.set(id, idx);
     this.nextSample = this.sampleIdx.size;
-    for (const r of (await this.c.runAndReadAll('SELECT norm, contig_id FROM contigs')).getRows()) {
-      this.contigByNorm.set(String(r[0]), Number(r[1]));
-    }
+    for (const [norm, id] of state.contigs) this.contigByNorm.set(norm, id);
     this.nextContig = this.contigByNorm.size;
-    this.nextFile = await scalar(this.c, 'SELECT coalesce(max(file_id) + 1, 0) FROM files');
+    this.nextFile = state.nextFileId;
+    this.assembly = { build: state.assembly, lengths: new Map(state.contigLengths) };
   }
 
   private async contigId(name: string): Promise<number> {
@@ -159,14 +159,14 @@ class Ingester {
     if (id === undefined) {
       id = this.nextContig++;
       this.contigByNorm.set(norm, id);
-      await this.c.run('INSERT INTO contigs VALUES (?, ?, ?)', [id, name, norm]);
+      await this.w.addContig(id, name, norm);
     }
     return id;
   }
 
   private async registerSamples(header: VcfHeader, fileId: number, label: string): Promise<void> {
     const seen = new Set<string>();
-    const app = await this.c.createAppender('file_samples');
+    const columns: number[] = [];
     const fresh: [number, string][] = [];
     header.samples.forEach((id, col) => {
       if (seen.has(id)) throw new NodeError('GENOFED_VCF_HEADER', `${label}: sample column ${col + 10} repeats an earlier sample name`);
@@ -177,24 +177,14 @@ class Ingester {
         this.sampleIdx.set(id, idx);
         fresh.push([idx, id]);
       }
-      app.appendInteger(fileId);
-      app.appendInteger(col);
-      app.appendInteger(idx);
-      app.endRow();
+      columns.push(idx);
     });
-    app.closeSync();
-    const sapp = await this.c.createAppender('samples');
-    for (const [idx, id] of fresh) {
-      sapp.appendInteger(idx);
-      sapp.appendVarchar(id);
-      sapp.endRow();
-    }
-    sapp.closeSync();
+    await this.w.addFileSamples(fileId, columns, fresh);
   }
 
   async ingestSource(src: IngestSource): Promise<number> {
-    const c = this.c;
-    if ((await scalar(c, 'SELECT count(*) FROM files WHERE sha256 = ?', [src.contentId])) > 0) {
+    const w = this.w;
+    if (await w.hasContent(src.contentId)) {
       throw new NodeError('GENOFED_STORE_ALREADY_INGESTED', `${src.label}: this file's content was already ingested into the store`);
     }
     const input = await src.open();
@@ -204,10 +194,19 @@ class Ingester {
       const problem = pseudonymizedSamplesProblem(header.lines, header.samples, this.idCheck.key);
       if (problem) throw new NodeError('GENOFED_NOT_PSEUDONYMIZED', `${src.label}: ${problem}; run genofed pseudonymize vcf on it with the site key first, or pass --raw-ids to ingest raw sample ids deliberately`);
     }
+    // One assembly per store: by name, else by contig lengths; and every contig length as recorded.
+    const fits = checkFileAssembly(fileAssembly(header, src.label), this.assembly, src.label);
     const fileId = this.nextFile++;
-    await c.run(`INSERT INTO files VALUES (?, ?, ?, ?, 0, now(), FALSE)`, [fileId, src.contentId, src.label, header.samples.length]);
+    await w.addFile(fileId, src.contentId, src.label, header.samples.length);
     for (const contig of header.contigs) await this.contigId(contig.id);
-    if (header.assembly) await c.run(`INSERT INTO meta VALUES ('assembly', ?) ON CONFLICT DO NOTHING`, [header.assembly]);
+    if (fits.build) {
+      this.assembly.build = fits.build;
+      await w.setAssembly(fits.build);
+    }
+    for (const [name, length] of fits.lengths) {
+      this.assembly.lengths.set(normalizeContig(name), length);
+      await w.addContigLength(await this.contigId(name), length);
+    }
     await this.registerSamples(header, fileId, src.label);
 
     const ranges = new Map<number, [number, number]>();
@@ -221,7 +220,7 @@ class Ingester {
     let sorted = true;
     let prevContig = -1;
     let prevPos = 0;
-    const app: DuckDBAppender = await c.createAppender('records');
+    const app = await w.records();
     try {
       for await (const batch of reader.variants()) {
         for (const v of batch) {
@@ -238,18 +237,8 @@ class Ingester {
           }
           if (v.alts.length === 0) continue; // ALT '.': no allele to count
           const enc = encodeGenotypes(v, header.samples.length, sampleSink, gtSink);
-          app.appendInteger(fileId);
-          app.appendInteger(lastId);
-          app.appendInteger(v.pos);
-          app.appendVarchar(v.ref);
-          app.appendVarchar(v.alts.join(','));
-          app.appendSmallInt(v.alts.length);
-          app.appendInteger(enc.listed);
-          app.appendTinyInt(enc.format);
-          app.appendBlob(enc.samples);
-          app.appendBlob(enc.gt);
-          app.appendBlob(encodeTotals(countRecord({ fileId, nAlts: v.alts.length, format: enc.format, samples: enc.samples, gt: enc.gt, listed: enc.listed }, everyone)));
-          app.endRow();
+          const totals = encodeTotals(countRecord({ fileId, nAlts: v.alts.length, format: enc.format, samples: enc.samples, gt: enc.gt, listed: enc.listed }, everyone));
+          app.append({ fileId, contigId: lastId, pos: v.pos, ref: v.ref, alts: v.alts, genotypes: enc, totals, ...(v.id.includes('rs') ? { rsIds: rsIdsOf(v.id) } : {}) });
         }
         const now = Date.now();
         if (this.options.onProgress && now - lastProgress >= PROGRESS_MS) {
@@ -258,28 +247,13 @@ class Ingester {
         }
       }
     } finally {
-      app.closeSync();
+      app.close();
     }
-    for (const w of reader.warnings()) this.warnings.push({ file: src.label, code: w.code, problem: w.problem, count: w.count, firstLine: w.firstLine });
+    for (const wn of reader.warnings()) this.warnings.push({ file: src.label, code: wn.code, problem: wn.problem, count: wn.count, firstLine: wn.firstLine });
     this.options.onProgress?.({ file: src.label, bytesRead: input.bytesRead(), bytesTotal: input.sizeOnDisk, variants: records });
-    await c.run('UPDATE files SET n_records = ?, sorted = ? WHERE file_id = ?', [records, sorted, fileId]);
-    const rapp = await c.createAppender('file_ranges');
-    for (const [contig, [lo, hi]] of ranges) {
-      rapp.appendInteger(fileId);
-      rapp.appendInteger(contig);
-      rapp.appendInteger(lo);
-      rapp.appendInteger(hi);
-      rapp.endRow();
-    }
-    rapp.closeSync();
+    await w.finishFile(fileId, records, sorted, ranges);
     // Double-count check: another file with a shared sample covering an overlapping range of a shared contig.
-    const overlap = await scalar(c, `
-      SELECT count(*) FROM file_ranges n JOIN file_ranges o
-        ON o.contig_id = n.contig_id AND o.file_id <> n.file_id AND o.min_pos <= n.max_pos AND n.min_pos <= o.max_pos
-      WHERE n.file_id = ? AND EXISTS (
-        SELECT 1 FROM file_samples a JOIN file_samples b ON a.sample_idx = b.sample_idx
-        WHERE a.file_id = n.file_id AND b.file_id = o.file_id)`, [fileId]);
-    if (overlap > 0) {
+    if (await w.sharesSamplesOnOverlappingRange(fileId)) {
       throw new NodeError('GENOFED_STORE_SAMPLE_OVERLAP', `${src.label}: shares samples with an ingested file that has records in an overlapping range of the same contig; its genotypes would be counted twice`);
     }
     return records;
@@ -291,9 +265,33 @@ class Ingester {
   }
 }
 
-/** Ingest into an open, writable store (the node server may call this on its own handle). */
+/**
+ * Ingest into an open, writable store (the node server and its admin
+ * socket call this on their own handle). Queued behind running queries.
+ */
 export async function ingestInto(store: Store, options: IngestOptions): Promise<IngestReport> {
-  return store.exclusive(() => ingestNow(store, options));
+  if (store.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot ingest into a store opened read-only');
+  const idCheck = await sampleIdCheck(options);
+  const vcfs = options.vcfs ?? [];
+  // Hash before touching the store: a duplicate is refused before any parsing.
+  const sources: IngestSource[] = [];
+  const ids = new Set<string>();
+  for (const path of vcfs) {
+    const sha = await fileSha256(path);
+    if (ids.has(sha)) throw new NodeError('GENOFED_STORE_ALREADY_INGESTED', `${inputLabel(path)}: the same content is given twice in this ingest`);
+    ids.add(sha);
+    sources.push(fileSource(path, sha));
+  }
+  sources.push(...(options.sources ?? []));
+  if (sources.length === 0 && options.phenotypes === undefined && options.schema === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF, a phenotype table or a schema');
+  let done: Omit<IngestReport, 'phenotypeSchema'>;
+  try {
+    done = await store.withWriteTransaction((w) => ingestNow(w, options, idCheck, sources));
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('GENOFED_')) throw err;
+    throw new NodeError('GENOFED_STORE_IO', 'ingest failed in the store database; the store is unchanged', { cause: err });
+  }
+  return { ...done, phenotypeSchema: store.phenotypeSchemaFingerprint() };
 }
 
 /** The sample-id check the options ask for (exactly one mode; see SampleIdCheck). */
@@ -310,24 +308,10 @@ async function sampleIdCheck(options: IngestOptions): Promise<{ key: SiteKey | u
   return { key: undefined };
 }
 
-async function ingestNow(store: Store, options: IngestOptions): Promise<IngestReport> {
-  if (store.readOnly) throw new NodeError('GENOFED_STORE_READ_ONLY', 'cannot ingest into a store opened read-only');
-  const idCheck = await sampleIdCheck(options);
-  const vcfs = options.vcfs ?? [];
-  // Hash before touching the store: a duplicate is refused before any parsing.
-  const sources: IngestSource[] = [];
-  const ids = new Set<string>();
-  for (const path of vcfs) {
-    const sha = await fileSha256(path);
-    if (ids.has(sha)) throw new NodeError('GENOFED_STORE_ALREADY_INGESTED', `${inputLabel(path)}: the same content is given twice in this ingest`);
-    ids.add(sha);
-    sources.push(fileSource(path, sha));
-  }
-  sources.push(...(options.sources ?? []));
-  if (sources.length === 0 && options.phenotypes === undefined && options.schema === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF, a phenotype table or a schema');
-  const c = store.connection;
-  const storeHasTable = (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
-  const { schema, isNew } = resolveSchema(store, options.schema, options.phenotypes !== undefined, storeHasTable);
+/** Inside the write transaction: the phenotype decisions, every VCF, the phenotype table, the schema. */
+async function ingestNow(w: StoreWriter, options: IngestOptions, idCheck: { key: SiteKey | undefined } | null, sources: IngestSource[]): Promise<Omit<IngestReport, 'phenotypeSchema'>> {
+  const state = await w.state();
+  const { schema, isNew } = resolveSchema(w.catalog, options.schema, options.phenotypes !== undefined, state.hasPhenotypeTable);
   // Parse the phenotype table first: a bad one fails before the long VCF pass.
   const label = options.phenotypes !== undefined ? inputLabel(options.phenotypes) : '';
   const phenotypes = options.phenotypes !== undefined ? await readPhenotypes(options.phenotypes, options, schema) : undefined;
@@ -336,43 +320,24 @@ async function ingestNow(store: Store, options: IngestOptions): Promise<IngestRe
     if (idCheck) checkPhenotypeIds(phenotypes, label);
     if (!schema) identifierColumnsAccepted = checkIdentifierColumns(phenotypes, label, idCheck === null);
   }
-
-  await c.run('BEGIN TRANSACTION');
   let variants = 0;
-  const ing = new Ingester(c, options, idCheck);
-  try {
-    await ing.load();
-    for (const src of sources) variants += await ing.ingestSource(src);
-    if (phenotypes) {
-      checkTableMatches(phenotypes, label, ing.genotyped);
-      await loadPhenotypes(c, phenotypes);
-    }
-    if (schema && isNew) await storeSchema(c, schema);
-    await c.run('COMMIT');
-  } catch (err) {
-    try {
-      await c.run('ROLLBACK');
-    } catch {
-      // A failed COMMIT has already rolled back; nothing else to undo.
-    }
-    if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('GENOFED_')) throw err;
-    throw new NodeError('GENOFED_STORE_IO', 'ingest failed in the store database; the store is unchanged', { cause: err });
+  const ing = new Ingester(w, options, idCheck, state);
+  for (const src of sources) variants += await ing.ingestSource(src);
+  if (phenotypes) {
+    checkTableMatches(phenotypes, label, ing.genotyped);
+    await w.replacePhenotypes(phenotypes);
   }
-  await store.refreshCatalog();
-  const samples = await scalar(c, 'SELECT count(*) FROM samples');
-  const hasPheno = (await scalar(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'phenotypes'`)) > 0;
-  const phenotypeRows = hasPheno ? await scalar(c, 'SELECT count(*) FROM phenotypes') : 0;
-  const withPheno = hasPheno ? await scalar(c, `SELECT count(*) FROM samples s JOIN phenotypes p ON p.${RESERVED_COLUMN} = s.sample_id`) : 0;
+  if (schema && isNew) await w.setPhenotypeSchema(schema);
+  const counts = await w.counts();
   return {
     files: sources.length,
-    samples,
+    samples: counts.samples,
     variants,
-    phenotypeRows,
-    samplesWithoutPhenotypes: samples - withPheno,
-    phenotypeRowsWithoutGenotypes: phenotypeRows - withPheno,
+    phenotypeRows: counts.phenotypeRows,
+    samplesWithoutPhenotypes: counts.samples - counts.samplesWithPhenotypes,
+    phenotypeRowsWithoutGenotypes: counts.phenotypeRows - counts.samplesWithPhenotypes,
     phenotypeColumns: phenotypes ? phenotypes.columns.map((col) => col.name) : [],
     phenotypeColumnsNotStored: phenotypes ? [...phenotypes.notStored] : [],
-    phenotypeSchema: store.phenotypeSchemaFingerprint(),
     identifierColumnsAccepted,
     warnings: ing.warnings,
   };

@@ -18,7 +18,7 @@ export const META_SCHEMA = 'phenotype_schema';
 export const META_SCHEMA_SHA256 = 'phenotype_schema_sha256';
 
 export const DDL = [
-  // schema_version, assembly, phenotype_schema, phenotype_schema_sha256.
+  // schema_version, assembly (the build: GRCh37, GRCh38, NCBI36, T2T-CHM13; assembly.ts), phenotype_schema, phenotype_schema_sha256.
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   // Contig order = first appearance (header ##contig order, then records).
   // norm = proto/variant.ts normalizeContig(name): chr22 and 22 are one contig.
@@ -39,6 +39,14 @@ export const DDL = [
   `CREATE TABLE IF NOT EXISTS records (file_id INTEGER NOT NULL, contig_id INTEGER NOT NULL, pos INTEGER NOT NULL,
      ref VARCHAR NOT NULL, alts VARCHAR NOT NULL, n_alts SMALLINT NOT NULL, listed INTEGER NOT NULL, gt_format TINYINT NOT NULL,
      samples BLOB NOT NULL, gt BLOB NOT NULL, totals BLOB NOT NULL)`,
+  // dbSNP rs ids of the ID column (`rs` + digits, each of a `;` list), one row per (id, record); other ids
+  // (local or pseudonymized ones, site-specific and useless across sites) are not stored. Added after
+  // schema version 2 without a bump: a store ingested earlier has the table empty (absent when opened read-only).
+  `CREATE TABLE IF NOT EXISTS variant_ids (rs VARCHAR NOT NULL, file_id INTEGER NOT NULL, contig_id INTEGER NOT NULL,
+     pos INTEGER NOT NULL, ref VARCHAR NOT NULL, alts VARCHAR NOT NULL)`,
+  // ##contig lengths, the first one seen per contig (assembly.ts: a file whose length differs is refused).
+  // Added after schema version 2 like variant_ids.
+  `CREATE TABLE IF NOT EXISTS contig_lengths (contig_id INTEGER PRIMARY KEY, length BIGINT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS phenotype_columns (position INTEGER NOT NULL, name VARCHAR NOT NULL, type VARCHAR NOT NULL)`,
   // The phenotype table itself is (re)created per ingest with typed columns: phenotypes(_genofed_sample, ...).
   `CREATE TABLE IF NOT EXISTS query_log (query_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, querier VARCHAR NOT NULL,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeContig, parseVariantKey, parseVariantList, variantKeyString, variantMatchKey } from '../../proto/variant.js';
+import { isRsId, normalizeContig, parseRsId, parseVariantItems, parseVariantKey, parseVariantList, variantKeyString, variantMatchKey } from '../../proto/variant.js';
 
 describe('variant keys', () => {
   it('parses the three accepted forms to the same key', () => {
@@ -33,5 +33,23 @@ describe('variant keys', () => {
   it('rejects position 0 and non-base REF alleles', () => {
     expect(() => parseVariantKey('1 0 A G')).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_VARIANT' }));
     expect(() => parseVariantKey('1 5 <DEL> G')).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_VARIANT' }));
+  });
+});
+
+describe('rs ids in a variants file', () => {
+  it('reads rs id lines as their own kind, mixed with keys, in file order, canonical lowercase', () => {
+    expect(parseVariantItems('# list\nrs429358\n19-44908822-C-T\nRS7412\n')).toEqual([
+      { kind: 'rsid', rsId: 'rs429358' },
+      { kind: 'key', key: { chrom: '19', pos: 44908822, ref: 'C', alt: 'T' } },
+      { kind: 'rsid', rsId: 'rs7412' },
+    ]);
+  });
+  it('refuses malformed rs ids and names the line', () => {
+    expect(() => parseVariantItems('rs12\nrs\n', 'l.txt')).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_VARIANT', message: expect.stringContaining('l.txt line 2') }));
+    expect(() => parseRsId('rs012')).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_VARIANT' }));
+    expect(isRsId('rs12x')).toBe(false);
+  });
+  it('keeps the key-only list parser for federated queries, refusing an rs id with what to do instead', () => {
+    expect(() => parseVariantList('22 1 A G\nrs123\n', 'q.txt')).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_VARIANT', message: 'q.txt line 2: an rs id is not accepted here; name the variant as CHR-POS-REF-ALT (genofed node query af resolves rs ids locally)' }));
   });
 });

@@ -1,0 +1,138 @@
+/**
+ * The allele-count query family: AC, AN, nhomalt and genotype classes per
+ * (chrom, pos, ref, alt), over a cohort, optionally per stratum, for a
+ * region, a list of variant keys, or the whole store. Semantics: README.md
+ * (the same as `bcftools +fill-tags -- -t AC,AN,AC_Hom`).
+ */
+import { NodeError } from '../errors.js';
+import type { CohortAst } from '../../proto/cohort/index.js';
+import { mergeRegions, type Region } from '../../proto/region.js';
+import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { countRecord, decodeTotals, type StoredRecord } from './aggregate.js';
+import { contigName } from './catalog.js';
+import type { QueryContext, ScanMode } from './record-scan.js';
+import { fileStrata, isEveryone, selectSamples } from './sample-selection.js';
+
+export interface AlleleCountRow {
+  stratum?: string;
+  chrom: string;
+  pos: number;
+  ref: string;
+  alt: string;
+  ac: number;
+  an: number;
+  nhomalt: number;
+  homRef: number;
+  het: number;
+  homAlt: number;
+  missing: number;
+}
+
+export interface AlleleCountQuery {
+  region?: Region;
+  /** Several regions (a `-r` list or a regions file): merged, so each record is answered once; rows in mergeRegions order. */
+  regions?: readonly Region[];
+  variants?: VariantKey[];
+  cohort?: string | CohortAst;
+  /** One or more phenotype columns; a stratum is the values joined by ',' (`EUR,female`), NA when any is missing. */
+  by?: string | readonly string[];
+}
+
+/** Counters per stratum slot: ac an nhomalt homRef het homAlt missing. */
+const F = 7;
+
+interface Acc { chrom: string; pos: number; ref: string; alt: string; c: Int32Array }
+
+function byRefAlt(x: { ref: string; alt: string }, y: { ref: string; alt: string }): number {
+  return x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0;
+}
+
+export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Promise<AlleleCountRow[]> {
+  const regions = q.region !== undefined || q.regions !== undefined ? mergeRegions([...(q.region ? [q.region] : []), ...(q.regions ?? [])]) : undefined;
+  if (regions && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
+  // Every sample, no strata: the totals computed at ingest answer it without reading genotypes.
+  const mode: ScanMode = isEveryone(q.cohort) && q.by === undefined ? 'totals' : 'genotypes';
+  const { stratumOf, strata } = await selectSamples(ctx.connection, ctx.catalog, q.cohort, q.by);
+  const S = strata.length;
+  const files = fileStrata(ctx.catalog, stratumOf, S);
+  const add = (acc: Acc, counts: ReturnType<typeof countRecord>, a: number): void => {
+    const A1 = counts.nAlts + 1;
+    for (let s = 0; s < S; s++) {
+      const o = s * F;
+      const i = s * A1 + a;
+      acc.c[o]! += counts.ac[i]!;
+      acc.c[o + 1]! += counts.an[s]!;
+      acc.c[o + 2]! += counts.nhomalt[i]!;
+      acc.c[o + 3]! += counts.homRef[s]!;
+      acc.c[o + 4]! += counts.het[i]!;
+      acc.c[o + 5]! += counts.homAlt[i]!;
+      acc.c[o + 6]! += counts.missing[s]!;
+    }
+  };
+  // Rows keyed by variant; each holds S stratum slots.
+  const ordered: Acc[] = [];
+  const wanted = q.variants ? new Map<string, Acc>() : null;
+  if (q.variants) {
+    for (const k of q.variants) {
+      const key = variantMatchKey(k);
+      if (!wanted!.has(key)) wanted!.set(key, { chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt, c: new Int32Array(S * F) });
+    }
+  }
+  // Records of one (contig, pos) are grouped so keys present in several files merge.
+  let group = new Map<string, Acc>();
+  let groupPos = -1;
+  let groupContig = -1;
+  const flush = (): void => {
+    if (group.size === 0) return;
+    ordered.push(...[...group.values()].sort(byRefAlt));
+    group = new Map();
+  };
+  const onRecord = (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord): void => {
+    const f = files.get(rec.fileId);
+    if (!f) return;
+    const name = contigName(ctx.catalog, contig);
+    let counts: ReturnType<typeof countRecord> | null = null;
+    for (let a = 1; a <= alts.length; a++) {
+      const alt = alts[a - 1]!;
+      let acc: Acc | undefined;
+      if (wanted) {
+        acc = wanted.get(variantMatchKey({ chrom: name, pos, ref, alt }));
+        if (!acc) continue;
+      } else {
+        if (contig !== groupContig || pos !== groupPos) { flush(); groupContig = contig; groupPos = pos; }
+        const key = `${ref}\t${alt}`;
+        acc = group.get(key);
+        if (!acc) group.set(key, (acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F) }));
+      }
+      counts ??= rec.totals ? decodeTotals(rec.totals, rec.nAlts) : countRecord(rec, f);
+      add(acc, counts, a);
+    }
+  };
+  if (q.variants) {
+    await ctx.records.scanKeyPositions(q.variants, mode, onRecord);
+  } else {
+    if (regions) {
+      for (const r of regions) {
+        await ctx.records.scanRegion(r, mode, onRecord);
+        flush();
+      }
+    } else {
+      await ctx.records.scan('TRUE', [], mode, onRecord);
+      flush();
+    }
+  }
+  const accs = wanted ? q.variants!.map((k) => wanted.get(variantMatchKey(k))!) : ordered;
+  const rows: AlleleCountRow[] = [];
+  for (let s = 0; s < S; s++) {
+    for (const acc of accs) {
+      const o = s * F;
+      const row: AlleleCountRow = {
+        chrom: acc.chrom, pos: acc.pos, ref: acc.ref, alt: acc.alt,
+        ac: acc.c[o]!, an: acc.c[o + 1]!, nhomalt: acc.c[o + 2]!,
+        homRef: acc.c[o + 3]!, het: acc.c[o + 4]!, homAlt: acc.c[o + 5]!, missing: acc.c[o + 6]!,
+      };
+      rows.push(q.by !== undefined ? { stratum: strata[s]!, ...row } : row);
+    }
+  }
+  return rows;
+}

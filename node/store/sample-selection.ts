@@ -1,0 +1,111 @@
+/**
+ * Which samples a query counts: the cohort expression compiled to a
+ * parameterized SQL WHERE over the phenotype table (proto/cohort), and the
+ * stratum of each selected sample under `by`; then, per file, which of its
+ * columns are in which stratum (what aggregate.ts counts over).
+ */
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { NodeError } from '../errors.js';
+import { compileCohort, cohortToSql, quoteIdent, type CohortAst } from '../../proto/cohort/index.js';
+import type { FileCohort } from './aggregate.js';
+import type { Catalog } from './catalog.js';
+
+/** Stratum label of samples with no value in the `by` column. */
+export const MISSING_STRATUM = 'NA';
+
+export interface SampleSelection {
+  /** Store sample index -> stratum index, for every selected sample. */
+  readonly stratumOf: Map<number, number>;
+  /** Stratum labels in output order ([''] without `by`). */
+  readonly strata: string[];
+}
+
+/** True for an absent or blank cohort: every genotyped sample. */
+export function isEveryone(cohort: string | CohortAst | undefined): boolean {
+  return cohort === undefined || (typeof cohort === 'string' && cohort.trim() === '');
+}
+
+/**
+ * Samples of the cohort (all genotyped samples when none) with their
+ * stratum index; strata sorted (numerically for numeric columns), NA last.
+ */
+export async function selectSamples(c: DuckDBConnection, catalog: Catalog, cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined): Promise<SampleSelection> {
+  const schema = catalog.phenotypeColumns;
+  const params: DuckDBValue[] = [];
+  let where = '';
+  if (!isEveryone(cohort)) {
+    const compiled = cohortToSql(compileCohort(cohort!, schema), { columnSql: (n) => `p.${quoteIdent(n)}` });
+    where = `WHERE ${compiled.sql}`;
+    params.push(...compiled.params);
+  }
+  const byNames = by === undefined ? [] : typeof by === 'string' ? [by] : [...by];
+  const byCols = byNames.map((name) => {
+    const col = schema.find((x) => x.name === name) ?? schema.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!col) {
+      throw new NodeError('GENOFED_USAGE', `--by: unknown phenotype column '${name}'; known columns: ${schema.map((x) => x.name).join(', ') || 'none (no phenotypes loaded)'}`);
+    }
+    return col;
+  });
+  const join = schema.length > 0 ? 'LEFT JOIN phenotypes p ON p._genofed_sample = s.sample_id' : '';
+  const stratumSql = byCols.length ? byCols.map((x) => `p.${quoteIdent(x.name)}`).join(', ') : 'NULL';
+  const rows = (await c.runAndReadAll(`SELECT s.sample_idx, ${stratumSql} FROM samples s ${join} ${where}`, params)).getRows();
+  const stratumOf = new Map<number, number>();
+  if (byCols.length === 0) {
+    for (const r of rows) stratumOf.set(Number(r[0]), 0);
+    return { stratumOf, strata: [''] };
+  }
+  const plain = (v: DuckDBValue): number | string | null => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : (v as number | string));
+  // Sort key per stratum: each column's value (numbers numerically), NA last.
+  const values = new Map<string, (number | string)[] | null>();
+  const labelOf = (r: DuckDBValue[]): string => {
+    const vs = byCols.map((_, i) => plain(r[i + 1]!));
+    if (vs.some((v) => v === null)) {
+      if (!values.has(MISSING_STRATUM)) values.set(MISSING_STRATUM, null);
+      return MISSING_STRATUM;
+    }
+    const label = vs.join(',');
+    if (!values.has(label)) values.set(label, vs as (number | string)[]);
+    return label;
+  };
+  const labels = rows.map(labelOf);
+  const strata = [...values.keys()].sort((a, b) => {
+    const x = values.get(a)!;
+    const y = values.get(b)!;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    for (let i = 0; i < x.length; i++) {
+      const p = x[i]!;
+      const q = y[i]!;
+      if (typeof p === 'number' && typeof q === 'number') { if (p !== q) return p - q; continue; }
+      const ps = String(p);
+      const qs = String(q);
+      if (ps !== qs) return ps < qs ? -1 : 1;
+    }
+    return 0;
+  });
+  const index = new Map(strata.map((st, i) => [st, i]));
+  rows.forEach((r, i) => stratumOf.set(Number(r[0]), index.get(labels[i]!)!));
+  return { stratumOf, strata };
+}
+
+/** Per file: column -> stratum (-1 outside the cohort), samples per stratum, cohort members. */
+export function fileStrata(catalog: Catalog, stratumOf: Map<number, number>, nStrata: number): Map<number, FileCohort> {
+  const out = new Map<number, FileCohort>();
+  for (const [fileId, cols] of catalog.fileSamples) {
+    const s = new Int32Array(cols.length);
+    const inFile = new Int32Array(nStrata);
+    const members: number[] = [];
+    const memberStratum: number[] = [];
+    for (let i = 0; i < cols.length; i++) {
+      const st = stratumOf.get(cols[i]!);
+      s[i] = st ?? -1;
+      if (st !== undefined) {
+        inFile[st]!++;
+        members.push(i);
+        memberStratum.push(st);
+      }
+    }
+    out.set(fileId, { stratumOf: s, inFile, members: Int32Array.from(members), memberStratum: Int32Array.from(memberStratum) });
+  }
+  return out;
+}
