@@ -13,7 +13,7 @@ import { createBfv, getPreset, readKeyFile } from '../../crypto/index.js';
 import { certificateNames } from '../../proto/convert/identity.js';
 import { NodeServiceService } from '../../proto/generated/genofed/v1/node.js';
 import { schemaFingerprint } from '../../proto/phenotype-schema.js';
-import { openStore } from '../store/index.js';
+import { openStore, startAdminSocket } from '../store/index.js';
 import { NodeError } from '../errors.js';
 import type { NodeConfig } from './config.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
@@ -68,7 +68,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   // The roster this site's operator confirmed: masks, the participant set, the coordinator's keys, the schema.
   const siteRoster = await loadSiteRoster(config, bfvKeyBytes);
   const bfvPublicKey = await readKeyFile(config.coordinator.bfvPublicKey, 'public-key', params);
-  const store = (await openStore(config.store)) as unknown as ServedStore;
+  const store = await openStore(config.store);
   const bfv = await createBfv(params);
   const enc = bfv.encryptor(bfvPublicKey);
   const encryptor: CountEncryptor = {
@@ -90,6 +90,8 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
     const transition = await acceptRoster(config.store, siteRoster.signed, siteRoster.fingerprint, { minMembershipIntervalMs: config.privacy.roster.minMembershipIntervalHours * 3_600_000 });
     gate = await PrivacyGate.open({ siteId: config.siteId, storeDir: config.store, privacy: config.privacy, roster: siteRoster, plainModulus: params.plainModulus, slotCount: params.slotCount });
     await gate.recordRoster(transition);
+    // `genofed node query` and `node ingest` reach this store through the admin socket while it serves (closes with the store).
+    await startAdminSocket(store, { dir: config.store, logger: log });
     if (transition.kind !== 'same') log.info({ site: config.siteId, epoch: transition.entry.epoch, roster: transition.entry.fingerprint, membershipChanged: transition.membershipChanged }, 'roster accepted');
   } catch (err) {
     await store.close();

@@ -2,8 +2,7 @@
  * `genofed node query` and `genofed node ingest` while a node serves the
  * store: a real node process (a `genofed network init --preset test`
  * consortium, the 1000 Genomes chr1 start ingested with --raw-ids, started
- * by admin-serve.ts: `genofed node serve` plus the serve.ts line that opens
- * the admin socket) holds the DuckDB file, and the CLI goes through the
+ * with `genofed node serve`) holds the DuckDB file, and the CLI goes through the
  * node's admin socket: the same output as offline, an ingest that the next
  * query sees, queries that wait for an ingest, an ingest rolled back when
  * its client goes away, a socket only its user can use, removed on
@@ -20,7 +19,6 @@ import { connectAdmin, openStore } from '../../../node/store/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'bin/genofed.js');
-const HELPER = join(ROOT, 'dist/test/node/store/admin-serve.js');
 const VCF = join(ROOT, 'test/fixtures/vcf/1kg_dev/beacon2_test_1000G_chr1_start.vcf.gz');
 const PANEL = join(ROOT, 'test/fixtures/panel/integrated_call_samples_v3.20130502.ALL.panel');
 const CHR22 = join(ROOT, 'test/fixtures/vcf/1kg_dev/uwgac_1KG_phase3_subset/1KG_phase3_subset_chr22.vcf.gz');
@@ -78,7 +76,7 @@ beforeAll(async () => {
   offline.ingest22 = genofed('node', 'ingest', '--raw-ids', '--store', copy, '--vcf', CHR22);
   offline.after22 = genofed('node', 'query', 'af', '--store', copy, '--region', '22:16000000-17000000');
 
-  node = spawn(process.execPath, [HELPER, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  node = spawn(process.execPath, [CLI, 'node', 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   nodeExit = new Promise((r) => node!.on('exit', (code) => r(code)));
   let log = '';
   node.stderr!.on('data', (c: Buffer) => { log += c.toString(); });
