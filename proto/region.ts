@@ -25,6 +25,9 @@ export interface Region {
   readonly end: number;
 }
 
+/** Longest region list a signed query carries (characters; ~4,000 regions of `chr12:112,345,678-112,456,789` size). */
+export const REGION_LIST_MAX = 100_000;
+
 /** End of a whole-contig region: 2^31-1 is the largest VCF POS htslib accepts. */
 export const REGION_END = 2 ** 31 - 1;
 
@@ -214,6 +217,25 @@ export function parseRegionsFile(lines: Iterable<string>, options: RegionsFileOp
     }
   }
   return mergeRegions(out);
+}
+
+/**
+ * The canonical text of a region list, as it travels in a signed query:
+ * parsed, merged (mergeRegions) and formatted, comma-separated. Equal lists
+ * give equal text; parseRegions(canonicalRegions(t)) is the merged list.
+ */
+export function canonicalRegions(text: string): string {
+  return formatRegions(parseRegions(text));
+}
+
+export function formatRegions(regions: readonly Region[]): string {
+  return regions.map(formatRegion).join(',');
+}
+
+/** Whether a position of `chrom` (aliases are one contig) lies in one of `regions`. */
+export function inRegions(regions: readonly Region[], chrom: string, pos: number): boolean {
+  const c = normalizeContig(chrom);
+  return regions.some((r) => normalizeContig(r.chrom) === c && pos >= r.start && pos <= r.end);
 }
 
 /** `CHR:START-END`, `CHR:START-` (open end), `CHR` for a whole contig; braces around a name with ':' when no range follows. */

@@ -9,7 +9,6 @@
  */
 import { Option, type Command } from 'commander';
 import { parseCohort } from '../../proto/cohort/index.js';
-import { parseRegion } from '../../proto/region.js';
 import { CoordinatorError } from '../errors.js';
 import type { QueryOutcome } from '../federation/types.js';
 import type { AssociationBody, AssociationRow } from '../kinds/association.js';
@@ -20,6 +19,7 @@ export interface QueryAssocOptions extends QueryCommonOptions {
   cases: string;
   controls: string;
   region?: string;
+  regionsFile?: string;
   variants?: string;
   format: 'tsv' | 'json';
 }
@@ -38,14 +38,14 @@ export function assocTsvLine(r: AssociationRow): string {
 }
 
 export async function runQueryAssoc(o: QueryAssocOptions): Promise<void> {
-  if ((o.region === undefined) === (o.variants === undefined)) throw new CoordinatorError('GENOFED_USAGE', 'give exactly one of --region and --variants');
-  if (o.region !== undefined) parseRegion(o.region);
+  const { client, oneScope, readVariantsFile, regionOption, writeOut } = await import('./query-commands.js');
+  oneScope(o);
+  const region = await regionOption(o);
   parseCohort(o.cases);
   parseCohort(o.controls);
-  const { client, readVariantsFile, writeOut } = await import('./query-commands.js');
   const variants = o.variants !== undefined ? await readVariantsFile(o.variants) : undefined;
   const answer = await client(o).post<AssociationBody & QueryOutcome>('/v1/queries/association', {
-    cases: o.cases, controls: o.controls, ...(o.region !== undefined ? { region: o.region } : {}), ...(variants ? { variants } : {}),
+    cases: o.cases, controls: o.controls, ...(region !== undefined ? { region } : {}), ...(variants ? { variants } : {}),
   });
   if (o.format === 'json') await writeOut([`${JSON.stringify(answer)}\n`]);
   else await writeOut([`${ASSOC_TSV_HEADER}\n`, ...answer.rows.map((r) => `${assocTsvLine(r)}\n`)]);
@@ -59,7 +59,8 @@ export function registerAssocCommand(query: Command): void {
     .description('case-control association per variant across the network: allelic chi-square, odds ratio with 95% CI, Fisher and trend p, sorted by p')
     .requiredOption('--cases <expr>', "cohort expression of the cases, e.g. 'super_pop=EUR'")
     .requiredOption('--controls <expr>', "cohort expression of the controls (disjoint from the cases), e.g. 'super_pop=EAS'")
-    .option('--region <chr:start-end>', 'every variant in a region (1-based, inclusive)')
+    .option('--region <regions>', 'every variant in regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR, comma-separated (1-based, inclusive)')
+    .option('--regions-file <file>', 'as bcftools -R: BED (.bed/.bed.gz) or tab CHR POS / CHR BEG END per line')
     .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT')
     .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
     .action(async (opts: QueryAssocOptions) => runQueryAssoc(opts));

@@ -14,6 +14,7 @@ export interface QueryCommonOptions {
 
 export interface QueryAfOptions extends QueryCommonOptions {
   region?: string;
+  regionsFile?: string;
   variants?: string;
   cohort?: string;
   by?: string;
@@ -44,7 +45,8 @@ export function registerQueryCommands(parent: Command): void {
 
   common(query.command('af'))
     .description('network-wide AC, AN, AF and nhomalt per variant (one row per ALT allele)')
-    .option('--region <chr:start-end>', 'every variant in a region (1-based, inclusive)')
+    .option('--region <regions>', 'every variant in regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR (a whole contig), comma-separated (1-based, inclusive)')
+    .option('--regions-file <file>', 'as bcftools -R: BED (.bed/.bed.gz: 0-based half-open) or tab CHR POS / CHR BEG END (1-based inclusive) per line')
     .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT')
     .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR and gender=female' (columns: genofed query schema)")
     .option('--by <columns>', 'stratify by up to 3 schema columns, comma-separated (e.g. super_pop,gender): all-sample rows, then one row per variant and combination')

@@ -7,7 +7,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseVariantKey, parseVariantList, type VariantKey } from '../../proto/variant.js';
-import { parseRegion } from '../../proto/region.js';
+import { canonicalRegions, formatRegions, parseRegionsFile } from '../../proto/region.js';
+import { gunzipSync } from 'node:zlib';
 import { parseCohort } from '../../proto/cohort/index.js';
 import { CoordinatorError } from '../errors.js';
 import { ApiClient } from './api-client.js';
@@ -72,12 +73,35 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-export async function runQueryAf(o: QueryAfOptions): Promise<void> {
-  if ((o.region === undefined) === (o.variants === undefined)) {
-    throw new CoordinatorError('GENOFED_USAGE', 'give exactly one of --region and --variants');
+/**
+ * `--region LIST` or `--regions-file FILE` (bcftools -r / -R; plain or
+ * gzip), checked here before any network round trip, as the canonical
+ * region list the API takes; undefined when neither is given.
+ */
+export async function regionOption(o: { region?: string; regionsFile?: string }): Promise<string | undefined> {
+  if (o.region !== undefined) return canonicalRegions(o.region);
+  if (o.regionsFile === undefined) return undefined;
+  const label = basename(o.regionsFile);
+  const bytes = await readFile(o.regionsFile).catch((cause: unknown) => {
+    throw new CoordinatorError('GENOFED_USAGE', `${label}: cannot read regions file`, { cause });
+  });
+  const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+  const regions = parseRegionsFile(text.split(/\r?\n/), { label });
+  if (regions.length === 0) throw new CoordinatorError('GENOFED_USAGE', `${label}: no regions in file`);
+  return formatRegions(regions);
+}
+
+/** Exactly one of --region, --regions-file and --variants. */
+export function oneScope(o: { region?: string; regionsFile?: string; variants?: string }): void {
+  if ([o.region, o.regionsFile, o.variants].filter((x) => x !== undefined).length !== 1) {
+    throw new CoordinatorError('GENOFED_USAGE', 'give exactly one of --region, --regions-file and --variants');
   }
+}
+
+export async function runQueryAf(o: QueryAfOptions): Promise<void> {
+  oneScope(o);
   // Syntax errors are caught here, before any network round trip (columns and values are checked by the coordinator against the schema).
-  if (o.region !== undefined) parseRegion(o.region);
+  const region = await regionOption(o);
   if (o.cohort !== undefined) parseCohort(o.cohort);
   const by = o.by !== undefined ? o.by.split(',').map((c) => c.trim()).filter(Boolean) : undefined;
   if (by !== undefined && (by.length === 0 || by.length > 3)) throw new CoordinatorError('GENOFED_USAGE', '--by: 1 to 3 comma-separated columns');
@@ -89,7 +113,7 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   // The wide header lists every cell, withheld ones too: the cells come from the consortium schema.
   const cells = o.format === 'wide' ? strataCells(parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: (await api.phenotypeSchema()).columns }, "the coordinator's schema"), by!) : [];
   const answer = await api.alleleFrequency({
-    ...(o.region !== undefined ? { region: o.region } : {}),
+    ...(region !== undefined ? { region } : {}),
     ...(variants ? { variants } : {}),
     ...(o.cohort !== undefined ? { cohort: o.cohort } : {}),
     ...(by ? { by } : {}),

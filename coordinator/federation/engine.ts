@@ -27,7 +27,7 @@ import type { SignedCommitment } from '../../proto/convert/size-commitment.js';
 import { schemaColumns, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
 import { PROTOCOL_VERSION, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
-import { parseRegion } from '../../proto/region.js';
+import { parseRegions, type Region } from '../../proto/region.js';
 import { compareVariantKeys, normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
@@ -138,8 +138,12 @@ interface Totals {
   readonly withheld: ReadonlySet<number>;
 }
 
+/** How long the sites' declared assemblies are trusted before they are asked again. */
+const ASSEMBLY_TTL_MS = 60_000;
+
 export class FederationEngine {
   private closed = false;
+  private assemblies: { at: number; ok: Promise<void> } | undefined;
 
   constructor(private readonly o: EngineOptions) {
     const ids = o.clients.map((c) => c.site).sort();
@@ -293,15 +297,16 @@ export class FederationEngine {
     const draft = kind.params(req, plan.variants ?? [], ctx);
     for (const cohort of kind.spec.cohorts(draft)) this.checkCohort(cohort);
     kind.spec.populations(draft, this.o.roster.schema);
+    await this.sameAssembly(signal);
     const correlationId = randomUUID();
     const t0 = performance.now();
     let list: readonly VariantKey[] = plan.variants ?? [];
     if (plan.region !== undefined) {
-      const region = parseRegion(plan.region);
+      const regions = parseRegions(plan.region);
       const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: plan.region });
       const signed = signEnvelope(env, this.o.signingKey);
       const phase1 = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
-      list = unionOfKeys(phase1.map((a) => a.value), region.chrom);
+      list = unionOfKeys(phase1.map((a) => a.value), regions);
       if (list.length === 0) {
         this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
         return { ...kind.empty(req, ctx), queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null };
@@ -312,6 +317,33 @@ export class FederationEngine {
     const body = kind.answer(agg.totals, { req, params, list, ctx, noise: agg.noise, withheld: agg.withheld });
     this.o.logger.info({ correlationId, kind: kind.spec.kind, querier: req.querier, variants: list.length, populations: agg.layout.populations, responding: agg.responding.length, withheldRows: body.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
     return { ...body, queryId: correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise };
+  }
+
+  /**
+   * Every site declares the assembly of its store (Info's reference build,
+   * recorded at ingest: node/store/assembly.ts); positions of GRCh37 and
+   * GRCh38 are different coordinates, so totals over both would be
+   * meaningless. Sites that declare different builds fail every query
+   * before anything is asked (a site whose store has no build recorded is
+   * not compared). Asked at most once a minute.
+   */
+  private sameAssembly(signal?: AbortSignal): Promise<void> {
+    const now = Date.now();
+    if (this.assemblies && now - this.assemblies.at < ASSEMBLY_TTL_MS) return this.assemblies.ok;
+    const ok = (async () => {
+      const declared = await Promise.all(this.o.clients.map(async (c) => {
+        if (signal?.aborted) throw new CoordinatorError('GENOFED_SITE_FAILED', 'query cancelled');
+        return { site: c.site, build: (await c.info(this.o.deadlines.infoMs)).referenceBuild };
+      }));
+      const builds = new Set(declared.map((d) => d.build).filter((b) => b !== ''));
+      if (builds.size > 1) {
+        throw new CoordinatorError('GENOFED_ASSEMBLY_MISMATCH', `sites hold different assemblies (${declared.map((d) => `${d.site}: ${d.build || 'not recorded'}`).join(', ')}); nothing asked`);
+      }
+    })();
+    this.assemblies = { at: now, ok };
+    // A failed check is asked again next time (a site may have been re-ingested or restarted).
+    ok.catch(() => { if (this.assemblies?.ok === ok) this.assemblies = undefined; });
+    return ok;
   }
 
   async status(): Promise<readonly SiteStatus[]> {
@@ -343,21 +375,35 @@ export class FederationEngine {
 }
 
 /**
- * Sorted union of the sites' keys in one region (one contig). Sites may
- * spell the contig `chr22` or `22`: keys are matched alias-normalized and
- * reported with the region's spelling.
+ * The union of the sites' keys in a region list, in the order bcftools
+ * prints `-r` records: regions as mergeRegions orders them (contigs in the
+ * order first named), keys of a region sorted (proto compareVariantKeys).
+ * Sites may spell a contig `chr22` or `22`: keys are matched
+ * alias-normalized (one slot) and reported as the stores spell the contig
+ * when every site that holds it spells it alike, else as the region does.
+ * Keys outside every region (a site off protocol) are dropped.
  */
-export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], chrom: string): VariantKey[] {
-  const seen = new Map<string, VariantKey>();
-  const want = normalizeContig(chrom);
+export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], regions: readonly Region[]): VariantKey[] {
+  const spellings = new Map<string, Set<string>>();
+  const byRegion = regions.map(() => new Map<string, VariantKey>());
   for (const keys of perSite) {
     for (const k of keys) {
-      if (normalizeContig(k.chrom) !== want) continue;
+      const c = normalizeContig(k.chrom);
+      const ri = regions.findIndex((r) => normalizeContig(r.chrom) === c && k.pos >= r.start && k.pos <= r.end);
+      if (ri < 0) continue;
+      let sp = spellings.get(c);
+      if (!sp) spellings.set(c, (sp = new Set()));
+      sp.add(k.chrom);
       const m = variantMatchKey(k);
-      if (!seen.has(m)) seen.set(m, { chrom, pos: k.pos, ref: k.ref, alt: k.alt });
+      if (!byRegion[ri]!.has(m)) byRegion[ri]!.set(m, k);
     }
   }
-  return [...seen.values()].sort(compareVariantKeys);
+  return byRegion.flatMap((keys, ri) => {
+    const c = normalizeContig(regions[ri]!.chrom);
+    const sp = spellings.get(c);
+    const chrom = sp && sp.size === 1 ? [...sp][0]! : regions[ri]!.chrom;
+    return [...keys.values()].map((k) => ({ chrom, pos: k.pos, ref: k.ref, alt: k.alt })).sort(compareVariantKeys);
+  });
 }
 
 /**

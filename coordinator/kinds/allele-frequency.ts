@@ -6,7 +6,7 @@
  */
 import { alleleCounts, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
 import { canonicalStrata, strataCells, unpackAlleleCounts, variantListDigestHex } from '../../proto/query.js';
-import { parseRegion } from '../../proto/region.js';
+import { canonicalRegions } from '../../proto/region.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { applyAlleleFrequencyPolicy, withStrataWithheld } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
@@ -32,10 +32,8 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
 
   plan(req) {
     if ((req.region === undefined) === (req.variants === undefined)) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
-    if (req.region !== undefined) {
-      parseRegion(req.region);
-      return { region: req.region };
-    }
+    // A region list as bcftools -r takes it (one region, a whole contig, comma-separated), signed in canonical form.
+    if (req.region !== undefined) return { region: canonicalRegions(req.region) };
     return { variants: dedupeKeys(req.variants!) };
   },
 
@@ -47,7 +45,7 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
     }
     return {
       kind: 'allele-counts', cohort: req.cohort ?? '', variantCount: list.length, variantsSha256: variantListDigestHex(list),
-      strata: canonicalStrata(ctx.schema, req.by ?? []), region: req.region ?? '',
+      strata: canonicalStrata(ctx.schema, req.by ?? []), region: req.region !== undefined ? canonicalRegions(req.region) : '',
     };
   },
 

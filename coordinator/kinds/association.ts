@@ -19,7 +19,7 @@
  */
 import { association as spec, type AssociationParams } from '../../proto/kinds/association.js';
 import { variantListDigestHex } from '../../proto/query.js';
-import { parseRegion } from '../../proto/region.js';
+import { canonicalRegions } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { applyAlleleFrequencyPolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
@@ -75,15 +75,12 @@ export const association: CoordinatorKind<AssociationRequest, AssociationBody> =
   plan(req) {
     if ((req.region === undefined) === (req.variants === undefined)) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
     if (req.cases.trim() === req.controls.trim()) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'cases, controls: the two groups are the same expression');
-    if (req.region !== undefined) {
-      parseRegion(req.region);
-      return { region: req.region };
-    }
+    if (req.region !== undefined) return { region: canonicalRegions(req.region) };
     return { variants: dedupeKeys(req.variants!) };
   },
 
   params: (req, list: readonly VariantKey[]): AssociationParams => ({
-    kind: 'association', cases: req.cases, controls: req.controls, variantCount: list.length, variantsSha256: variantListDigestHex(list), region: req.region ?? '',
+    kind: 'association', cases: req.cases, controls: req.controls, variantCount: list.length, variantsSha256: variantListDigestHex(list), region: req.region !== undefined ? canonicalRegions(req.region) : '',
   }),
 
   empty: (_req, ctx) => ({ rows: [], lambda: null, disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure }),

@@ -9,6 +9,7 @@ import { association, type AssociationRequest } from '../kinds/association.js';
 import { clientGone, timed } from './routes.js';
 import { cohort, disclosureNote, errorResponses, noiseScale, releasedCount, sitesOutcome, variantList } from './schemas.js';
 import { toVariantRefs, type VariantInput } from './variants.js';
+import { REGION_LIST_MAX } from '../../proto/region.js';
 
 interface AssociationBody {
   cases: string;
@@ -30,7 +31,7 @@ export const associationSchema = {
     properties: {
       cases: { ...cohort, description: 'Cohort expression of the cases (consortium schema).' },
       controls: { ...cohort, description: 'Cohort expression of the controls; disjoint from the cases (checked by every node).' },
-      region: { type: 'string', minLength: 1, maxLength: 300, description: 'CHR:START-END, 1-based, inclusive.' },
+      region: { type: 'string', minLength: 1, maxLength: REGION_LIST_MAX, description: 'Regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR (a whole contig), comma-separated; 1-based, inclusive.' },
       variants: variantList,
     },
     oneOf: [{ required: ['region'] }, { required: ['variants'] }],

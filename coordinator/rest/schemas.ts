@@ -4,6 +4,8 @@
  * OpenAPI document (@fastify/swagger reads them from the routes).
  */
 
+import { REGION_LIST_MAX } from '../../proto/region.js';
+
 /** 2^31-1: the largest POS htslib accepts (VCF spec: 32-bit signed). */
 const MAX_POS = 2147483647;
 
@@ -118,7 +120,7 @@ export const alleleFrequencySchema = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      region: { type: 'string', minLength: 3, maxLength: 300, description: 'CHR:START-END, 1-based, inclusive.' },
+      region: { type: 'string', minLength: 1, maxLength: REGION_LIST_MAX, description: 'Regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR (a whole contig), comma-separated; 1-based, inclusive.' },
       variants: variantList,
       cohort,
       by,

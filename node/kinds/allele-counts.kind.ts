@@ -7,7 +7,7 @@
  */
 import { alleleCounts, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
 import { packAlleleCounts, strataCells } from '../../proto/query.js';
-import { parseRegion } from '../../proto/region.js';
+import { parseRegions } from '../../proto/region.js';
 import { variantMatchKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import type { CountedNodeKind } from './kind.js';
@@ -48,7 +48,7 @@ export const kind: CountedNodeKind<AlleleCountsParams> = {
       out[o + 1] = r.an;
       out[o + 2] = r.nhomalt;
     };
-    const scope = p.region ? { region: parseRegion(p.region) } : { variants: [...variants] };
+    const scope = p.region ? { regions: parseRegions(p.region) } : { variants: [...variants] };
     if (!p.region) {
       const rows = await store.alleleCounts({ ...scope, ...(cohort ? { cohort } : {}) });
       if (rows.length !== V) throw new NodeError('GENOFED_QUERY_MALFORMED', 'store returned a row count other than the variant count');

@@ -4,7 +4,7 @@
  * and genotype classes (hom_ref, het, hom_alt) from the store.
  */
 import { association, ASSOCIATION_COUNTERS, type AssociationParams } from '../../proto/kinds/association.js';
-import { parseRegion } from '../../proto/region.js';
+import { parseRegions } from '../../proto/region.js';
 import { variantMatchKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import type { CountedNodeKind } from './kind.js';
@@ -37,7 +37,7 @@ export const kind: CountedNodeKind<AssociationParams> = {
     const out = new Uint32Array(2 * V * C);
     const slot = new Map<string, number>();
     for (let i = 0; i < V; i++) slot.set(variantMatchKey(variants[i]!), i);
-    const scope = p.region ? { region: parseRegion(p.region) } : { variants: [...variants] };
+    const scope = p.region ? { regions: parseRegions(p.region) } : { variants: [...variants] };
     for (const [block, cohort] of [[0, p.cases], [1, p.controls]] as const) {
       for (const r of await store.alleleCounts({ ...scope, cohort })) {
         const i = slot.get(variantMatchKey(r));

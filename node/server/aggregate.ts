@@ -13,7 +13,7 @@ import { signHeader, variantsFromWire } from '../../proto/convert/variants.js';
 import type * as wire from '../../proto/generated/genofed/v1/node.js';
 import { schemaColumns } from '../../proto/phenotype-schema.js';
 import { populationsToWithhold, VariantListHasher, type Population, type QueryEnvelope } from '../../proto/query.js';
-import { parseRegion } from '../../proto/region.js';
+import { inRegions, parseRegions } from '../../proto/region.js';
 import { normalizeContig, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js';
@@ -64,19 +64,17 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
     if (spec && expected > 0 && Buffer.from(hasher.digest()).toString('hex') !== spec.sha256) {
       throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: variant list does not match its signed digest');
     }
-    // A phase-1 union is signed with its region: every listed key must lie in it (a key outside would be a coordinator bug or a probe).
+    // A phase-1 union is signed with its regions: every listed key must lie in one (a key outside would be a coordinator bug or a probe).
     const regionText = kind.spec.region(e.params);
     if (regionText !== undefined && variants.length > 0) {
-      let region;
+      let regions;
       try {
-        region = parseRegion(regionText);
+        regions = parseRegions(regionText);
       } catch (cause) {
         throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
       }
       for (const k of variants) {
-        if (normalizeContig(k.chrom) !== normalizeContig(region.chrom) || k.pos < region.start || k.pos > region.end) {
-          throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
-        }
+        if (!inRegions(regions, k.chrom, k.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
       }
     }
     return variants;

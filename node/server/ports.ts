@@ -19,9 +19,9 @@ export interface QueryLogEntry {
 export interface ServedStore {
   summary(): Promise<{ samples: number; variants: number; contigs: string[]; assembly: string | null }>;
   /** Per ALT allele: AC, AN, nhomalt and the genotype classes (node/store/README.md: homRef, het, homAlt, missing). */
-  alleleCounts(q: { region?: Region; variants?: VariantKey[]; cohort?: string; by?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number }[]>;
+  alleleCounts(q: { region?: Region; regions?: readonly Region[]; variants?: VariantKey[]; cohort?: string; by?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number }[]>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
-  variantKeys(region: Region): Promise<VariantKey[]>;
+  variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]>;
   appendQueryLog(entry: QueryLogEntry): Promise<void>;
   hasQueryId(id: string): Promise<boolean>;
   /** Sorted stable sample indices of a cohort (undefined = every genotyped sample), or one set per stratum with `by`: the size round's and differencing guard's input. */

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import type { PhenotypeSchema } from '../phenotype-schema.js';
 import { blockLayout, strataCells, type QueryParams } from '../query.js';
+import { REGION_LIST_MAX } from '../region.js';
 import { hex64, parseWith, type QueryKindSpec } from './kind.js';
 
 export interface AlleleCountsParams extends QueryParams {
@@ -32,7 +33,8 @@ const schema = z.strictObject({
   variantCount: z.number().int().min(0),
   variantsSha256: hex64,
   strata: z.array(z.string().min(1).max(63)).max(3),
-  region: z.string().max(300),
+  // A region list (proto/region.ts canonicalRegions), or '' for a researcher's list.
+  region: z.string().max(REGION_LIST_MAX),
 });
 
 function cells(p: AlleleCountsParams, s: PhenotypeSchema): number {

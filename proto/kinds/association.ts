@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import { blockLayout, type QueryParams } from '../query.js';
+import { REGION_LIST_MAX } from '../region.js';
 import { hex64, parseWith, type QueryKindSpec } from './kind.js';
 
 export interface AssociationParams extends QueryParams {
@@ -31,7 +32,7 @@ const schema = z.strictObject({
   controls: z.string().min(1).max(10_000),
   variantCount: z.number().int().min(0),
   variantsSha256: hex64,
-  region: z.string().max(300),
+  region: z.string().max(REGION_LIST_MAX),
 });
 
 export const association: QueryKindSpec<AssociationParams> = {

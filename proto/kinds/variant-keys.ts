@@ -6,16 +6,16 @@
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import { blockLayout, type QueryParams } from '../query.js';
-import { parseRegion } from '../region.js';
+import { parseRegions, REGION_LIST_MAX } from '../region.js';
 import { parseWith, type QueryKindSpec } from './kind.js';
 
 export interface VariantKeysParams extends QueryParams {
   readonly kind: 'variant-keys';
-  /** CHR:START-END, 1-based inclusive. */
+  /** A region list (proto/region.ts canonicalRegions): `CHR:START-END,...`, 1-based inclusive. */
   readonly region: string;
 }
 
-const schema = z.strictObject({ kind: z.literal('variant-keys'), region: z.string().min(1).max(300) });
+const schema = z.strictObject({ kind: z.literal('variant-keys'), region: z.string().min(1).max(REGION_LIST_MAX) });
 
 export const variantKeys: QueryKindSpec<VariantKeysParams> = {
   kind: 'variant-keys',
@@ -30,7 +30,7 @@ export const variantKeys: QueryKindSpec<VariantKeysParams> = {
   audit: (p) => ({ region: p.region }),
   check(p) {
     try {
-      parseRegion(p.region);
+      parseRegions(p.region);
     } catch (cause) {
       throw new ProtoError('GENOFED_BAD_REGION', 'variant-keys: the region does not parse', { cause });
     }

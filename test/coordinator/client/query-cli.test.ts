@@ -108,10 +108,10 @@ describe('genofed query (CLI against a listening REST API)', () => {
     expect(fed.afRequests.length + fed.cohortRequests.length).toBe(before);
   });
 
-  it('both or neither of --region and --variants is a usage error (exit 2)', async () => {
+  it('none, or more than one, of --region, --regions-file and --variants is a usage error (exit 2)', async () => {
     const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/GENOFED_USAGE: give exactly one of --region and --variants/);
+    expect(r.stderr).toMatch(/GENOFED_USAGE: give exactly one of --region, --regions-file and --variants/);
   });
 
   it('an API error is printed as genofed: <code>: <message> with a non-zero exit', async () => {
@@ -182,6 +182,20 @@ describe('genofed query (CLI against a listening REST API)', () => {
     expect(fed.afRequests.at(-1)).toMatchObject({ by: ['super_pop'], grpmaxExclude: ['fin'] });
     const bad = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '1:1-10', '--format', 'wide']);
     expect([bad.code, bad.stderr]).toEqual([2, 'genofed: GENOFED_USAGE: --format wide needs --by\n']);
+  });
+
+  it('query af --region takes bcftools region lists (a whole contig, comma-separated, merged) and refuses a malformed one before asking the coordinator', async () => {
+    const before = fed.afRequests.length;
+    const bad = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '2:abc-def']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe("genofed: GENOFED_BAD_REGION: region '2:abc-def': 'abc-def' after ':' is not POS, START-END or START- (a contig name containing ':' is written in braces, {name})\n");
+    expect(fed.afRequests.length).toBe(before);
+    expect((await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '12'])).code).toBe(0);
+    expect(fed.afRequests.at(-1)).toMatchObject({ region: '12' });
+    expect((await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', 'chr12:5-10,chr12:8-20,X:1,000,000-'])).code).toBe(0);
+    expect(fed.afRequests.at(-1)).toMatchObject({ region: 'chr12:5-20,X:1000000-' });
+    const both = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--region', '12', '--regions-file', 'x.bed']);
+    expect([both.code, both.stderr]).toEqual([2, 'genofed: GENOFED_USAGE: give exactly one of --region, --regions-file and --variants\n']);
   });
 
   it('query cohort --format json prints the whole answer', async () => {

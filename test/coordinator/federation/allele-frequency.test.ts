@@ -76,16 +76,37 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     }
   });
 
-  it('AC and nhomalt also equal fill-tags on the unsplit file, and the network AN never exceeds it', async () => {
+  it('AC and nhomalt also equal fill-tags on the unsplit file, and the network AN never exceeds it; asked as chr1, rows name the contig as the stores spell it (1)', async () => {
     const unsplit = fillTags(`bcftools view --no-version '${VCF}'`);
     const answer = await f.alleleFrequency({ region: 'chr1:10000-60000', querier: 'test' });
     expect(answer.rows.length).toBeGreaterThan(10);
     for (const r of answer.rows) {
       const u = unsplit.get(`1\t${r.pos}\t${r.ref}\t${r.alt}`)!;
-      expect(r.chrom).toBe('chr1');
+      expect(r.chrom).toBe('1');
       expect(r.ac).toBe(u.ac);
       expect(r.nhomalt).toBe(u.nhomalt);
       expect(r.an).toBeLessThanOrEqual(u.an);
+    }
+  });
+
+  it('regions as bcftools takes them: a list (overlaps merged, each record once) and a BED regions file equal bcftools -t/-T on every variant; malformed regions are refused before any site is asked', async () => {
+    const merged = `bcftools merge --no-version -m none ${shares.map((s) => `'${s}'`).join(' ')}`;
+    const list = '1:10177-10400,1:10300-11000,1:15000,1:50000-60000';
+    const expected = fillTags(`${merged} | bcftools view --no-version -t '${list}'`);
+    const answer = await f.alleleFrequency({ region: list, querier: 'test' });
+    expect(answer.rows.map((r) => `${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`)).toEqual([...expected.keys()]);
+    for (const r of answer.rows) expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt }).toEqual(expected.get(`${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`));
+    expect(answer.rows.length).toBeGreaterThan(10);
+    // The same through a BED file (0-based, half-open), as the CLI reads it.
+    const bed = join(c.dir, 'regions.bed');
+    writeFileSync(bed, '1\t10176\t11000\n1\t14999\t15000\n1\t49999\t60000\n');
+    const { regionOption } = await import('../../../coordinator/client/query-commands.js');
+    const fromBed = await f.alleleFrequency({ region: (await regionOption({ regionsFile: bed }))!, querier: 'test' });
+    expect(fromBed.rows).toEqual(answer.rows);
+    const byFile = fillTags(`${merged} | bcftools view --no-version -T '${bed}'`);
+    expect(fromBed.rows.map((r) => `${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`)).toEqual([...byFile.keys()]);
+    for (const bad of ['2:abc-def', '1:200-100', '1:,5', '1:0-5', '']) {
+      await expect(f.alleleFrequency({ region: bad, querier: 'test' }), bad).rejects.toMatchObject({ code: 'GENOFED_BAD_REGION' });
     }
   });
 

@@ -70,6 +70,14 @@ describe('federated queries when sites fail', () => {
     expect(fakes.at(-1)!.envelopes[0]!.dpEpsilon).toBe(1.5);
   });
 
+  it('a site whose store holds another assembly (GRCh38 among GRCh37 sites) fails every query before anything is asked, naming each site\'s build', async () => {
+    const f = await c.federationWith({ addresses: { c: await fake('grch38') } });
+    const err = { code: 'GENOFED_ASSEMBLY_MISMATCH', message: 'sites hold different assemblies (a: GRCh37, b: GRCh37, c: GRCh38, d: GRCh37); nothing asked' };
+    await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject(err);
+    await expect(f.cohortCount({ cohort: '', querier: 't' })).rejects.toMatchObject(err);
+    expect(fakes.at(-1)!.envelopes).toHaveLength(0);
+  });
+
   it('all four healthy sites sum to four times the file\'s counts', async () => {
     const f = await c.federationWith();
     const a = await f.alleleFrequency({ variants: [V], querier: 't' });

@@ -32,7 +32,7 @@ import { commitSizes, networkSizes } from '../../../node/privacy/size-round.js';
  * suppression for a colluding researcher), 'unsigned-header' signs its
  * header with a key that is not its roster key.
  */
-export type Scenario = 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'unmasked' | 'inflated' | 'unsigned-header' | 'floods-variant-keys';
+export type Scenario = 'grch38' | 'other-parameters' | 'dies-mid-answer' | 'stalls' | 'wrong-layout' | 'noisy' | 'unmasked' | 'inflated' | 'unsigned-header' | 'floods-variant-keys';
 
 /** 'floods-variant-keys': batches x keys per batch the node offers in phase 1. */
 export const FLOOD = { batches: 50, perBatch: 1_000 } as const;
@@ -66,7 +66,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
   const envelopes: ReturnType<typeof decodeEnvelope>[] = [];
   const listed = { keysSent: 0, cancelled: false };
   const service: wire.NodeServiceServer = {
-    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: PROTOCOL_VERSION, referenceBuild: '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
+    info: (_call, cb) => cb(null, { siteId: site, protocolVersion: PROTOCOL_VERSION, referenceBuild: scenario === 'grch38' ? 'GRCh38' : '', contigs: [], cryptoFingerprint: scenario === 'other-parameters' ? getPreset('default').fingerprint : test.fingerprint, cryptoPreset: 'test' }),
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
       if (scenario !== 'floods-variant-keys') {
