@@ -221,24 +221,36 @@ export interface AlleleCounts {
   readonly ac: number;
   readonly an: number;
   readonly nhomalt: number;
+  /** With the `sites` counter (queries over a researcher's list): 1 when this site holds the record; the network total is the number of sites that do. */
+  readonly sites?: number;
 }
 
-/** Pack per-variant counts into the interleaved count vector (request order). */
-export function packAlleleCounts(rows: readonly AlleleCounts[]): Uint32Array {
-  const out = new Uint32Array(rows.length * 3);
+/**
+ * Pack per-variant counts into the interleaved count vector (request
+ * order): `ac an nhomalt`, or `ac an nhomalt sites` when `withSites`.
+ */
+export function packAlleleCounts(rows: readonly AlleleCounts[], withSites = false): Uint32Array {
+  const n = withSites ? 4 : 3;
+  const out = new Uint32Array(rows.length * n);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    out[3 * i] = r.ac;
-    out[3 * i + 1] = r.an;
-    out[3 * i + 2] = r.nhomalt;
+    out[n * i] = r.ac;
+    out[n * i + 1] = r.an;
+    out[n * i + 2] = r.nhomalt;
+    if (withSites) out[n * i + 3] = r.sites ?? 0;
   }
   return out;
 }
 
 /** The inverse of packAlleleCounts, for decrypted network totals. */
-export function unpackAlleleCounts(values: ArrayLike<number>, variantCount: number): AlleleCounts[] {
+export function unpackAlleleCounts(values: ArrayLike<number>, variantCount: number, withSites = false): AlleleCounts[] {
+  const n = withSites ? 4 : 3;
   const out: AlleleCounts[] = new Array(variantCount);
-  for (let i = 0; i < variantCount; i++) out[i] = { ac: values[3 * i]!, an: values[3 * i + 1]!, nhomalt: values[3 * i + 2]! };
+  for (let i = 0; i < variantCount; i++) {
+    out[i] = withSites
+      ? { ac: values[n * i]!, an: values[n * i + 1]!, nhomalt: values[n * i + 2]!, sites: values[n * i + 3]! }
+      : { ac: values[n * i]!, an: values[n * i + 1]!, nhomalt: values[n * i + 2]! };
+  }
   return out;
 }
 

@@ -35,18 +35,21 @@ export function afTsvLine(r: AlleleFrequencyRow): string {
  * one column per stratification column comes first (`all` on the
  * all-sample rows) and gnomAD's `faf95` comes last.
  */
-export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[]): Generator<string> {
+export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[], o: { exists?: boolean } = {}): Generator<string> {
   const cols = by ?? [];
+  // Over a researcher's list (--variants) a last column says whether any site holds the record.
+  const tail = o.exists ? '\texists' : '';
+  const header = (names: readonly string[]): string => (names.length ? `${names.join('\t')}\t${AF_STRATA_TSV_HEADER}${tail}\n` : `${AF_TSV_HEADER}${tail}\n`);
+  const exists = (r: AlleleFrequencyRow): string => (o.exists ? `\t${r.exists === null || r.exists === undefined ? '.' : String(r.exists)}` : '');
   let first = true;
   for (const r of rows) {
     if (first) {
-      const names = r.strata ? Object.keys(r.strata) : cols;
-      yield names.length ? `${names.join('\t')}\t${AF_STRATA_TSV_HEADER}\n` : `${AF_TSV_HEADER}\n`;
+      yield header(r.strata ? Object.keys(r.strata) : cols);
       first = false;
     }
-    yield r.strata ? `${Object.values(r.strata).join('\t')}\t${afTsvLine(r)}\t${formatFreq(r.faf95)}\n` : `${afTsvLine(r)}\n`;
+    yield r.strata ? `${Object.values(r.strata).join('\t')}\t${afTsvLine(r)}\t${formatFreq(r.faf95)}${exists(r)}\n` : `${afTsvLine(r)}${exists(r)}\n`;
   }
-  if (first) yield cols.length ? `${cols.join('\t')}\t${AF_STRATA_TSV_HEADER}\n` : `${AF_TSV_HEADER}\n`;
+  if (first) yield header(cols);
 }
 
 /** `genofed query schema`: one block per column, then the grammar. */

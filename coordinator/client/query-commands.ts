@@ -124,7 +124,7 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   } else if (o.format === 'wide') {
     await writeOut(afWideTsv(answer, by!, cells));
   } else {
-    await writeOut(afTsv(answer.rows, by));
+    await writeOut(afTsv(answer.rows, by, { exists: variants !== undefined }));
   }
   process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; ${sitesLine(answer.sites)}\n`);
   const note = disclosureLine(answer);

@@ -48,6 +48,12 @@ export interface AlleleFrequencyRow extends VariantRef {
   readonly nhomalt: ReleasedCount;
   /** gnomAD's filtering allele frequency (95% Poisson lower bound; 0 for ac <= 1) from the released ac/an; null when either is withheld or an is 0. */
   readonly faf95: number | null;
+  /**
+   * Whether any site holds the record: false for a listed variant no site
+   * observed (its AN 0 is not missing data), always true over a region;
+   * null when DP noise blurs the count of sites holding it.
+   */
+  readonly exists?: boolean | null;
 }
 
 /** gnomAD's per-variant maxima over the groups of the first stratification column (from released values only). */

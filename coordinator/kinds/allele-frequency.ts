@@ -4,7 +4,7 @@
  * rows (all-sample rows first, then one block per stratum cell) with
  * disclosure control on every row.
  */
-import { alleleCounts, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
+import { alleleCounts, withSites, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
 import { canonicalStrata, strataCells, unpackAlleleCounts, variantListDigestHex } from '../../proto/query.js';
 import { canonicalRegions } from '../../proto/region.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
@@ -55,20 +55,26 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
     disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure,
   }),
 
-  answer(totals, { req, params, list, ctx, withheld }) {
+  answer(totals, { req, params, list, ctx, withheld, noise }) {
     const p = params as AlleleCountsParams;
     const V = list.length;
     const cells = strataCells(ctx.schema, p.strata);
     const blocks = [{ values: p.strata.map(() => 'all') }, ...cells.map((c) => ({ values: c.values.map(String) }))];
+    // Over a researcher's list the nodes also count the sites holding each record: `exists` says whether any does
+    // (under DP that count is noisy: exists is then null). A region's union holds only observed records.
+    const sitesCounted = withSites(p);
+    const n = sitesCounted ? 4 : 3;
+    const all = unpackAlleleCounts(totals.subarray(0, n * V), V, sitesCounted);
+    const exists = (i: number): boolean | null => (!sitesCounted ? true : noise ? null : all[i]!.sites! > 0);
     const raw = blocks.flatMap((b, bi) => {
       // A stratum the nodes withheld (1..k-1 people network-wide) has no rows.
       if (withheld.has(bi)) return [];
-      const counts = unpackAlleleCounts(totals.subarray(bi * 3 * V, (bi + 1) * 3 * V), V);
+      const counts = bi === 0 ? all : unpackAlleleCounts(totals.subarray(bi * n * V, (bi + 1) * n * V), V, sitesCounted);
       return list.map((v, i) => {
         const c = counts[i]!;
         return {
           ...(p.strata.length ? { strata: Object.fromEntries(p.strata.map((s, j) => [s, b.values[j]!])) } : {}),
-          chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt,
+          chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt, exists: exists(i),
         };
       });
     });

@@ -151,6 +151,7 @@ export const alleleFrequencySchema = {
               an: releasedCount,
               af: { type: ['number', 'null'], description: 'ac / an; null when an is 0 or ac/an is withheld.' },
               nhomalt: releasedCount,
+              exists: { type: ['boolean', 'null'], description: 'Whether any site holds the record: false for a listed variant no site observed (AN 0 then is not missing data); true over a region; null when DP noise blurs it.' },
               faf95: { type: ['number', 'null'], description: "gnomAD's filtering allele frequency: the 95% one-sided Poisson lower confidence bound on AF, qgamma(0.05, ac) / an (Whiffin et al. 2017), 0 when ac <= 1; computed from the released ac and an, null when either is withheld or an is 0." },
             },
           },

@@ -42,7 +42,7 @@ function groupMaxima(g: GroupMaxima | null | undefined): GroupMaxima | null {
 export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
   return JSON.stringify({
     queryId: String(a.queryId),
-    rows: a.rows.map((r) => ({ ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt, faf95: r.faf95 ?? null })),
+    rows: a.rows.map((r) => ({ ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt, faf95: r.faf95 ?? null, ...(r.exists !== undefined ? { exists: r.exists } : {}) })),
     groupMaxima: groupMaxima(a.groupMaxima),
     sites: sites(a.sites),
     disclosure: disclosure(a.disclosure),

@@ -5,7 +5,7 @@
  * counted with one region scan placed by key (3x faster than looking up
  * every key, measured); a researcher's list is looked up.
  */
-import { alleleCounts, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
+import { alleleCounts, withSites, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
 import { packAlleleCounts, strataCells } from '../../proto/query.js';
 import { parseRegions } from '../../proto/region.js';
 import { variantMatchKey } from '../../proto/variant.js';
@@ -38,21 +38,25 @@ export const kind: CountedNodeKind<AlleleCountsParams> = {
     const V = variants.length;
     const cohort = p.cohort === '' ? undefined : p.cohort;
     const cells = strataCells(schema, p.strata);
-    const out = new Uint32Array((1 + cells.length) * V * 3);
+    // ac an nhomalt, and over a researcher's list `sites` (1 where this store holds the record).
+    const list = withSites(p);
+    const n = list ? 4 : 3;
+    const out = new Uint32Array((1 + cells.length) * V * n);
     const slot = new Map<string, number>();
     for (let i = 0; i < V; i++) slot.set(variantMatchKey(variants[i]!), i);
-    const place = (base: number, i: number | undefined, r: { ac: number; an: number; nhomalt: number }): void => {
+    const place = (base: number, i: number | undefined, r: { ac: number; an: number; nhomalt: number; present?: boolean }): void => {
       if (i === undefined) return; // not in the list: the coordinator asked for fewer keys than this site holds
-      const o = 3 * (base + i);
+      const o = n * (base + i);
       out[o] = r.ac;
       out[o + 1] = r.an;
       out[o + 2] = r.nhomalt;
+      if (list) out[o + 3] = r.present ? 1 : 0;
     };
     const scope = p.region ? { regions: parseRegions(p.region) } : { variants: [...variants] };
-    if (!p.region) {
+    if (list) {
       const rows = await store.alleleCounts({ ...scope, ...(cohort ? { cohort } : {}) });
       if (rows.length !== V) throw new NodeError('GENOFED_QUERY_MALFORMED', 'store returned a row count other than the variant count');
-      out.set(packAlleleCounts(rows), 0);
+      out.set(packAlleleCounts(rows.map((r) => ({ ac: r.ac, an: r.an, nhomalt: r.nhomalt, sites: r.present ? 1 : 0 })), true), 0);
     } else {
       for (const r of await store.alleleCounts({ ...scope, ...(cohort ? { cohort } : {}) })) place(0, slot.get(variantMatchKey(r)), r);
     }

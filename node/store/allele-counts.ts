@@ -26,6 +26,8 @@ export interface AlleleCountRow {
   het: number;
   homAlt: number;
   missing: number;
+  /** Over a variants list: whether the store holds the record (a held record can still have AN 0). */
+  present?: boolean;
 }
 
 export interface AlleleCountQuery {
@@ -41,7 +43,7 @@ export interface AlleleCountQuery {
 /** Counters per stratum slot: ac an nhomalt homRef het homAlt missing. */
 const F = 7;
 
-interface Acc { chrom: string; pos: number; ref: string; alt: string; c: Int32Array }
+interface Acc { chrom: string; pos: number; ref: string; alt: string; c: Int32Array; seen?: boolean }
 
 function byRefAlt(x: { ref: string; alt: string }, y: { ref: string; alt: string }): number {
   return x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0;
@@ -98,6 +100,7 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
       if (wanted) {
         acc = wanted.get(variantMatchKey({ chrom: name, pos, ref, alt }));
         if (!acc) continue;
+        acc.seen = true;
       } else {
         if (contig !== groupContig || pos !== groupPos) { flush(); groupContig = contig; groupPos = pos; }
         const key = `${ref}\t${alt}`;
@@ -131,6 +134,7 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
         ac: acc.c[o]!, an: acc.c[o + 1]!, nhomalt: acc.c[o + 2]!,
         homRef: acc.c[o + 3]!, het: acc.c[o + 4]!, homAlt: acc.c[o + 5]!, missing: acc.c[o + 6]!,
       };
+      if (wanted) row.present = acc.seen === true;
       rows.push(q.by !== undefined ? { stratum: strata[s]!, ...row } : row);
     }
   }

@@ -26,6 +26,18 @@ export interface AlleleCountsParams extends QueryParams {
 
 /** Per variant, in slot order. */
 export const ALLELE_COUNTERS = Object.freeze(['ac', 'an', 'nhomalt']);
+/**
+ * Over a researcher's list, a fourth counter: 1 at each site that holds the
+ * record, so the network total says whether any site observed it (`exists`)
+ * rather than leaving an unknown variant looking like missing data (AN 0).
+ * A region's union holds only observed keys, so region queries need none.
+ */
+export const LIST_COUNTERS = Object.freeze(['ac', 'an', 'nhomalt', 'sites']);
+
+/** Whether the answer carries the `sites` counter (a researcher's list, not a phase-1 union). */
+export function withSites(p: AlleleCountsParams): boolean {
+  return p.region === '';
+}
 
 const schema = z.strictObject({
   kind: z.literal('allele-counts'),
@@ -57,17 +69,18 @@ export const alleleCounts: QueryKindSpec<AlleleCountsParams> = {
       ? [...strataCells(s, p.strata).map((c) => ({ label: c.label, onSmall: 'withhold' as const })), { label: 'cohort members in no stratum', onSmall: 'withhold' as const, sizeOnly: true as const }]
       : []),
   ],
-  layout: (p, slotCount, s) => blockLayout(ALLELE_COUNTERS, 1 + cells(p, s), p.variantCount, slotCount),
+  layout: (p, slotCount, s) => blockLayout(withSites(p) ? LIST_COUNTERS : ALLELE_COUNTERS, 1 + cells(p, s), p.variantCount, slotCount),
   // AC and AN of a diploid site change by <= 2 when one person is added or removed.
   sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),
   audit: (p) => ({ cohort: p.cohort, variantCount: p.variantCount, variantsSha256: p.variantsSha256, strata: [...p.strata], region: p.region }),
   check(p, limits) {
     if (p.variantCount < 1 || p.variantCount > limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `allele-counts: variant count must be 1..${limits.maxVariants}`);
     const values = (1 + cells(p, limits.schema)) * p.variantCount;
-    if (values > 3 * limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `allele-counts: variants x strata cells exceed ${limits.maxVariants} (limits.maxVariants)`);
+    if (values > limits.maxVariants * 3) throw new ProtoError('GENOFED_BAD_MESSAGE', `allele-counts: variants x strata cells exceed ${limits.maxVariants} (limits.maxVariants)`);
   },
-  impossible(_p, totals, samples, slack) {
-    for (let i = 0; i + 2 < totals.length; i += 3) {
+  impossible(p, totals, samples, slack) {
+    const n = withSites(p) ? 4 : 3;
+    for (let i = 0; i + 2 < totals.length; i += n) {
       const ac = totals[i]!;
       const an = totals[i + 1]!;
       const nhomalt = totals[i + 2]!;

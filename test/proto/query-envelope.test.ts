@@ -109,9 +109,10 @@ describe('query envelope', () => {
 });
 
 describe('slot layout', () => {
-  it('needs ceil(3 x variants / slots) ciphertexts: 367 for 1,000,000 variants at 8,192 slots', () => {
-    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: '00'.repeat(32), strata: [], region: '' };
+  it('needs ceil(3 x variants / slots) ciphertexts over a region: 367 for 1,000,000 variants at 8,192 slots; a researcher\'s list adds the sites counter (489)', () => {
+    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 1_000_000, variantsSha256: '00'.repeat(32), strata: [], region: '1' };
     expect(alleleCounts.layout(p, 8192, EMPTY_SCHEMA)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 1, valueCount: 3_000_000, ciphertextCount: 367 });
+    expect(alleleCounts.layout({ ...p, region: '' }, 8192, EMPTY_SCHEMA)).toEqual({ counters: ['ac', 'an', 'nhomalt', 'sites'], populations: 1, valueCount: 4_000_000, ciphertextCount: 489 });
     expect(cohortCount.layout({ kind: 'cohort-count', cohort: '', carrierCount: 0, carriersSha256: '' }, 8192, EMPTY_SCHEMA).ciphertextCount).toBe(1);
   });
 
@@ -121,7 +122,7 @@ describe('slot layout', () => {
     ] });
     expect(strataCells(schema, ['super_pop', 'Gender']).map((c) => c.label)).toEqual(['AFR,female', 'AFR,male', 'EUR,female', 'EUR,male']);
     expect(strataCells(schema, ['age']).map((c) => c.values)).toEqual([[0], [40], [80]]);
-    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 10, variantsSha256: '00'.repeat(32), strata: ['super_pop', 'gender'], region: '' };
+    const p = { kind: 'allele-counts' as const, cohort: '', variantCount: 10, variantsSha256: '00'.repeat(32), strata: ['super_pop', 'gender'], region: '1:1-1000' };
     expect(alleleCounts.layout(p, 4096, schema)).toEqual({ counters: ['ac', 'an', 'nhomalt'], populations: 5, valueCount: 150, ciphertextCount: 1 });
     // The blocks' populations, then the size-only remainder (cohort members in no cell), which has no block.
     expect(alleleCounts.populations(p, schema).map((x) => x.label)).toEqual(['cohort', 'AFR,female', 'AFR,male', 'EUR,female', 'EUR,male', 'cohort members in no stratum']);
@@ -135,6 +136,10 @@ describe('slot layout', () => {
   it('unpacking a packed vector gives back every variant\'s counters', () => {
     fc.assert(fc.property(fc.array(fc.record({ ac: fc.nat(1e6), an: fc.nat(1e6), nhomalt: fc.nat(1e6) }), { maxLength: 200 }), (rows) => {
       expect(unpackAlleleCounts(packAlleleCounts(rows), rows.length)).toEqual(rows);
+      const withSites = rows.map((r, i) => ({ ...r, sites: i % 4 }));
+      const packed = packAlleleCounts(withSites, true);
+      expect(packed.length).toBe(4 * rows.length);
+      expect(unpackAlleleCounts(packed, rows.length, true)).toEqual(withSites);
     }));
   });
 });

@@ -110,7 +110,7 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     }
   });
 
-  it('a variant-list query answers in request order, with zeros for a variant no site holds', async () => {
+  it('a variant-list query answers in request order, with zeros and exists false for a variant no site holds', async () => {
     const unsplit = fillTags(`bcftools view --no-version '${VCF}'`);
     const first = [...unsplit.keys()][5]!.split('\t');
     const variants = [
@@ -119,8 +119,17 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     ];
     const answer = await f.alleleFrequency({ variants, querier: 'test' });
     expect(answer.rows.map((r) => r.pos)).toEqual([999_999_999, Number(first[1])]);
-    expect(answer.rows[0]).toMatchObject({ ac: 0, an: 0, nhomalt: 0, af: null });
+    // The unknown variant says so (exists false) rather than looking like missing data; the known one exists.
+    expect(answer.rows[0]).toMatchObject({ ac: 0, an: 0, nhomalt: 0, af: null, exists: false });
     expect(answer.rows[1]!.ac).toBe(unsplit.get(first.join('\t'))!.ac);
+    expect(answer.rows[1]!.exists).toBe(true);
+    // A record only one share holds (its ALT carried by that share's samples alone) exists too.
+    const held = shares.map((sh1) => new Set(sh(`bcftools query -f '%CHROM\\t%POS\\t%REF\\t%ALT\\n' '${sh1}'`).split('\n').filter(Boolean)));
+    const onlyOne = [...held[0]!].find((k) => !held[1]!.has(k) && !held[2]!.has(k) && !k.split('\t')[3]!.includes(','))!.split('\t');
+    const single = await f.alleleFrequency({ variants: [{ chrom: onlyOne[0]!, pos: Number(onlyOne[1]), ref: onlyOne[2]!, alt: onlyOne[3]! }], querier: 'test' });
+    expect(single.rows[0]!.exists).toBe(true);
+    // Over a region every row is an observed record.
+    expect((await f.alleleFrequency({ region: '1:10000-20000', querier: 'test' })).rows.every((r) => r.exists === true)).toBe(true);
   });
 
   it('a cohort restriction equals bcftools on the same sample subset', async () => {

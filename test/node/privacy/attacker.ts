@@ -180,6 +180,15 @@ export class Attacker {
     }
   }
 
+  /**
+   * Decrypt an allele-count answer over a list (counters ac an nhomalt
+   * sites per variant) and keep ac, an, nhomalt: 3 values per variant and
+   * block, as the sites' counts are written in these tests.
+   */
+  decryptCounts(perSite: readonly (readonly Uint8Array[])[], variants: number, blocks = 1): bigint[] {
+    return this.decrypt(perSite, 4 * variants * blocks).filter((_, i) => i % 4 !== 3);
+  }
+
   listParams(cohort: string, variants: readonly VariantKey[], strata: readonly string[] = []): QueryParams {
     return { kind: 'allele-counts', cohort, variantCount: variants.length, variantsSha256: variantListDigestHex(variants), strata: [...strata], region: '' };
   }

@@ -105,7 +105,7 @@ describe('attacks by the key holder on 4 sites with disjoint 1000G samples (real
           const first = await s.commitment;
           expect(first, `${participants.join(',')} at ${site}`).toMatchObject({ refused: true, code: 'GENOFED_ROSTER_MISMATCH' });
           const r = await s.outcome();
-          if (!isRefusal(r)) obtained.push(mallory.decrypt([r.ciphertexts], keys.length * 3));
+          if (!isRefusal(r)) obtained.push(mallory.decryptCounts([r.ciphertexts], keys.length));
         }
       }
       // The subset solver (sum of the 4 subset totals / 3 minus each subset total) has nothing to work with.
@@ -113,7 +113,7 @@ describe('attacks by the key holder on 4 sites with disjoint 1000G samples (real
       // The honest total over the whole roster is released, and equals the sum of the sites' counts.
       const full = await mallory.run(mallory.sign(mallory.envelope(mallory.listParams('', keys))), keys);
       expect(codes(full)).toEqual(everyone('answered'));
-      const total = mallory.decrypt([...full.values()].map((a) => (a as Answer).ciphertexts), keys.length * 3);
+      const total = mallory.decryptCounts([...full.values()].map((a) => (a as Answer).ciphertexts), keys.length);
       expect(total.map(Number)).toEqual(keys.flatMap((_, i) => [0, 1, 2].map((j) => SITES.reduce((sum, s) => sum + siteCounts[s]![3 * i + j]!, 0))));
       // A total is not a site's counts: every site has samples, so no site's AN equals the network AN.
       const totalAn = total.filter((_, i) => i % 3 === 1);
@@ -144,9 +144,9 @@ describe('attacks by the key holder on 4 sites with disjoint 1000G samples (real
       // The check can fail: a site's real counts are far from uniform.
       expect(chiSquareUniform(siteCounts.a!.map(BigInt), t, 32)).toBeGreaterThan(1000);
       const attempts = [
-        ...answers.map((a) => mallory.decrypt([a.ciphertexts], n)),
-        mallory.decrypt(answers.map((a) => a.ciphertexts), n),
-        mallory.decrypt(answers.slice(0, 2).map((a) => a.ciphertexts), n),
+        ...answers.map((a) => mallory.decryptCounts([a.ciphertexts], keys.length)),
+        mallory.decryptCounts(answers.map((a) => a.ciphertexts), keys.length),
+        mallory.decryptCounts(answers.slice(0, 2).map((a) => a.ciphertexts), keys.length),
       ];
       for (const v of attempts) {
         // 32 bins over 900 slots: the 1e-6 critical value of chi-square with 31 df is ~76.
@@ -168,7 +168,7 @@ describe('attacks by the key holder on 4 sites with disjoint 1000G samples (real
       expect(codes(strata)).toEqual(everyone('answered'));
       for (const a of strata.values()) expect((a as Answer).header.withheld).toEqual([1, 2, 3]);
       const V = keys.length * 3;
-      const total = mallory.decrypt([...strata.values()].map((a) => (a as Answer).ciphertexts), 4 * V);
+      const total = mallory.decryptCounts([...strata.values()].map((a) => (a as Answer).ciphertexts), keys.length, 4);
       expect(total.slice(V, 4 * V).every((x) => x === 0n)).toBe(true);
       expect(total.slice(0, V).some((x) => x > 0n)).toBe(true);
       // A narrower numeric predicate cannot isolate anyone either: numbers are queryable only at bin edges.
