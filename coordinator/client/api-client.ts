@@ -10,7 +10,8 @@ import { CoordinatorError } from '../errors.js';
 
 export interface AlleleFrequencyBody {
   readonly region?: string;
-  readonly variants?: readonly VariantRef[];
+  /** Keys, or dbSNP rs ids as strings (`rs1234`). */
+  readonly variants?: readonly (VariantRef | string)[];
   readonly cohort?: string;
   readonly by?: readonly string[];
   readonly grpmaxExclude?: readonly string[];

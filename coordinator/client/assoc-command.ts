@@ -38,18 +38,20 @@ export function assocTsvLine(r: AssociationRow): string {
 }
 
 export async function runQueryAssoc(o: QueryAssocOptions): Promise<void> {
-  const { client, oneScope, readVariantsFile, regionOption, writeOut } = await import('./query-commands.js');
+  const { client, oneScope, readVariantItemsFile, regionOption, unresolvedLine, writeOut } = await import('./query-commands.js');
   oneScope(o);
   const region = await regionOption(o);
   parseCohort(o.cases);
   parseCohort(o.controls);
-  const variants = o.variants !== undefined ? await readVariantsFile(o.variants) : undefined;
+  const variants = o.variants !== undefined ? await readVariantItemsFile(o.variants) : undefined;
   const answer = await client(o).post<AssociationBody & QueryOutcome>('/v1/queries/association', {
     cases: o.cases, controls: o.controls, ...(region !== undefined ? { region } : {}), ...(variants ? { variants } : {}),
   });
   if (o.format === 'json') await writeOut([`${JSON.stringify(answer)}\n`]);
   else await writeOut([`${ASSOC_TSV_HEADER}\n`, ...answer.rows.map((r) => `${assocTsvLine(r)}\n`)]);
   process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; genomic inflation lambda ${answer.lambda === null ? 'NA' : answer.lambda.toFixed(3)}; ${sitesLine(answer.sites)}\n`);
+  const missing = unresolvedLine(answer.unresolved);
+  if (missing) process.stderr.write(`genofed: ${missing}\n`);
   const note = disclosureLine(answer);
   if (note) process.stderr.write(`genofed: ${note}\n`);
 }
@@ -61,7 +63,7 @@ export function registerAssocCommand(query: Command): void {
     .requiredOption('--controls <expr>', "cohort expression of the controls (disjoint from the cases), e.g. 'super_pop=EAS'")
     .option('--region <regions>', 'every variant in regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR, comma-separated (1-based, inclusive)')
     .option('--regions-file <file>', 'as bcftools -R: BED (.bed/.bed.gz) or tab CHR POS / CHR BEG END per line')
-    .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT')
+    .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT, CHR:POS:REF:ALT, or a dbSNP rs id (rs1234)')
     .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
     .action(async (opts: QueryAssocOptions) => runQueryAssoc(opts));
 }

@@ -47,7 +47,7 @@ export function registerQueryCommands(parent: Command): void {
     .description('network-wide AC, AN, AF and nhomalt per variant (one row per ALT allele)')
     .option('--region <regions>', 'every variant in regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR (a whole contig), comma-separated (1-based, inclusive)')
     .option('--regions-file <file>', 'as bcftools -R: BED (.bed/.bed.gz: 0-based half-open) or tab CHR POS / CHR BEG END (1-based inclusive) per line')
-    .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT or CHR:POS:REF:ALT')
+    .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT, CHR:POS:REF:ALT, or a dbSNP rs id (rs1234: every ALT allele the records carry for it)')
     .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR and gender=female' (columns: genofed query schema)")
     .option('--by <columns>', 'stratify by up to 3 schema columns, comma-separated (e.g. super_pop,gender): all-sample rows, then one row per variant and combination')
     .option('--grpmax-exclude <groups>', "with --by: values of the first --by column left out of grpmax and faf95_max, comma-separated (default gnomAD's: ami,asj,fin,mid,oth,remaining; 'none' for none)")

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseVariantKey, parseVariantList, type VariantKey } from '../../proto/variant.js';
+import { parseVariantItems, parseVariantKey, parseVariantList, type VariantKey } from '../../proto/variant.js';
 import { canonicalRegions, formatRegions, parseRegionsFile } from '../../proto/region.js';
 import { gunzipSync } from 'node:zlib';
 import { parseCohort } from '../../proto/cohort/index.js';
@@ -40,6 +40,27 @@ export async function readVariantsFile(path: string): Promise<VariantKey[]> {
   const list = parseVariantList(text, label);
   if (list.length === 0) throw new CoordinatorError('GENOFED_USAGE', `${label}: no variants in file`);
   return list;
+}
+
+/**
+ * Read a variants file for `query af` / `query assoc`: key lines and dbSNP
+ * rs id lines (`rs1234`, resolved by the sites), as the API takes them
+ * (keys as objects, rs ids as strings).
+ */
+export async function readVariantItemsFile(path: string): Promise<(VariantKey | string)[]> {
+  const label = basename(path);
+  const text = await readFile(path, 'utf8').catch((cause: unknown) => {
+    throw new CoordinatorError('GENOFED_USAGE', `${label}: cannot read variants file`, { cause });
+  });
+  const items = parseVariantItems(text, label);
+  if (items.length === 0) throw new CoordinatorError('GENOFED_USAGE', `${label}: no variants in file`);
+  return items.map((x) => (x.kind === 'key' ? x.key : x.rsId));
+}
+
+/** One stderr line for rs ids no site holds ('' when none). */
+export function unresolvedLine(unresolved: readonly string[] | undefined): string {
+  if (!unresolved?.length) return '';
+  return `${unresolved.length} rs id(s) held by no site (no rows): ${unresolved.slice(0, 20).join(', ')}${unresolved.length > 20 ? ', ...' : ''}`;
 }
 
 /** `--carriers-of`: a file if one exists at that path, else comma-separated keys. */
@@ -109,7 +130,7 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   if (o.grpmaxExclude !== undefined && by === undefined) throw new CoordinatorError('GENOFED_USAGE', '--grpmax-exclude needs --by');
   const grpmaxExclude = o.grpmaxExclude === undefined ? undefined : o.grpmaxExclude.trim() === 'none' ? [] : o.grpmaxExclude.split(',').map((g) => g.trim()).filter(Boolean);
   const api = client(o);
-  const variants = o.variants !== undefined ? await readVariantsFile(o.variants) : undefined;
+  const variants = o.variants !== undefined ? await readVariantItemsFile(o.variants) : undefined;
   // The wide header lists every cell, withheld ones too: the cells come from the consortium schema.
   const cells = o.format === 'wide' ? strataCells(parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: (await api.phenotypeSchema()).columns }, "the coordinator's schema"), by!) : [];
   const answer = await api.alleleFrequency({
@@ -127,6 +148,8 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
     await writeOut(afTsv(answer.rows, by, { exists: variants !== undefined }));
   }
   process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; ${sitesLine(answer.sites)}\n`);
+  const missing = unresolvedLine(answer.unresolved);
+  if (missing) process.stderr.write(`genofed: ${missing}\n`);
   const note = disclosureLine(answer);
   if (note) process.stderr.write(`genofed: ${note}\n`);
 }

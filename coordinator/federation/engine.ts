@@ -28,7 +28,7 @@ import { schemaColumns, type PhenotypeSchema } from '../../proto/phenotype-schem
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
 import { PROTOCOL_VERSION, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
 import { parseRegions, type Region } from '../../proto/region.js';
-import { compareVariantKeys, normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { compareVariantKeys, normalizeContig, variantMatchKey, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { CoordinatorKind, KindContext } from '../kinds/kind.js';
@@ -301,6 +301,21 @@ export class FederationEngine {
     const correlationId = randomUUID();
     const t0 = performance.now();
     let list: readonly VariantKey[] = plan.variants ?? [];
+    let unresolved: string[] | undefined;
+    if (plan.lookup !== undefined) {
+      // rs ids: every site lists the keys its records carry for them (no counts), then the list is asked as keys.
+      const rsIds = [...new Set(plan.lookup.flatMap((x) => (x.kind === 'rsid' ? [x.rsId] : [])))];
+      const env = this.envelope(correlationId, req.querier, { kind: 'rsid-keys', rsIds });
+      const signed = signEnvelope(env, this.o.signingKey);
+      const found = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
+      const resolved = resolveItems(plan.lookup, found.map((a) => a.value));
+      list = resolved.list;
+      unresolved = resolved.unresolved;
+      if (list.length === 0) {
+        this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
+        return { ...kind.empty(req, ctx), queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null, unresolved };
+      }
+    }
     if (plan.region !== undefined) {
       const regions = parseRegions(plan.region);
       const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: plan.region });
@@ -316,7 +331,7 @@ export class FederationEngine {
     const agg = await this.aggregate(correlationId, req.querier, kind.spec, params, list, signal);
     const body = kind.answer(agg.totals, { req, params, list, ctx, noise: agg.noise, withheld: agg.withheld });
     this.o.logger.info({ correlationId, kind: kind.spec.kind, querier: req.querier, variants: list.length, populations: agg.layout.populations, responding: agg.responding.length, withheldRows: body.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { ...body, queryId: correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise };
+    return { ...body, queryId: correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, ...(unresolved?.length ? { unresolved } : {}) };
   }
 
   /**
@@ -404,6 +419,41 @@ export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], regions
     const chrom = sp && sp.size === 1 ? [...sp][0]! : regions[ri]!.chrom;
     return [...keys.values()].map((k) => ({ chrom, pos: k.pos, ref: k.ref, alt: k.alt })).sort(compareVariantKeys);
   });
+}
+
+/**
+ * A researcher's list with rs ids, from the sites' lookup answers: each
+ * key item as given, each rs id replaced by the union of the keys the
+ * sites resolved it to (sorted; contig as a site spells it), every key
+ * once (dedupeKeys order: first mention). Ids no site holds are
+ * `unresolved` (no rows). Keys tagged with an id the request did not ask
+ * are ignored (a site off protocol).
+ */
+export function resolveItems(items: readonly VariantListItem[], perSite: readonly (readonly (VariantKey & { readonly id?: string })[])[]): { list: VariantKey[]; unresolved: string[] } {
+  const byId = new Map<string, Map<string, VariantKey>>();
+  for (const x of items) if (x.kind === 'rsid') byId.set(x.rsId, new Map());
+  for (const keys of perSite) {
+    for (const k of keys) {
+      const m = k.id === undefined ? undefined : byId.get(k.id);
+      if (!m) continue;
+      const mk = variantMatchKey(k);
+      if (!m.has(mk)) m.set(mk, { chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt });
+    }
+  }
+  const seen = new Set<string>();
+  const list: VariantKey[] = [];
+  const push = (k: VariantKey): void => {
+    const mk = variantMatchKey(k);
+    if (!seen.has(mk)) { seen.add(mk); list.push({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt }); }
+  };
+  const unresolved: string[] = [];
+  for (const x of items) {
+    if (x.kind === 'key') { push(x.key); continue; }
+    const keys = [...byId.get(x.rsId)!.values()].sort(compareVariantKeys);
+    if (keys.length === 0 && !unresolved.includes(x.rsId)) unresolved.push(x.rsId);
+    keys.forEach(push);
+  }
+  return { list, unresolved };
 }
 
 /**

@@ -11,7 +11,7 @@ import { inspectEnvelope } from '../../crypto/index.js';
 import { certificateNames } from '../../proto/convert/identity.js';
 import { signedQueryToWire } from '../../proto/convert/envelope.js';
 import { commitmentFromWire, commitmentToWire, decodeCommitmentBody, type SignedCommitment } from '../../proto/convert/size-commitment.js';
-import { variantsFromWire, variantsToWire, verifySignedHeader, type AnswerHeader } from '../../proto/convert/variants.js';
+import { variantIdsFromWire, variantsFromWire, variantsToWire, verifySignedHeader, type AnswerHeader } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { VARIANT_BATCH, sameLayout, type SignedQueryBytes, type SlotLayout } from '../../proto/query.js';
 import type { VariantKey } from '../../proto/variant.js';
@@ -137,9 +137,9 @@ export class NodeClient {
    * whoever holds its certificate) cannot make the coordinator hold an
    * unbounded union (5M keys as objects are ~1 GB of heap).
    */
-  listVariants(q: SignedQueryBytes, ms: number, signal?: AbortSignal): Promise<VariantKey[]> {
+  listVariants(q: SignedQueryBytes, ms: number, signal?: AbortSignal): Promise<(VariantKey & { readonly id?: string })[]> {
     return new Promise((resolve, reject) => {
-      const out: VariantKey[] = [];
+      const out: (VariantKey & { readonly id?: string })[] = [];
       let settled = false;
       const call = this.client.listVariants(signedQueryToWire(q), new Metadata(), { deadline: this.deadline(ms) });
       const settle = (err: CoordinatorError | undefined): void => {
@@ -158,9 +158,11 @@ export class NodeClient {
       signal?.addEventListener('abort', onAbort, { once: true });
       call.on('data', (b: wire.VariantBatch) => {
         if (settled) return;
-        let keys: VariantKey[];
+        let keys: (VariantKey & { readonly id?: string })[];
         try {
-          keys = variantsFromWire(b);
+          // A lookup's keys carry the rs id each was resolved from.
+          const ids = variantIdsFromWire(b);
+          keys = variantsFromWire(b).map((k, i) => (ids[i] ? { ...k, id: ids[i] } : k));
         } catch {
           return fail(invalid(this.site, 'malformed variant batch'));
         }

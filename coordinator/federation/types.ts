@@ -14,10 +14,23 @@ export interface VariantRef {
   readonly alt: string;
 }
 
+/** A variant named by dbSNP rs id: the sites resolve it to every ALT allele of their records carrying it. */
+export interface RsIdRef {
+  readonly rsId: string;
+}
+
+/** An item of a researcher's list: a key, or an rs id. */
+export type VariantItemRef = VariantRef | RsIdRef;
+
+export function isRsIdRef(v: VariantItemRef): v is RsIdRef {
+  return 'rsId' in v;
+}
+
 export interface AlleleFrequencyRequest {
   /** `CHR:START-END` (1-based, inclusive). Exactly one of region / variants. */
   readonly region?: string;
-  readonly variants?: readonly VariantRef[];
+  /** Keys and rs ids, in the order the rows should come (an rs id: its keys, sorted). */
+  readonly variants?: readonly VariantItemRef[];
   /** Cohort expression over the roster's phenotype schema (proto/cohort grammar). */
   readonly cohort?: string;
   /** Stratification columns of the schema (at most 3): one block of rows per cell, after the all-sample rows. */
@@ -107,6 +120,8 @@ export interface AlleleFrequencyAnswer {
   readonly disclosure?: DisclosureSummary;
   /** DP noise on every count, or null when the consortium runs without DP. */
   readonly noise?: NoiseScale | null;
+  /** rs ids of the request that no site holds (no rows). */
+  readonly unresolved?: readonly string[];
 }
 
 export interface CohortCountRequest {
@@ -136,6 +151,8 @@ export interface QueryOutcome {
   readonly sites: SiteOutcome;
   /** DP noise on every count, or null when the consortium runs without DP. */
   readonly noise: NoiseScale | null;
+  /** rs ids of the request that no site holds (no rows); absent when none were asked or all were found. */
+  readonly unresolved?: readonly string[];
 }
 
 export interface Federation {

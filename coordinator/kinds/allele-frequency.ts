@@ -7,14 +7,27 @@
 import { alleleCounts, withSites, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
 import { canonicalStrata, strataCells, unpackAlleleCounts, variantListDigestHex } from '../../proto/query.js';
 import { canonicalRegions } from '../../proto/region.js';
-import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { parseRsId, variantMatchKey, type VariantKey, type VariantListItem } from '../../proto/variant.js';
+import { MAX_RS_IDS } from '../../proto/kinds/rsid-keys.js';
 import { applyAlleleFrequencyPolicy, withStrataWithheld } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
-import type { AlleleFrequencyAnswer, AlleleFrequencyRequest } from '../federation/types.js';
+import { isRsIdRef, type AlleleFrequencyAnswer, type AlleleFrequencyRequest, type VariantItemRef } from '../federation/types.js';
 import { excludedGroups, groupMaxima, releasedFaf95 } from './group-maxima.js';
-import type { CoordinatorKind } from './kind.js';
+import type { CoordinatorKind, Plan } from './kind.js';
 
 type Body = Pick<AlleleFrequencyAnswer, 'rows' | 'groupMaxima'> & { readonly disclosure: NonNullable<AlleleFrequencyAnswer['disclosure']> };
+
+/**
+ * The plan of a researcher's list: the keys as given, or, when it names
+ * variants by rs id, the items for the engine's lookup (at most
+ * MAX_RS_IDS distinct ids).
+ */
+export function planList(variants: readonly VariantItemRef[]): Plan {
+  if (!variants.some(isRsIdRef)) return { variants: dedupeKeys(variants as readonly VariantKey[]) };
+  const items: VariantListItem[] = variants.map((v, i) => (isRsIdRef(v) ? { kind: 'rsid', rsId: parseRsId(v.rsId, `variants item ${i + 1}`) } : { kind: 'key', key: v }));
+  if (new Set(items.flatMap((x) => (x.kind === 'rsid' ? [x.rsId] : []))).size > MAX_RS_IDS) throw new CoordinatorError('GENOFED_QUERY_INVALID', `variants: at most ${MAX_RS_IDS} distinct rs ids per query`);
+  return { lookup: items };
+}
 
 /** A requested list keeps its order; repeated keys (alias-aware) are asked once. */
 export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
@@ -34,7 +47,7 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
     if ((req.region === undefined) === (req.variants === undefined)) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
     // A region list as bcftools -r takes it (one region, a whole contig, comma-separated), signed in canonical form.
     if (req.region !== undefined) return { region: canonicalRegions(req.region) };
-    return { variants: dedupeKeys(req.variants!) };
+    return planList(req.variants!);
   },
 
   params(req, list, ctx): AlleleCountsParams {

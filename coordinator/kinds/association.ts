@@ -23,9 +23,9 @@ import { canonicalRegions } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { applyAlleleFrequencyPolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
-import type { DisclosureSummary, ReleasedCount, VariantRef } from '../federation/types.js';
+import type { DisclosureSummary, ReleasedCount, VariantItemRef, VariantRef } from '../federation/types.js';
 import { allelicChiSquare, fisherExact, genomicInflation, oddsRatio, trendTest } from '../stats/index.js';
-import { dedupeKeys } from './allele-frequency.js';
+import { planList } from './allele-frequency.js';
 import type { CoordinatorKind } from './kind.js';
 
 export interface AssociationRequest {
@@ -33,7 +33,7 @@ export interface AssociationRequest {
   readonly controls: string;
   /** Exactly one of region and variants. */
   readonly region?: string;
-  readonly variants?: readonly VariantRef[];
+  readonly variants?: readonly VariantItemRef[];
   readonly querier: string;
 }
 
@@ -76,7 +76,7 @@ export const association: CoordinatorKind<AssociationRequest, AssociationBody> =
     if ((req.region === undefined) === (req.variants === undefined)) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'region, variants: give exactly one');
     if (req.cases.trim() === req.controls.trim()) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'cases, controls: the two groups are the same expression');
     if (req.region !== undefined) return { region: canonicalRegions(req.region) };
-    return { variants: dedupeKeys(req.variants!) };
+    return planList(req.variants!);
   },
 
   params: (req, list: readonly VariantKey[]): AssociationParams => ({

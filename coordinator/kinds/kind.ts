@@ -8,7 +8,7 @@
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
 import type { QueryParams } from '../../proto/query.js';
-import type { VariantKey } from '../../proto/variant.js';
+import type { VariantKey, VariantListItem } from '../../proto/variant.js';
 import type { DisclosurePolicy } from '../disclosure/index.js';
 import type { DisclosureSummary, NoiseScale } from '../federation/types.js';
 
@@ -24,6 +24,8 @@ export interface Plan {
   readonly region?: string;
   /** Or the researcher's own list (slot order, or a carrier set); absent = no list. */
   readonly variants?: readonly VariantKey[];
+  /** Or a list that names some variants by rs id: the engine asks the sites to resolve them first (kind rsid-keys). */
+  readonly lookup?: readonly VariantListItem[];
 }
 
 export interface CoordinatorKind<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }> {

@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Federation } from '../federation/types.js';
 import { association, type AssociationRequest } from '../kinds/association.js';
 import { clientGone, timed } from './routes.js';
-import { cohort, disclosureNote, errorResponses, noiseScale, releasedCount, sitesOutcome, variantList } from './schemas.js';
-import { toVariantRefs, type VariantInput } from './variants.js';
+import { cohort, disclosureNote, errorResponses, noiseScale, releasedCount, sitesOutcome, unresolved, variantOrRsIdList } from './schemas.js';
+import { toVariantItems, type VariantInput } from './variants.js';
 import { REGION_LIST_MAX } from '../../proto/region.js';
 
 interface AssociationBody {
@@ -32,7 +32,7 @@ export const associationSchema = {
       cases: { ...cohort, description: 'Cohort expression of the cases (consortium schema).' },
       controls: { ...cohort, description: 'Cohort expression of the controls; disjoint from the cases (checked by every node).' },
       region: { type: 'string', minLength: 1, maxLength: REGION_LIST_MAX, description: 'Regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR (a whole contig), comma-separated; 1-based, inclusive.' },
-      variants: variantList,
+      variants: variantOrRsIdList,
     },
     oneOf: [{ required: ['region'] }, { required: ['variants'] }],
   },
@@ -66,6 +66,7 @@ export const associationSchema = {
         sites: sitesOutcome,
         disclosure: disclosureNote,
         noise: noiseScale,
+        unresolved,
       },
     },
     ...errorResponses,
@@ -75,7 +76,7 @@ export const associationSchema = {
 export function registerAssociationRoute(app: FastifyInstance, federation: Federation): void {
   app.post<{ Body: AssociationBody }>('/v1/queries/association', { schema: associationSchema }, async (request, reply) => {
     const b = request.body;
-    const variants = toVariantRefs(b.variants, 'variants');
+    const variants = toVariantItems(b.variants, 'variants');
     const req: AssociationRequest = { querier: request.querier!, cases: b.cases, controls: b.controls, ...(b.region !== undefined ? { region: b.region } : {}), ...(variants !== undefined ? { variants } : {}) };
     return timed(request, 'association', () => federation.run(association, req, clientGone(reply)));
   });

@@ -11,7 +11,7 @@ import { COHORT_GRAMMAR } from '../../proto/cohort/index.js';
 import { schemaFingerprint } from '../../proto/phenotype-schema.js';
 import { registerAssociationRoute } from './association-route.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, phenotypeSchemaSchema, sitesSchema } from './schemas.js';
-import { toVariantRefs, type VariantInput } from './variants.js';
+import { toVariantItems, toVariantRefs, type VariantInput } from './variants.js';
 
 interface AlleleFrequencyBody {
   region?: string;
@@ -77,7 +77,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
       : (data) => serializeError(data as { error?: { code?: unknown; message?: unknown } })),
   }, async (request, reply) => {
     const b = request.body;
-    const variants = toVariantRefs(b.variants, 'variants');
+    const variants = toVariantItems(b.variants, 'variants');
     return timed(request, 'allele-frequency', () =>
       federation.alleleFrequency(
         {

@@ -34,6 +34,19 @@ export const variantList = {
   items: { anyOf: [variantObject, variantString] },
 } as const;
 
+/** A dbSNP rs id (`rs1234`): the sites resolve it to every ALT allele of their records that carry it. */
+export const rsIdString = { type: 'string', minLength: 3, maxLength: 20, pattern: '^[Rr][Ss][0-9]+$' } as const;
+
+/** A list that may name variants by rs id (allele frequencies, association). */
+export const variantOrRsIdList = {
+  ...variantList,
+  items: { anyOf: [variantObject, variantString, rsIdString] },
+  description: 'Variants as {chrom,pos,ref,alt}, chrom-pos-ref-alt strings, or dbSNP rs ids (rs1234: every ALT allele of the records that carry it, at most 10,000 distinct ids); rows come in this order.',
+} as const;
+
+/** rs ids of the request no site holds (no rows for them). */
+export const unresolved = { type: 'array', items: { type: 'string' }, description: 'rs ids of the request that no site holds: they have no rows.' } as const;
+
 export const cohort = { type: 'string', minLength: 1, maxLength: 10000, description: 'Cohort expression over the consortium phenotype schema (GET /v1/schema), e.g. super_pop=EUR and gender=female.' } as const;
 
 const by = { type: 'array', minItems: 1, maxItems: 3, items: { type: 'string', minLength: 1, maxLength: 63 }, description: 'Stratification columns of the phenotype schema: one block of rows per combination of their values, after the all-sample rows.' } as const;
@@ -121,7 +134,7 @@ export const alleleFrequencySchema = {
     additionalProperties: false,
     properties: {
       region: { type: 'string', minLength: 1, maxLength: REGION_LIST_MAX, description: 'Regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR (a whole contig), comma-separated; 1-based, inclusive.' },
-      variants: variantList,
+      variants: variantOrRsIdList,
       cohort,
       by,
       grpmaxExclude: { type: 'array', maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 63 }, description: "With `by`: groups (values of the first `by` column) left out of grpmax and faf95_max. Default gnomAD's: ami, asj, fin, mid, oth, remaining." },
@@ -195,6 +208,7 @@ export const alleleFrequencySchema = {
         sites: sitesOutcome,
         disclosure: disclosureNote,
         noise: noiseScale,
+        unresolved,
       },
     },
     ...errorResponses,

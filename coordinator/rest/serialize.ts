@@ -47,6 +47,7 @@ export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
     sites: sites(a.sites),
     disclosure: disclosure(a.disclosure),
     noise: noise(a.noise),
+    ...(a.unresolved?.length ? { unresolved: a.unresolved.map(String) } : {}),
   });
 }
 

@@ -5,8 +5,8 @@
  * REST API accepts exactly what a variants file accepts. Contig aliases
  * (`chr22` vs `22`) are matched by the nodes, which know their contigs.
  */
-import type { VariantRef } from '../federation/types.js';
-import { parseVariantKey } from '../../proto/variant.js';
+import type { VariantItemRef, VariantRef } from '../federation/types.js';
+import { isRsId, parseRsId, parseVariantKey } from '../../proto/variant.js';
 
 export type VariantInput = VariantRef | string;
 
@@ -19,4 +19,9 @@ export function toVariantRef(v: VariantInput, index: number, field: string): Var
 
 export function toVariantRefs(list: readonly VariantInput[] | undefined, field: string): VariantRef[] | undefined {
   return list?.map((v, i) => toVariantRef(v, i, field));
+}
+
+/** The same, where an item may also be a dbSNP rs id (`rs1234`). */
+export function toVariantItems(list: readonly VariantInput[] | undefined, field: string): VariantItemRef[] | undefined {
+  return list?.map((v, i) => (typeof v === 'string' && isRsId(v) ? { rsId: parseRsId(v, `${field} item ${i + 1}`) } : toVariantRef(v, i, field)));
 }

@@ -21,7 +21,8 @@ export interface CountedNodeKind<P extends QueryParams = QueryParams> {
 
 export interface ListingNodeKind<P extends QueryParams = QueryParams> {
   readonly spec: QueryKindSpec<P>;
-  keys(store: ServedStore, p: P): Promise<VariantKey[]>;
+  /** The keys to list; a lookup's keys carry the id they were resolved from (sent as VariantKey.id). */
+  keys(store: ServedStore, p: P): Promise<(VariantKey & { readonly id?: string })[]>;
 }
 
 export type NodeKind = CountedNodeKind | ListingNodeKind;

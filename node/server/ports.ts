@@ -22,6 +22,8 @@ export interface ServedStore {
   alleleCounts(q: { region?: Region; regions?: readonly Region[]; variants?: VariantKey[]; cohort?: string; by?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number; present?: boolean }[]>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
   variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]>;
+  /** dbSNP rs id -> the keys (every ALT allele) of the records carrying it; ids the store lacks are absent. */
+  resolveRsIds(ids: readonly string[]): Promise<Map<string, VariantKey[]>>;
   appendQueryLog(entry: QueryLogEntry): Promise<void>;
   hasQueryId(id: string): Promise<boolean>;
   /** Sorted stable sample indices of a cohort (undefined = every genotyped sample), or one set per stratum with `by`: the size round's and differencing guard's input. */

@@ -9,8 +9,14 @@ import * as wire from '../generated/genofed/v1/node.js';
 import type { Counter } from '../query.js';
 import type { VariantKey } from '../variant.js';
 
-export function variantsToWire(keys: readonly VariantKey[]): wire.VariantBatch {
-  return { variants: keys.map((k) => ({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt })) };
+/** Keys to the wire; a lookup's keys carry the id they were resolved from. */
+export function variantsToWire(keys: readonly (VariantKey & { readonly id?: string })[]): wire.VariantBatch {
+  return { variants: keys.map((k) => ({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt, id: k.id ?? '' })) };
+}
+
+/** The ids of a lookup's batch, one per key ('' where none). */
+export function variantIdsFromWire(batch: wire.VariantBatch): string[] {
+  return batch.variants.map((v) => v.id ?? '');
 }
 
 export function variantsFromWire(batch: wire.VariantBatch): VariantKey[] {

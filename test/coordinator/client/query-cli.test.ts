@@ -198,6 +198,17 @@ describe('genofed query (CLI against a listening REST API)', () => {
     expect([both.code, both.stderr]).toEqual([2, 'genofed: GENOFED_USAGE: give exactly one of --region, --regions-file and --variants\n']);
   });
 
+  it('query af --variants takes rs id lines (sent as ids, resolved by the sites), adds the exists column, and names ids no site holds on stderr', async () => {
+    const file = join(dir, 'rs.txt');
+    await writeFile(file, 'RS62636497\n1-10177-A-AC\nrs999\n');
+    fed.afAnswer = { ...fed.afAnswer, rows: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac: 2130, an: 5008, af: 2130 / 5008, nhomalt: 570, faf95: 0.41027547791971697, exists: true }], unresolved: ['rs999'] };
+    const r = await genofed(['query', 'af', '--coordinator', url, '--token', TOKEN, '--variants', file]);
+    expect(r.code).toBe(0);
+    expect(fed.afRequests.at(-1)!.variants).toEqual([{ rsId: 'rs62636497' }, { chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }, { rsId: 'rs999' }]);
+    expect(r.stdout).toBe('chrom\tpos\tref\talt\tac\tan\taf\tnhomalt\texists\n1\t10177\tA\tAC\t2130\t5008\t0.425319\t570\ttrue\n');
+    expect(r.stderr).toContain('genofed: 1 rs id(s) held by no site (no rows): rs999\n');
+  });
+
   it('query cohort --format json prints the whole answer', async () => {
     const r = await genofed(['query', 'cohort', '--coordinator', url, '--token', TOKEN, '--cohort', 'gender=male', '--format', 'json']);
     expect(r.code).toBe(0);

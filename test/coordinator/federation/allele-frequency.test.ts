@@ -132,6 +132,24 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     expect((await f.alleleFrequency({ region: '1:10000-20000', querier: 'test' })).rows.every((r) => r.exists === true)).toBe(true);
   });
 
+  it('variants named by rs id: the sites resolve each to every ALT allele of their records (a multi-allelic one, one in an rsA;rsB column), rows in request order equal bcftools -i ID==; an id no site holds is reported, with no row', async () => {
+    const unsplit = fillTags(`bcftools view --no-version '${VCF}'`);
+    const byId = (id: string): string[] => sh(`bcftools view --no-version -H '${VCF}' | awk -F'\\t' '{ n = split($3, ids, ";"); for (i = 1; i <= n; i++) if (ids[i] == "${id}") { split($5, alts, ","); for (j in alts) print $1"\\t"$2"\\t"$4"\\t"alts[j] } }'`).split('\n').filter(Boolean).sort();
+    const plain = { chrom: '1', pos: 10177, ref: 'A', alt: 'AC' };
+    const answer = await f.alleleFrequency({ variants: [{ rsId: 'rs62636497' }, plain, { rsId: 'rs999999999999' }, { rsId: 'rs545426917' }], querier: 'test' });
+    const multi = byId('rs62636497');
+    const second = byId('rs545426917');
+    expect(multi).toHaveLength(2);
+    expect(second.length).toBeGreaterThan(0);
+    const keys = answer.rows.map((r) => `${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`);
+    expect(keys).toEqual([...multi, '1\t10177\tA\tAC', ...second]);
+    for (const r of answer.rows) expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt, exists: r.exists }).toEqual({ ...unsplit.get(`${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`)!, exists: true });
+    expect(answer.unresolved).toEqual(['rs999999999999']);
+    // Only unknown ids: no aggregate round, no rows, the ids reported.
+    const none = await f.alleleFrequency({ variants: [{ rsId: 'rs999999999998' }], querier: 'test' });
+    expect([none.rows, none.unresolved]).toEqual([[], ['rs999999999998']]);
+  });
+
   it('a cohort restriction equals bcftools on the same sample subset', async () => {
     const panel = readFileSync(PANEL, 'utf8').split('\n').slice(1).map((l) => l.split('\t'));
     const inVcf = new Set(samples);

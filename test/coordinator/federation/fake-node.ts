@@ -70,14 +70,14 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
       if (scenario !== 'floods-variant-keys') {
-        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
+        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', id: '' }] });
         call.end();
         return;
       }
       call.on('cancelled', () => { listed.cancelled = true; });
       void (async () => {
         for (let b = 0; b < FLOOD.batches && !listed.cancelled; b++) {
-          const variants = Array.from({ length: FLOOD.perBatch }, (_, i) => ({ chrom: '1', pos: 1_000_000 + b * FLOOD.perBatch + i, ref: 'A', alt: 'G' }));
+          const variants = Array.from({ length: FLOOD.perBatch }, (_, i) => ({ chrom: '1', pos: 1_000_000 + b * FLOOD.perBatch + i, ref: 'A', alt: 'G', id: '' }));
           listed.keysSent += variants.length;
           if (!call.write({ variants })) await new Promise((r) => call.once('drain', r));
           // Let the coordinator's cancellation arrive between batches, as over a real network.

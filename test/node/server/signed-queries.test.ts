@@ -17,6 +17,7 @@ import { getPreset } from '../../../crypto/index.js';
 import { createLeaf } from '../../../coordinator/network/pki.js';
 import { encodeEnvelope, signEnvelope, signedQueryToWire } from '../../../proto/convert/envelope.js';
 import { coordinatorUri } from '../../../proto/convert/identity.js';
+import { variantsToWire } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
 import { PROTOCOL_VERSION, variantListDigestHex, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
 import { startConsortium, type Consortium } from '../../coordinator/federation/consortium.js';
@@ -137,7 +138,7 @@ describe('the node checks every query before answering', () => {
       call.on('error', (e: ServiceError) => resolve({ code: e.code, genofed: e.metadata?.get('genofed-code')[0] as string | undefined }));
       call.on('end', () => resolve({ code: -1, genofed: 'ended' }));
       call.write({ msg: { $case: 'query', value: signedQueryToWire(q) } });
-      call.write({ msg: { $case: 'variants', value: { variants } } });
+      call.write({ msg: { $case: 'variants', value: variantsToWire(variants) } });
     });
   }
 

@@ -127,6 +127,11 @@ export interface VariantKey {
   pos: number;
   ref: string;
   alt: string;
+  /**
+   * Only in the answer to an rs-id lookup (kind rsid-keys): the dbSNP rs id
+   * the site resolved this key from; empty everywhere else.
+   */
+  id: string;
 }
 
 export interface VariantBatch {
@@ -735,7 +740,7 @@ export const SignedQuery: MessageFns<SignedQuery> = {
 };
 
 function createBaseVariantKey(): VariantKey {
-  return { chrom: "", pos: 0, ref: "", alt: "" };
+  return { chrom: "", pos: 0, ref: "", alt: "", id: "" };
 }
 
 export const VariantKey: MessageFns<VariantKey> = {
@@ -751,6 +756,9 @@ export const VariantKey: MessageFns<VariantKey> = {
     }
     if (message.alt !== "") {
       writer.uint32(34).string(message.alt);
+    }
+    if (message.id !== "") {
+      writer.uint32(42).string(message.id);
     }
     return writer;
   },
@@ -798,6 +806,14 @@ export const VariantKey: MessageFns<VariantKey> = {
             }
 
             message.alt = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.id = reader.string();
             continue;
           }
         }
