@@ -14,7 +14,8 @@ import type { NetworkLayout } from '../../coordinator/network/init.js';
 
 export async function startNodeProcess(config: string): Promise<{ child: ChildProcess; address: string }> {
   const script = resolve(import.meta.dirname, 'federation-node.js');
-  const child = spawn(process.execPath, [script, config], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdin stays open for the child's life: the node exits when it closes (this process gone, however it ended).
+  const child = spawn(process.execPath, [script, config], { stdio: ['pipe', 'pipe', 'inherit'] });
   const rl = createInterface({ input: child.stdout! });
   const address = await new Promise<string>((res, rej) => {
     child.once('exit', (code) => rej(new Error(`bench node exited with ${code}`)));
