@@ -16,18 +16,17 @@
  * 1M variants takes ~1 min per site; copying keeps set-up short; the
  * bench measures aggregation, not ingest).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { cp } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createInterface } from 'node:readline';
 import { pino } from 'pino';
-import { parseCoordinatorConfig } from '../../coordinator/config.js';
 import { createFederation } from '../../coordinator/federation/create.js';
 import type { AlleleFrequencyAnswer, Federation } from '../../coordinator/federation/types.js';
 import { networkInit } from '../../coordinator/network/init.js';
 import { ingest } from '../../node/store/index.js';
+import { startSiteNodes, stopNodeProcesses } from './node-processes.js';
 import type { BenchSuite } from './suite.js';
 import { syntheticVcf } from './synthetic-vcf.js';
 
@@ -37,17 +36,6 @@ const SAMPLES = 100;
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
-}
-
-async function startNodeProcess(config: string): Promise<{ child: ChildProcess; address: string }> {
-  const script = resolve(import.meta.dirname, 'federation-node.js');
-  const child = spawn(process.execPath, [script, config], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const rl = createInterface({ input: child.stdout! });
-  const address = await new Promise<string>((res, rej) => {
-    child.once('exit', (code) => rej(new Error(`bench node exited with ${code}`)));
-    rl.once('line', (l) => res(l.split(' ')[2]!));
-  });
-  return { child, address };
 }
 
 export const suite: BenchSuite = {
@@ -68,18 +56,7 @@ export const suite: BenchSuite = {
     const children: ChildProcess[] = [];
     const federations: Federation[] = [];
     try {
-      const addresses: Record<string, string> = {};
-      for (const s of SITES) {
-        const n = await startNodeProcess(layout.siteConfigs[s]!);
-        children.push(n.child);
-        addresses[s] = n.address;
-      }
-      const raw = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[]; deadlines: { infoMs: number; queryMs: number } };
-      raw.sites = raw.sites.map((s) => ({ id: s.id, address: addresses[s.id]! }));
-      // The default 120 s per-site deadline is exceeded by a 1M-variant store scan on a loaded 2-core machine (measured 118 s).
-      raw.deadlines = { ...raw.deadlines, queryMs: 1_800_000 };
-      await writeFile(layout.coordinatorConfig, JSON.stringify(raw));
-      const config = parseCoordinatorConfig(raw, dirname(layout.coordinatorConfig));
+      const config = await startSiteNodes(layout, SITES, children);
       const logger = pino({ level: 'warn' });
       const bytes: Record<string, number> = {};
       const encrypted = await createFederation(config, { logger, onSiteAnswer: (s, b) => { bytes[s] = b; } });
@@ -129,13 +106,7 @@ export const suite: BenchSuite = {
       };
     } finally {
       for (const f of federations) await f.close();
-      await Promise.all(children.map((c) => new Promise<void>((res) => {
-        if (c.exitCode !== null) return res();
-        // SIGTERM, then SIGKILL after 15 s: a node process once hung in exit after a cancelled 1M-variant query.
-        const timer = setTimeout(() => c.kill('SIGKILL'), 15_000);
-        c.once('exit', () => { clearTimeout(timer); res(); });
-        c.kill('SIGTERM');
-      })));
+      await stopNodeProcesses(children);
     }
   },
 };

@@ -14,6 +14,7 @@ import type { BenchSuite } from './suite.js';
 
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   federation: () => import('./federation.js'),
+  assoc: () => import('./assoc.js'),
   vcf: () => import('./vcf.js'),
   crypto: () => import('./crypto.js'),
   'pseudonymize-bam': () => import('./pseudonymize-bam.js'),
