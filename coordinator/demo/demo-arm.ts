@@ -15,7 +15,7 @@ export const DEMO_ARM_COLUMN = 'demo_arm';
 export const DEMO_ARM_SEED = 20130502;
 
 /** mulberry32: a 32-bit seeded generator, enough to shuffle 2,504 ids (not for anything secret). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Federation } from '../federation/types.js';
 import { association, type AssociationRequest } from '../kinds/association.js';
 import { clientGone, timed } from './routes.js';
-import { cohort, disclosureNote, errorResponses, noiseScale, releasedCount, sitesOutcome, unresolved, variantOrRsIdList } from './schemas.js';
+import { cohort, errorResponses, queryOutcome, releasedCount, variantOrRsIdList } from './schemas.js';
 import { toVariantItems, type VariantInput } from './variants.js';
 import { REGION_LIST_MAX } from '../../proto/region.js';
 
@@ -63,10 +63,7 @@ export const associationSchema = {
           },
         },
         lambda: stat('Genomic inflation: median released chi-square / 0.4549.'),
-        sites: sitesOutcome,
-        disclosure: disclosureNote,
-        noise: noiseScale,
-        unresolved,
+        ...queryOutcome,
       },
     },
     ...errorResponses,

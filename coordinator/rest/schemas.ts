@@ -44,8 +44,7 @@ export const variantOrRsIdList = {
   description: 'Variants as {chrom,pos,ref,alt}, chrom-pos-ref-alt strings, or dbSNP rs ids (rs1234: every ALT allele of the records that carry it, at most 10,000 distinct ids); rows come in this order.',
 } as const;
 
-/** rs ids of the request no site holds (no rows for them). */
-export const unresolved = { type: 'array', items: { type: 'string' }, description: 'rs ids of the request that no site holds: they have no rows.' } as const;
+
 
 export const cohort = { type: 'string', minLength: 1, maxLength: 10000, description: 'Cohort expression over the consortium phenotype schema (GET /v1/schema), e.g. super_pop=EUR and gender=female.' } as const;
 
@@ -104,6 +103,12 @@ export const noiseScale = {
     { type: 'object', additionalProperties: false, required: ['mu', 'sd'], properties: { mu: { type: 'number' }, sd: { type: 'number' } } },
   ],
 } as const;
+
+/** rs ids of the request no site holds (no rows for them). */
+export const unresolved = { type: 'array', items: { type: 'string' }, description: 'rs ids of the request that no site holds: they have no rows.' } as const;
+
+/** What every query answer over a list or region ends with: the sites, the disclosure note, the noise scale, rs ids no site holds. */
+export const queryOutcome = { sites: sitesOutcome, disclosure: disclosureNote, noise: noiseScale, unresolved } as const;
 
 export const errorBody = {
   type: 'object',
@@ -205,10 +210,7 @@ export const alleleFrequencySchema = {
             },
           },
         },
-        sites: sitesOutcome,
-        disclosure: disclosureNote,
-        noise: noiseScale,
-        unresolved,
+        ...queryOutcome,
       },
     },
     ...errorResponses,

@@ -12,6 +12,7 @@
  */
 import { Readable } from 'node:stream';
 import { BgzfWriter } from '../../node/io/bgzf-writer.js';
+import { mulberry32 } from '../../coordinator/demo/demo-arm.js';
 
 export interface SyntheticVcfOptions {
   readonly samples: number;
@@ -23,17 +24,8 @@ export interface SyntheticVcfOptions {
   readonly bgzip?: boolean;
 }
 
-/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; enough for test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the demo's seeded generator): a tiny, fast, well-mixed 32-bit PRNG; enough for test data. */
+export const prng = mulberry32;
 
 const BASES = ['A', 'C', 'G', 'T'] as const;
 /** ~1 MiB per push: large enough to amortize stream overhead, small enough for backpressure. */
