@@ -38,17 +38,17 @@ export const kind: CountedNodeKind<AssociationParams> = {
     const slot = new Map<string, number>();
     for (let i = 0; i < V; i++) slot.set(variantMatchKey(variants[i]!), i);
     const scope = p.region ? { regions: parseRegions(p.region) } : { variants: [...variants] };
-    for (const [block, cohort] of [[0, p.cases], [1, p.controls]] as const) {
-      for (const r of await store.alleleCounts({ ...scope, cohort })) {
-        const i = slot.get(variantMatchKey(r));
-        if (i === undefined) continue;
-        const o = C * (block * V + i);
-        out[o] = r.ac;
-        out[o + 1] = r.an;
-        out[o + 2] = r.homRef;
-        out[o + 3] = r.het;
-        out[o + 4] = r.homAlt;
-      }
+    // Cases and controls in one scan of the genotypes (stratum '0' and '1').
+    for (const r of await store.alleleCounts({ ...scope, groups: [p.cases, p.controls] })) {
+      const block = r.stratum === '0' ? 0 : r.stratum === '1' ? 1 : -1;
+      const i = slot.get(variantMatchKey(r));
+      if (i === undefined || block < 0) continue;
+      const o = C * (block * V + i);
+      out[o] = r.ac;
+      out[o + 1] = r.an;
+      out[o + 2] = r.homRef;
+      out[o + 3] = r.het;
+      out[o + 4] = r.homAlt;
     }
     return out;
   },

@@ -19,7 +19,7 @@ export interface QueryLogEntry {
 export interface ServedStore {
   summary(): Promise<{ samples: number; variants: number; contigs: string[]; assembly: string | null }>;
   /** Per ALT allele: AC, AN, nhomalt and the genotype classes (node/store/README.md: homRef, het, homAlt, missing). */
-  alleleCounts(q: { region?: Region; regions?: readonly Region[]; variants?: VariantKey[]; cohort?: string; by?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number; present?: boolean }[]>;
+  alleleCounts(q: { region?: Region; regions?: readonly Region[]; variants?: VariantKey[]; cohort?: string; by?: readonly string[]; groups?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number; present?: boolean }[]>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
   variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]>;
   /** dbSNP rs id -> the keys (every ALT allele) of the records carrying it; ids the store lacks are absent. */

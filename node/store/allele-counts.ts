@@ -11,7 +11,7 @@ import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { countRecord, decodeTotals, type StoredRecord } from './aggregate.js';
 import { contigName } from './catalog.js';
 import type { QueryContext, ScanMode } from './record-scan.js';
-import { fileStrata, isEveryone, selectSamples } from './sample-selection.js';
+import { fileStrata, isEveryone, selectGroups, selectSamples } from './sample-selection.js';
 
 export interface AlleleCountRow {
   stratum?: string;
@@ -38,6 +38,8 @@ export interface AlleleCountQuery {
   cohort?: string | CohortAst;
   /** One or more phenotype columns; a stratum is the values joined by ',' (`EUR,female`), NA when any is missing. */
   by?: string | readonly string[];
+  /** Or disjoint groups as cohort expressions, counted in one scan: rows per group, stratum '0', '1', ... (not with cohort or by). */
+  groups?: readonly string[];
 }
 
 /** Counters per stratum slot: ac an nhomalt homRef het homAlt missing. */
@@ -53,8 +55,9 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
   const regions = q.region !== undefined || q.regions !== undefined ? mergeRegions([...(q.region ? [q.region] : []), ...(q.regions ?? [])]) : undefined;
   if (regions && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
   // Every sample, no strata: the totals computed at ingest answer it without reading genotypes.
-  const mode: ScanMode = isEveryone(q.cohort) && q.by === undefined ? 'totals' : 'genotypes';
-  const { stratumOf, strata } = await selectSamples(ctx.connection, ctx.catalog, q.cohort, q.by);
+  if (q.groups && (q.by !== undefined || !isEveryone(q.cohort))) throw new NodeError('GENOFED_USAGE', 'groups are counted without a cohort or strata');
+  const mode: ScanMode = isEveryone(q.cohort) && q.by === undefined && q.groups === undefined ? 'totals' : 'genotypes';
+  const { stratumOf, strata } = q.groups ? await selectGroups(ctx.connection, ctx.catalog, q.groups) : await selectSamples(ctx.connection, ctx.catalog, q.cohort, q.by);
   const S = strata.length;
   const files = fileStrata(ctx.catalog, stratumOf, S);
   const add = (acc: Acc, counts: ReturnType<typeof countRecord>, a: number): void => {
@@ -135,7 +138,7 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
         homRef: acc.c[o + 3]!, het: acc.c[o + 4]!, homAlt: acc.c[o + 5]!, missing: acc.c[o + 6]!,
       };
       if (wanted) row.present = acc.seen === true;
-      rows.push(q.by !== undefined ? { stratum: strata[s]!, ...row } : row);
+      rows.push(q.by !== undefined || q.groups !== undefined ? { stratum: strata[s]!, ...row } : row);
     }
   }
   return rows;

@@ -29,6 +29,21 @@ export function isEveryone(cohort: string | CohortAst | undefined): boolean {
  * Samples of the cohort (all genotyped samples when none) with their
  * stratum index; strata sorted (numerically for numeric columns), NA last.
  */
+/**
+ * Disjoint groups given as cohort expressions (case-control: cases, then
+ * controls): stratum i is group i (labels '0', '1', ...); a sample matching
+ * several groups counts in the first only (callers that need disjoint
+ * groups check that first).
+ */
+export async function selectGroups(c: DuckDBConnection, catalog: Catalog, groups: readonly string[]): Promise<SampleSelection> {
+  const stratumOf = new Map<number, number>();
+  for (const [i, g] of groups.entries()) {
+    const sel = await selectSamples(c, catalog, g, undefined);
+    for (const idx of sel.stratumOf.keys()) if (!stratumOf.has(idx)) stratumOf.set(idx, i);
+  }
+  return { stratumOf, strata: groups.map((_, i) => String(i)) };
+}
+
 export async function selectSamples(c: DuckDBConnection, catalog: Catalog, cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined): Promise<SampleSelection> {
   const schema = catalog.phenotypeColumns;
   const params: DuckDBValue[] = [];
