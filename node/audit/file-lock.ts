@@ -8,7 +8,7 @@
  * over; a live holder is waited for up to `timeoutMs`, then the caller gets
  * GENOFED_LEDGER_LOCKED rather than waiting forever.
  */
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { link, open, readFile, rm, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeError } from '../errors.js';
@@ -37,7 +37,7 @@ async function holderOf(lockPath: string): Promise<number> {
  * for one read and one unlink; one older than 10 s is itself left by a
  * crash and is removed.
  */
-async function breakStale(lockPath: string, deadPid: number): Promise<boolean> {
+async function breakStale(lockPath: string, deadPid: number /* 0: an empty lock */): Promise<boolean> {
   const breakPath = `${lockPath}.break`;
   try {
     await (await open(breakPath, 'wx', 0o600)).close();
@@ -54,27 +54,47 @@ async function breakStale(lockPath: string, deadPid: number): Promise<boolean> {
   }
 }
 
+/**
+ * Create the lock file with the holder's pid already in it: the pid is
+ * written to a private file first and hard-linked into place (link fails
+ * with EEXIST like O_EXCL does), so no crash can leave an empty lock.
+ */
+async function tryCreate(lockPath: string): Promise<boolean> {
+  const mine = `${lockPath}.${process.pid}`;
+  const fh = await open(mine, 'w', 0o600);
+  try {
+    await fh.writeFile(String(process.pid));
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(mine, lockPath);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await rm(mine, { force: true });
+  }
+}
+
+/** An empty lock file older than this was left by an older release that crashed between create and write. */
+const EMPTY_LOCK_STALE_MS = 5_000;
+
 async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   // 5 ms first, doubling to 100 ms: an append + fsync holds the lock ~1-5 ms on this machine.
   let wait = 5;
   for (;;) {
     try {
-      const fh = await open(lockPath, 'wx', 0o600);
-      try {
-        await fh.writeFile(String(process.pid));
-      } finally {
-        await fh.close();
-      }
-      return;
+      if (await tryCreate(lockPath)) return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause: err });
-      if (code !== 'EEXIST') throw new NodeError('GENOFED_LEDGER_LOCKED', `${basename(lockPath)}: cannot create the lock file`, { cause: err });
+      throw new NodeError('GENOFED_LEDGER_LOCKED', `${basename(lockPath)}: cannot create the lock file`, { cause: err });
     }
     const holder = await holderOf(lockPath);
-    // An empty file is a holder between open and write: not stale.
-    if (holder && !alive(holder)) {
+    if (holder ? !alive(holder) : await olderThan(lockPath, EMPTY_LOCK_STALE_MS)) {
       if (await breakStale(lockPath, holder)) continue;
     }
     if (Date.now() >= deadline) {
@@ -83,6 +103,10 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
     await sleep(wait);
     wait = Math.min(wait * 2, 100);
   }
+}
+
+async function olderThan(path: string, ms: number): Promise<boolean> {
+  return stat(path).then((s) => Date.now() - s.mtimeMs > ms, () => false);
 }
 
 /** Run `fn` holding the lock file `lockPath` (in-process callers are serialized first). */

@@ -74,12 +74,12 @@ export async function openInput(path: string): Promise<OpenedInput> {
     throw new NodeError('GENOFED_INPUT_TRUNCATED', `${label}: BGZF input has no EOF block (truncated at a block boundary)`);
   }
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  let read = 0;
-  raw.on('data', (chunk: Buffer | string) => {
-    read += chunk.length;
-  });
+  // The stream's own counter: a 'data' listener here would switch the
+  // stream to flowing mode before the caller reads, and a small file's
+  // only chunk would be lost when the caller starts after an await.
+  const read = (): number => raw.bytesRead;
   if (compression === 'none') {
-    return { stream: raw, compression, sizeOnDisk: size, bytesRead: () => read, label };
+    return { stream: raw, compression, sizeOnDisk: size, bytesRead: read, label };
   }
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   raw.on('error', (err) => gunzip.destroy(err));
@@ -98,5 +98,5 @@ export async function openInput(path: string): Promise<OpenedInput> {
     }
     return origEmit(event, ...args);
   }) as typeof wrapped.emit;
-  return { stream: wrapped, compression, sizeOnDisk: size, bytesRead: () => read, label };
+  return { stream: wrapped, compression, sizeOnDisk: size, bytesRead: read, label };
 }

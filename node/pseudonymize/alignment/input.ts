@@ -7,7 +7,6 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
 import { NodeError } from '../../errors.js';
 import { detectCompression, openInput, type Compression } from '../../io/open-input.js';
 import { inflateBgzf } from './bgzf-reader.js';
@@ -48,13 +47,13 @@ export async function openAlignment(path: string, signal?: AbortSignal): Promise
   const compression = await detectCompression(path);
   const { size } = await stat(path);
   if (compression === 'bgzf') {
-    const raw: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-    let read = 0;
-    raw.on('data', (c: Buffer | string) => { read += c.length; });
+    // The stream's own byte counter: a 'data' listener would start the
+    // stream flowing before inflateBgzf reads it, and chunks would be lost.
+    const raw = createReadStream(path, { highWaterMark: 1 << 20 });
     return {
       label, compression, size,
       chunks: inflateBgzf(raw as AsyncIterable<Buffer>, label, signal),
-      bytesRead: () => read,
+      bytesRead: () => raw.bytesRead,
       close: () => raw.destroy(),
     };
   }

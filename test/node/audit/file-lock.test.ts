@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,6 +36,16 @@ describe('file lock', () => {
     const lock = join(dir, 'x.lock');
     await writeFile(lock, String(pid));
     await expect(withFileLock(lock, async () => 'ran', 2_000)).resolves.toBe('ran');
+  });
+
+  it('takes over an empty lock file once it is older than a few seconds, and waits on a fresh one', async () => {
+    const lock = join(dir, 'x.lock');
+    await writeFile(lock, '');
+    await expect(withFileLock(lock, async () => 'ran', 300)).rejects.toMatchObject({ code: 'GENOFED_LEDGER_LOCKED' });
+    const old = new Date(Date.now() - 60_000);
+    await utimes(lock, old, old);
+    await expect(withFileLock(lock, async () => 'ran', 2_000)).resolves.toBe('ran');
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('gives up with GENOFED_LEDGER_LOCKED while a live process holds the lock, leaving its lock in place', async () => {
