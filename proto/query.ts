@@ -21,8 +21,9 @@ import type { VariantKey } from './variant.js';
  * parameters as canonical JSON; counters are named by the kind.
  * 4: a stratified query's size round carries the size-only remainder (its
  * last population), and nodes withhold cells by `populationsToWithhold`.
+ * 5: variant lists travel packed (VariantBatch.packed: the digest's lines).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /**
  * Variants per request/response batch message: ~30 bytes each on the wire,
@@ -268,6 +269,12 @@ export class VariantListHasher {
     for (const k of keys) text += `${k.chrom}\t${k.pos}\t${k.ref}\t${k.alt}\n`;
     this.hash.update(text, 'utf8');
     this.count += keys.length;
+  }
+
+  /** `count` keys already in the hashed form (a packed VariantBatch, as received). */
+  updatePacked(lines: Uint8Array, count: number): void {
+    this.hash.update(lines);
+    this.count += count;
   }
 
   digest(): Uint8Array {

@@ -238,6 +238,21 @@ export function inRegions(regions: readonly Region[], chrom: string, pos: number
   return regions.some((r) => normalizeContig(r.chrom) === c && pos >= r.start && pos <= r.end);
 }
 
+/** inRegions as a function of (chrom, pos) for many keys: contig names are normalized once each. */
+export function regionsTest(regions: readonly Region[]): (chrom: string, pos: number) => boolean {
+  const norms = regions.map((r) => normalizeContig(r.chrom));
+  const seen = new Map<string, string>();
+  return (chrom, pos) => {
+    let c = seen.get(chrom);
+    if (c === undefined) seen.set(chrom, (c = normalizeContig(chrom)));
+    for (let i = 0; i < regions.length; i++) {
+      const r = regions[i]!;
+      if (norms[i] === c && pos >= r.start && pos <= r.end) return true;
+    }
+    return false;
+  };
+}
+
 /** `CHR:START-END`, `CHR:START-` (open end), `CHR` for a whole contig; braces around a name with ':' when no range follows. */
 export function formatRegion(r: Region): string {
   if (r.start === 1 && r.end === REGION_END) return r.chrom.includes(':') ? `{${r.chrom}}` : r.chrom;

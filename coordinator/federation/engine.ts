@@ -399,26 +399,72 @@ export class FederationEngine {
  * Keys outside every region (a site off protocol) are dropped.
  */
 export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], regions: readonly Region[]): VariantKey[] {
+  const regionContig = regions.map((r) => normalizeContig(r.chrom));
+  const normalized = new Map<string, string>();
+  const norm = (chrom: string): string => {
+    let n = normalized.get(chrom);
+    if (n === undefined) normalized.set(chrom, (n = normalizeContig(chrom)));
+    return n;
+  };
   const spellings = new Map<string, Set<string>>();
-  const byRegion = regions.map(() => new Map<string, VariantKey>());
+  // [region][site]: each site's keys of the region, in the order it sent them.
+  const parts: VariantKey[][][] = regions.map(() => []);
   for (const keys of perSite) {
+    const mine = regions.map((): VariantKey[] => []);
+    let ri = -1;
+    let spelled = '';
     for (const k of keys) {
-      const c = normalizeContig(k.chrom);
-      const ri = regions.findIndex((r) => normalizeContig(r.chrom) === c && k.pos >= r.start && k.pos <= r.end);
-      if (ri < 0) continue;
-      let sp = spellings.get(c);
-      if (!sp) spellings.set(c, (sp = new Set()));
-      sp.add(k.chrom);
-      const m = variantMatchKey(k);
-      if (!byRegion[ri]!.has(m)) byRegion[ri]!.set(m, k);
+      const c = norm(k.chrom);
+      // Keys arrive region by region: try the last region first.
+      if (ri < 0 || regionContig[ri] !== c || k.pos < regions[ri]!.start || k.pos > regions[ri]!.end) {
+        ri = regions.findIndex((r, i) => regionContig[i] === c && k.pos >= r.start && k.pos <= r.end);
+        if (ri < 0) continue;
+      }
+      if (k.chrom !== spelled) {
+        spelled = k.chrom;
+        let sp = spellings.get(c);
+        if (!sp) spellings.set(c, (sp = new Set()));
+        sp.add(k.chrom);
+      }
+      mine[ri]!.push(k);
     }
+    mine.forEach((m, i) => parts[i]!.push(m));
   }
-  return byRegion.flatMap((keys, ri) => {
-    const c = normalizeContig(regions[ri]!.chrom);
+  return parts.flatMap((sites, ri) => {
+    const c = regionContig[ri]!;
     const sp = spellings.get(c);
     const chrom = sp && sp.size === 1 ? [...sp][0]! : regions[ri]!.chrom;
-    return [...keys.values()].map((k) => ({ chrom, pos: k.pos, ref: k.ref, alt: k.alt })).sort(compareVariantKeys);
+    return mergeSortedKeys(sites, chrom);
   });
+}
+
+/**
+ * The sorted union (proto compareVariantKeys: pos, REF, ALT) of several
+ * lists of one region, each key once, as keys on `chrom`: a k-way merge of
+ * the lists as sent (an honest site sends them sorted; a list that is not
+ * is sorted first).
+ */
+function mergeSortedKeys(lists: readonly VariantKey[][], chrom: string): VariantKey[] {
+  const sorted = lists.map((l) => {
+    for (let i = 1; i < l.length; i++) if (compareVariantKeys(l[i - 1]!, l[i]!) > 0) return [...l].sort(compareVariantKeys);
+    return l;
+  }).filter((l) => l.length > 0);
+  const at = new Array<number>(sorted.length).fill(0);
+  const out: VariantKey[] = [];
+  let last: VariantKey | undefined;
+  for (;;) {
+    let best = -1;
+    for (let s = 0; s < sorted.length; s++) {
+      if (at[s]! >= sorted[s]!.length) continue;
+      if (best < 0 || compareVariantKeys(sorted[s]![at[s]!]!, sorted[best]![at[best]!]!) < 0) best = s;
+    }
+    if (best < 0) return out;
+    const k = sorted[best]![at[best]!]!;
+    at[best]! += 1;
+    if (last && compareVariantKeys(last, k) === 0) continue;
+    last = k;
+    out.push({ chrom, pos: k.pos, ref: k.ref, alt: k.alt });
+  }
 }
 
 /**

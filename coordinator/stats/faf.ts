@@ -41,7 +41,27 @@ export function poissonLowerBound(ac: number, an: number, confidence = 0.95): nu
 export function filteringAlleleFrequency(ac: number, an: number, confidence = 0.95): number {
   checkCounts(ac, an, confidence);
   if (ac <= 1 || an === 0) return 0;
-  return gammaQuantile(1 - confidence, ac) / an;
+  return lowerQuantile(confidence, ac) / an;
+}
+
+/**
+ * qgamma(1 - confidence, ac), remembered per (confidence, ac): the bound
+ * depends on AN only through the division, and a million-row answer has a
+ * few hundred distinct AC values (the quantile was 5 s of a 1M-row answer).
+ */
+const quantiles = new Map<number, Map<number, number>>();
+const QUANTILE_CACHE_MAX = 1 << 20;
+
+function lowerQuantile(confidence: number, ac: number): number {
+  let byAc = quantiles.get(confidence);
+  if (!byAc) quantiles.set(confidence, (byAc = new Map()));
+  let q = byAc.get(ac);
+  if (q === undefined) {
+    q = gammaQuantile(1 - confidence, ac);
+    if (byAc.size >= QUANTILE_CACHE_MAX) byAc.clear();
+    byAc.set(ac, q);
+  }
+  return q;
 }
 
 /** gnomAD's `faf95`. */

@@ -13,7 +13,7 @@ import { signHeader, variantsFromWire } from '../../proto/convert/variants.js';
 import type * as wire from '../../proto/generated/genofed/v1/node.js';
 import { schemaColumns } from '../../proto/phenotype-schema.js';
 import { populationsToWithhold, VariantListHasher, type Population, type QueryEnvelope } from '../../proto/query.js';
-import { inRegions, parseRegions } from '../../proto/region.js';
+import { parseRegions, regionsTest } from '../../proto/region.js';
 import { normalizeContig, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js';
@@ -57,7 +57,9 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
         throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: malformed variant batch', { cause });
       }
       if (variants.length + batch.length > expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: more variants than signed');
-      hasher.update(batch);
+      // Packed keys are hashed as they came (they are the digest's text); keys as messages are re-formed.
+      if (m.value.packed.length > 0) hasher.updatePacked(m.value.packed, batch.length);
+      else hasher.update(batch);
       for (const k of batch) variants.push(k);
     }
     if (variants.length !== expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: fewer variants than signed');
@@ -73,8 +75,9 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
       } catch (cause) {
         throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
       }
+      const inside = regionsTest(regions);
       for (const k of variants) {
-        if (!inRegions(regions, k.chrom, k.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+        if (!inside(k.chrom, k.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
       }
     }
     return variants;
@@ -148,12 +151,15 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
 
         stage = 'size round';
         const members = await kind.members(o.store, p, schema, variants);
+        const tMembers = performance.now();
         const withheld = await sizeRound(call, it, a, members);
+        const tSizes = performance.now();
         stage = 'admission';
         // What is withheld is not answered alone, so it is not recorded either; what can be derived (the withheld mass) is.
         a = { ...a, admission: await o.gate.admitCounts(e, a.admission, revealedSets(kind.spec.populations(p, schema), members, withheld)) };
 
         stage = 'answer';
+        const tGuard = performance.now();
         const values = await kind.count(o.store, p, schema, variants, members);
         const tCount = performance.now();
         const summary = await o.store.summary();
@@ -198,7 +204,8 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         log.info({
           queryId: e.queryId, correlationId: e.correlationId, kind: p.kind, querier: e.querier, decision: 'answered',
           variants: variants.length, populations: layout.populations, ciphertexts: e.measurementPlaintext ? 0 : layout.ciphertextCount, bytes,
-          readMs: Math.round(tRead - t0), countMs: Math.round(tCount - tRead), totalMs: Math.round(performance.now() - t0),
+          readMs: Math.round(tRead - t0), membersMs: Math.round(tMembers - tRead), sizeRoundMs: Math.round(tSizes - tMembers), guardMs: Math.round(tGuard - tSizes),
+          countMs: Math.round(tCount - tGuard), sendMs: Math.round(performance.now() - tCount), totalMs: Math.round(performance.now() - t0),
         }, 'query answered');
         call.end();
       } catch (err) {

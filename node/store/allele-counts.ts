@@ -12,6 +12,7 @@ import { countRecord, decodeTotals, type StoredRecord } from './aggregate.js';
 import { contigName } from './catalog.js';
 import type { QueryContext, ScanMode } from './record-scan.js';
 import { fileStrata, isEveryone, selectGroups, selectSamples } from './sample-selection.js';
+import { TotalsIndexBuilder, type TotalsIndex } from './totals-index.js';
 
 export interface AlleleCountRow {
   stratum?: string;
@@ -45,18 +46,26 @@ export interface AlleleCountQuery {
 /** Counters per stratum slot: ac an nhomalt homRef het homAlt missing. */
 const F = 7;
 
-interface Acc { chrom: string; pos: number; ref: string; alt: string; c: Int32Array; seen?: boolean }
+interface Acc { chrom: string; pos: number; ref: string; alt: string; c: Int32Array; seen?: boolean; contig?: number }
+
+/** Receives the whole-store rows of a totals scan one by one (the index builder) instead of an array. */
+export type TotalsSink = (contig: number, pos: number, ref: string, alt: string, counts: Int32Array) => void;
 
 function byRefAlt(x: { ref: string; alt: string }, y: { ref: string; alt: string }): number {
   return x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0;
 }
 
-export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Promise<AlleleCountRow[]> {
+export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanOnly = false, sink?: TotalsSink): Promise<AlleleCountRow[]> {
   const regions = q.region !== undefined || q.regions !== undefined ? mergeRegions([...(q.region ? [q.region] : []), ...(q.regions ?? [])]) : undefined;
   if (regions && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
   // Every sample, no strata: the totals computed at ingest answer it without reading genotypes.
   if (q.groups && (q.by !== undefined || !isEveryone(q.cohort))) throw new NodeError('GENOFED_USAGE', 'groups are counted without a cohort or strata');
   const mode: ScanMode = isEveryone(q.cohort) && q.by === undefined && q.groups === undefined ? 'totals' : 'genotypes';
+  if (mode === 'totals' && !scanOnly) {
+    // The same rows from the in-memory totals index (built from one whole-store scan of this path).
+    const index = await totalsIndexOf(ctx);
+    if (index) return q.variants ? index.keys(q.variants) : regions ? index.regions(regions) : index.all();
+  }
   const { stratumOf, strata } = q.groups ? await selectGroups(ctx.connection, ctx.catalog, q.groups) : await selectSamples(ctx.connection, ctx.catalog, q.cohort, q.by);
   const S = strata.length;
   const files = fileStrata(ctx.catalog, stratumOf, S);
@@ -89,7 +98,9 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
   let groupContig = -1;
   const flush = (): void => {
     if (group.size === 0) return;
-    ordered.push(...[...group.values()].sort(byRefAlt));
+    const sorted = [...group.values()].sort(byRefAlt);
+    if (sink) for (const a of sorted) sink(a.contig!, a.pos, a.ref, a.alt, a.c);
+    else ordered.push(...sorted);
     group = new Map();
   };
   const onRecord = (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord): void => {
@@ -108,7 +119,7 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
         if (contig !== groupContig || pos !== groupPos) { flush(); groupContig = contig; groupPos = pos; }
         const key = `${ref}\t${alt}`;
         acc = group.get(key);
-        if (!acc) group.set(key, (acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F) }));
+        if (!acc) group.set(key, (acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F), contig }));
       }
       counts ??= rec.totals ? decodeTotals(rec.totals, rec.nAlts) : countRecord(rec, f);
       add(acc, counts, a);
@@ -142,4 +153,13 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery): Prom
     }
   }
   return rows;
+}
+
+/** The store's all-sample totals index (totals-index.ts), built from this path's whole-store rows; null over the cap. */
+export function totalsIndexOf(ctx: QueryContext): Promise<TotalsIndex | null> {
+  return ctx.records.totalsIndex(async () => {
+    const builder = new TotalsIndexBuilder(ctx.catalog);
+    await alleleCounts(ctx, {}, true, builder.sink);
+    return builder.finish();
+  });
 }

@@ -9,6 +9,7 @@ import type { Region } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import type { StoredRecord } from './aggregate.js';
 import { contigIdsFor, type Catalog } from './catalog.js';
+import type { TotalsIndex } from './totals-index.js';
 
 /**
  * Whole-store scans of a store whose genotype BLOBs total at most this many
@@ -41,6 +42,22 @@ export interface QueryContext {
 
 export class RecordScanner {
   private cache: CachedRecord[] | null = null;
+  private totals: Promise<TotalsIndex | null> | undefined;
+
+  /**
+   * The store's all-sample totals index (totals-index.ts), built by `build`
+   * on first use and kept as long as this scanner (one catalog snapshot);
+   * null when the store is too large to index. A failed build is retried
+   * next time.
+   */
+  totalsIndex(build: () => Promise<TotalsIndex | null>): Promise<TotalsIndex | null> {
+    if (!this.totals) {
+      const p = build();
+      this.totals = p;
+      p.catch(() => { if (this.totals === p) this.totals = undefined; });
+    }
+    return this.totals;
+  }
 
   constructor(private readonly connection: DuckDBConnection, readonly catalog: Catalog) {}
 

@@ -8,9 +8,16 @@ import { mergeRegions, type Region } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { contigName } from './catalog.js';
 import type { QueryContext } from './record-scan.js';
+import { totalsIndexOf } from './allele-counts.js';
 
 /** Keys of one region, or of a list (merged: each key once, in mergeRegions order). */
-export async function variantKeys(ctx: QueryContext, region: Region | readonly Region[]): Promise<VariantKey[]> {
+export async function variantKeys(ctx: QueryContext, region: Region | readonly Region[], scanOnly = false): Promise<VariantKey[]> {
+  const regions = 'chrom' in region ? [region as Region] : mergeRegions(region as readonly Region[]);
+  if (!scanOnly) {
+    // The keys of the all-sample rows (the index holds every allele the scan below lists).
+    const index = await totalsIndexOf(ctx);
+    if (index) return index.regionKeys(regions);
+  }
   const out: VariantKey[] = [];
   const seen = new Set<string>();
   let groupKey = '';
@@ -21,7 +28,6 @@ export async function variantKeys(ctx: QueryContext, region: Region | readonly R
     group = [];
     seen.clear();
   };
-  const regions = 'chrom' in region ? [region as Region] : mergeRegions(region as readonly Region[]);
   for (const r of regions) {
     await ctx.records.scanRegion(r, 'keys', (contig, pos, ref, alts) => {
       const gk = `${contig}:${pos}`;

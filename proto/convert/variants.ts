@@ -9,22 +9,109 @@ import * as wire from '../generated/genofed/v1/node.js';
 import type { Counter } from '../query.js';
 import type { VariantKey } from '../variant.js';
 
-/** Keys to the wire; a lookup's keys carry the id they were resolved from. */
+/**
+ * Keys to the wire: packed lines (VariantBatch.packed) when no key carries
+ * an id; a lookup's keys, which carry the id they were resolved from, as
+ * VariantKey messages.
+ */
 export function variantsToWire(keys: readonly (VariantKey & { readonly id?: string })[]): wire.VariantBatch {
-  return { variants: keys.map((k) => ({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt, id: k.id ?? '' })) };
+  if (keys.every((k) => k.id === undefined)) return { variants: [], packed: packVariantKeys(keys) };
+  return { variants: keys.map((k) => ({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt, id: k.id ?? '' })), packed: Buffer.alloc(0) };
 }
 
-/** The ids of a lookup's batch, one per key ('' where none). */
+/** Keys as the lines the list digest hashes: `chrom TAB pos TAB ref TAB alt LF` (UTF-8). */
+export function packVariantKeys(keys: readonly VariantKey[]): Buffer {
+  let text = '';
+  for (const k of keys) text += `${k.chrom}\t${k.pos}\t${k.ref}\t${k.alt}\n`;
+  return Buffer.from(text, 'utf8');
+}
+
+/** The ids of a lookup's batch, one per key ('' where none, and for packed keys). */
 export function variantIdsFromWire(batch: wire.VariantBatch): string[] {
+  if (batch.packed.length > 0) return new Array<string>(countLines(batch.packed)).fill('');
   return batch.variants.map((v) => v.id ?? '');
 }
 
 export function variantsFromWire(batch: wire.VariantBatch): VariantKey[] {
+  if (batch.packed.length > 0) {
+    if (batch.variants.length > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'variant batch: keys both packed and as messages');
+    return unpackVariantKeys(batch.packed);
+  }
   const out: VariantKey[] = new Array(batch.variants.length);
   for (let i = 0; i < batch.variants.length; i++) {
     const v = batch.variants[i]!;
     if (!v.chrom || v.pos < 1 || !v.ref || !v.alt) throw new ProtoError('GENOFED_BAD_MESSAGE', 'variant batch: a key lacks chrom, pos, ref or alt');
     out[i] = { chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt };
+  }
+  return out;
+}
+
+function countLines(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(LF); i >= 0; i = b.indexOf(LF, i + 1)) n++;
+  return n;
+}
+
+const TAB = 0x09;
+const LF = 0x0a;
+
+/** One-byte ASCII alleles and contigs as shared strings (most SNP fields): no string is decoded for them. */
+const ONE_BYTE = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
+
+/**
+ * Packed lines -> keys, strictly: every line has four non-empty fields, a
+ * decimal POS from 1 to 2^31 - 1, and ends with LF. The contig string of
+ * consecutive keys is shared. One pass over the bytes (a million keys are
+ * ~14 MB).
+ */
+export function unpackVariantKeys(packed: Uint8Array): VariantKey[] {
+  const b = packed;
+  const n = b.length;
+  const bad = (line: number, what: string): ProtoError => new ProtoError('GENOFED_BAD_MESSAGE', `variant batch: packed key ${line}: ${what}`);
+  const text = (from: number, to: number): string => (to === from + 1 && b[from]! < 128 ? ONE_BYTE[b[from]!]! : Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8'));
+  const out: VariantKey[] = [];
+  let chrom = '';
+  let chromAt = -1;
+  let chromLen = 0;
+  let at = 0;
+  while (at < n) {
+    const line = out.length + 1;
+    // The three TABs and the LF of this line.
+    let t1 = -1;
+    let t2 = -1;
+    let t3 = -1;
+    let i = at;
+    for (; i < n; i++) {
+      const c = b[i]!;
+      if (c === LF) break;
+      if (c !== TAB) continue;
+      if (t1 < 0) t1 = i;
+      else if (t2 < 0) t2 = i;
+      else if (t3 < 0) t3 = i;
+      else throw bad(line, 'expected chrom, pos, ref and alt');
+    }
+    if (i === n) throw bad(line, 'no line end');
+    const end = i;
+    if (t3 < 0) throw bad(line, 'expected chrom, pos, ref and alt');
+    if (t1 === at || t3 === t2 + 1 || end === t3 + 1) throw bad(line, 'an empty field');
+    // Same contig bytes as the previous key: reuse its string.
+    let same = chromAt >= 0 && t1 - at === chromLen;
+    for (let k = 0; same && k < chromLen; k++) same = b[at + k] === b[chromAt + k];
+    if (!same) {
+      chrom = text(at, t1);
+      chromAt = at;
+      chromLen = t1 - at;
+    }
+    if (t2 === t1 + 1 || t2 - t1 - 1 > 10) throw bad(line, 'POS is not a positive integer');
+    let pos = 0;
+    for (let k = t1 + 1; k < t2; k++) {
+      const d = b[k]! - 0x30;
+      if (d < 0 || d > 9) throw bad(line, 'POS is not a positive integer');
+      pos = pos * 10 + d;
+    }
+    if (pos < 1 || pos > 0x7fffffff) throw bad(line, 'POS is not a positive integer');
+    out.push({ chrom, pos, ref: text(t2 + 1, t3), alt: text(t3 + 1, end) });
+    at = end + 1;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRegion, mergeRegions, parseRegion, parseRegions, parseRegionsFile, REGION_END } from '../../proto/region.js';
+import { formatRegion, inRegions, mergeRegions, parseRegion, parseRegions, parseRegionsFile, regionsTest, REGION_END } from '../../proto/region.js';
 
 describe('parseRegion', () => {
   it('parses CHR:START-END as 1-based inclusive', () => {
@@ -107,5 +107,19 @@ describe('parseRegionsFile (bcftools -R)', () => {
     expect(() => parseRegionsFile(['1\t0'], { label: 'r.tsv' })).toThrow(expect.objectContaining({ message: 'r.tsv line 1: POS must be from 1 to 2147483647' }));
     // bcftools reads every line with the first line's layout and would drop this END silently.
     expect(() => parseRegionsFile(['1\t5', '# x', '1\t7\t9'], { label: 'r.tsv' })).toThrow(expect.objectContaining({ message: 'r.tsv line 3: 3 columns where line 1 had CHROM POS; a regions file is either CHROM POS or CHROM BEG END throughout' }));
+  });
+});
+
+describe('regionsTest', () => {
+  it('answers as inRegions for every contig spelling and both ends', () => {
+    const regions = parseRegions('chr22:100-200,X,7:5-5');
+    const inside = regionsTest(regions);
+    for (const chrom of ['22', 'chr22', 'CHR22', '21', 'X', 'chrX', 'x', '7', 'MT']) {
+      for (const pos of [1, 4, 5, 6, 99, 100, 150, 200, 201, 1e9]) {
+        expect(inside(chrom, pos), `${chrom}:${pos}`).toBe(inRegions(regions, chrom, pos));
+      }
+    }
+    expect(inside('chr22', 200)).toBe(true);
+    expect(inside('22', 201)).toBe(false);
   });
 });

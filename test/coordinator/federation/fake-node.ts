@@ -13,7 +13,7 @@ import { Server, ServerCredentials, status, type ServerDuplexStream } from '@grp
 import { createBfv, getPreset, readKeyFile } from '../../../crypto/index.js';
 import { decodeEnvelope, signedQueryFromWire } from '../../../proto/convert/envelope.js';
 import { commitmentFromWire, commitmentToWire } from '../../../proto/convert/size-commitment.js';
-import { signHeader } from '../../../proto/convert/variants.js';
+import { signHeader, variantsFromWire } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
 import { alleleCounts } from '../../../proto/kinds/allele-counts.js';
 import { PROTOCOL_VERSION } from '../../../proto/query.js';
@@ -70,7 +70,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
       if (scenario !== 'floods-variant-keys') {
-        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', id: '' }] });
+        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', id: '' }], packed: Buffer.alloc(0) });
         call.end();
         return;
       }
@@ -79,7 +79,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
         for (let b = 0; b < FLOOD.batches && !listed.cancelled; b++) {
           const variants = Array.from({ length: FLOOD.perBatch }, (_, i) => ({ chrom: '1', pos: 1_000_000 + b * FLOOD.perBatch + i, ref: 'A', alt: 'G', id: '' }));
           listed.keysSent += variants.length;
-          if (!call.write({ variants })) await new Promise((r) => call.once('drain', r));
+          if (!call.write({ variants, packed: Buffer.alloc(0) })) await new Promise((r) => call.once('drain', r));
           // Let the coordinator's cancellation arrive between batches, as over a real network.
           await new Promise((r) => setImmediate(r));
         }
@@ -103,7 +103,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
           const n = await it.next();
           if (n.done) break;
           const m = (n.value as wire.AggregateRequest).msg;
-          if (m?.$case === 'variants') got += m.value.variants.length;
+          if (m?.$case === 'variants') got += variantsFromWire(m.value).length;
         }
         if (scenario === 'stalls') return; // never commits: the coordinator's deadline must fire
         // Size round: commit zero sizes, wait for the relay, learn the network sizes like a node.

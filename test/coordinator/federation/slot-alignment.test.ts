@@ -41,6 +41,37 @@ describe('slot alignment', () => {
     expect(unionOfKeys([[{ chrom: 'chr1', pos: 5, ref: 'A', alt: 'C' }]], parseRegions('1:1-10'))[0]!.chrom).toBe('chr1');
   });
 
+  it('equals a set-and-sort union on random site lists, sorted or not, with repeats and keys outside the regions', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const bases = ['A', 'C', 'G', 'T', 'AT', 'GCA'];
+    const regions = parseRegions('22:100-400,22:600-900,X');
+    for (let trial = 0; trial < 30; trial++) {
+      const sites = Array.from({ length: 1 + rnd(5) }, () => {
+        const keys = Array.from({ length: rnd(200) }, () => ({ chrom: rnd(2) ? '22' : rnd(2) ? 'chrX' : '21', pos: 1 + rnd(1000), ref: bases[rnd(6)]!, alt: bases[rnd(6)]! }));
+        // Honest sites send sorted lists; some trials send them as drawn.
+        return rnd(2) ? keys : keys.sort((x, y) => (x.chrom === y.chrom ? 0 : x.chrom < y.chrom ? -1 : 1) || x.pos - y.pos || (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : 0) || (x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0));
+      });
+      const expected: string[] = [];
+      regions.forEach((r) => {
+        const inside = new Set<string>();
+        for (const k of sites.flat()) {
+          const c = k.chrom.replace(/^chr/, '');
+          if (c === r.chrom.replace(/^chr/, '') && k.pos >= r.start && k.pos <= r.end) inside.add(`${k.pos}\t${k.ref}\t${k.alt}`);
+        }
+        const sorted = [...inside].map((x) => x.split('\t')).sort((x, y) => Number(x[0]) - Number(y[0]) || (x[1]! < y[1]! ? -1 : x[1]! > y[1]! ? 1 : 0) || (x[2]! < y[2]! ? -1 : x[2]! > y[2]! ? 1 : 0));
+        for (const x of sorted) expected.push(`${c(r.chrom)}:${x.join(':')}`);
+      });
+      function c(chrom: string): string {
+        return chrom.replace(/^chr/, '');
+      }
+      expect(unionOfKeys(sites, regions).map((k) => `${c(k.chrom)}:${k.pos}:${k.ref}:${k.alt}`)).toEqual(expected);
+    }
+  });
+
   it('keeps a requested list in order and asks a repeated key (alias-aware) once', () => {
     const list = [{ chrom: '1', pos: 5, ref: 'A', alt: 'C' }, { chrom: '1', pos: 2, ref: 'G', alt: 'T' }, { chrom: 'chr1', pos: 5, ref: 'A', alt: 'C' }];
     expect(dedupeKeys(list)).toEqual(list.slice(0, 2));

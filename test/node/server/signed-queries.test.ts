@@ -17,7 +17,7 @@ import { getPreset } from '../../../crypto/index.js';
 import { createLeaf } from '../../../coordinator/network/pki.js';
 import { encodeEnvelope, signEnvelope, signedQueryToWire } from '../../../proto/convert/envelope.js';
 import { coordinatorUri } from '../../../proto/convert/identity.js';
-import { variantsToWire } from '../../../proto/convert/variants.js';
+import { variantsFromWire, variantsToWire } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
 import { PROTOCOL_VERSION, variantListDigestHex, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
 import { startConsortium, type Consortium } from '../../coordinator/federation/consortium.js';
@@ -65,7 +65,7 @@ describe('the node checks every query before answering', () => {
     return new Promise((resolve) => {
       let keys = 0;
       const call = via.listVariants(signedQueryToWire(q), new Metadata(), { deadline: Date.now() + 10_000 });
-      call.on('data', (b: wire.VariantBatch) => { keys += b.variants.length; });
+      call.on('data', (b: wire.VariantBatch) => { keys += variantsFromWire(b).length; });
       call.on('error', (e: ServiceError) => resolve({ code: e.code, genofed: e.metadata?.get('genofed-code')[0] as string | undefined }));
       call.on('end', () => resolve({ keys }));
     });

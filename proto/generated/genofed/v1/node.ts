@@ -136,6 +136,14 @@ export interface VariantKey {
 
 export interface VariantBatch {
   variants: VariantKey[];
+  /**
+   * The same keys packed (instead of `variants`, for keys without ids): one
+   * line per key, `chrom TAB pos TAB ref TAB alt LF`, UTF-8: exactly the
+   * text the signed list digest hashes (proto/query.ts VariantListHasher),
+   * so a receiver hashes the bytes as they came. A million keys decode in a
+   * fraction of the time a million VariantKey messages take.
+   */
+  packed: Buffer;
 }
 
 export interface AggregateRequest {
@@ -830,13 +838,16 @@ export const VariantKey: MessageFns<VariantKey> = {
 };
 
 function createBaseVariantBatch(): VariantBatch {
-  return { variants: [] };
+  return { variants: [], packed: Buffer.alloc(0) };
 }
 
 export const VariantBatch: MessageFns<VariantBatch> = {
   encode(message: VariantBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.variants) {
       VariantKey.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.packed.length !== 0) {
+      writer.uint32(18).bytes(message.packed);
     }
     return writer;
   },
@@ -860,6 +871,14 @@ export const VariantBatch: MessageFns<VariantBatch> = {
             }
 
             message.variants.push(VariantKey.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.packed = Buffer.from(reader.bytes());
             continue;
           }
         }
