@@ -320,8 +320,10 @@ export class FederationEngine {
       const regions = parseRegions(plan.region);
       const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: plan.region });
       const signed = signEnvelope(env, this.o.signingKey);
-      const phase1 = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
+      let phase1: { site: string; value: VariantKey[] }[] | undefined = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
       list = unionOfKeys(phase1.map((a) => a.value), regions);
+      // The sites' lists (3 x 1M key objects at genome scale) are not kept through the aggregate round.
+      phase1 = undefined;
       if (list.length === 0) {
         this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
         return { ...kind.empty(req, ctx), queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null };
