@@ -69,22 +69,40 @@ const NIBBLE: readonly (readonly [number, number, number])[] = Array.from({ leng
  * query's time (GC, measured on IL2RA).
  */
 class Scratch {
-  private buf = new Int32Array(0);
-  takeSizes(sizes: number[]): Int32Array[] {
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (this.buf.length < total) this.buf = new Int32Array(Math.max(total, this.buf.length * 2));
-    this.buf.fill(0, 0, total);
-    const out: Int32Array[] = [];
-    let o = 0;
-    for (const n of sizes) { out.push(this.buf.subarray(o, o + n)); o += n; }
-    return out;
+  private buf = new Int32Array(1024);
+  /** The views of each layout over `buf`, made once: 8 subarrays per record were 1.5 s of a 1M-record cohort query, plus their GC. */
+  private readonly layouts = new Map<string, { arrays: Int32Array[]; total: number }>();
+
+  /**
+   * Zeroed arrays of the given sizes, as views into the shared buffer.
+   * `layout` names the sizes (callers build it from the few numbers the
+   * sizes depend on); the views of a layout are reused while the buffer is.
+   */
+  take(layout: string, sizes: () => readonly number[]): Int32Array[] {
+    let l = this.layouts.get(layout);
+    if (!l) {
+      const list = sizes();
+      const total = list.reduce((a, b) => a + b, 0);
+      if (this.buf.length < total) {
+        // A larger buffer: every layout's views are rebuilt over it.
+        this.buf = new Int32Array(Math.max(total, this.buf.length * 2));
+        this.layouts.clear();
+      }
+      const arrays: Int32Array[] = [];
+      let o = 0;
+      for (const n of list) { arrays.push(this.buf.subarray(o, o + n)); o += n; }
+      l = { arrays, total };
+      this.layouts.set(layout, l);
+    }
+    this.buf.fill(0, 0, l.total);
+    return l.arrays;
   }
 }
 const scratch = new Scratch();
 
 /** Counts are views into a shared buffer: valid until the next countRecord call. */
 function countDense(rec: StoredRecord, cohort: FileCohort, S: number): RecordCounts {
-  const [hist, an, homRef, missing, ac, het, homAlt, nhomalt] = scratch.takeSizes([S * 16, S, S, S, S * 2, S * 2, S * 2, S * 2]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const [hist, an, homRef, missing, ac, het, homAlt, nhomalt] = scratch.take(`dense:${S}`, () => [S * 16, S, S, S, S * 2, S * 2, S * 2, S * 2]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
   const { members, memberStratum } = cohort;
   const gt = rec.gt;
   for (let m = 0; m < members.length; m++) {
@@ -114,7 +132,7 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
   if (rec.format === GT_FORMAT_DENSE) return countDense(rec, cohort, S);
   const A1 = rec.nAlts + 1;
   // listedIn: listed samples per stratum; the rest of inFile are implicit 0/0.
-  const [an, homRef, missing, listedIn, ac, het, homAlt, nhomalt] = scratch.takeSizes([S, S, S, S, S * A1, S * A1, S * A1, S * A1]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const [an, homRef, missing, listedIn, ac, het, homAlt, nhomalt] = scratch.take(`sparse:${S}:${A1}`, () => [S, S, S, S, S * A1, S * A1, S * A1, S * A1]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
 
   const sb = rec.samples;
   const gt = rec.gt;
@@ -274,7 +292,7 @@ export function encodeTotals(c: RecordCounts): Uint8Array {
 export function decodeTotals(bytes: Uint8Array, nAlts: number): RecordCounts {
   const A1 = nAlts + 1;
   // Read into the shared scratch: an ArrayBuffer slice per record was 5 us each (GC), measured.
-  const [an, homRef, missing, ac, het, homAlt, nhomalt] = scratch.takeSizes([1, 1, 1, A1, A1, A1, A1]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const [an, homRef, missing, ac, het, homAlt, nhomalt] = scratch.take(`totals:${A1}`, () => [1, 1, 1, A1, A1, A1, A1]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
   const targets = [an, homRef, missing];
   const read = (k: number): number => bytes[4 * k]! | (bytes[4 * k + 1]! << 8) | (bytes[4 * k + 2]! << 16) | (bytes[4 * k + 3]! << 24);
   for (let k = 0; k < 3; k++) targets[k]![0] = read(k);

@@ -93,15 +93,18 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanO
     }
   }
   // Records of one (contig, pos) are grouped so keys present in several files merge.
-  let group = new Map<string, Acc>();
+  // A group holds a few alleles: a reused array searched linearly (a Map and a key string per record were GC-heavy at 1M records).
+  const group: Acc[] = [];
   let groupPos = -1;
   let groupContig = -1;
   const flush = (): void => {
-    if (group.size === 0) return;
-    const sorted = [...group.values()].sort(byRefAlt);
-    if (sink) for (const a of sorted) sink(a.contig!, a.pos, a.ref, a.alt, a.c);
-    else ordered.push(...sorted);
-    group = new Map();
+    if (group.length === 0) return;
+    if (group.length > 1) group.sort(byRefAlt);
+    for (const a of group) {
+      if (sink) sink(a.contig!, a.pos, a.ref, a.alt, a.c);
+      else ordered.push(a);
+    }
+    group.length = 0;
   };
   const onRecord = (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord): void => {
     const f = files.get(rec.fileId);
@@ -117,9 +120,9 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanO
         acc.seen = true;
       } else {
         if (contig !== groupContig || pos !== groupPos) { flush(); groupContig = contig; groupPos = pos; }
-        const key = `${ref}\t${alt}`;
-        acc = group.get(key);
-        if (!acc) group.set(key, (acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F), contig }));
+        acc = undefined;
+        for (const g of group) if (g.ref === ref && g.alt === alt) { acc = g; break; }
+        if (!acc) group.push((acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F), contig }));
       }
       counts ??= rec.totals ? decodeTotals(rec.totals, rec.nAlts) : countRecord(rec, f);
       add(acc, counts, a);

@@ -42,6 +42,8 @@ export interface QueryContext {
 
 export class RecordScanner {
   private cache: CachedRecord[] | null = null;
+  /** The cache is in (contig id, POS) order (always, for the SQL scan orders it so; checked). */
+  private cacheSorted = false;
   private totals: Promise<TotalsIndex | null> | undefined;
 
   /**
@@ -64,19 +66,50 @@ export class RecordScanner {
   /** Stream the records selected by `where` in store order (contig, pos), calling `each` per record. */
   async scan(where: string, params: DuckDBValue[], mode: ScanMode, each: OnRecord): Promise<void> {
     if (where === 'TRUE' && mode === 'genotypes' && this.catalog.genotypeBytes <= CACHE_BYTES) {
-      if (!this.cache) {
-        const all: CachedRecord[] = [];
-        await this.scanDatabase(where, params, 'genotypes', (contig, pos, ref, alts, rec) => all.push({ contig, pos, ref, alts, rec }));
-        this.cache = all;
-      }
-      for (const r of this.cache) each(r.contig, r.pos, r.ref, r.alts, r.rec);
+      for (const r of await this.cached()) each(r.contig, r.pos, r.ref, r.alts, r.rec);
       return;
     }
     await this.scanDatabase(where, params, mode, each);
   }
 
-  /** The records whose POS lies in the region (every contig alias of its name). */
+  /** The whole store's records with their genotypes, read once (callers check CACHE_BYTES). */
+  private async cached(): Promise<CachedRecord[]> {
+    if (!this.cache) {
+      const all: CachedRecord[] = [];
+      await this.scanDatabase('TRUE', [], 'genotypes', (contig, pos, ref, alts, rec) => all.push({ contig, pos, ref, alts, rec }));
+      this.cache = all;
+      this.cacheSorted = all.every((r, i) => i === 0 || all[i - 1]!.contig < r.contig || (all[i - 1]!.contig === r.contig && all[i - 1]!.pos <= r.pos));
+    }
+    return this.cache;
+  }
+
+  /**
+   * The records whose POS lies in the region (every contig alias of its
+   * name). Genotype scans of a store small enough for the record cache are
+   * answered from it (binary search on contig id and POS: the order the
+   * SQL scan returns).
+   */
   async scanRegion(region: Region, mode: ScanMode, each: OnRecord): Promise<void> {
+    if (mode === 'genotypes' && this.catalog.genotypeBytes <= CACHE_BYTES) {
+      const all = await this.cached();
+      if (this.cacheSorted) {
+        for (const id of [...contigIdsFor(this.catalog, region.chrom)].sort((a, b) => a - b)) {
+          let lo = 0;
+          let hi = all.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >>> 1;
+            const r = all[mid]!;
+            if (r.contig < id || (r.contig === id && r.pos < region.start)) lo = mid + 1;
+            else hi = mid;
+          }
+          for (let i = lo; i < all.length && all[i]!.contig === id && all[i]!.pos <= region.end; i++) {
+            const r = all[i]!;
+            each(r.contig, r.pos, r.ref, r.alts, r.rec);
+          }
+        }
+        return;
+      }
+    }
     const { where, params } = regionWhere(this.catalog, region);
     await this.scan(where, params, mode, each);
   }
