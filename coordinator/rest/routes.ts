@@ -12,6 +12,7 @@ import { schemaFingerprint } from '../../proto/phenotype-schema.js';
 import { registerAssociationRoute } from './association-route.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, phenotypeSchemaSchema, sitesSchema } from './schemas.js';
 import { toVariantItems, toVariantRefs, type VariantInput } from './variants.js';
+import { answerFormat, sendAnswer } from './stream-answer.js';
 
 interface AlleleFrequencyBody {
   region?: string;
@@ -78,7 +79,9 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
   }, async (request, reply) => {
     const b = request.body;
     const variants = toVariantItems(b.variants, 'variants');
-    return timed(request, 'allele-frequency', () =>
+    // JSON by default; NDJSON or TSV streamed when the Accept header asks (stream-answer.ts).
+    const format = answerFormat(request.headers.accept);
+    const answer = await timed(request, 'allele-frequency', () =>
       federation.alleleFrequency(
         {
           querier: request.querier!,
@@ -91,6 +94,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
         clientGone(reply),
       ),
     );
+    return sendAnswer(reply, answer, format, { ...(b.by !== undefined ? { by: b.by } : {}), exists: variants !== undefined });
   });
 
   app.post<{ Body: CohortCountBody }>('/v1/queries/cohort-count', { schema: cohortCountSchema }, async (request, reply) => {

@@ -6,7 +6,7 @@
  * keeps what the schema gave us: only declared fields ever leave, whatever
  * else the engine's objects carry.
  */
-import type { AlleleFrequencyAnswer, DisclosureSummary, GroupMaxima, NoiseScale, SiteOutcome } from '../federation/types.js';
+import type { AlleleFrequencyAnswer, AlleleFrequencyRow, DisclosureSummary, GroupMaxima, NoiseScale, SiteOutcome } from '../federation/types.js';
 
 function sites(s: SiteOutcome): SiteOutcome {
   return { responding: s.responding.map(String), missing: s.missing.map((m) => ({ site: String(m.site), reason: String(m.reason) })) };
@@ -39,10 +39,15 @@ function groupMaxima(g: GroupMaxima | null | undefined): GroupMaxima | null {
   };
 }
 
+/** One row's declared fields. */
+export function afRow(r: AlleleFrequencyRow): object {
+  return { ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt, faf95: r.faf95 ?? null, ...(r.exists !== undefined ? { exists: r.exists } : {}) };
+}
+
 export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
   return JSON.stringify({
     queryId: String(a.queryId),
-    rows: a.rows.map((r) => ({ ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt, faf95: r.faf95 ?? null, ...(r.exists !== undefined ? { exists: r.exists } : {}) })),
+    rows: a.rows.map(afRow),
     groupMaxima: groupMaxima(a.groupMaxima),
     sites: sites(a.sites),
     disclosure: disclosure(a.disclosure),
