@@ -4,7 +4,7 @@
  * carrying the server's stable code and message, so the CLI prints
  * `genofed: <code>: <message>` for them like for local errors.
  */
-import type { AlleleFrequencyAnswer, CohortCountAnswer, SiteStatus, VariantRef } from '../federation/types.js';
+import type { AlleleFrequencyAnswer, AlleleFrequencyRow, CohortCountAnswer, SiteStatus, VariantRef } from '../federation/types.js';
 import { GenofedError, GrpcStatus } from '../../proto/errors.js';
 import { CoordinatorError } from '../errors.js';
 
@@ -85,26 +85,96 @@ export class ApiClient {
     return (await this.request<{ sites: SiteStatus[] }>('GET', '/v1/sites', undefined, signal)).sites;
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  /**
+   * The allele-frequency answer as NDJSON (coordinator/rest/stream-answer.ts):
+   * `rows` yields each row as its line arrives; `summary()` gives the rest
+   * of the answer once `rows` is done (GENOFED_API_RESPONSE when the body
+   * ended without it).
+   */
+  alleleFrequencyStream(body: AlleleFrequencyBody, signal?: AbortSignal): { rows: AsyncGenerator<AlleleFrequencyRow>; summary: () => Omit<AlleleFrequencyAnswer, 'rows'> } {
+    let summary: Omit<AlleleFrequencyAnswer, 'rows'> | undefined;
+    const self = this;
+    async function* rows(): AsyncGenerator<AlleleFrequencyRow> {
+      const { res, url } = await self.send('POST', '/v1/queries/allele-frequency', body, signal, 'application/x-ndjson');
+      if (!res.ok || !/^application\/x-ndjson/.test(res.headers.get('content-type') ?? '')) {
+        await self.parse(res, url);
+        throw new CoordinatorError('GENOFED_API_RESPONSE', `coordinator ${url.host}: HTTP ${res.status} without the NDJSON answer`);
+      }
+      const decoder = new TextDecoder();
+      let pending = '';
+      const lineOf = (line: string): AlleleFrequencyRow | undefined => {
+        let o: { type?: unknown };
+        try {
+          o = JSON.parse(line) as { type?: unknown };
+        } catch (cause) {
+          throw new CoordinatorError('GENOFED_API_RESPONSE', `coordinator ${url.host}: a line of the answer is not JSON`, { cause });
+        }
+        if (o.type === 'row') {
+          const { type: _t, ...row } = o as Record<string, unknown>;
+          return row as unknown as AlleleFrequencyRow;
+        }
+        if (o.type === 'summary') {
+          const { type: _t, ...rest } = o as Record<string, unknown>;
+          summary = rest as unknown as Omit<AlleleFrequencyAnswer, 'rows'>;
+          return undefined;
+        }
+        throw new CoordinatorError('GENOFED_API_RESPONSE', `coordinator ${url.host}: an answer line of unknown type`);
+      };
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        pending += decoder.decode(chunk, { stream: true });
+        let nl = pending.indexOf('\n');
+        let from = 0;
+        while (nl >= 0) {
+          const row = lineOf(pending.slice(from, nl));
+          if (row) yield row;
+          from = nl + 1;
+          nl = pending.indexOf('\n', from);
+        }
+        pending = pending.slice(from);
+      }
+      if (pending.trim() !== '') {
+        const row = lineOf(pending);
+        if (row) yield row;
+      }
+    }
+    return {
+      rows: rows(),
+      summary: () => {
+        if (!summary) throw new CoordinatorError('GENOFED_API_RESPONSE', 'the answer ended before its summary line (connection cut?)');
+        return summary;
+      },
+    };
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined, accept: string): Promise<{ res: Response; url: URL }> {
     const url = new URL(path.replace(/^\//, ''), this.base.href.endsWith('/') ? this.base : new URL(`${this.base.href}/`));
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let res: Response;
     try {
-      res = await fetch(url, {
+      const res = await fetch(url, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
-          accept: 'application/json',
+          accept,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: combined,
       });
+      return { res, url };
     } catch (cause) {
       const why = timeout.aborted ? `no answer within ${this.timeoutMs} ms` : signal?.aborted ? 'cancelled' : describeFetchFailure(cause);
       throw new CoordinatorError('GENOFED_API_UNREACHABLE', `coordinator ${url.host}: ${why}`, { cause });
     }
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const { res, url } = await this.send(method, path, body, signal, 'application/json');
+    return this.parse<T>(res, url);
+  }
+
+  /** A JSON body; a genofed error body (or none) on a non-2xx status throws. */
+  private async parse<T>(res: Response, url: URL): Promise<T> {
     let parsed: unknown;
     const text = await res.text();
     try {

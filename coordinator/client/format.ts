@@ -36,20 +36,37 @@ export function afTsvLine(r: AlleleFrequencyRow): string {
  * all-sample rows) and gnomAD's `faf95` comes last.
  */
 export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[], o: { exists?: boolean } = {}): Generator<string> {
+  const t = afTsvTable(by, o);
+  for (const r of rows) yield t.row(r);
+  const end = t.end();
+  if (end) yield end;
+}
+
+/** afTsv over rows as they arrive (the CLI's streamed answer). */
+export async function* afTsvAsync(rows: AsyncIterable<AlleleFrequencyRow>, by?: readonly string[], o: { exists?: boolean } = {}): AsyncGenerator<string> {
+  const t = afTsvTable(by, o);
+  for await (const r of rows) yield t.row(r);
+  const end = t.end();
+  if (end) yield end;
+}
+
+/** The table's lines: `row` puts the header before the first row; `end` gives the header alone when there was none. */
+function afTsvTable(by: readonly string[] | undefined, o: { exists?: boolean }): { row: (r: AlleleFrequencyRow) => string; end: () => string } {
   const cols = by ?? [];
   // Over a researcher's list (--variants) a last column says whether any site holds the record.
   const tail = o.exists ? '\texists' : '';
   const header = (names: readonly string[]): string => (names.length ? `${names.join('\t')}\t${AF_STRATA_TSV_HEADER}${tail}\n` : `${AF_TSV_HEADER}${tail}\n`);
   const exists = (r: AlleleFrequencyRow): string => (o.exists ? `\t${r.exists === null || r.exists === undefined ? '.' : String(r.exists)}` : '');
   let first = true;
-  for (const r of rows) {
-    if (first) {
-      yield header(r.strata ? Object.keys(r.strata) : cols);
+  return {
+    row(r) {
+      const line = r.strata ? `${Object.values(r.strata).join('\t')}\t${afTsvLine(r)}\t${formatFreq(r.faf95)}${exists(r)}\n` : `${afTsvLine(r)}${exists(r)}\n`;
+      if (!first) return line;
       first = false;
-    }
-    yield r.strata ? `${Object.values(r.strata).join('\t')}\t${afTsvLine(r)}\t${formatFreq(r.faf95)}${exists(r)}\n` : `${afTsvLine(r)}${exists(r)}\n`;
-  }
-  if (first) yield header(cols);
+      return header(r.strata ? Object.keys(r.strata) : cols) + line;
+    },
+    end: () => (first ? header(cols) : ''),
+  };
 }
 
 /** `genofed query schema`: one block per column, then the grammar. */

@@ -12,8 +12,9 @@ import { gunzipSync } from 'node:zlib';
 import { parseCohort } from '../../proto/cohort/index.js';
 import { CoordinatorError } from '../errors.js';
 import { ApiClient } from './api-client.js';
+import type { AlleleFrequencyAnswer } from '../federation/types.js';
 import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions, QuerySchemaOptions } from './cli.js';
-import { afTsv, disclosureLine, schemaText, sitesLine } from './format.js';
+import { afTsvAsync, disclosureLine, schemaText, sitesLine } from './format.js';
 import { afWideTsv } from './wide-format.js';
 import { strataCells } from '../../proto/query.js';
 import { parsePhenotypeSchema } from '../../proto/phenotype-schema.js';
@@ -73,7 +74,7 @@ export async function readCarriersOf(arg: string): Promise<VariantKey[]> {
 }
 
 /** Write to stdout respecting backpressure; a closed pipe (`| head`) ends quietly. */
-export async function writeOut(chunks: Iterable<string>): Promise<void> {
+export async function writeOut(chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   const out = process.stdout;
   let buf = '';
   const flush = async (): Promise<void> => {
@@ -82,7 +83,7 @@ export async function writeOut(chunks: Iterable<string>): Promise<void> {
     buf = '';
     if (!out.write(data)) await new Promise<void>((resolve) => out.once('drain', resolve));
   };
-  for (const c of chunks) {
+  for await (const c of chunks) {
     buf += c;
     if (buf.length >= 1 << 16) await flush();
   }
@@ -133,21 +134,31 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   const variants = o.variants !== undefined ? await readVariantItemsFile(o.variants) : undefined;
   // The wide header lists every cell, withheld ones too: the cells come from the consortium schema.
   const cells = o.format === 'wide' ? strataCells(parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: (await api.phenotypeSchema()).columns }, "the coordinator's schema"), by!) : [];
-  const answer = await api.alleleFrequency({
+  const body = {
     ...(region !== undefined ? { region } : {}),
     ...(variants ? { variants } : {}),
     ...(o.cohort !== undefined ? { cohort: o.cohort } : {}),
     ...(by ? { by } : {}),
     ...(grpmaxExclude ? { grpmaxExclude } : {}),
-  });
-  if (o.format === 'json') {
-    await writeOut([`${JSON.stringify(answer)}\n`]);
-  } else if (o.format === 'wide') {
-    await writeOut(afWideTsv(answer, by!, cells));
+  };
+  let answer: Omit<AlleleFrequencyAnswer, 'rows'>;
+  let rowCount: number;
+  if (o.format === 'json' || o.format === 'wide') {
+    // The JSON document and the wide table (one line per variant over every cell) need the whole answer.
+    const whole = await api.alleleFrequency(body);
+    await writeOut(o.format === 'json' ? [`${JSON.stringify(whole)}\n`] : afWideTsv(whole, by!, cells));
+    answer = whole;
+    rowCount = whole.rows.length;
   } else {
-    await writeOut(afTsv(answer.rows, by, { exists: variants !== undefined }));
+    // The long table: rows are written as their NDJSON lines arrive, never held as one answer.
+    const progress = rowProgress();
+    const stream = api.alleleFrequencyStream(body);
+    await writeOut(afTsvAsync(progress.count(stream.rows), by, { exists: variants !== undefined }));
+    progress.done();
+    answer = stream.summary();
+    rowCount = progress.rows;
   }
-  process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; ${sitesLine(answer.sites)}\n`);
+  process.stderr.write(`genofed: query ${answer.queryId}: ${rowCount} rows; ${sitesLine(answer.sites)}\n`);
   const missing = unresolvedLine(answer.unresolved);
   if (missing) process.stderr.write(`genofed: ${missing}\n`);
   const note = disclosureLine(answer);
@@ -176,3 +187,31 @@ export async function runQuerySchema(o: QuerySchemaOptions): Promise<void> {
   const schema = await client(o).phenotypeSchema();
   await writeOut(o.format === 'json' ? [`${JSON.stringify(schema)}\n`] : schemaText(schema));
 }
+
+/**
+ * Rows counted as they pass; on a terminal, a stderr line while the sites
+ * answer and then the rows received so far (every 65,536), cleared when
+ * done. Nothing is printed when stderr is not a terminal.
+ */
+function rowProgress(): { count: <T>(rows: AsyncIterable<T>) => AsyncGenerator<T>; done: () => void; rows: number } {
+  const tty = process.stderr.isTTY === true;
+  const state = { rows: 0 };
+  const show = (text: string): void => {
+    if (tty) process.stderr.write(`\r\x1b[2K${text}`);
+  };
+  show('genofed: waiting for the sites...');
+  return {
+    async *count(rows) {
+      for await (const r of rows) {
+        state.rows += 1;
+        if ((state.rows & 0xffff) === 0) show(`genofed: ${state.rows.toLocaleString('en')} rows received`);
+        yield r;
+      }
+    },
+    done: () => show(''),
+    get rows() {
+      return state.rows;
+    },
+  };
+}
+
