@@ -50,7 +50,7 @@ import { parsePhenotypeSchema, SCHEMA_FORMAT } from '../../proto/phenotype-schem
 import { agreesWithPrinted } from '../coordinator/stats/plink-reference.js';
 import { startSiteNodes, stopNodeProcesses } from './node-processes.js';
 import type { BenchSuite } from './suite.js';
-import { prng, syntheticPanel, syntheticVcf } from './synthetic-vcf.js';
+import { PANEL_SCHEMA_COLUMNS, prng, syntheticPanel, syntheticVcf } from './synthetic-vcf.js';
 
 const SITES = ['a', 'b', 'c'];
 const PER_SITE = 100;
@@ -67,8 +67,7 @@ const SCHEMA = parsePhenotypeSchema({
   format: SCHEMA_FORMAT,
   version: 1,
   columns: [
-    { name: 'super_pop', type: 'categorical', values: ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'] },
-    { name: 'gender', type: 'categorical', values: ['female', 'male'] },
+    ...PANEL_SCHEMA_COLUMNS,
     { name: 'status', type: 'categorical', values: ['case', 'control'], description: 'bench only: drawn at random, no genotype effect' },
   ],
 });

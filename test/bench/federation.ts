@@ -41,16 +41,9 @@ import { ingest } from '../../node/store/index.js';
 import { startSiteNodes, stopNodeProcesses } from './node-processes.js';
 import type { BenchSuite } from './suite.js';
 import { parsePhenotypeSchema, SCHEMA_FORMAT } from '../../proto/phenotype-schema.js';
-import { syntheticPanel, syntheticVcf } from './synthetic-vcf.js';
+import { PANEL_SCHEMA_COLUMNS, syntheticPanel, syntheticVcf } from './synthetic-vcf.js';
 
-const SCHEMA = parsePhenotypeSchema({
-  format: SCHEMA_FORMAT,
-  version: 1,
-  columns: [
-    { name: 'super_pop', type: 'categorical', values: ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'] },
-    { name: 'gender', type: 'categorical', values: ['female', 'male'] },
-  ],
-});
+const SCHEMA = parsePhenotypeSchema({ format: SCHEMA_FORMAT, version: 1, columns: [...PANEL_SCHEMA_COLUMNS] });
 const COHORT = "super_pop = 'EUR'";
 
 /** Run a shell pipeline (fixed text, no user input) with stdout to /dev/null; reject with the head of stderr. */

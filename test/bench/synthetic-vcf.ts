@@ -111,6 +111,12 @@ const POPULATIONS: readonly [pop: string, superPop: string][] = [
   ['GIH', 'SAS'], ['PJL', 'SAS'], ['BEB', 'SAS'], ['STU', 'SAS'], ['ITU', 'SAS'],
 ];
 
+/** Schema columns of the synthetic panel's categorical columns (the benches' consortium schemas start with them). */
+export const PANEL_SCHEMA_COLUMNS = [
+  { name: 'super_pop', type: 'categorical', values: ['AFR', 'AMR', 'EAS', 'EUR', 'SAS'] },
+  { name: 'gender', type: 'categorical', values: ['female', 'male'] },
+] as const;
+
 /** Phenotype TSV for the synthetic samples: sample, pop, super_pop, gender, age (1000G panel shape plus age). */
 export function syntheticPanel(samples: number, seed: number): string {
   const rand = prng(seed ^ 0x5eed);
