@@ -126,7 +126,7 @@ export class BfvContext {
   }
 
   /** A ciphertext's coefficients as aligned u32 pairs (lo, hi): c0 first, then c1. */
-  ciphertextWords(ct: S.Ciphertext): Uint32Array {
+  ciphertextWords(ct: S.Ciphertext, into?: Uint32Array): Uint32Array {
     if (ct.size() !== 2) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', `ciphertext has size ${ct.size()}, expected 2`);
     let raw: Uint8Array;
     try {
@@ -134,7 +134,7 @@ export class BfvContext {
     } catch (err) {
       throw wrapSeal('GENOFED_CRYPTO_INTERNAL', 'cannot serialize a ciphertext', err);
     }
-    return sealWords(this.layout, raw);
+    return sealWords(this.layout, raw, into);
   }
 
   /** Envelope of ciphertext coefficients given as u32 pairs. */

@@ -50,7 +50,7 @@ export function packCoefficients(layout: CoeffLayout, sealBytes: Uint8Array, out
  * SEAL's ciphertext coefficients as an aligned copy of little-endian u32
  * pairs (lo, hi), after checking the bytes before them match the layout.
  */
-export function sealWords(layout: CoeffLayout, sealBytes: Uint8Array): Uint32Array {
+export function sealWords(layout: CoeffLayout, sealBytes: Uint8Array, into?: Uint32Array): Uint32Array {
   const { prefix, coeffCount } = layout;
   if (sealBytes.byteLength !== prefix.byteLength + coeffCount * 8) {
     throw new CryptoError('GENOFED_CRYPTO_INTERNAL', `unexpected SEAL ciphertext length ${sealBytes.byteLength} (only size-2 ciphertexts are sent)`);
@@ -58,13 +58,18 @@ export function sealWords(layout: CoeffLayout, sealBytes: Uint8Array): Uint32Arr
   for (let i = 0; i < prefix.byteLength; i++) {
     if (sealBytes[i] !== prefix[i]) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', 'unexpected SEAL ciphertext header (size, parms_id or form differs)');
   }
-  const src = new Uint32Array(coeffCount * 2);
-  new Uint8Array(src.buffer).set(sealBytes.subarray(prefix.byteLength));
+  const src = into && into.length === coeffCount * 2 ? into : new Uint32Array(coeffCount * 2);
+  new Uint8Array(src.buffer, src.byteOffset, src.byteLength).set(sealBytes.subarray(prefix.byteLength));
   return src;
 }
 
 /** Pack u32 pairs (every coefficient below its prime) into `out`. */
 export function packWords(layout: CoeffLayout, src: Uint32Array, out: Uint8Array): void {
+  if (isFast60(layout) && out.byteOffset % 4 === 0 && out.byteLength === layout.packedBytes && layout.packedBytes % 4 === 0) {
+    // Straight into the envelope (no 123 KB temporary per ciphertext).
+    pack60(src, layout.coeffCount, new Uint32Array(out.buffer, out.byteOffset, layout.packedBytes / 4));
+    return;
+  }
   const words = isFast60(layout) ? pack60(src, layout.coeffCount) : packBits(src, layout.coeffCount, layout.bits);
   out.set(new Uint8Array(words.buffer, 0, layout.packedBytes));
 }
@@ -200,8 +205,8 @@ function isFast60(layout: CoeffLayout): boolean {
 
 const M28 = 0x0fffffff;
 
-function pack60(src: Uint32Array, coeffCount: number): Uint32Array {
-  const words = new Uint32Array((coeffCount / 8) * 15 + 2);
+function pack60(src: Uint32Array, coeffCount: number, into?: Uint32Array): Uint32Array {
+  const words = into ?? new Uint32Array((coeffCount / 8) * 15 + 2);
   for (let g = 0, s = 0, w = 0; g < coeffCount; g += 8, s += 16, w += 15) {
     const l0 = src[s]!, h0 = src[s + 1]!, l1 = src[s + 2]!, h1 = src[s + 3]!;
     const l2 = src[s + 4]!, h2 = src[s + 5]!, l3 = src[s + 6]!, h3 = src[s + 7]!;

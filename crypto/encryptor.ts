@@ -42,6 +42,8 @@ export class BfvEncryptor implements Encryptor {
   private readonly slots: BigUint64Array;
   private readonly slots32: Uint32Array;
   private readonly t: number;
+  /** Scratch for one ciphertext's coefficients (u32 pairs). */
+  private readonly words: Uint32Array;
   private disposed = false;
 
   constructor(ctx: BfvContext, publicKeyBytes: Uint8Array) {
@@ -59,6 +61,7 @@ export class BfvEncryptor implements Encryptor {
     this.slots = new BigUint64Array(ctx.params.slotCount);
     this.slots32 = new Uint32Array(this.slots.buffer);
     this.t = Number(ctx.params.plainModulus);
+    this.words = new Uint32Array(ctx.layout.coeffCount * 2);
     ctx.track(this);
   }
 
@@ -95,7 +98,8 @@ export class BfvEncryptor implements Encryptor {
       throw wrapSeal('GENOFED_CRYPTO_INTERNAL', 'SEAL failed to encrypt', err);
     }
     if (!scaling) return this.ctx.saveCiphertext(this.ciphertext);
-    const words = this.ctx.ciphertextWords(this.ciphertext);
+    // Into the encryptor's own buffer: it is packed into the envelope below, before the next chunk.
+    const words = this.ctx.ciphertextWords(this.ciphertext, this.words);
     addScaledPlain(scaling, words, this.ctx.plaintextWords(this.plaintext), this.ctx.params.polyModulusDegree);
     return this.ctx.envelopeFromWords(words);
   }
@@ -113,6 +117,7 @@ export class BfvEncryptor implements Encryptor {
     if (this.disposed) return;
     this.disposed = true;
     this.slots.fill(0n); // the last chunk's counts
+    this.words.fill(0);
     try {
       this.plaintext.setZero();
     } catch {

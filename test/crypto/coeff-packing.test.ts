@@ -57,6 +57,10 @@ describe('coefficient packing', () => {
       packCoefficients(layout, bytes, packed);
       expect(packed).toEqual(referencePack(bytes, 113, 2 * moduli.length * n, bits));
       expect(unpackCoefficients(layout, packed)).toEqual(bytes);
+      // An output that is not 4-byte aligned (packed through a temporary, not in place) holds the same bytes.
+      const odd = new Uint8Array(layout.packedBytes + 1).subarray(1);
+      packCoefficients(layout, bytes, odd);
+      expect(odd).toEqual(packed);
     });
   }
 
