@@ -10,6 +10,7 @@ import type { VariantKey } from '../../proto/variant.js';
 import type { StoredRecord } from './aggregate.js';
 import { contigIdsFor, type Catalog } from './catalog.js';
 import type { TotalsIndex } from './totals-index.js';
+import { RecordCache } from './record-cache.js';
 
 /**
  * Whole-store scans of a store whose genotype BLOBs total at most this many
@@ -31,7 +32,6 @@ export type OnRecord = (contig: number, pos: number, ref: string, alts: string[]
 /** Largest variants list asked in one SQL `IN (...)` batch. */
 const KEY_BATCH = 1000;
 
-interface CachedRecord { contig: number; pos: number; ref: string; alts: string[]; rec: StoredRecord }
 
 /** What a query family reads through: the connection, one catalog snapshot, and its record scanner. */
 export interface QueryContext {
@@ -41,9 +41,7 @@ export interface QueryContext {
 }
 
 export class RecordScanner {
-  private cache: CachedRecord[] | null = null;
-  /** The cache is in (contig id, POS) order (always, for the SQL scan orders it so; checked). */
-  private cacheSorted = false;
+  private cache: RecordCache | null = null;
   private totals: Promise<TotalsIndex | null> | undefined;
 
   /**
@@ -66,19 +64,19 @@ export class RecordScanner {
   /** Stream the records selected by `where` in store order (contig, pos), calling `each` per record. */
   async scan(where: string, params: DuckDBValue[], mode: ScanMode, each: OnRecord): Promise<void> {
     if (where === 'TRUE' && mode === 'genotypes' && this.catalog.genotypeBytes <= CACHE_BYTES) {
-      for (const r of await this.cached()) each(r.contig, r.pos, r.ref, r.alts, r.rec);
+      (await this.cached()).replay(each);
       return;
     }
     await this.scanDatabase(where, params, mode, each);
   }
 
   /** The whole store's records with their genotypes, read once (callers check CACHE_BYTES). */
-  private async cached(): Promise<CachedRecord[]> {
+  private async cached(): Promise<RecordCache> {
     if (!this.cache) {
-      const all: CachedRecord[] = [];
-      await this.scanDatabase('TRUE', [], 'genotypes', (contig, pos, ref, alts, rec) => all.push({ contig, pos, ref, alts, rec }));
-      this.cache = all;
-      this.cacheSorted = all.every((r, i) => i === 0 || all[i - 1]!.contig < r.contig || (all[i - 1]!.contig === r.contig && all[i - 1]!.pos <= r.pos));
+      const cache = new RecordCache();
+      await this.scanDatabase('TRUE', [], 'genotypes', cache.add);
+      cache.seal();
+      this.cache = cache;
     }
     return this.cache;
   }
@@ -91,21 +89,11 @@ export class RecordScanner {
    */
   async scanRegion(region: Region, mode: ScanMode, each: OnRecord): Promise<void> {
     if (mode === 'genotypes' && this.catalog.genotypeBytes <= CACHE_BYTES) {
-      const all = await this.cached();
-      if (this.cacheSorted) {
+      const cache = await this.cached();
+      if (cache.inOrder) {
         for (const id of [...contigIdsFor(this.catalog, region.chrom)].sort((a, b) => a - b)) {
-          let lo = 0;
-          let hi = all.length;
-          while (lo < hi) {
-            const mid = (lo + hi) >>> 1;
-            const r = all[mid]!;
-            if (r.contig < id || (r.contig === id && r.pos < region.start)) lo = mid + 1;
-            else hi = mid;
-          }
-          for (let i = lo; i < all.length && all[i]!.contig === id && all[i]!.pos <= region.end; i++) {
-            const r = all[i]!;
-            each(r.contig, r.pos, r.ref, r.alts, r.rec);
-          }
+          const from = cache.lowerBound(id, region.start);
+          cache.replay(each, from, cache.endOf(id, region.end, from));
         }
         return;
       }
