@@ -26,6 +26,8 @@ export interface Aggregator {
   add(chunkIndex: number, ciphertext: Uint8Array): void;
   count(chunkIndex: number): number;
   result(chunkIndex: number): Uint8Array;
+  /** result(), then the chunk's running sum is freed (a later add starts it again). */
+  take(chunkIndex: number): Uint8Array;
   dispose(): void;
 }
 
@@ -100,6 +102,12 @@ export class BfvAggregator implements Aggregator {
     const env = this.ctx.envelopeFromWords(out);
     if (env.byteLength !== HEADER_BYTES + this.ctx.layout.packedBytes) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', 'packed sum has the wrong length');
     return env;
+  }
+
+  take(chunkIndex: number): Uint8Array {
+    const out = this.result(chunkIndex);
+    this.sums.delete(chunkIndex);
+    return out;
   }
 
   private assertLive(): void {

@@ -1,6 +1,8 @@
 /**
  * The engine's crypto port on crypto/: overflow check, homomorphic sum per
- * chunk across sites, decryption with the noise-budget check. One SEAL
+ * chunk across sites as the ciphertexts arrive (a chunk every site has sent
+ * is reduced to one ciphertext), decryption of the sums with the
+ * noise-budget check once every site has answered. One SEAL
  * context per engine, reused; aggregators are per query and disposed.
  */
 import { centered, checkSumBound, createBfv, getPreset, readKeyFile, toNumbers, type Bfv, type Decryptor } from '../../crypto/index.js';
@@ -28,21 +30,32 @@ export async function createBfvTotals(preset: 'default' | 'test', secretKeyPath:
     slotCount: params.slotCount,
     plainModulus: params.plainModulus,
     checkSumBound: (bound, parties) => checkSumBound(params, bound, parties),
-    sumAndDecrypt(perSite, valueCount, signed = false) {
-      const chunks = perSite[0]?.length ?? 0;
+    runningSum(sites, chunks) {
       const agg = bfv.aggregator();
-      try {
-        const sums: Uint8Array[] = [];
-        for (let i = 0; i < chunks; i++) {
-          for (const site of perSite) agg.add(i, site[i]!);
-          sums.push(agg.result(i));
-        }
-        const plain = decryptor.decryptVector(sums, valueCount);
-        // DP-noisy totals may be negative: values above t/2 read as t - |x|.
-        return toNumbers(signed ? centered(plain, params.plainModulus) : plain);
-      } finally {
-        agg.dispose();
-      }
+      // Each chunk's sum once every site has sent it (reduced: one ciphertext per chunk).
+      const sums: (Uint8Array | undefined)[] = new Array(chunks);
+      let complete = 0;
+      return {
+        add(chunkIndex, ciphertext) {
+          if (!Number.isSafeInteger(chunkIndex) || chunkIndex < 0 || chunkIndex >= chunks) throw new Error('chunk index outside the layout');
+          agg.add(chunkIndex, ciphertext);
+          if (agg.count(chunkIndex) < sites) return;
+          // Every site has sent this chunk: its running sums are reduced and freed. Decryption waits for
+          // totals(): decrypting while the sites stream held up the coordinator's reads (measured: slower).
+          sums[chunkIndex] = agg.take(chunkIndex);
+          complete += 1;
+        },
+        totals(valueCount, signed) {
+          if (complete !== chunks) throw new Error(`${complete} of ${chunks} chunks were summed over every site`);
+          const plain = decryptor.decryptVector(sums as Uint8Array[], valueCount);
+          // DP-noisy totals may be negative: values above t/2 read as t - |x|.
+          return toNumbers(signed ? centered(plain, params.plainModulus) : plain);
+        },
+        dispose() {
+          agg.dispose();
+          sums.fill(undefined);
+        },
+      };
     },
     dispose() {
       decryptor.dispose();

@@ -43,11 +43,24 @@ export interface TotalCrypto {
   /** Throws when bound x parties could reach the plain modulus. */
   checkSumBound(bound: number, parties: number): void;
   /**
-   * Sum the sites' ciphertexts chunk by chunk and decrypt `valueCount` totals
-   * (noise-budget checked). `signed`: read totals mod t centered (values
-   * above t/2 are negative), for DP-noisy totals.
+   * A sum the sites' ciphertexts are added into as they arrive; a chunk
+   * every one of `sites` has sent is reduced to one ciphertext and its
+   * running sums freed, so the coordinator never holds every site's answer.
    */
-  sumAndDecrypt(perSite: readonly (readonly Uint8Array[])[], valueCount: number, signed?: boolean): Float64Array;
+  runningSum(sites: number, chunks: number): RunningSum;
+}
+
+export interface RunningSum {
+  /** One site's ciphertext of chunk `chunkIndex` (throws on a malformed one: that site fails). */
+  add(chunkIndex: number, ciphertext: Uint8Array): void;
+  /**
+   * The `valueCount` decrypted totals once every chunk is complete; throws
+   * when a chunk failed decryption or its noise-budget check. `signed`:
+   * read totals mod t centered (values above t/2 are negative), for
+   * DP-noisy totals.
+   */
+  totals(valueCount: number, signed: boolean): Float64Array;
+  dispose(): void;
 }
 
 /** Minimal structured logger (pino-compatible). */
@@ -233,14 +246,32 @@ export class FederationEngine {
     const onOuter = (): void => round.abort();
     signal?.addEventListener('abort', onOuter, { once: true });
     let answers: { site: string; value: SiteAnswer }[];
+    // Ciphertexts are summed as they arrive (chunk by chunk across sites); nothing is released before every check below.
+    const running = plaintext ? undefined : this.o.crypto.runningSum(this.o.clients.length, layout.ciphertextCount);
     try {
       answers = await this.fanOut((c, s) => {
         s.addEventListener('abort', () => round.abort(), { once: true });
-        return c.aggregate(signed, variants, { queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, rosterFingerprint: this.o.roster.fingerprint, layout, plaintext }, this.o.deadlines.queryMs, s, (commitment) => barrier.offer(c.site, commitment));
+        return c.aggregate(signed, variants, {
+          queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, rosterFingerprint: this.o.roster.fingerprint, layout, plaintext,
+          ...(running ? { onCiphertext: (i: number, data: Uint8Array) => running.add(i, data) } : {}),
+        }, this.o.deadlines.queryMs, s, (commitment) => barrier.offer(c.site, commitment));
       }, signal);
+    } catch (err) {
+      running?.dispose();
+      throw err;
     } finally {
       signal?.removeEventListener('abort', onOuter);
     }
+    try {
+      return this.checkedTotals(spec, params, layout, answers, running);
+    } finally {
+      running?.dispose();
+    }
+  }
+
+  /** Every check on the sites' answers, then the totals (decrypted, or the plaintext measurement mode's sums). */
+  private checkedTotals(spec: QueryKindSpec, params: QueryParams, layout: SlotLayout, answers: { site: string; value: SiteAnswer }[], running: RunningSum | undefined): Totals & { layout: SlotLayout } {
+    const plaintext = running === undefined;
     for (const a of answers) this.o.onSiteAnswer?.(a.site, a.value.bytes);
     const noise = agreedNoise(answers.map((a) => ({ site: a.site, mu: a.value.header.noiseMu ?? 0 })));
     // Masks are not optional: an unmasked answer means a node that does not follow the protocol.
@@ -271,7 +302,7 @@ export class FederationEngine {
       const n = answers.length;
       this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
       try {
-        totals = this.o.crypto.sumAndDecrypt(answers.map((a) => a.value.ciphertexts), layout.valueCount, noise !== null);
+        totals = running!.totals(layout.valueCount, noise !== null);
       } catch (cause) {
         throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
       }

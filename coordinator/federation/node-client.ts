@@ -34,7 +34,7 @@ export interface TlsMaterial {
 export interface SiteAnswer {
   readonly site: string;
   readonly header: AnswerHeader;
-  /** Encrypted mode: ciphertexts in index order. */
+  /** Encrypted mode: ciphertexts in index order (empty when they were handed to `onCiphertext` as they came). */
   readonly ciphertexts: readonly Uint8Array[];
   /** Plaintext (benchmark) mode: the count vector. */
   readonly plain?: Uint32Array;
@@ -47,6 +47,11 @@ export interface ExpectedAnswer {
   readonly rosterFingerprint: string;
   readonly layout: SlotLayout;
   readonly plaintext: boolean;
+  /**
+   * Encrypted mode: each checked ciphertext as it arrives (the engine sums
+   * chunk by chunk) instead of being kept in the answer; a throw fails the site.
+   */
+  readonly onCiphertext?: (index: number, data: Uint8Array) => void;
 }
 
 /** Map any failure of a site call to one CoordinatorError naming the site (reason has no data). */
@@ -197,6 +202,7 @@ export class NodeClient {
       let committed = false;
       let header: AnswerHeader | undefined;
       const ciphertexts: Uint8Array[] = [];
+      let received = 0;
       let plain: Uint32Array | undefined;
       let plainFilled = 0;
       let bytes = 0;
@@ -265,8 +271,8 @@ export class NodeClient {
           return;
         }
         if (msg?.$case !== 'ciphertext') return fail(invalid(this.site, 'expected a ciphertext'));
-        if (msg.value.index !== ciphertexts.length) return fail(invalid(this.site, 'ciphertexts out of order'));
-        if (ciphertexts.length >= header.ciphertextCount) return fail(invalid(this.site, 'more ciphertexts than the layout'));
+        if (msg.value.index !== received) return fail(invalid(this.site, 'ciphertexts out of order'));
+        if (received >= header.ciphertextCount) return fail(invalid(this.site, 'more ciphertexts than the layout'));
         // Authenticated by mTLS, but still checked before anything is summed: kind and parameter fingerprint.
         let info;
         try {
@@ -276,15 +282,24 @@ export class NodeClient {
         }
         if (info.kind !== 'ciphertext') return fail(invalid(this.site, 'a message is not a ciphertext'));
         if (info.fingerprint !== expected.fingerprint) return fail(invalid(this.site, 'ciphertext made under other BFV parameters'));
-        ciphertexts.push(new Uint8Array(msg.value.data));
+        if (expected.onCiphertext) {
+          try {
+            expected.onCiphertext(received, msg.value.data);
+          } catch (err) {
+            return fail(err instanceof CoordinatorError ? err : invalid(this.site, 'a ciphertext could not be summed'));
+          }
+        } else {
+          ciphertexts.push(new Uint8Array(msg.value.data));
+        }
+        received += 1;
         bytes += msg.value.data.length;
       });
       call.on('error', (err) => fail(siteError(this.site, err)));
       call.on('end', () => {
         if (settled) return;
         if (!header) return fail(invalid(this.site, committed ? 'no header' : 'no size commitment'));
-        if (expected.plaintext ? plainFilled !== header.valueCount : ciphertexts.length !== header.ciphertextCount) {
-          return fail(invalid(this.site, `incomplete answer (${expected.plaintext ? plainFilled : ciphertexts.length} of ${expected.plaintext ? header.valueCount : header.ciphertextCount})`));
+        if (expected.plaintext ? plainFilled !== header.valueCount : received !== header.ciphertextCount) {
+          return fail(invalid(this.site, `incomplete answer (${expected.plaintext ? plainFilled : received} of ${expected.plaintext ? header.valueCount : header.ciphertextCount})`));
         }
         settled = true;
         signal?.removeEventListener('abort', onAbort);
