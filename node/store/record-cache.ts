@@ -10,6 +10,7 @@
  */
 import type { StoredRecord } from './aggregate.js';
 import type { OnRecord } from './record-scan.js';
+import { grown, lowerBound, StringTable } from './columns.js';
 
 export class RecordCache {
   private n = 0;
@@ -21,8 +22,7 @@ export class RecordCache {
   private offs = new Uint32Array(this.cap * 4); // samples start, samples end, gt start, gt end
   private pool = new Uint8Array(1 << 16);
   private poolUsed = 0;
-  private readonly interned = new Map<string, number>();
-  private readonly strings: string[] = [];
+  private readonly table = new StringTable();
   /** ALT lists by their string index (records with the same ALT column share one read-only array). */
   private readonly altLists: (string[] | undefined)[] = [];
   private sorted = true;
@@ -36,31 +36,18 @@ export class RecordCache {
     return this.sorted;
   }
 
-  private intern(s: string): number {
-    let i = this.interned.get(s);
-    if (i === undefined) { this.interned.set(s, (i = this.strings.length)); this.strings.push(s); }
-    return i;
-  }
-
   private grow(): void {
     this.cap *= 2;
-    const more = <T extends Int32Array | Uint32Array>(a: T, size: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(size);
-      b.set(a);
-      return b;
-    };
-    this.contig = more(this.contig, this.cap);
-    this.pos = more(this.pos, this.cap);
-    this.ints = more(this.ints, this.cap * 4);
-    this.strs = more(this.strs, this.cap * 2);
-    this.offs = more(this.offs, this.cap * 4);
+    this.contig = grown(this.contig, this.cap);
+    this.pos = grown(this.pos, this.cap);
+    this.ints = grown(this.ints, this.cap * 4);
+    this.strs = grown(this.strs, this.cap * 2);
+    this.offs = grown(this.offs, this.cap * 4);
   }
 
   private store(bytes: Uint8Array): [number, number] {
     if (this.poolUsed + bytes.length > this.pool.length) {
-      const bigger = new Uint8Array(Math.max(this.pool.length * 2, this.poolUsed + bytes.length));
-      bigger.set(this.pool.subarray(0, this.poolUsed));
-      this.pool = bigger;
+      this.pool = grown(this.pool, Math.max(this.pool.length * 2, this.poolUsed + bytes.length));
     }
     const start = this.poolUsed;
     this.pool.set(bytes, start);
@@ -79,8 +66,8 @@ export class RecordCache {
     this.ints[4 * i + 1] = rec.nAlts;
     this.ints[4 * i + 2] = rec.listed;
     this.ints[4 * i + 3] = rec.format;
-    this.strs[2 * i] = this.intern(ref);
-    const a = this.intern(alts.join(','));
+    this.strs[2 * i] = this.table.intern(ref);
+    const a = this.table.intern(alts.join(','));
     this.strs[2 * i + 1] = a;
     this.altLists[a] ??= alts.slice();
     const [s0, s1] = this.store(rec.samples);
@@ -99,7 +86,8 @@ export class RecordCache {
 
   /** Replay records [from, to) to `each`. */
   replay(each: OnRecord, from = 0, to = this.n): void {
-    const { contig, pos, ints, strs, offs, pool, strings, altLists } = this;
+    const { contig, pos, ints, strs, offs, pool, altLists } = this;
+    const strings = this.table.strings;
     for (let i = from; i < to; i++) {
       const rec: StoredRecord = {
         fileId: ints[4 * i]!, nAlts: ints[4 * i + 1]!, listed: ints[4 * i + 2]!, format: ints[4 * i + 3]!,
@@ -111,15 +99,7 @@ export class RecordCache {
 
   /** First record at or after (contig id, POS); meaningful when inOrder. */
   lowerBound(id: number, p: number): number {
-    let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = this.contig[mid]!;
-      if (c < id || (c === id && this.pos[mid]! < p)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.contig, this.pos, this.n, id, p);
   }
 
   /** Records [from, ...) on contig `id` up to POS `end`: the index past the last. */

@@ -13,6 +13,7 @@
 import type { Region } from '../../proto/region.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { contigIdsFor, contigName, type Catalog } from './catalog.js';
+import { grown, lowerBound, StringTable } from './columns.js';
 
 /** Alleles above which no index is built (~530 MB). */
 export const TOTALS_INDEX_MAX = 12_000_000;
@@ -39,30 +40,18 @@ export class TotalsIndexBuilder {
   private ref = new Uint32Array(this.cap);
   private alt = new Uint32Array(this.cap);
   private counts = new Int32Array(this.cap * TOTALS_COUNTERS);
-  private readonly interned = new Map<string, number>();
-  private readonly strings: string[] = [];
+  private readonly table = new StringTable();
   private usable = true;
 
   constructor(private readonly catalog: Catalog, private readonly max = TOTALS_INDEX_MAX) {}
 
-  private intern(s: string): number {
-    let i = this.interned.get(s);
-    if (i === undefined) { this.interned.set(s, (i = this.strings.length)); this.strings.push(s); }
-    return i;
-  }
-
   private grow(): void {
     this.cap *= 2;
-    const more = <T extends Int32Array | Uint32Array>(a: T, n: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.contig = more(this.contig, this.cap);
-    this.pos = more(this.pos, this.cap);
-    this.ref = more(this.ref, this.cap);
-    this.alt = more(this.alt, this.cap);
-    this.counts = more(this.counts, this.cap * TOTALS_COUNTERS);
+    this.contig = grown(this.contig, this.cap);
+    this.pos = grown(this.pos, this.cap);
+    this.ref = grown(this.ref, this.cap);
+    this.alt = grown(this.alt, this.cap);
+    this.counts = grown(this.counts, this.cap * TOTALS_COUNTERS);
   }
 
   /** One row: contig id, POS, REF, ALT, the 7 all-sample counters. */
@@ -76,8 +65,8 @@ export class TotalsIndexBuilder {
     if (i === this.cap) this.grow();
     this.contig[i] = contig;
     this.pos[i] = pos;
-    this.ref[i] = this.intern(ref);
-    this.alt[i] = this.intern(alt);
+    this.ref[i] = this.table.intern(ref);
+    this.alt[i] = this.table.intern(alt);
     this.counts.set(c.subarray(0, TOTALS_COUNTERS), i * TOTALS_COUNTERS);
     this.n = i + 1;
   };
@@ -85,7 +74,7 @@ export class TotalsIndexBuilder {
   finish(): TotalsIndex | null {
     if (!this.usable) return null;
     const n = this.n;
-    return TotalsIndex.of(this.catalog, n, this.contig.slice(0, n), this.pos.slice(0, n), this.ref.slice(0, n), this.alt.slice(0, n), this.strings, this.counts.slice(0, n * TOTALS_COUNTERS));
+    return TotalsIndex.of(this.catalog, n, this.contig.slice(0, n), this.pos.slice(0, n), this.ref.slice(0, n), this.alt.slice(0, n), this.table.strings, this.counts.slice(0, n * TOTALS_COUNTERS));
   }
 }
 
@@ -106,17 +95,9 @@ export class TotalsIndex {
     return new TotalsIndex(catalog, length, contig, pos, ref, alt, strings, counts);
   }
 
-  /** First row at or after (contig id, pos). */
+  /** First row at or after (contig id, POS). */
   private lowerBound(id: number, p: number): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = this.contig[mid]!;
-      if (c < id || (c === id && this.pos[mid]! < p)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.contig, this.pos, this.length, id, p);
   }
 
   private row(i: number): TotalsRow {
