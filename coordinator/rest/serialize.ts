@@ -44,16 +44,21 @@ export function afRow(r: AlleleFrequencyRow): object {
   return { ...(r.strata ? { strata: Object.fromEntries(Object.entries(r.strata).map(([k, v]) => [String(k), String(v)])) } : {}), chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, af: r.af, nhomalt: r.nhomalt, faf95: r.faf95 ?? null, ...(r.exists !== undefined ? { exists: r.exists } : {}) };
 }
 
-export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
-  return JSON.stringify({
+/** Everything of the answer but its rows, declared fields only (the JSON document's tail, the NDJSON summary line). */
+export function afSummary(a: Omit<AlleleFrequencyAnswer, 'rows'>): { queryId: string; groupMaxima: GroupMaxima | null; sites: SiteOutcome; disclosure: DisclosureSummary; noise: NoiseScale | null; unresolved?: string[] } {
+  return {
     queryId: String(a.queryId),
-    rows: a.rows.map(afRow),
     groupMaxima: groupMaxima(a.groupMaxima),
     sites: sites(a.sites),
     disclosure: disclosure(a.disclosure),
     noise: noise(a.noise),
     ...(a.unresolved?.length ? { unresolved: a.unresolved.map(String) } : {}),
-  });
+  };
+}
+
+export function serializeAlleleFrequency(a: AlleleFrequencyAnswer): string {
+  const { queryId, ...tail } = afSummary(a);
+  return JSON.stringify({ queryId, rows: a.rows.map(afRow), ...tail });
 }
 
 /** Error bodies on the same route: `{ error: { code, message } }` and nothing else. */

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { afTsv } from '../client/format.js';
 import type { AlleleFrequencyAnswer } from '../federation/types.js';
-import { afRow, disclosure, noise, serializeAlleleFrequency } from './serialize.js';
+import { afRow, afSummary } from './serialize.js';
 
 export type AnswerFormat = 'json' | 'ndjson' | 'tsv';
 
@@ -40,12 +40,6 @@ export function answerFormat(accept: string | undefined): AnswerFormat {
   return 'json';
 }
 
-function summary(a: AlleleFrequencyAnswer): object {
-  const whole = JSON.parse(serializeAlleleFrequency({ ...a, rows: [] })) as Record<string, unknown>;
-  delete whole.rows;
-  return whole;
-}
-
 function* ndjsonPieces(a: AlleleFrequencyAnswer): Generator<string> {
   let piece = '';
   for (let i = 0; i < a.rows.length; i++) {
@@ -55,7 +49,7 @@ function* ndjsonPieces(a: AlleleFrequencyAnswer): Generator<string> {
       piece = '';
     }
   }
-  yield `${piece}${JSON.stringify({ type: 'summary', ...summary(a) })}\n`;
+  yield `${piece}${JSON.stringify({ type: 'summary', ...afSummary(a) })}\n`;
 }
 
 function* tsvPieces(a: AlleleFrequencyAnswer, by: readonly string[] | undefined, exists: boolean): Generator<string> {
@@ -76,9 +70,9 @@ export function sendAnswer(reply: FastifyReply, a: AlleleFrequencyAnswer, format
   if (format === 'json') return a;
   reply.header('x-genofed-query-id', String(a.queryId));
   if (format === 'ndjson') return reply.type(`${NDJSON}; charset=utf-8`).send(Readable.from(ndjsonPieces(a)));
-  const s = summary(a) as { disclosure: unknown; noise: unknown; sites: unknown };
-  reply.header('x-genofed-disclosure', JSON.stringify(disclosure(a.disclosure)));
-  reply.header('x-genofed-noise', JSON.stringify(noise(a.noise)));
+  const s = afSummary({ ...a, groupMaxima: null });
+  reply.header('x-genofed-disclosure', JSON.stringify(s.disclosure));
+  reply.header('x-genofed-noise', JSON.stringify(s.noise));
   reply.header('x-genofed-sites', JSON.stringify(s.sites));
   return reply.type(`${TSV}; charset=utf-8`).send(Readable.from(tsvPieces(a, o.by, o.exists)));
 }

@@ -12,7 +12,7 @@ import { countRecord, decodeTotals, type StoredRecord } from './aggregate.js';
 import { contigName } from './catalog.js';
 import type { QueryContext, ScanMode } from './record-scan.js';
 import { fileStrata, isEveryone, selectGroups, selectSamples } from './sample-selection.js';
-import { TotalsIndexBuilder, type TotalsIndex } from './totals-index.js';
+import { TOTALS_INDEX_MAX, TotalsIndexBuilder, type TotalsIndex } from './totals-index.js';
 
 export interface AlleleCountRow {
   stratum?: string;
@@ -161,6 +161,9 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanO
 /** The store's all-sample totals index (totals-index.ts), built from this path's whole-store rows; null over the cap. */
 export function totalsIndexOf(ctx: QueryContext): Promise<TotalsIndex | null> {
   return ctx.records.totalsIndex(async () => {
+    // A store over the cap is not scanned for nothing: its ALT alleles (an upper bound of the index's rows) first.
+    const alleles = Number((await ctx.connection.runAndReadAll('SELECT coalesce(sum(n_alts), 0) FROM records')).getRows()[0]?.[0] ?? 0);
+    if (alleles > TOTALS_INDEX_MAX) return null;
     const builder = new TotalsIndexBuilder(ctx.catalog);
     await alleleCounts(ctx, {}, true, builder.sink);
     return builder.finish();

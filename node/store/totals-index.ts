@@ -109,29 +109,23 @@ export class TotalsIndex {
     };
   }
 
-  /** Rows of merged regions, in the scan path's order: region by region, contig ids ascending, then POS, REF, ALT. */
-  regions(regions: readonly Region[]): TotalsRow[] {
-    const out: TotalsRow[] = [];
+  /** Row indices of merged regions, in the scan path's order: region by region, contig ids ascending, then POS, REF, ALT. */
+  private *indicesIn(regions: readonly Region[]): Generator<number> {
     for (const r of regions) {
       for (const id of [...contigIdsFor(this.catalog, r.chrom)].sort((a, b) => a - b)) {
-        for (let i = this.lowerBound(id, r.start); i < this.length && this.contig[i] === id && this.pos[i]! <= r.end; i++) out.push(this.row(i));
+        for (let i = this.lowerBound(id, r.start); i < this.length && this.contig[i] === id && this.pos[i]! <= r.end; i++) yield i;
       }
     }
-    return out;
+  }
+
+  /** Rows of merged regions, in the scan path's order. */
+  regions(regions: readonly Region[]): TotalsRow[] {
+    return Array.from(this.indicesIn(regions), (i) => this.row(i));
   }
 
   /** The keys of merged regions (regions() without the counts). */
   regionKeys(regions: readonly Region[]): VariantKey[] {
-    const out: VariantKey[] = [];
-    for (const r of regions) {
-      for (const id of [...contigIdsFor(this.catalog, r.chrom)].sort((a, b) => a - b)) {
-        const chrom = contigName(this.catalog, id);
-        for (let i = this.lowerBound(id, r.start); i < this.length && this.contig[i] === id && this.pos[i]! <= r.end; i++) {
-          out.push({ chrom, pos: this.pos[i]!, ref: this.strings[this.ref[i]!]!, alt: this.strings[this.alt[i]!]! });
-        }
-      }
-    }
-    return out;
+    return Array.from(this.indicesIn(regions), (i) => ({ chrom: contigName(this.catalog, this.contig[i]!), pos: this.pos[i]!, ref: this.strings[this.ref[i]!]!, alt: this.strings[this.alt[i]!]! }));
   }
 
   /** Every row, in store order. */
