@@ -113,6 +113,11 @@ export class ApiClient {
           const { type: _t, ...row } = o as Record<string, unknown>;
           return row as unknown as AlleleFrequencyRow;
         }
+        if (o.type === 'error') {
+          // The coordinator failed after rows were sent: what came before is not the whole answer.
+          const e = (o as { error?: { code?: unknown; message?: unknown } }).error;
+          throw new CoordinatorError('GENOFED_API_RESPONSE', `coordinator ${url.host}: the answer failed after some rows (${String(e?.code ?? 'unknown')}: ${String(e?.message ?? '')}); the rows written are not the whole answer`);
+        }
         if (o.type === 'summary') {
           const { type: _t, ...rest } = o as Record<string, unknown>;
           summary = rest as unknown as Omit<AlleleFrequencyAnswer, 'rows'>;

@@ -36,7 +36,7 @@ export function afTsvLine(r: AlleleFrequencyRow): string {
  * all-sample rows) and gnomAD's `faf95` comes last.
  */
 export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[], o: { exists?: boolean } = {}): Generator<string> {
-  const t = afTsvTable(by, o);
+  const t = afTsvRows(by, o);
   for (const r of rows) yield t.row(r);
   const end = t.end();
   if (end) yield end;
@@ -44,14 +44,14 @@ export function* afTsv(rows: Iterable<AlleleFrequencyRow>, by?: readonly string[
 
 /** afTsv over rows as they arrive (the CLI's streamed answer). */
 export async function* afTsvAsync(rows: AsyncIterable<AlleleFrequencyRow>, by?: readonly string[], o: { exists?: boolean } = {}): AsyncGenerator<string> {
-  const t = afTsvTable(by, o);
+  const t = afTsvRows(by, o);
   for await (const r of rows) yield t.row(r);
   const end = t.end();
   if (end) yield end;
 }
 
 /** The table's lines: `row` puts the header before the first row; `end` gives the header alone when there was none. */
-function afTsvTable(by: readonly string[] | undefined, o: { exists?: boolean }): { row: (r: AlleleFrequencyRow) => string; end: () => string } {
+export function afTsvRows(by: readonly string[] | undefined, o: { exists?: boolean }): { row: (r: AlleleFrequencyRow) => string; end: () => string } {
   const cols = by ?? [];
   // Over a researcher's list (--variants) a last column says whether any site holds the record.
   const tail = o.exists ? '\texists' : '';

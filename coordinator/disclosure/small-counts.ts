@@ -156,6 +156,20 @@ class Tally {
 }
 
 /**
+ * The note of an answer released in pieces (issue 11: rows stream as the
+ * sites' chunks complete): rows affected added, each rule's rows added,
+ * rules in the order first seen (the order one note over all rows has).
+ */
+export function mergeNotes(a: DisclosureNote, b: DisclosureNote): DisclosureNote {
+  const rules = new Map<string, DisclosureRuleCount>();
+  for (const r of [...a.rules, ...b.rules]) {
+    const seen = rules.get(r.rule);
+    rules.set(r.rule, seen ? { ...seen, rows: seen.rows + r.rows } : r);
+  }
+  return { policy: a.policy, rowsAffected: a.rowsAffected + b.rowsAffected, rules: [...rules.values()] };
+}
+
+/**
  * Add the strata the nodes withheld (network size 1..k-1) to a note: their
  * rows are absent from the answer, and the note says which and why.
  */

@@ -2,7 +2,8 @@
  * The engine's crypto port on crypto/: overflow check, homomorphic sum per
  * chunk across sites as the ciphertexts arrive (a chunk every site has sent
  * is reduced to one ciphertext), decryption of the sums with the
- * noise-budget check once every site has answered. One SEAL
+ * noise-budget check once every site has answered (or chunk by chunk as
+ * each completes, for answers released as they come). One SEAL
  * context per engine, reused; aggregators are per query and disposed.
  */
 import { centered, checkSumBound, createBfv, getPreset, readKeyFile, toNumbers, type Bfv, type Decryptor } from '../../crypto/index.js';
@@ -30,7 +31,7 @@ export async function createBfvTotals(preset: 'default' | 'test', secretKeyPath:
     slotCount: params.slotCount,
     plainModulus: params.plainModulus,
     checkSumBound: (bound, parties) => checkSumBound(params, bound, parties),
-    runningSum(sites, chunks) {
+    runningSum(sites, chunks, onComplete) {
       const agg = bfv.aggregator();
       // Each chunk's sum once every site has sent it (reduced: one ciphertext per chunk).
       const sums: (Uint8Array | undefined)[] = new Array(chunks);
@@ -44,9 +45,18 @@ export async function createBfvTotals(preset: 'default' | 'test', secretKeyPath:
           // totals(): decrypting while the sites stream held up the coordinator's reads (measured: slower).
           sums[chunkIndex] = agg.take(chunkIndex);
           complete += 1;
+          onComplete?.(chunkIndex);
+        },
+        chunkTotals(chunkIndex, valueCount, signed) {
+          const sum = sums[chunkIndex];
+          if (sum === undefined) throw new Error(`chunk ${chunkIndex} is not summed over every site (or was taken)`);
+          sums[chunkIndex] = undefined;
+          const plain = decryptor.decryptVector([sum], valueCount);
+          return toNumbers(signed ? centered(plain, params.plainModulus) : plain);
         },
         totals(valueCount, signed) {
           if (complete !== chunks) throw new Error(`${complete} of ${chunks} chunks were summed over every site`);
+          if (sums.some((x) => x === undefined)) throw new Error('a chunk was already taken by chunkTotals');
           const plain = decryptor.decryptVector(sums as Uint8Array[], valueCount);
           // DP-noisy totals may be negative: values above t/2 read as t - |x|.
           return toNumbers(signed ? centered(plain, params.plainModulus) : plain);

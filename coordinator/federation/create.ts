@@ -88,6 +88,7 @@ export async function createFederation(config: CoordinatorConfig, options: Creat
     phenotypeSchema: () => engine.phenotypeSchema(),
     run: (kind, r, s) => engine.run(kind, r, s),
     alleleFrequency: (r, s) => engine.run(alleleFrequency, r, s),
+    alleleFrequencyStream: (r, sink, s) => engine.stream(alleleFrequency, r, sink, s),
     cohortCount: (r, s) => engine.run(cohortCount, r, s),
     status: () => engine.status(),
     async close() {

@@ -31,9 +31,10 @@ import { parseRegions, type Region } from '../../proto/region.js';
 import { compareVariantKeys, normalizeContig, variantMatchKey, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
-import type { CoordinatorKind, KindContext } from '../kinds/kind.js';
+import type { CoordinatorKind, KindContext, PieceWriter, StreamingKind } from '../kinds/kind.js';
 import type { NodeClient, SiteAnswer } from './node-client.js';
-import type { DisclosureSummary, NoiseScale, QueryOutcome, SiteOutcome, SiteStatus } from './types.js';
+import type { AnswerHeader } from '../../proto/convert/variants.js';
+import type { DisclosureSummary, NoiseScale, QueryOutcome, RowSink, SiteOutcome, SiteStatus } from './types.js';
 
 /** What the engine needs from crypto/: bound check, sum, decrypt. */
 export interface TotalCrypto {
@@ -47,12 +48,22 @@ export interface TotalCrypto {
    * every one of `sites` has sent is reduced to one ciphertext and its
    * running sums freed, so the coordinator never holds every site's answer.
    */
-  runningSum(sites: number, chunks: number): RunningSum;
+  runningSum(sites: number, chunks: number, onComplete?: (chunkIndex: number) => void): RunningSum;
 }
 
 export interface RunningSum {
-  /** One site's ciphertext of chunk `chunkIndex` (throws on a malformed one: that site fails). */
+  /**
+   * One site's ciphertext of chunk `chunkIndex` (throws on a malformed one:
+   * that site fails). When it completes the chunk (every site has sent it),
+   * `onComplete(chunkIndex)` is called before add returns.
+   */
   add(chunkIndex: number, ciphertext: Uint8Array): void;
+  /**
+   * One complete chunk's `valueCount` decrypted totals (noise-budget
+   * checked), its sum then freed: for answers released as chunks complete.
+   * A chunk taken here is not in totals().
+   */
+  chunkTotals(chunkIndex: number, valueCount: number, signed: boolean): Float64Array;
   /**
    * The `valueCount` decrypted totals once every chunk is complete; throws
    * when a chunk failed decryption or its noise-budget check. `signed`:
@@ -143,12 +154,95 @@ class CommitmentBarrier {
   }
 }
 
-interface Totals {
-  readonly totals: Float64Array;
+/** A query checked and its list formed (FederationEngine.prepare). */
+type Prepared = {
+  readonly ctx: KindContext;
+  readonly correlationId: string;
+  readonly t0: number;
+  readonly list: readonly VariantKey[];
+  readonly params: QueryParams;
+  readonly unresolved?: string[];
+} & ({ readonly empty: true; readonly outcome: QueryOutcome } | { readonly empty: false });
+
+/** What every site's checked header says of the answer, before any total. */
+interface Verdict {
   readonly responding: string[];
   readonly noise: NoiseScale | null;
   /** Populations every site withheld (network size 1..k-1, verified by the nodes). */
   readonly withheld: ReadonlySet<number>;
+  /** The sites' declared genotyped samples, summed (the bounds check). */
+  readonly samples: number;
+}
+
+/** Where totals go when an answer is released as the sites' chunks complete. */
+interface Release {
+  /** Every site's header passed the checks: nothing was released before. */
+  start(v: Verdict): void;
+  /** Totals of whole value groups (layout counters each), slot order, from group `firstGroup`; checked possible. */
+  values(values: Float64Array, firstGroup: number): void;
+}
+
+/** Totals honest sites cannot produce (a site added to its counts): nothing (more) released. */
+function checkPossible(spec: QueryKindSpec, params: QueryParams, totals: Float64Array, v: Verdict): void {
+  const why = spec.impossible(params, totals, v.samples, v.noise ? 10 * v.noise.sd : 0);
+  if (why) throw new CoordinatorError('GENOFED_TOTALS_OUT_OF_BOUNDS', `network totals are impossible for the sites' declared ${v.samples} genotyped samples (${why}); a site added to its counts; nothing (more) released`);
+}
+
+/**
+ * Chunks decrypted as they complete, handed on in whole value groups (a
+ * group may straddle two ciphertexts: its first values wait for the next
+ * chunk). Chunk i completes when the slowest site sends it, and every site
+ * sends in index order, so chunks complete in order.
+ */
+class ChunkRelease {
+  private next = 0;
+  private group = 0;
+  private carry = new Float64Array(0);
+  private readonly width: number;
+
+  constructor(
+    private readonly spec: QueryKindSpec,
+    private readonly params: QueryParams,
+    private readonly layout: SlotLayout,
+    private readonly slotCount: number,
+    private readonly verdict: () => Verdict,
+    private readonly release: Release,
+  ) {
+    this.width = Math.max(1, layout.counters.length);
+  }
+
+  complete(chunkIndex: number, running: RunningSum): void {
+    if (chunkIndex !== this.next) throw new CoordinatorError('GENOFED_INTERNAL', `chunk ${chunkIndex} completed before chunk ${this.next}`);
+    this.next += 1;
+    const v = this.verdict();
+    const count = Math.min(this.slotCount, this.layout.valueCount - chunkIndex * this.slotCount);
+    let values: Float64Array;
+    try {
+      values = running.chunkTotals(chunkIndex, count, v.noise !== null);
+    } catch (cause) {
+      throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing (more) released', { cause });
+    }
+    if (this.carry.length > 0) {
+      const joined = new Float64Array(this.carry.length + values.length);
+      joined.set(this.carry);
+      joined.set(values, this.carry.length);
+      values = joined;
+    }
+    const whole = values.length - (values.length % this.width);
+    this.carry = values.slice(whole);
+    if (whole === 0) return;
+    const out = values.subarray(0, whole);
+    checkPossible(this.spec, this.params, out, v);
+    this.release.values(out, this.group);
+    this.group += whole / this.width;
+  }
+
+  /** After every site answered: every chunk was released, nothing is left over. */
+  finish(): void {
+    if (this.next !== this.layout.ciphertextCount || this.carry.length !== 0) {
+      throw new CoordinatorError('GENOFED_INTERNAL', `${this.next} of ${this.layout.ciphertextCount} chunks released`);
+    }
+  }
 }
 
 /** How long the sites' declared assemblies are trusted before they are asked again. */
@@ -234,8 +328,15 @@ export class FederationEngine {
     return { responding: [...responding].sort(), missing: [] };
   }
 
-  /** Phase 2 at every roster member: sign, stream, relay the size round, validate, check bounds, sum, decrypt. */
-  private async aggregate(correlationId: string, querier: string, spec: QueryKindSpec, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal): Promise<Totals & { layout: SlotLayout }> {
+  /**
+   * Phase 2 at every roster member: sign, stream, relay the size round,
+   * validate, check bounds, sum, decrypt. With `release`, totals are
+   * decrypted chunk by chunk as every site has sent the chunk (chunks
+   * complete in order: each site sends in index order) and handed over in
+   * whole value groups once the sites' headers passed every check; without
+   * it, all totals are decrypted after the last site.
+   */
+  private async aggregate(correlationId: string, querier: string, spec: QueryKindSpec, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal, release?: Release): Promise<Verdict & { totals?: Float64Array; layout: SlotLayout }> {
     const layout = spec.layout(params, this.o.crypto.slotCount, this.o.roster.schema);
     const plaintext = this.o.measurementPlaintext === true;
     const env = this.envelope(correlationId, querier, params);
@@ -246,14 +347,25 @@ export class FederationEngine {
     const onOuter = (): void => round.abort();
     signal?.addEventListener('abort', onOuter, { once: true });
     let answers: { site: string; value: SiteAnswer }[];
-    // Ciphertexts are summed as they arrive (chunk by chunk across sites); nothing is released before every check below.
-    const running = plaintext ? undefined : this.o.crypto.runningSum(this.o.clients.length, layout.ciphertextCount);
+    // Streaming: every site's header is checked as soon as the last one arrives, before any chunk completes.
+    const headers = new Map<string, AnswerHeader>();
+    let verdict: Verdict | undefined;
+    const onHeader = (site: string, h: AnswerHeader): void => {
+      headers.set(site, h);
+      if (headers.size < this.o.clients.length) return;
+      verdict = this.checkHeaders([...headers].map(([s, header]) => ({ site: s, header })), plaintext);
+      release!.start(verdict);
+    };
+    const chunks = release && !plaintext ? new ChunkRelease(spec, params, layout, this.o.crypto.slotCount, () => verdict!, release) : undefined;
+    // Ciphertexts are summed as they arrive (chunk by chunk across sites); nothing is released before every check of the headers.
+    const running = plaintext ? undefined : this.o.crypto.runningSum(this.o.clients.length, layout.ciphertextCount, chunks && ((i) => chunks.complete(i, running!)));
     try {
       answers = await this.fanOut((c, s) => {
         s.addEventListener('abort', () => round.abort(), { once: true });
         return c.aggregate(signed, variants, {
           queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, rosterFingerprint: this.o.roster.fingerprint, layout, plaintext,
           ...(running ? { onCiphertext: (i: number, data: Uint8Array) => running.add(i, data) } : {}),
+          ...(chunks ? { onHeader: (h: AnswerHeader) => onHeader(c.site, h) } : {}),
         }, this.o.deadlines.queryMs, s, (commitment) => barrier.offer(c.site, commitment));
       }, signal);
     } catch (err) {
@@ -263,55 +375,72 @@ export class FederationEngine {
       signal?.removeEventListener('abort', onOuter);
     }
     try {
-      return this.checkedTotals(spec, params, layout, answers, running);
+      for (const a of answers) this.o.onSiteAnswer?.(a.site, a.value.bytes);
+      if (chunks) {
+        chunks.finish();
+        return { ...verdict!, layout };
+      }
+      const v = this.checkHeaders(answers.map((a) => ({ site: a.site, header: a.value.header })), plaintext);
+      const totals = this.checkedTotals(spec, params, layout, answers, running, v);
+      if (release) {
+        release.start(v);
+        release.values(totals, 0);
+      }
+      return { ...v, totals, layout };
     } finally {
       running?.dispose();
     }
   }
 
-  /** Every check on the sites' answers, then the totals (decrypted, or the plaintext measurement mode's sums). */
-  private checkedTotals(spec: QueryKindSpec, params: QueryParams, layout: SlotLayout, answers: { site: string; value: SiteAnswer }[], running: RunningSum | undefined): Totals & { layout: SlotLayout } {
-    const plaintext = running === undefined;
-    for (const a of answers) this.o.onSiteAnswer?.(a.site, a.value.bytes);
-    const noise = agreedNoise(answers.map((a) => ({ site: a.site, mu: a.value.header.noiseMu ?? 0 })));
+  /**
+   * Every check on the sites' signed headers, before any total is
+   * decrypted: one noise scale, one withheld set, masks on, DP as
+   * configured, and (encrypted) no overflow of the plain modulus.
+   */
+  private checkHeaders(headers: readonly { site: string; header: AnswerHeader }[], plaintext: boolean): Verdict {
+    const noise = agreedNoise(headers.map((a) => ({ site: a.site, mu: a.header.noiseMu ?? 0 })));
     // Masks are not optional: an unmasked answer means a node that does not follow the protocol.
     // Every node computed the same network sizes, so every node withholds the same populations; a difference is a node off protocol.
-    const withheldSets = new Set(answers.map((a) => JSON.stringify([...(a.value.header.withheld ?? [])].sort((x, y) => x - y))));
+    const withheldSets = new Set(headers.map((a) => JSON.stringify([...(a.header.withheld ?? [])].sort((x, y) => x - y))));
     if (withheldSets.size > 1) throw new CoordinatorError('GENOFED_SITE_FAILED', 'sites disagree on which populations are withheld; nothing released');
     const withheld = new Set<number>(JSON.parse([...withheldSets][0] ?? '[]') as number[]);
-    const unmasked = answers.filter((a) => a.value.header.masked !== true).map((a) => a.site);
+    const unmasked = headers.filter((a) => a.header.masked !== true).map((a) => a.site);
     if (unmasked.length > 0) throw new CoordinatorError('GENOFED_SITE_FAILED', `site ${unmasked.join(', ')}: answered without secure-aggregation masks; nothing released`);
     // A consortium that asked for DP must not get exact totals from nodes that added none.
     if ((this.o.dpEpsilon ?? 0) > 0 && noise === null) {
       throw new CoordinatorError('GENOFED_SITE_FAILED', 'DP is on in the coordinator config (privacy.dpEpsilon) but the sites added no noise; nothing released (node and coordinator policies differ)');
     }
+    if (!plaintext) {
+      // Overflow guard over the network: the largest per-site bound times the
+      // number of summands; with noise, totals are read centered, so they and
+      // 20 sd of noise must stay below t/2.
+      const bound = Math.max(...headers.map((a) => a.header.boundPerValue));
+      const n = headers.length;
+      this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
+    }
+    return { responding: headers.map((a) => a.site), noise, withheld, samples: headers.reduce((s, a) => s + a.header.samples, 0) };
+  }
+
+  /** The totals of every chunk (decrypted, or the plaintext measurement mode's sums), checked possible. */
+  private checkedTotals(spec: QueryKindSpec, params: QueryParams, layout: SlotLayout, answers: { site: string; value: SiteAnswer }[], running: RunningSum | undefined, v: Verdict): Float64Array {
     let totals: Float64Array;
     const t = Number(this.o.crypto.plainModulus);
-    if (plaintext) {
+    if (running === undefined) {
       totals = new Float64Array(layout.valueCount);
       for (const a of answers) {
         const p = a.value.plain!;
         for (let i = 0; i < p.length; i++) totals[i] = (totals[i]! + p[i]!) % t;
       }
-      if (noise) for (let i = 0; i < totals.length; i++) if (totals[i]! > t / 2) totals[i] = totals[i]! - t;
+      if (v.noise) for (let i = 0; i < totals.length; i++) if (totals[i]! > t / 2) totals[i] = totals[i]! - t;
     } else {
-      // Overflow guard over the network: the largest per-site bound times the
-      // number of summands; with noise, totals are read centered, so they and
-      // 20 sd of noise must stay below t/2.
-      const bound = Math.max(...answers.map((a) => a.value.header.boundPerValue));
-      const n = answers.length;
-      this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
       try {
-        totals = running!.totals(layout.valueCount, noise !== null);
+        totals = running.totals(layout.valueCount, v.noise !== null);
       } catch (cause) {
         throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
       }
     }
-    // Totals honest sites cannot produce (a site added to its counts): nothing released.
-    const samples = answers.reduce((s, a) => s + a.value.header.samples, 0);
-    const why = spec.impossible(params, totals, samples, noise ? 10 * noise.sd : 0);
-    if (why) throw new CoordinatorError('GENOFED_TOTALS_OUT_OF_BOUNDS', `network totals are impossible for the sites' declared ${samples} genotyped samples (${why}); a site added to its counts; nothing released`);
-    return { totals, responding: answers.map((a) => a.site), noise, layout, withheld };
+    checkPossible(spec, params, totals, v);
+    return totals;
   }
 
   /**
@@ -321,9 +450,64 @@ export class FederationEngine {
    * bounds); the kind's answer with disclosure control.
    */
   async run<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }>(kind: CoordinatorKind<Req, Body>, req: Req, signal?: AbortSignal): Promise<Body & QueryOutcome> {
+    const q = await this.prepare(kind, req, signal);
+    if (q.empty) return { ...kind.empty(req, q.ctx), ...q.outcome };
+    const agg = await this.aggregate(q.correlationId, req.querier, kind.spec, q.params, q.list, signal);
+    const body = kind.answer(agg.totals!, { req, params: q.params, list: q.list, ctx: q.ctx, noise: agg.noise, withheld: agg.withheld });
+    this.answered(kind.spec.kind, req.querier, q, agg.responding.length, agg.layout.populations, body.disclosure.rowsAffected);
+    return { ...body, queryId: q.correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, ...(q.unresolved?.length ? { unresolved: q.unresolved } : {}) };
+  }
+
+  /**
+   * Run a query whose answer is one row per value group (a StreamingKind)
+   * and release its rows as the sites' chunks complete, not after the last
+   * one: `sink.start` once every site's signed header passed the checks
+   * (nothing is released before), `sink.rows` per piece in answer order,
+   * each piece checked possible before it leaves; resolves with the rest of
+   * the answer (disclosure note of every piece, anything that needs all
+   * rows). A failure after rows were released rejects: the answer is
+   * incomplete and the front end must say so (the rows released were
+   * network totals that passed every check).
+   */
+  async stream<Req extends { readonly querier: string }, Row, Rest extends { readonly disclosure: DisclosureSummary }>(
+    kind: StreamingKind<Req, Row, Rest>, req: Req, sink: RowSink<Row>, signal?: AbortSignal,
+  ): Promise<Rest & QueryOutcome> {
+    const q = await this.prepare(kind, req, signal);
+    if (q.empty) {
+      const { rows, ...rest } = kind.empty(req, q.ctx);
+      sink.start({ queryId: q.outcome.queryId, sites: q.outcome.sites, noise: null });
+      if (rows.length > 0) sink.rows(rows);
+      return { ...(rest as unknown as Rest), ...q.outcome };
+    }
+    let writer: PieceWriter<Row, Rest> | undefined;
+    const agg = await this.aggregate(q.correlationId, req.querier, kind.spec, q.params, q.list, signal, {
+      start: (v) => {
+        writer = kind.begin({ req, params: q.params, list: q.list, ctx: q.ctx, noise: v.noise, withheld: v.withheld });
+        sink.start({ queryId: q.correlationId, sites: this.sitesOutcome(v.responding), noise: v.noise });
+      },
+      values: (values, firstGroup) => {
+        const rows = writer!.rows(values, firstGroup);
+        if (rows.length > 0) sink.rows(rows);
+      },
+    });
+    const rest = writer!.end();
+    this.answered(kind.spec.kind, req.querier, q, agg.responding.length, agg.layout.populations, rest.disclosure.rowsAffected);
+    return { ...rest, queryId: q.correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, ...(q.unresolved?.length ? { unresolved: q.unresolved } : {}) };
+  }
+
+  private answered(kind: string, querier: string, q: Prepared, responding: number, populations: number, withheldRows: number): void {
+    this.o.logger.info({ correlationId: q.correlationId, kind, querier, variants: q.list.length, populations, responding, withheldRows, ms: Math.round(performance.now() - q.t0) }, 'query answered');
+  }
+
+  /**
+   * Everything before the aggregate round: the request checked against the
+   * roster's schema before any site is asked (a researcher's mistakes are
+   * refused here), the sites' assemblies, rs ids resolved, phase 1 when
+   * the kind plans a region. `empty`: no variant at any site (no round).
+   */
+  private async prepare<Req extends { readonly querier: string }>(kind: CoordinatorKind<Req, { readonly disclosure: DisclosureSummary }>, req: Req, signal?: AbortSignal): Promise<Prepared> {
     this.ensureOpen();
     const ctx: KindContext = { schema: this.o.roster.schema, policy: this.policy };
-    // Everything a researcher can get wrong is refused here, before any site is asked.
     const plan = kind.plan(req, ctx);
     const draft = kind.params(req, plan.variants ?? [], ctx);
     for (const cohort of kind.spec.cohorts(draft)) this.checkCohort(cohort);
@@ -331,6 +515,13 @@ export class FederationEngine {
     await this.sameAssembly(signal);
     const correlationId = randomUUID();
     const t0 = performance.now();
+    const none = (unresolved?: string[]): Prepared => {
+      this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
+      return {
+        empty: true, ctx, correlationId, t0, list: [], params: draft,
+        outcome: { queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null, ...(unresolved ? { unresolved } : {}) },
+      };
+    };
     let list: readonly VariantKey[] = plan.variants ?? [];
     let unresolved: string[] | undefined;
     if (plan.lookup !== undefined) {
@@ -342,10 +533,7 @@ export class FederationEngine {
       const resolved = resolveItems(plan.lookup, found.map((a) => a.value));
       list = resolved.list;
       unresolved = resolved.unresolved;
-      if (list.length === 0) {
-        this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
-        return { ...kind.empty(req, ctx), queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null, unresolved };
-      }
+      if (list.length === 0) return none(unresolved);
     }
     if (plan.region !== undefined) {
       const regions = parseRegions(plan.region);
@@ -355,16 +543,9 @@ export class FederationEngine {
       list = unionOfKeys(phase1.map((a) => a.value), regions);
       // The sites' lists (3 x 1M key objects at genome scale) are not kept through the aggregate round.
       phase1 = undefined;
-      if (list.length === 0) {
-        this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
-        return { ...kind.empty(req, ctx), queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null };
-      }
+      if (list.length === 0) return none();
     }
-    const params = kind.params(req, list, ctx);
-    const agg = await this.aggregate(correlationId, req.querier, kind.spec, params, list, signal);
-    const body = kind.answer(agg.totals, { req, params, list, ctx, noise: agg.noise, withheld: agg.withheld });
-    this.o.logger.info({ correlationId, kind: kind.spec.kind, querier: req.querier, variants: list.length, populations: agg.layout.populations, responding: agg.responding.length, withheldRows: body.disclosure.rowsAffected, ms: Math.round(performance.now() - t0) }, 'query answered');
-    return { ...body, queryId: correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, ...(unresolved?.length ? { unresolved } : {}) };
+    return { empty: false, ctx, correlationId, t0, list, params: kind.params(req, list, ctx), ...(unresolved ? { unresolved } : {}) };
   }
 
   /**

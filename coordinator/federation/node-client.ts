@@ -52,6 +52,8 @@ export interface ExpectedAnswer {
    * chunk by chunk) instead of being kept in the answer; a throw fails the site.
    */
   readonly onCiphertext?: (index: number, data: Uint8Array) => void;
+  /** The site's checked, signed header as it arrives (before any of its counts); a throw fails the site with that error. */
+  readonly onHeader?: (header: AnswerHeader) => void;
 }
 
 /** Map any failure of a site call to one CoordinatorError naming the site (reason has no data). */
@@ -259,6 +261,13 @@ export class NodeClient {
           if (!Number.isSafeInteger(h.samples) || h.samples < 0) return fail(invalid(this.site, 'no declared sample count'));
           header = h;
           if (expected.plaintext) plain = new Uint32Array(h.valueCount);
+          if (expected.onHeader) {
+            try {
+              expected.onHeader(h);
+            } catch (err) {
+              return fail(err instanceof CoordinatorError ? err : invalid(this.site, 'header refused'));
+            }
+          }
           return;
         }
         if (expected.plaintext) {

@@ -155,12 +155,27 @@ export interface QueryOutcome {
   readonly unresolved?: readonly string[];
 }
 
+/** Where a streamed answer's rows go as they are released (FederationEngine.stream). */
+export interface RowSink<Row> {
+  /** Once, before any row: every site's signed header passed the checks (the sites and noise are final). */
+  start(info: { readonly queryId: string; readonly sites: SiteOutcome; readonly noise: NoiseScale | null }): void;
+  /** A piece of rows, in answer order. */
+  rows(rows: readonly Row[]): void;
+}
+
 export interface Federation {
   /** The roster's phenotype schema: what cohort expressions and strata may use. */
   phenotypeSchema(): PhenotypeSchema;
   /** Any query kind (coordinator/kinds/): what new kinds' routes call. */
   run<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }>(kind: CoordinatorKind<Req, Body>, req: Req, signal?: AbortSignal): Promise<Body & QueryOutcome>;
   alleleFrequency(request: AlleleFrequencyRequest, signal?: AbortSignal): Promise<AlleleFrequencyAnswer>;
+  /**
+   * The same answer as alleleFrequency, its rows released to `sink` as the
+   * sites' chunks complete (issue 11); resolves with the rest of the answer
+   * after the last row. A rejection after `sink.start` means the rows
+   * released so far are not the whole answer.
+   */
+  alleleFrequencyStream(request: AlleleFrequencyRequest, sink: RowSink<AlleleFrequencyRow>, signal?: AbortSignal): Promise<Omit<AlleleFrequencyAnswer, 'rows'>>;
   cohortCount(request: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer>;
   status(): Promise<readonly SiteStatus[]>;
   close(): Promise<void>;

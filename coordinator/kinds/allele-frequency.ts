@@ -2,20 +2,23 @@
  * Allele frequencies at the coordinator: a region (phase 1 union) or a
  * researcher's list, optionally a cohort and strata; network totals ->
  * rows (all-sample rows first, then one block per stratum cell) with
- * disclosure control on every row.
+ * disclosure control on every row. The rows follow slot order, so they can
+ * be released piece by piece as the sites' chunks complete (`begin`);
+ * `answer` is the same over all totals at once.
  */
 import { alleleCounts, withSites, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
-import { canonicalStrata, strataCells, unpackAlleleCounts, variantListDigestHex } from '../../proto/query.js';
+import { canonicalStrata, strataCells, variantListDigestHex } from '../../proto/query.js';
 import { canonicalRegions } from '../../proto/region.js';
 import { parseRsId, variantMatchKey, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { MAX_RS_IDS } from '../../proto/kinds/rsid-keys.js';
-import { applyAlleleFrequencyPolicy, withStrataWithheld } from '../disclosure/index.js';
+import { applyAlleleFrequencyPolicy, mergeNotes, withStrataWithheld, type DisclosureNote } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
-import { isRsIdRef, type AlleleFrequencyAnswer, type AlleleFrequencyRequest, type VariantItemRef } from '../federation/types.js';
+import { isRsIdRef, type AlleleFrequencyAnswer, type AlleleFrequencyRequest, type AlleleFrequencyRow, type VariantItemRef } from '../federation/types.js';
 import { excludedGroups, groupMaxima, releasedFaf95 } from './group-maxima.js';
-import type { CoordinatorKind, Plan } from './kind.js';
+import type { Plan, StreamingKind } from './kind.js';
 
-type Body = Pick<AlleleFrequencyAnswer, 'rows' | 'groupMaxima'> & { readonly disclosure: NonNullable<AlleleFrequencyAnswer['disclosure']> };
+type Row = AlleleFrequencyRow;
+type Body = Pick<AlleleFrequencyAnswer, 'groupMaxima'> & { readonly disclosure: NonNullable<AlleleFrequencyAnswer['disclosure']> };
 
 /**
  * The plan of a researcher's list: the keys as given, or, when it names
@@ -40,7 +43,7 @@ export function dedupeKeys(keys: readonly VariantKey[]): VariantKey[] {
   return out;
 }
 
-export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
+export const alleleFrequency: StreamingKind<AlleleFrequencyRequest, Row, Body> = {
   spec: alleleCounts,
 
   plan(req) {
@@ -68,7 +71,13 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
     disclosure: applyAlleleFrequencyPolicy([], ctx.policy).disclosure,
   }),
 
-  answer(totals, { req, params, list, ctx, withheld, noise }) {
+  answer(totals, x) {
+    const w = alleleFrequency.begin(x);
+    const rows = w.rows(totals, 0);
+    return { rows, ...w.end() };
+  },
+
+  begin({ req, params, list, ctx, withheld, noise }) {
     const p = params as AlleleCountsParams;
     const V = list.length;
     const cells = strataCells(ctx.schema, p.strata);
@@ -77,37 +86,53 @@ export const alleleFrequency: CoordinatorKind<AlleleFrequencyRequest, Body> = {
     // (under DP that count is noisy: exists is then null). A region's union holds only observed records.
     const sitesCounted = withSites(p);
     const n = sitesCounted ? 4 : 3;
-    const all = unpackAlleleCounts(totals.subarray(0, n * V), V, sitesCounted);
-    const exists = (i: number): boolean | null => (!sitesCounted ? true : noise ? null : all[i]!.sites! > 0);
-    const raw = blocks.flatMap((b, bi) => {
-      // A stratum the nodes withheld (1..k-1 people network-wide) has no rows.
-      if (withheld.has(bi)) return [];
-      const counts = bi === 0 ? all : unpackAlleleCounts(totals.subarray(bi * n * V, (bi + 1) * n * V), V, sitesCounted);
-      return list.map((v, i) => {
-        const c = counts[i]!;
-        return {
-          ...(p.strata.length ? { strata: Object.fromEntries(p.strata.map((s, j) => [s, b.values[j]!])) } : {}),
-          chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac: c.ac, an: c.an, af: c.an > 0 ? c.ac / c.an : null, nhomalt: c.nhomalt, exists: exists(i),
-        };
-      });
-    });
-    // Disclosure control on the network totals (after any noise: post-processing).
-    // gnomAD's derived fields come from released values only (group-maxima.ts).
-    const rows = applyAlleleFrequencyPolicy(raw, ctx.policy);
-    const released = rows.rows.map((r) => ({ ...r, faf95: releasedFaf95(r.ac, r.an) }));
-    const strata = [...withheld].sort((a, b) => a - b).map((i) => cells[i - 1]!.label);
-    let maxima = null;
-    if (p.strata.length > 0) {
-      // Released rows are block after block (withheld blocks absent), V rows each.
-      const byCell: (typeof released | undefined)[] = [];
-      let at = V; // after the all-sample block
-      for (let ci = 0; ci < cells.length; ci++) {
-        if (withheld.has(ci + 1)) { byCell.push(undefined); continue; }
-        byCell.push(released.slice(at, at + V));
-        at += V;
-      }
-      maxima = groupMaxima(list, p.strata, cells, byCell, req.grpmaxExclude);
-    }
-    return { rows: released, groupMaxima: maxima, disclosure: withStrataWithheld(rows.disclosure, strata, strata.length * V) };
+    // The all-sample block comes first in slot order: its sites counts serve every block's `exists`.
+    const allSites = sitesCounted && p.strata.length > 0 ? new Float64Array(V) : undefined;
+    // gnomAD's group maxima need every cell's released rows (strata only).
+    const byCell: (Row[] | undefined)[] = cells.map((_, ci) => (withheld.has(ci + 1) ? undefined : []));
+    let note: DisclosureNote | undefined;
+    let next = 0;
+    return {
+      rows(values, firstGroup) {
+        if (firstGroup !== next || values.length % n !== 0) throw new CoordinatorError('GENOFED_INTERNAL', 'allele-frequency: totals out of order');
+        const groups = values.length / n;
+        next += groups;
+        const raw = [];
+        const rawBlock: number[] = [];
+        for (let g = 0; g < groups; g++) {
+          const group = firstGroup + g;
+          const bi = Math.floor(group / V);
+          const i = group - bi * V;
+          const o = g * n;
+          if (allSites && bi === 0) allSites[i] = values[o + 3]!;
+          // A stratum the nodes withheld (1..k-1 people network-wide) has no rows.
+          if (withheld.has(bi)) continue;
+          const sites = !sitesCounted ? 1 : allSites ? allSites[i]! : values[o + 3]!;
+          const v = list[i]!;
+          const ac = values[o]!;
+          const an = values[o + 1]!;
+          rawBlock.push(bi);
+          raw.push({
+            ...(p.strata.length ? { strata: Object.fromEntries(p.strata.map((s, j) => [s, blocks[bi]!.values[j]!])) } : {}),
+            chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac, an, af: an > 0 ? ac / an : null, nhomalt: values[o + 2]!,
+            exists: !sitesCounted ? true : noise ? null : sites > 0,
+          });
+        }
+        // Disclosure control on the network totals (after any noise: post-processing).
+        // gnomAD's derived fields come from released values only (group-maxima.ts).
+        const piece = applyAlleleFrequencyPolicy(raw, ctx.policy);
+        note = note ? mergeNotes(note, piece.disclosure) : piece.disclosure;
+        const released = piece.rows.map((r) => ({ ...r, faf95: releasedFaf95(r.ac, r.an) }));
+        if (p.strata.length > 0) released.forEach((r, j) => { if (rawBlock[j]! > 0) byCell[rawBlock[j]! - 1]!.push(r); });
+        return released;
+      },
+      end() {
+        if (next !== V * blocks.length) throw new CoordinatorError('GENOFED_INTERNAL', `allele-frequency: ${next} of ${V * blocks.length} totals released`);
+        const strata = [...withheld].sort((a, b) => a - b).map((i) => cells[i - 1]!.label);
+        const maxima = p.strata.length > 0 ? groupMaxima(list, p.strata, cells, byCell, req.grpmaxExclude) : null;
+        const all = note ?? applyAlleleFrequencyPolicy([], ctx.policy).disclosure;
+        return { groupMaxima: maxima, disclosure: withStrataWithheld(all, strata, strata.length * V) };
+      },
+    };
   },
 };

@@ -28,6 +28,29 @@ export interface Plan {
   readonly lookup?: readonly VariantListItem[];
 }
 
+/** What a kind's answer is made from, besides the totals. */
+export interface AnswerContext<Req> {
+  readonly req: Req;
+  readonly params: QueryParams;
+  readonly list: readonly VariantKey[];
+  readonly ctx: KindContext;
+  readonly noise: NoiseScale | null;
+  /** Populations the nodes withheld (network size 1..k-1): their blocks are zero. */
+  readonly withheld: ReadonlySet<number>;
+}
+
+/** One answer released in pieces (StreamingKind.begin). */
+export interface PieceWriter<Row, Rest> {
+  /**
+   * Decrypted totals of whole value groups (the layout's counters per
+   * group: one variant of one population), in slot order from group
+   * `firstGroup` -> the rows released now, disclosure control applied.
+   */
+  rows(values: Float64Array, firstGroup: number): Row[];
+  /** After the last group: the rest of the answer (the disclosure note of every piece, anything needing all rows). */
+  end(): Rest;
+}
+
 export interface CoordinatorKind<Req extends { readonly querier: string }, Body extends { readonly disclosure: DisclosureSummary }> {
   readonly spec: QueryKindSpec;
   /** Check the request (shapes, regions, lists) before any site is asked; throws a 400. */
@@ -37,5 +60,17 @@ export interface CoordinatorKind<Req extends { readonly querier: string }, Body 
   /** The answer when phase 1 found no variant at any site (no aggregate round). */
   empty(req: Req, ctx: KindContext): Body;
   /** Decrypted totals (kind's slot order) -> the kind's answer, disclosure control applied. */
-  answer(totals: Float64Array, x: { readonly req: Req; readonly params: QueryParams; readonly list: readonly VariantKey[]; readonly ctx: KindContext; readonly noise: NoiseScale | null; /** Populations the nodes withheld (network size 1..k-1): their blocks are zero. */ readonly withheld: ReadonlySet<number> }): Body;
+  answer(totals: Float64Array, x: AnswerContext<Req>): Body;
+}
+
+/**
+ * A kind whose answer is one row per value group in slot order (allele
+ * frequencies): the engine can release its rows as the sites' chunks
+ * complete (FederationEngine.stream) instead of after the last one. Its
+ * spec's `impossible` must hold on any group-aligned slice of the totals.
+ */
+export interface StreamingKind<Req extends { readonly querier: string }, Row, Rest extends { readonly disclosure: DisclosureSummary }>
+  extends CoordinatorKind<Req, Rest & { readonly rows: readonly Row[] }> {
+  /** Called once the sites' headers are checked, before any totals. */
+  begin(x: AnswerContext<Req>): PieceWriter<Row, Rest>;
 }

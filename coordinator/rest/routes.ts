@@ -12,7 +12,7 @@ import { schemaFingerprint } from '../../proto/phenotype-schema.js';
 import { registerAssociationRoute } from './association-route.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, phenotypeSchemaSchema, sitesSchema } from './schemas.js';
 import { toVariantItems, toVariantRefs, type VariantInput } from './variants.js';
-import { answerFormat, sendAnswer } from './stream-answer.js';
+import { answerFormat, streamAnswer } from './stream-answer.js';
 
 interface AlleleFrequencyBody {
   region?: string;
@@ -81,20 +81,19 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
     const variants = toVariantItems(b.variants, 'variants');
     // JSON by default; NDJSON or TSV streamed when the Accept header asks (stream-answer.ts).
     const format = answerFormat(request.headers.accept);
-    const answer = await timed(request, 'allele-frequency', () =>
-      federation.alleleFrequency(
-        {
-          querier: request.querier!,
-          ...(b.region !== undefined ? { region: b.region } : {}),
-          ...(variants !== undefined ? { variants } : {}),
-          ...(b.cohort !== undefined ? { cohort: b.cohort } : {}),
-          ...(b.by !== undefined ? { by: b.by } : {}),
-          ...(b.grpmaxExclude !== undefined ? { grpmaxExclude: b.grpmaxExclude } : {}),
-        },
-        clientGone(reply),
-      ),
-    );
-    return sendAnswer(reply, answer, format, { ...(b.by !== undefined ? { by: b.by } : {}), exists: variants !== undefined });
+    const req = {
+      querier: request.querier!,
+      ...(b.region !== undefined ? { region: b.region } : {}),
+      ...(variants !== undefined ? { variants } : {}),
+      ...(b.cohort !== undefined ? { cohort: b.cohort } : {}),
+      ...(b.by !== undefined ? { by: b.by } : {}),
+      ...(b.grpmaxExclude !== undefined ? { grpmaxExclude: b.grpmaxExclude } : {}),
+    };
+    if (format === 'json') return timed(request, 'allele-frequency', () => federation.alleleFrequency(req, clientGone(reply)));
+    // Rows leave as the sites' chunks complete (stream-answer.ts).
+    const gone = clientGone(reply);
+    return streamAnswer(reply, format, (sink) => timed(request, 'allele-frequency', () => federation.alleleFrequencyStream(req, sink, gone)),
+      { ...(b.by !== undefined ? { by: b.by } : {}), exists: variants !== undefined });
   });
 
   app.post<{ Body: CohortCountBody }>('/v1/queries/cohort-count', { schema: cohortCountSchema }, async (request, reply) => {

@@ -8,7 +8,7 @@
  */
 import type { AlleleFrequencyAnswer, AlleleFrequencyRow, DisclosureSummary, GroupMaxima, NoiseScale, SiteOutcome } from '../federation/types.js';
 
-function sites(s: SiteOutcome): SiteOutcome {
+export function sites(s: SiteOutcome): SiteOutcome {
   return { responding: s.responding.map(String), missing: s.missing.map((m) => ({ site: String(m.site), reason: String(m.reason) })) };
 }
 

@@ -1,29 +1,39 @@
 /**
  * Large answers as streams (issue 11): the allele-frequency answer as
  * NDJSON (`Accept: application/x-ndjson`) or as the CLI's TSV table
- * (`Accept: text/tab-separated-values`), written in pieces of ROWS_PER_PIECE
- * rows instead of one JSON document (a 1M-row answer is ~100 MB of JSON
- * built as one string). JSON stays the default for every other Accept.
+ * (`Accept: text/tab-separated-values`), written as the coordinator
+ * releases rows (each piece as the sites' chunks complete:
+ * Federation.alleleFrequencyStream), instead of one JSON document after
+ * the last site. JSON stays the default for every other Accept.
  *
- * NDJSON: one `{"type":"row", ...}` object per row (the JSON form's row
- * fields), then one `{"type":"summary", queryId, groupMaxima, sites,
- * disclosure, noise[, unresolved]}` line. TSV: the table `genofed query af`
- * prints (header first), and the summary in response headers
- * (`x-genofed-query-id`, `x-genofed-disclosure`, `x-genofed-noise`,
- * `x-genofed-sites`: JSON). Only declared fields leave, as in serialize.ts.
+ * The status line waits for the sites' checked headers: a query refused
+ * before any row (bad request, a site failing, the size round) is an
+ * ordinary error response. Then:
+ * - NDJSON: one `{"type":"row", ...}` object per row (the JSON form's row
+ *   fields), then one `{"type":"summary", queryId, groupMaxima, sites,
+ *   disclosure, noise[, unresolved]}` line. A failure after rows were sent
+ *   ends the body with `{"type":"error","error":{code,message}}` instead of
+ *   the summary: the rows before it are not the whole answer.
+ * - TSV: the table `genofed query af` prints (header first); headers
+ *   `x-genofed-query-id`, `x-genofed-noise`, `x-genofed-sites` (JSON), and
+ *   the disclosure note, known only after the last row, as the HTTP
+ *   trailer `x-genofed-disclosure`. A failure after rows were sent aborts
+ *   the response (the chunked body never ends: clients see a cut transfer).
+ * Only declared fields leave, as in serialize.ts.
  */
-import { Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import { afTsv } from '../client/format.js';
-import type { AlleleFrequencyAnswer } from '../federation/types.js';
-import { afRow, afSummary } from './serialize.js';
+import { afTsvRows } from '../client/format.js';
+import type { AlleleFrequencyAnswer, AlleleFrequencyRow, RowSink } from '../federation/types.js';
+import { toErrorReply } from './error-handler.js';
+import { afRow, afSummary, noise, sites } from './serialize.js';
 
 export type AnswerFormat = 'json' | 'ndjson' | 'tsv';
 
 export const NDJSON = 'application/x-ndjson';
 export const TSV = 'text/tab-separated-values';
 
-/** Rows per written piece. */
+/** Rows per written piece (a released piece of the engine is cut to this). */
 const ROWS_PER_PIECE = 4096;
 
 /**
@@ -40,39 +50,64 @@ export function answerFormat(accept: string | undefined): AnswerFormat {
   return 'json';
 }
 
-function* ndjsonPieces(a: AlleleFrequencyAnswer): Generator<string> {
-  let piece = '';
-  for (let i = 0; i < a.rows.length; i++) {
-    piece += `${JSON.stringify({ type: 'row', ...afRow(a.rows[i]!) })}\n`;
-    if ((i + 1) % ROWS_PER_PIECE === 0) {
-      yield piece;
-      piece = '';
-    }
-  }
-  yield `${piece}${JSON.stringify({ type: 'summary', ...afSummary(a) })}\n`;
-}
+type Rest = Omit<AlleleFrequencyAnswer, 'rows'>;
 
-function* tsvPieces(a: AlleleFrequencyAnswer, by: readonly string[] | undefined, exists: boolean): Generator<string> {
-  let piece = '';
-  let n = 0;
-  for (const line of afTsv(a.rows, by, { exists })) {
-    piece += line;
-    if (++n % ROWS_PER_PIECE === 0) {
-      yield piece;
-      piece = '';
+/**
+ * Run the query with a sink that writes each released piece to the
+ * response; resolves with the reply once the headers are sent (the body
+ * goes on streaming), or rejects (an ordinary error response) when the
+ * query failed before its first row.
+ */
+export async function streamAnswer(
+  reply: FastifyReply,
+  format: 'ndjson' | 'tsv',
+  run: (sink: RowSink<AlleleFrequencyRow>) => Promise<Rest>,
+  o: { by?: readonly string[]; exists: boolean },
+): Promise<FastifyReply> {
+  const body = new PassThrough();
+  const tsv = afTsvRows(o.by, { exists: o.exists });
+  let started = false;
+  let onStart!: () => void;
+  const startedP = new Promise<void>((r) => { onStart = r; });
+  let disclosure = '';
+  const write = (rows: readonly AlleleFrequencyRow[]): void => {
+    for (let i = 0; i < rows.length; i += ROWS_PER_PIECE) {
+      let piece = '';
+      const end = Math.min(rows.length, i + ROWS_PER_PIECE);
+      for (let j = i; j < end; j++) piece += format === 'ndjson' ? `${JSON.stringify({ type: 'row', ...afRow(rows[j]!) })}\n` : tsv.row(rows[j]!);
+      body.write(piece);
     }
-  }
-  if (piece) yield piece;
-}
-
-/** Send the answer in the asked form (JSON: the route's own serializer). */
-export function sendAnswer(reply: FastifyReply, a: AlleleFrequencyAnswer, format: AnswerFormat, o: { by?: readonly string[]; exists: boolean }): AlleleFrequencyAnswer | FastifyReply {
-  if (format === 'json') return a;
-  reply.header('x-genofed-query-id', String(a.queryId));
-  if (format === 'ndjson') return reply.type(`${NDJSON}; charset=utf-8`).send(Readable.from(ndjsonPieces(a)));
-  const s = afSummary({ ...a, groupMaxima: null });
-  reply.header('x-genofed-disclosure', JSON.stringify(s.disclosure));
-  reply.header('x-genofed-noise', JSON.stringify(s.noise));
-  reply.header('x-genofed-sites', JSON.stringify(s.sites));
-  return reply.type(`${TSV}; charset=utf-8`).send(Readable.from(tsvPieces(a, o.by, o.exists)));
+  };
+  const sink: RowSink<AlleleFrequencyRow> = {
+    start(info) {
+      started = true;
+      reply.header('x-genofed-query-id', info.queryId);
+      if (format === 'tsv') {
+        reply.header('x-genofed-noise', JSON.stringify(noise(info.noise)));
+        reply.header('x-genofed-sites', JSON.stringify(sites(info.sites)));
+        reply.trailer('x-genofed-disclosure', (_reply, _payload, done) => done(null, disclosure));
+      }
+      onStart();
+    },
+    rows: write,
+  };
+  const done = run(sink).then(
+    (rest) => {
+      if (format === 'ndjson') body.end(`${JSON.stringify({ type: 'summary', ...afSummary(rest) })}\n`);
+      else {
+        disclosure = JSON.stringify(afSummary(rest).disclosure);
+        body.end(tsv.end());
+      }
+    },
+    (err: unknown) => {
+      if (!started) throw err;
+      // Rows are out: the status line cannot change. Say it in the body (NDJSON) or cut the transfer (TSV).
+      const e = toErrorReply(err);
+      reply.log[e.status >= 500 ? 'error' : 'info']({ err, code: e.code }, 'streamed answer failed after rows were sent');
+      if (format === 'ndjson') body.end(`${JSON.stringify({ type: 'error', error: { code: e.code, message: e.message } })}\n`);
+      else body.destroy(new Error(`answer incomplete: ${e.code}`));
+    },
+  );
+  await Promise.race([startedP, done]);
+  return reply.type(`${format === 'ndjson' ? NDJSON : TSV}; charset=utf-8`).send(body);
 }

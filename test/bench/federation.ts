@@ -17,10 +17,13 @@
  *   cohort_query_vs_bcftools (target <= 1.0);
  * - encrypted_vs_plaintext, bytes_per_site (answer plus the list sent to
  *   the site), node_peak_rss_mb (largest VmHWM of the node processes),
- *   coordinator_peak_rss_mb (this process: coordinator and bench),
- *   first_row_ms (answers are released whole today: equal to query_ms
- *   until rows stream).
- * The encrypted totals are checked equal to the plaintext totals.
+ *   coordinator_peak_rss_mb (this process: coordinator and bench, which
+ *   keeps no rows: answers are streamed and checksummed),
+ *   first_row_ms (time to the first row released: rows stream as the
+ *   sites' chunks complete).
+ * The encrypted totals are checked equal to the plaintext totals (row
+ * count and a checksum of every row).
+ * `--full`: 10,000,000 variants per site, one round (bounded memory).
  *
  * The 3 sites hold copies of one synthetic store of 100 samples with a
  * phenotype table (ingest of 1M variants takes ~30 s; copying keeps
@@ -36,7 +39,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pino } from 'pino';
 import { createFederation } from '../../coordinator/federation/create.js';
-import type { AlleleFrequencyAnswer, Federation } from '../../coordinator/federation/types.js';
+import type { AlleleFrequencyRequest, Federation } from '../../coordinator/federation/types.js';
 import { networkInit } from '../../coordinator/network/init.js';
 import { ingest } from '../../node/store/index.js';
 import { startSiteNodes, stopNodeProcesses } from './node-processes.js';
@@ -68,6 +71,43 @@ async function peakRssMb(pid: number | undefined): Promise<number> {
 }
 
 const SITES = ['a', 'b', 'c'];
+
+/** A streamed answer as the bench keeps it: timings, row count and a checksum of every row's key and counts (no rows held). */
+interface Streamed {
+  readonly ms: number;
+  /** Time to the first released row. */
+  readonly firstRowMs: number;
+  readonly rows: number;
+  /** Two 32-bit multiplicative hashes over pos, REF/ALT lengths, ac, an, nhomalt of every row, in order. */
+  readonly checksum: string;
+  /** Bytes of the packed list (chrom TAB pos TAB ref TAB alt LF per row) a site is sent in phase 2. */
+  readonly listBytes: number;
+}
+
+async function streamed(f: Federation, req: AlleleFrequencyRequest): Promise<Streamed> {
+  const t0 = performance.now();
+  let firstRowMs = -1;
+  let rows = 0;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  let listBytes = 0;
+  const num = (v: number | string): number => (typeof v === 'number' ? v : 0x7fffffff);
+  await f.alleleFrequencyStream(req, {
+    start() {},
+    rows(rs) {
+      if (firstRowMs < 0) firstRowMs = performance.now() - t0;
+      rows += rs.length;
+      for (const r of rs) {
+        for (const x of [r.pos, r.ref.length * 64 + r.alt.length, num(r.ac), num(r.an), num(r.nhomalt)]) {
+          h1 = Math.imul(h1 ^ x, 0x9e3779b1) >>> 0;
+          h2 = Math.imul(h2 + x, 0x85ebca6b) >>> 0;
+        }
+        listBytes += r.chrom.length + String(r.pos).length + r.ref.length + r.alt.length + 4;
+      }
+    },
+  });
+  return { ms: performance.now() - t0, firstRowMs, rows, checksum: `${h1.toString(16)}:${h2.toString(16)}`, listBytes };
+}
 const SAMPLES = 100;
 
 function median(xs: number[]): number {
@@ -78,10 +118,10 @@ function median(xs: number[]): number {
 export const suite: BenchSuite = {
   name: 'federation',
   description: 'AF query over 3 node processes (mTLS, default BFV preset): encrypted end to end vs plaintext measurement mode',
-  async run({ log, quick, scratch }) {
-    const variants = quick ? 50_000 : 1_000_000;
-    // Three interleaved rounds (a full round, 1M variants, is ~45 s on the shared 2-core machine); medians reported.
-    const repeats = 3;
+  async run({ log, quick, full, scratch }) {
+    const variants = quick ? 50_000 : full ? 10_000_000 : 1_000_000;
+    // Three interleaved rounds (a round of 1M variants is ~45 s on the shared 2-core machine; --full: one); medians reported.
+    const repeats = full ? 1 : 3;
     const vcf = join(scratch, 'synthetic.vcf.gz');
     let t = performance.now();
     await pipeline(syntheticVcf({ samples: SAMPLES, variants, seed: 2026, contig: '22', bgzip: true }), createWriteStream(vcf));
@@ -98,65 +138,56 @@ export const suite: BenchSuite = {
     const children: ChildProcess[] = [];
     const federations: Federation[] = [];
     try {
-      const config = await startSiteNodes(layout, SITES, children);
+      const config = await startSiteNodes(layout, SITES, children, full ? { maxVariants: 2 * variants } : {});
       const logger = pino({ level: 'warn' });
       const bytes: Record<string, number> = {};
       const encrypted = await createFederation(config, { logger, onSiteAnswer: (s, b) => { bytes[s] = b; } });
       const plaintext = await createFederation(config, { logger, measurementPlaintext: true });
       federations.push(encrypted, plaintext);
 
-      const query = (f: Federation): Promise<AlleleFrequencyAnswer> => f.alleleFrequency({ region: '22', querier: 'bench' });
+      const query = (f: Federation, cohort?: string): Promise<Streamed> => streamed(f, { region: '22', querier: 'bench', ...(cohort ? { cohort } : {}) });
       // Warm-up: connections, and SEAL contexts in every node and the coordinator (a variant-list
       // query reaches phase 2 whatever the store holds; a region might hold no variant).
       for (const f of [plaintext, encrypted]) await f.alleleFrequency({ variants: [{ chrom: '22', pos: 1, ref: 'A', alt: 'C' }], querier: 'bench' });
       // The first cohort query of a node process reads every genotype into the record cache: timed apart (cold).
-      t = performance.now();
-      await encrypted.alleleFrequency({ region: '22', cohort: COHORT, querier: 'bench' });
-      const cohortColdMs = performance.now() - t;
+      const cohortColdMs = (await query(encrypted, COHORT)).ms;
       log(`  cohort query, cold (record cache built): ${Math.round(cohortColdMs)} ms`);
       const encMs: number[] = [];
       const plainMs: number[] = [];
       const bcfMs: number[] = [];
       const cohortMs: number[] = [];
       const bcfCohortMs: number[] = [];
-      let cohortAnswer: AlleleFrequencyAnswer | undefined;
-      let encAnswer: AlleleFrequencyAnswer | undefined;
-      let plainAnswer: AlleleFrequencyAnswer | undefined;
+      const firstRowMs: number[] = [];
+      let cohortAnswer: Streamed | undefined;
+      let encAnswer: Streamed | undefined;
+      let plainAnswer: Streamed | undefined;
       for (let i = 0; i < repeats; i++) {
         // Interleave the modes so background load on the shared machine hits both alike.
-        t = performance.now();
         plainAnswer = await query(plaintext);
-        plainMs.push(performance.now() - t);
-        t = performance.now();
+        plainMs.push(plainAnswer.ms);
         encAnswer = await query(encrypted);
-        encMs.push(performance.now() - t);
+        encMs.push(encAnswer.ms);
+        firstRowMs.push(encAnswer.firstRowMs);
         t = performance.now();
         await sh(`bcftools +fill-tags '${vcf}' -Ou -- -t AC,AN,AC_Hom`);
         bcfMs.push(performance.now() - t);
-        t = performance.now();
-        cohortAnswer = await encrypted.alleleFrequency({ region: '22', cohort: COHORT, querier: 'bench' });
-        cohortMs.push(performance.now() - t);
+        cohortAnswer = await query(encrypted, COHORT);
+        cohortMs.push(cohortAnswer.ms);
         t = performance.now();
         await sh(`bcftools view -S '${eur}' -Ou '${vcf}' | bcftools +fill-tags -Ou -- -t AC,AN,AC_Hom`);
         bcfCohortMs.push(performance.now() - t);
         log(`  run ${i + 1}: encrypted ${Math.round(encMs[i]!)} ms, plaintext ${Math.round(plainMs[i]!)} ms, bcftools +fill-tags ${Math.round(bcfMs[i]!)} ms; cohort ${Math.round(cohortMs[i]!)} ms, bcftools view -S | +fill-tags ${Math.round(bcfCohortMs[i]!)} ms`);
       }
-      const rows = encAnswer!.rows.length;
-      let mismatches = 0;
-      for (let i = 0; i < rows; i++) {
-        const a = encAnswer!.rows[i]!;
-        const b = plainAnswer!.rows[i]!;
-        if (a.pos !== b.pos || a.ac !== b.ac || a.an !== b.an || a.nhomalt !== b.nhomalt) mismatches += 1;
-      }
-      if (mismatches > 0 || rows !== plainAnswer!.rows.length) throw new Error(`encrypted and plaintext totals differ in ${mismatches} rows`);
-      if (cohortAnswer!.rows.length !== rows) throw new Error('bench: the cohort answer has another row count');
+      const rows = encAnswer!.rows;
+      if (encAnswer!.checksum !== plainAnswer!.checksum || rows !== plainAnswer!.rows) throw new Error('bench: encrypted and plaintext totals differ');
+      if (cohortAnswer!.rows !== rows) throw new Error('bench: the cohort answer has another row count');
       const q = median(encMs);
       const p = median(plainMs);
       const b = median(bcfMs);
       const cq = median(cohortMs);
       const cb = median(bcfCohortMs);
       // The list each site was sent in phase 2: its packed lines (chrom TAB pos TAB ref TAB alt LF).
-      const listBytes = encAnswer!.rows.reduce((n, r) => n + Buffer.byteLength(`${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}\n`), 0);
+      const listBytes = encAnswer!.listBytes;
       const nodeRss = Math.max(...(await Promise.all(children.map((c) => peakRssMb(c.pid)))));
       return {
         variants,
@@ -176,7 +207,7 @@ export const suite: BenchSuite = {
         bytes_per_site: (bytes.a ?? 0) + listBytes,
         node_peak_rss_mb: nodeRss,
         coordinator_peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-        first_row_ms: Math.round(q),
+        first_row_ms: Math.round(median(firstRowMs)),
         load_average_1m: Number(loadavg()[0]!.toFixed(1)),
         ciphertexts_per_site: Math.ceil((3 * rows) / 8192),
         totals_equal_plaintext: true,

@@ -29,9 +29,15 @@ export async function startNodeProcess(config: string): Promise<{ child: ChildPr
  * caller's `finally` stops those already running if a later one fails)
  * and return the coordinator config with their addresses.
  */
-export async function startSiteNodes(layout: NetworkLayout, sites: readonly string[], children: ChildProcess[]): Promise<CoordinatorConfig> {
+export async function startSiteNodes(layout: NetworkLayout, sites: readonly string[], children: ChildProcess[], o: { maxVariants?: number } = {}): Promise<CoordinatorConfig> {
   const addresses: Record<string, string> = {};
   for (const s of sites) {
+    if (o.maxVariants !== undefined) {
+      // Genome-scale runs: the nodes' default limit per query is 5M variants.
+      const cfg = JSON.parse(await readFile(layout.siteConfigs[s]!, 'utf8')) as { limits?: Record<string, unknown> };
+      cfg.limits = { ...cfg.limits, maxVariants: o.maxVariants };
+      await writeFile(layout.siteConfigs[s]!, JSON.stringify(cfg, null, 2));
+    }
     const n = await startNodeProcess(layout.siteConfigs[s]!);
     children.push(n.child);
     addresses[s] = n.address;
@@ -40,6 +46,7 @@ export async function startSiteNodes(layout: NetworkLayout, sites: readonly stri
   raw.sites = raw.sites.map((s) => ({ id: s.id, address: addresses[s.id]! }));
   // The default 120 s per-site deadline is exceeded by a 1M-variant store scan on a loaded 2-core machine (measured 118 s).
   raw.deadlines = { ...raw.deadlines, queryMs: 1_800_000 };
+  if (o.maxVariants !== undefined) (raw as { limits?: Record<string, unknown> }).limits = { ...(raw as { limits?: Record<string, unknown> }).limits, maxVariantKeysPerSite: o.maxVariants };
   await writeFile(layout.coordinatorConfig, JSON.stringify(raw));
   return parseCoordinatorConfig(raw, dirname(layout.coordinatorConfig));
 }

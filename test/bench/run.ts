@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --suite NAME[,NAME] [--json] [--quick]]`
+ * `npm run bench [-- --suite NAME[,NAME] [--json] [--quick | --full]]`
  *
  * Runs benchmark suites that print figures with ratios measured in the same
  * run (against bcftools, samtools or a plaintext computation). With --json,
@@ -20,6 +20,7 @@ const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   'pseudonymize-bam': () => import('./pseudonymize-bam.js'),
   pseudonymize: () => import('./pseudonymize.js'),
   store: () => import('./store.js'),
+  'store-scale': () => import('./store.js').then((m) => ({ suite: m.scaleSuite })),
   privacy: () => import('./privacy.js'),
   'size-round': () => import('./size-round.js'),
   ledger: () => import('./ledger.js'),
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     suite: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
   },
 });
 
@@ -51,7 +53,7 @@ for (const name of names) {
   const scratch = await mkdtemp(join(tmpdir(), `genofed-bench-${name}-`));
   log(`== ${name}: ${suite.description}`);
   try {
-    results[name] = await suite.run({ log, quick: values.quick ?? false, scratch });
+    results[name] = await suite.run({ log, quick: values.quick ?? false, full: values.full ?? false, scratch });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

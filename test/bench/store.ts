@@ -8,9 +8,13 @@
  * - layout: the chosen per-record BLOB layout vs a rows-per-carrier DuckDB
  *   table aggregated in SQL (ingest time, bytes, cohort AC query).
  * - scale: a synthetic VCF (neutral SFS, most variants rare) streamed
- *   straight into ingest: ingest time, bytes on disk per genotype, whole-store
- *   and cohort AF query time, and growth between the two sizes
- *   (full: 10,000 samples x 100k and 1M variants; quick: 1,000 x 10k and 20k).
+ *   straight into ingest: ingest time vs `bcftools +fill-tags` on the same
+ *   text (the generator piped into it), bytes on disk per genotype,
+ *   whole-store and cohort AF query time, and growth from a base point to
+ *   10x the samples and to 10x the variants (full: 10,000 x 100,000 base,
+ *   100,000 samples x 100,000 variants, 10,000 x 1,000,000; quick: 1,000 x
+ *   10,000, 10,000 x 10,000, 1,000 x 100,000). `--suite store-scale` runs
+ *   only these.
  */
 import { spawnSync } from 'node:child_process';
 import { readdir, stat, writeFile } from 'node:fs/promises';
@@ -161,6 +165,9 @@ export async function scalePoint(ctx: BenchContext, samples: number, variants: n
       return { stream, bytesRead: () => bytes, sizeOnDisk: 0 };
     },
   };
+  // The same text (same generator, same seed) piped into bcftools: both sides pay for generating it.
+  const generator = resolve(import.meta.dirname, 'synthetic-vcf.js');
+  const bcftoolsS = timeShell(`'${process.execPath}' '${generator}' ${samples} ${variants} 7 | bcftools +fill-tags -Ou -o /dev/null -- -t AC,AN,AC_Hom`);
   const ingestS = await timeAsync(() => ingest(dir, { rawIds: true, sources: [source], phenotypes: panel }));
   const store = await openStore(dir, { readOnly: true });
   let wholeS = 0;
@@ -176,6 +183,8 @@ export async function scalePoint(ctx: BenchContext, samples: number, variants: n
   const r = {
     samples, variants,
     ingest_s: ingestS,
+    bcftools_filltags_s: bcftoolsS,
+    ingest_vs_bcftools: ingestS / bcftoolsS,
     vcf_text_bytes: bytes,
     ingest_mb_per_s: bytes / 1e6 / ingestS,
     store_bytes: onDisk,
@@ -183,10 +192,32 @@ export async function scalePoint(ctx: BenchContext, samples: number, variants: n
     whole_store_query_s: wholeS,
     cohort_query_s: cohortS,
   };
-  ctx.log(`scale ${samples} x ${variants}: ingest ${ingestS.toFixed(1)} s (${r.ingest_mb_per_s.toFixed(0)} MB/s of VCF text), ` +
+  ctx.log(`scale ${samples} x ${variants}: ingest ${ingestS.toFixed(1)} s (${r.ingest_mb_per_s.toFixed(0)} MB/s of VCF text) vs bcftools +fill-tags ${bcftoolsS.toFixed(1)} s (ratio ${r.ingest_vs_bcftools.toFixed(2)}), ` +
     `${(onDisk / 1e6).toFixed(1)} MB on disk = ${r.bytes_per_genotype.toFixed(4)} B/genotype, whole-store AF ${wholeS.toFixed(2)} s, EUR cohort AF ${cohortS.toFixed(2)} s`);
   return r;
 }
+
+/** The base point, 10x its samples and 10x its variants, and the growth of each figure. */
+async function scalePoints(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const [s, v] = ctx.quick ? [1_000, 10_000] : [10_000, 100_000];
+  const base = await scalePoint(ctx, s, v);
+  const samples10x = await scalePoint(ctx, 10 * s, v);
+  const variants10x = await scalePoint(ctx, s, 10 * v);
+  const growth = (p: Record<string, number>): Record<string, number> => Object.fromEntries(
+    ['ingest_s', 'bcftools_filltags_s', 'store_bytes', 'bytes_per_genotype', 'whole_store_query_s', 'cohort_query_s'].map((k) => [k, Number((p[k]! / base[k]!).toFixed(2))]));
+  const g = { samples_10x: growth(samples10x), variants_10x: growth(variants10x) };
+  ctx.log(`scale growth, 10x samples: ${JSON.stringify(g.samples_10x)}`);
+  ctx.log(`scale growth, 10x variants: ${JSON.stringify(g.variants_10x)}`);
+  return { base, samples_10x: samples10x, variants_10x: variants10x, growth: g };
+}
+
+export const scaleSuite: BenchSuite = {
+  name: 'store-scale',
+  description: 'store scale points: ingest vs bcftools, bytes per genotype, whole-store and cohort AF, growth with samples and variants',
+  async run(ctx) {
+    return scalePoints(ctx);
+  },
+};
 
 export const suite: BenchSuite = {
   name: 'store',
@@ -196,16 +227,7 @@ export const suite: BenchSuite = {
     const il2ra = await realFile(ctx, IL2RA, 'IL2RA', reps);
     const mthfr = await realFile(ctx, MTHFR, 'MTHFR', reps);
     const layout = { blob_ingest_s: il2ra.ingest_s, blob_cohort_query_s: il2ra.cohort_query_s, blob_store_bytes: il2ra.store_bytes, ...(await rowsLayout(ctx, IL2RA)) };
-    const sizes: [number, number][] = ctx.quick ? [[1000, 10_000], [1000, 20_000]] : [[10_000, 100_000], [10_000, 1_000_000]];
-    const small = await scalePoint(ctx, ...sizes[0]!);
-    const large = await scalePoint(ctx, ...sizes[1]!);
-    const growth = {
-      variants: large.variants! / small.variants!,
-      ingest_s: large.ingest_s! / small.ingest_s!,
-      store_bytes: large.store_bytes! / small.store_bytes!,
-      whole_store_query_s: large.whole_store_query_s! / small.whole_store_query_s!,
-      cohort_query_s: large.cohort_query_s! / small.cohort_query_s!,
-    };
+    const scale = await scalePoints(ctx);
     return {
       file: 'IL2RA 1 Mb window, 2,504 samples, 3,596 biallelic SNPs (MAF >= 5%)',
       ingest_vs_bcftools: il2ra.ingest_vs_bcftools,
@@ -218,7 +240,7 @@ export const suite: BenchSuite = {
       bcftools_cohort_s: il2ra.bcftools_cohort_s,
       mthfr: mthfr,
       layout,
-      scale: { small, large, growth },
+      scale,
       note: 'wall-clock on a shared 2-core machine; ratios are measured in the same run',
     };
   },

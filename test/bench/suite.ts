@@ -4,6 +4,8 @@ export interface BenchContext {
   log(line: string): void;
   /** Scale factor for quick runs (`--quick`): suites shrink their inputs. */
   readonly quick: boolean;
+  /** Genome-scale runs (`--full`): suites that have one use their largest inputs (federation: 10M variants). */
+  readonly full: boolean;
   /** A scratch folder the runner deletes afterwards. */
   readonly scratch: string;
 }

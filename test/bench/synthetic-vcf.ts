@@ -41,7 +41,8 @@ export function syntheticVcf(options: SyntheticVcfOptions): Readable {
   const rand = prng(seed);
   const header =
     '##fileformat=VCFv4.2\n' +
-    `##contig=<ID=${contig},length=51304566>\n` +
+    // chr22's length, or enough for every position at 10M+ variants (POS grows by <= 61 per record).
+    `##contig=<ID=${contig},length=${Math.max(51_304_566, 16_050_000 + 61 * variants)}>\n` +
     '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n' +
     `#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT${samples > 0 ? '\t' : ''}${Array.from({ length: samples }, (_, i) => sampleName(i)).join('\t')}\n`;
   const template = Buffer.from('0|0\t'.repeat(samples));
@@ -128,4 +129,14 @@ export function syntheticPanel(samples: number, seed: number): string {
     lines.push(`${sampleName(i)}\t${pop}\t${superPop}\t${gender}\t${age}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `node dist/test/bench/synthetic-vcf.js SAMPLES VARIANTS SEED`: the same VCF text on stdout (for bcftools in the benches). */
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const [samples, variants, seed] = process.argv.slice(2).map(Number);
+  if (!Number.isInteger(samples) || !Number.isInteger(variants) || !Number.isInteger(seed)) {
+    process.stderr.write('usage: synthetic-vcf.js SAMPLES VARIANTS SEED\n');
+    process.exit(2);
+  }
+  syntheticVcf({ samples: samples!, variants: variants!, seed: seed! }).pipe(process.stdout);
 }

@@ -2,8 +2,9 @@
  * The API client's streamed allele-frequency answer against a plain HTTP
  * server scripting the NDJSON body: rows come out one by one across body
  * chunks that split lines anywhere; the summary is available after the
- * rows; a body cut before its summary line, a line that is not JSON, and
- * an error status each fail with a genofed error, not a partial answer.
+ * rows; a body cut before its summary line, a line that is not JSON, an
+ * error line after some rows, and an error status each fail with a
+ * genofed error, not a partial answer.
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,14 @@ describe('ApiClient.alleleFrequencyStream', () => {
     expect(() => cut.summary()).toThrow(expect.objectContaining({ code: 'GENOFED_API_RESPONSE' }));
     script = { status: 200, type: 'application/x-ndjson', pieces: [`${row(1)}\n{"type":"row",\n`] };
     await expect(collect()).rejects.toMatchObject({ code: 'GENOFED_API_RESPONSE' });
+  });
+
+  it('fails on the error line a coordinator writes when the answer fails after some rows, naming its code', async () => {
+    script = { status: 200, type: 'application/x-ndjson', pieces: [`${row(1)}\n`, `${JSON.stringify({ type: 'error', error: { code: 'GENOFED_DECRYPT_FAILED', message: 'nothing (more) released' } })}\n`] };
+    const rows: unknown[] = [];
+    const s = new ApiClient({ url, token: 't' }).alleleFrequencyStream({ region: '1' });
+    await expect((async () => { for await (const r of s.rows) rows.push(r); })()).rejects.toMatchObject({ code: 'GENOFED_API_RESPONSE', message: expect.stringContaining('GENOFED_DECRYPT_FAILED') });
+    expect(rows).toHaveLength(1);
   });
 
   it('reports an error status with the coordinator\'s code', async () => {

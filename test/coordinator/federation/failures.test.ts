@@ -61,6 +61,19 @@ describe('federated queries when sites fail', () => {
     await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_TOTALS_OUT_OF_BOUNDS', message: expect.stringContaining('AN above 2 x samples') });
   });
 
+  it('streamed answers (issue 11) release nothing from a network whose headers fail the checks or whose first chunk is impossible: same refusals, no row reaches the sink', async () => {
+    for (const [scenario, code, text] of [['noisy', 'GENOFED_SITE_FAILED', 'different noise scales'], ['unmasked', 'GENOFED_SITE_FAILED', 'without secure-aggregation masks'], ['inflated', 'GENOFED_TOTALS_OUT_OF_BOUNDS', 'AN above 2 x samples']] as const) {
+      const f = await c.federationWith({ addresses: { c: await fake(scenario) } });
+      let starts = 0;
+      let rows = 0;
+      await expect(f.alleleFrequencyStream({ variants: MANY, querier: 't' }, { start: () => { starts += 1; }, rows: (r) => { rows += r.length; } }), scenario)
+        .rejects.toMatchObject({ code, message: expect.stringContaining(text) });
+      expect(rows, scenario).toBe(0);
+      // Header checks come before anything is released; an impossible chunk is refused after them.
+      expect(starts, scenario).toBe(scenario === 'inflated' ? 1 : 0);
+    }
+  });
+
   it('the configured DP epsilon is signed into the envelope each node receives; without it the field is absent (DP off)', async () => {
     const off = await c.federationWith({ addresses: { c: await fake('noisy') } });
     await off.alleleFrequency({ variants: [V], querier: 't' }).catch(() => undefined);

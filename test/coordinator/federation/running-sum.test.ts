@@ -5,7 +5,7 @@
  * refused while a chunk is incomplete, when a chunk was encrypted under
  * another key (noise-budget check), and a malformed ciphertext or a chunk
  * index outside the layout is refused at once. DP-noisy totals read
- * centered.
+ * centered. Chunks can also be released one by one as they complete.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,6 +56,30 @@ describe('running sum', () => {
       for (let i = 2; i >= 0; i--) { sum.add(i, cts[0]![i]!); sum.add(i, cts[1]![i]!); }
       const got = sum.totals(vectors[0]!.length, false);
       expect(Array.from(got)).toEqual(Array.from(vectors[0]!, (_, i) => vectors[0]![i]! + vectors[1]![i]! + vectors[2]![i]!));
+    } finally {
+      sum.dispose();
+    }
+  });
+
+  it('released chunk by chunk: each chunk is announced once every site sent it, in order, and decrypts to its plain sums; a taken chunk cannot be taken again nor summed into totals', () => {
+    const { vectors, cts } = siteCiphertexts(keys.publicKey);
+    const done: number[] = [];
+    const sum = totals.runningSum(3, 3, (i) => done.push(i));
+    try {
+      const plain = Array.from(vectors[0]!, (_, i) => vectors[0]![i]! + vectors[1]![i]! + vectors[2]![i]!);
+      const got: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        sum.add(i, cts[0]![i]!);
+        sum.add(i, cts[1]![i]!);
+        expect(done).toHaveLength(i);
+        sum.add(i, cts[2]![i]!);
+        expect(done).toEqual([0, 1, 2].slice(0, i + 1));
+        const n = Math.min(S, plain.length - i * S);
+        got.push(...sum.chunkTotals(i, n, false));
+      }
+      expect(got).toEqual(plain);
+      expect(() => sum.chunkTotals(0, S, false)).toThrow(/not summed over every site \(or was taken\)/);
+      expect(() => sum.totals(plain.length, false)).toThrow(/already taken/);
     } finally {
       sum.dispose();
     }

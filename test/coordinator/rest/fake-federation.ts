@@ -4,7 +4,7 @@
  * records what it was asked and answers what the test scripts.
  */
 import type {
-  AlleleFrequencyAnswer, AlleleFrequencyRequest, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, QueryOutcome, SiteStatus,
+  AlleleFrequencyAnswer, AlleleFrequencyRequest, AlleleFrequencyRow, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, QueryOutcome, RowSink, SiteStatus,
 } from '../../../coordinator/federation/types.js';
 import type { CoordinatorKind } from '../../../coordinator/kinds/kind.js';
 
@@ -47,6 +47,26 @@ export class FakeFederation implements Federation {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failWith) throw this.failWith;
     return this.afAnswer;
+  }
+
+  /** Streamed: the scripted answer's rows in pieces of `pieceRows`; with `failAfterPieces`, `failWith` after that many pieces. */
+  pieceRows = 1000;
+  failAfterPieces: number | undefined;
+
+  async alleleFrequencyStream(request: AlleleFrequencyRequest, sink: RowSink<AlleleFrequencyRow>, signal?: AbortSignal): Promise<Omit<AlleleFrequencyAnswer, 'rows'>> {
+    this.afRequests.push(request);
+    this.signals.push(signal);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.failWith && this.failAfterPieces === undefined) throw this.failWith;
+    const { rows, ...rest } = this.afAnswer;
+    sink.start({ queryId: rest.queryId, sites: rest.sites, noise: rest.noise ?? null });
+    for (let i = 0, piece = 0; i < rows.length; i += this.pieceRows, piece++) {
+      if (this.failAfterPieces !== undefined && piece >= this.failAfterPieces) throw this.failWith;
+      sink.rows(rows.slice(i, i + this.pieceRows));
+      // Pieces come as the sites' chunks complete: let the response write between them.
+      await new Promise((r) => setImmediate(r));
+    }
+    return rest;
   }
 
   async cohortCount(request: CohortCountRequest): Promise<CohortCountAnswer> {
