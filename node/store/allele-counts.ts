@@ -11,7 +11,7 @@ import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { countRecord, decodeTotals, type StoredRecord } from './aggregate.js';
 import { contigName } from './catalog.js';
 import type { QueryContext, ScanMode } from './record-scan.js';
-import { fileStrata, isEveryone, selectGroups, selectSamples } from './sample-selection.js';
+import { isEveryone, selectionFor } from './sample-selection.js';
 import { TOTALS_INDEX_MAX, TotalsIndexBuilder, type TotalsIndex } from './totals-index.js';
 
 export interface AlleleCountRow {
@@ -66,9 +66,8 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanO
     const index = await totalsIndexOf(ctx);
     if (index) return q.variants ? index.keys(q.variants) : regions ? index.regions(regions) : index.all();
   }
-  const { stratumOf, strata } = q.groups ? await selectGroups(ctx.connection, ctx.catalog, q.groups) : await selectSamples(ctx.connection, ctx.catalog, q.cohort, q.by);
+  const { strata, files } = await selectionFor(ctx.connection, ctx.catalog, q);
   const S = strata.length;
-  const files = fileStrata(ctx.catalog, stratumOf, S);
   const add = (acc: Acc, counts: ReturnType<typeof countRecord>, a: number): void => {
     const A1 = counts.nAlts + 1;
     for (let s = 0; s < S; s++) {

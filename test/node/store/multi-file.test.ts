@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, openStore } from '../../../node/store/index.js';
-import { bcftoolsCounts, bcftoolsMinimalVcf, has } from './bcftools.js';
+import { ingestInto } from '../../../node/store/ingest.js';
+import { bcftoolsCounts, bcftoolsMinimalVcf, has, panelIds } from './bcftools.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const UW = join(ROOT, 'test/fixtures/vcf/1kg_dev/uwgac_1KG_phase3_subset');
@@ -108,6 +109,44 @@ describe.skipIf(!HAS_BCFTOOLS)('batches of new samples on the same sites', () =>
       const early = rows.filter((r) => r.pos < 50_000);
       expect(early.length).toBeGreaterThan(10);
       expect(early.every((r) => r.an <= 2 * 1200)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe.skipIf(!HAS_BCFTOOLS)('a cohort asked again after an ingest through the same handle', () => {
+  it('counts the new batch\'s members (the remembered cohort selection belongs to the catalog snapshot the ingest replaced), equal to bcftools merge + view -S + fill-tags', async () => {
+    const sh = (cmd: string): void => { execFileSync('bash', ['-c', `set -o pipefail; ${cmd}`], { stdio: 'ignore' }); };
+    const ids = execFileSync('bcftools', ['query', '-l', BEACON], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const a = join(scratch, 'cacheA.vcf.gz');
+    const b = join(scratch, 'cacheB.vcf.gz');
+    sh(`bcftools view --no-version -s '${ids.slice(0, 1300).join(',')}' -Oz -o '${a}' '${BEACON}' && bcftools index -f '${a}'`);
+    sh(`bcftools view --no-version -s '${ids.slice(1300).join(',')}' -Oz -o '${b}' '${BEACON}' && bcftools index -f '${b}'`);
+    const panelPath = join(ROOT, 'test/fixtures/panel/integrated_call_samples_v3.20130502.ALL.panel');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const eur = join(scratch, 'cache-eur.txt');
+    writeFileSync(eur, `${panelIds(readFileSync(panelPath, 'utf8'), (r) => r.super_pop === 'EUR').join('\n')}\n`);
+    const expect1 = (vcf: string): Map<string, { ac: number; an: number; nhomalt: number }> => {
+      const minimal = join(scratch, `cache-min-${Math.random().toString(36).slice(2)}.vcf`);
+      bcftoolsMinimalVcf(vcf, minimal);
+      return bcftoolsCounts(minimal, eur);
+    };
+    const merged = join(scratch, 'cache-merged.vcf.gz');
+    sh(`bcftools merge --no-version -m none -Oz -o '${merged}' '${a}' '${b}'`);
+    const dir = join(scratch, 'cache');
+    await ingest(dir, { rawIds: true, vcfs: [a], phenotypes: panelPath });
+    const store = await openStore(dir);
+    try {
+      const check = async (expected: Map<string, { ac: number; an: number; nhomalt: number }>): Promise<void> => {
+        const rows = await store.alleleCounts({ cohort: "super_pop = 'EUR'", region: { chrom: '1', start: 1, end: 30_000 } });
+        expect(rows.length).toBeGreaterThan(20);
+        for (const r of rows) expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt }, `${r.pos}`).toEqual(expected.get(`${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`));
+      };
+      await check(expect1(a));
+      await check(expect1(a)); // asked again: the remembered selection
+      await ingestInto(store, { rawIds: true, vcfs: [b] });
+      await check(expect1(merged));
     } finally {
       await store.close();
     }
