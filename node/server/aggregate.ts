@@ -165,8 +165,8 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         // A million key objects kept alive through encryption made every major GC walk them (20-30% of the send, profiled).
         variants = [];
         const tCount = performance.now();
-        const summary = await o.store.summary();
-        const bound = boundFor(values, summary.samples);
+        const { samples } = await o.store.describe();
+        const bound = boundFor(values, samples);
         const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
         if (layout.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
         withhold(values, layout.populations, withheld);
@@ -177,7 +177,7 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         const header = signHeader({
           siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
           ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,
-          samples: summary.samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld,
+          samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld,
         }, o.roster.selfSigning);
         await writeMessage(call, { msg: { $case: 'signedHeader', value: header } });
         let bytes = 0;

@@ -18,6 +18,8 @@ export interface QueryLogEntry {
 
 export interface ServedStore {
   summary(): Promise<{ samples: number; variants: number; contigs: string[]; assembly: string | null }>;
+  /** What summary() says without counting records (samples, contigs, assembly): Info and every counted query ask for it. */
+  describe(): Promise<{ samples: number; contigs: string[]; assembly: string | null }>;
   /** Per ALT allele: AC, AN, nhomalt and the genotype classes (node/store/README.md: homRef, het, homAlt, missing). */
   alleleCounts(q: { region?: Region; regions?: readonly Region[]; variants?: VariantKey[]; cohort?: string; by?: readonly string[]; groups?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number; present?: boolean }[]>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;

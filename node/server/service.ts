@@ -69,7 +69,7 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
       void (async () => {
         try {
           checkCaller(call);
-          const s = await o.store.summary();
+          const s = await o.store.describe();
           callback(null, {
             siteId: o.siteId,
             protocolVersion: PROTOCOL_VERSION,

@@ -108,18 +108,28 @@ export function contigName(catalog: Catalog, id: number): string {
 
 /** The summary() figures that need the database (distinct keys, assembly); the rest is the snapshot. */
 export async function summarize(c: DuckDBConnection, catalog: Catalog): Promise<StoreSummary> {
-  // Distinct keys: one per (contig, pos, ref, alt) over all files.
+  // Distinct keys: one per (contig, pos, ref, alt) over all files (a scan of every record).
   const variants = Number((await rows(c,
     `SELECT count(*) FROM (SELECT DISTINCT contig_id, pos, ref, unnest(string_split(alts, ',')) AS alt FROM records WHERE n_alts > 0)`,
   ))[0]![0]);
+  const d = await describe(c, catalog);
+  return {
+    samples: d.samples,
+    variants,
+    contigs: d.contigs,
+    assembly: d.assembly,
+    phenotypes: catalog.phenotypeColumns.map((p) => ({ name: p.name, type: p.type })),
+    phenotypeSchema: catalog.schemaSha256,
+  };
+}
+
+/** The summary without counting records: samples and contigs of the snapshot, the assembly from `meta`. */
+export async function describe(c: DuckDBConnection, catalog: Catalog): Promise<{ samples: number; contigs: string[]; assembly: string | null }> {
   const assemblyRow = (await rows(c, `SELECT value FROM meta WHERE key = 'assembly'`))[0];
   return {
     samples: catalog.sampleCount,
-    variants,
     contigs: catalog.contigs.map((x) => x.name),
     // A store ingested before builds were recorded may hold a reference name (hs37d5): report its build.
     assembly: assemblyRow ? buildOfName(String(assemblyRow[0])) ?? String(assemblyRow[0]) : null,
-    phenotypes: catalog.phenotypeColumns.map((p) => ({ name: p.name, type: p.type })),
-    phenotypeSchema: catalog.schemaSha256,
   };
 }

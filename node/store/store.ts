@@ -12,7 +12,7 @@ import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { Region } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { alleleCounts, type AlleleCountQuery, type AlleleCountRow } from './allele-counts.js';
-import { loadCatalog, summarize, type Catalog, type StoreSummary } from './catalog.js';
+import { describe, loadCatalog, summarize, type Catalog, type StoreSummary } from './catalog.js';
 import { carrierMembers, cohortCount, cohortMembers } from './cohorts.js';
 import { openDatabase } from './database.js';
 import { appendQueryLog, hasQueryId, type QueryLogEntry } from './query-log.js';
@@ -97,6 +97,11 @@ export class Store {
     summaries.set(catalog, p);
     p.catch(() => { if (summaries.get(catalog) === p) summaries.delete(catalog); });
     return p;
+  }
+
+  /** summary() without the record count (no scan). */
+  describe(): Promise<{ samples: number; contigs: string[]; assembly: string | null }> {
+    return this.run((ctx) => describe(ctx.connection, ctx.catalog));
   }
 
   alleleCounts(q: AlleleCountQuery): Promise<AlleleCountRow[]> {
