@@ -48,14 +48,28 @@ const F = 7;
 
 interface Acc { chrom: string; pos: number; ref: string; alt: string; c: Int32Array; seen?: boolean; contig?: number }
 
-/** Receives the whole-store rows of a totals scan one by one (the index builder) instead of an array. */
+/**
+ * Receives the rows of a region or whole-store scan one by one instead of
+ * an array (the index builder; counted queries at genome scale): `counts`
+ * holds F = 7 counters per stratum (ac an nhomalt homRef het homAlt
+ * missing), valid during the call only.
+ */
 export type TotalsSink = (contig: number, pos: number, ref: string, alt: string, counts: Int32Array) => void;
+
+export interface AlleleCountOptions {
+  /** Scan even where the totals index could answer (the index builder itself). */
+  readonly scanOnly?: boolean;
+  /** Rows go here, in scan order, and none is returned (region or whole-store queries, not lists). */
+  readonly sink?: TotalsSink;
+}
 
 function byRefAlt(x: { ref: string; alt: string }, y: { ref: string; alt: string }): number {
   return x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : x.alt < y.alt ? -1 : x.alt > y.alt ? 1 : 0;
 }
 
-export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanOnly = false, sink?: TotalsSink): Promise<AlleleCountRow[]> {
+export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, o: AlleleCountOptions = {}): Promise<AlleleCountRow[]> {
+  const { scanOnly = false, sink } = o;
+  if (sink && q.variants) throw new NodeError('GENOFED_USAGE', 'a sink takes region or whole-store rows, not a variants list');
   const regions = q.region !== undefined || q.regions !== undefined ? mergeRegions([...(q.region ? [q.region] : []), ...(q.regions ?? [])]) : undefined;
   if (regions && q.variants) throw new NodeError('GENOFED_USAGE', 'give either a region or a variants list, not both');
   // Every sample, no strata: the totals computed at ingest answer it without reading genotypes.
@@ -64,6 +78,10 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanO
   if (mode === 'totals' && !scanOnly) {
     // The same rows from the in-memory totals index (built from one whole-store scan of this path).
     const index = await totalsIndexOf(ctx);
+    if (index && sink) {
+      index.each(regions, sink);
+      return [];
+    }
     if (index) return q.variants ? index.keys(q.variants) : regions ? index.regions(regions) : index.all();
   }
   const { strata, files } = await selectionFor(ctx.connection, ctx.catalog, q);
@@ -140,6 +158,7 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, scanO
       flush();
     }
   }
+  if (sink) return [];
   const accs = wanted ? q.variants!.map((k) => wanted.get(variantMatchKey(k))!) : ordered;
   const rows: AlleleCountRow[] = [];
   for (let s = 0; s < S; s++) {
@@ -164,7 +183,7 @@ export function totalsIndexOf(ctx: QueryContext): Promise<TotalsIndex | null> {
     const alleles = Number((await ctx.connection.runAndReadAll('SELECT coalesce(sum(n_alts), 0) FROM records')).getRows()[0]?.[0] ?? 0);
     if (alleles > TOTALS_INDEX_MAX) return null;
     const builder = new TotalsIndexBuilder(ctx.catalog);
-    await alleleCounts(ctx, {}, true, builder.sink);
+    await alleleCounts(ctx, {}, { scanOnly: true, sink: builder.sink });
     return builder.finish();
   });
 }

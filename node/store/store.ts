@@ -12,7 +12,8 @@ import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { Region } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { alleleCounts, type AlleleCountQuery, type AlleleCountRow } from './allele-counts.js';
-import { describe, loadCatalog, summarize, type Catalog, type StoreSummary } from './catalog.js';
+import { contigName, describe, loadCatalog, summarize, type Catalog, type StoreSummary } from './catalog.js';
+import { isEveryone, selectionFor } from './sample-selection.js';
 import { carrierMembers, cohortCount, cohortMembers } from './cohorts.js';
 import { openDatabase } from './database.js';
 import { appendQueryLog, hasQueryId, type QueryLogEntry } from './query-log.js';
@@ -106,6 +107,22 @@ export class Store {
 
   alleleCounts(q: AlleleCountQuery): Promise<AlleleCountRow[]> {
     return this.run((ctx) => alleleCounts(ctx, q));
+  }
+
+  /**
+   * Region (or whole-store) counts handed to `each` as the scan finds them,
+   * none kept (a 10M-record cohort query as rows exhausted a 4 GB heap):
+   * `counts` holds 7 counters (ac an nhomalt homRef het homAlt missing)
+   * per stratum, in the order of `strata` ([''] without `by`; the same
+   * array every call), valid during the call only. Rows come in
+   * alleleCounts' order.
+   */
+  alleleCountsEach(q: { regions?: readonly Region[]; cohort?: string; by?: readonly string[] }, each: (chrom: string, pos: number, ref: string, alt: string, counts: Int32Array, strata: readonly string[]) => void): Promise<void> {
+    return this.run(async (ctx) => {
+      const query: AlleleCountQuery = { ...(q.regions ? { regions: q.regions } : {}), ...(q.cohort !== undefined ? { cohort: q.cohort } : {}), ...(q.by?.length ? { by: q.by } : {}) };
+      const strata: readonly string[] = query.by === undefined && isEveryone(query.cohort) ? [''] : [...(await selectionFor(ctx.connection, ctx.catalog, query)).strata];
+      await alleleCounts(ctx, query, { sink: (contig, pos, ref, alt, counts) => each(contigName(ctx.catalog, contig), pos, ref, alt, counts, strata) });
+    });
   }
 
   cohortCount(cohort: string | CohortAst, options: { carriersOf?: VariantKey[] } = {}): Promise<number> {

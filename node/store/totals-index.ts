@@ -123,6 +123,13 @@ export class TotalsIndex {
     return Array.from(this.indicesIn(regions), (i) => this.row(i));
   }
 
+  /** Rows of merged regions (every row without regions) to a sink, in the scan path's order, no row objects (counts: a view, valid during the call). */
+  each(regions: readonly Region[] | undefined, sink: (contig: number, pos: number, ref: string, alt: string, counts: Int32Array) => void): void {
+    const at = (i: number): void => sink(this.contig[i]!, this.pos[i]!, this.strings[this.ref[i]!]!, this.strings[this.alt[i]!]!, this.counts.subarray(i * TOTALS_COUNTERS, (i + 1) * TOTALS_COUNTERS));
+    if (regions) for (const i of this.indicesIn(regions)) at(i);
+    else for (let i = 0; i < this.length; i++) at(i);
+  }
+
   /** The keys of merged regions (regions() without the counts). */
   regionKeys(regions: readonly Region[]): VariantKey[] {
     return Array.from(this.indicesIn(regions), (i) => ({ chrom: contigName(this.catalog, this.contig[i]!), pos: this.pos[i]!, ref: this.strings[this.ref[i]!]!, alt: this.strings[this.alt[i]!]! }));

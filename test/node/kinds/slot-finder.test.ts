@@ -6,7 +6,7 @@
  * union lacks gets no slot.
  */
 import { describe, expect, it } from 'vitest';
-import { slotFinder } from '../../../node/kinds/allele-counts.kind.js';
+import { slotCursor, slotFinder } from '../../../node/kinds/allele-counts.kind.js';
 
 const k = (chrom: string, pos: number, ref: string, alt: string) => ({ chrom, pos, ref, alt });
 const union = [k('22', 10, 'A', 'C'), k('22', 10, 'A', 'G'), k('22', 15, 'T', 'TA'), k('22', 20, 'G', 'A'), k('X', 5, 'C', 'T')];
@@ -20,5 +20,22 @@ describe('slotFinder', () => {
   it('places rows out of order, and leaves a key the union lacks without a slot', () => {
     expect(slotFinder(union)([k('22', 20, 'G', 'A'), k('22', 10, 'A', 'C')])).toEqual([3, 0]);
     expect(slotFinder(union)([k('22', 10, 'A', 'C'), k('22', 12, 'A', 'C'), k('X', 5, 'C', 'T')])).toEqual([0, undefined, 4]);
+  });
+});
+
+describe('slotCursor (rows one at a time, as a scan finds them)', () => {
+  const each = (rows: ReturnType<typeof k>[]): (number | undefined)[] => {
+    const next = slotCursor(union);
+    return rows.map((r) => next(r.chrom, r.pos, r.ref, r.alt));
+  };
+
+  it('gives the same slots as slotFinder: in order, across contig spellings, out of order, and none for a key the union lacks', () => {
+    for (const rows of [
+      [k('chr22', 10, 'A', 'G'), k('chr22', 20, 'G', 'A'), k('chrX', 5, 'C', 'T')],
+      [k('22', 20, 'G', 'A'), k('22', 10, 'A', 'C')],
+      [k('22', 10, 'A', 'C'), k('22', 12, 'A', 'C'), k('X', 5, 'C', 'T')],
+      [k('22', 15, 'T', 'TA'), k('22', 10, 'A', 'G'), k('22', 20, 'G', 'A'), k('22', 99, 'A', 'T')],
+    ]) expect(each(rows), JSON.stringify(rows)).toEqual(slotFinder(union)(rows));
+    expect(each([k('22', 20, 'G', 'A'), k('22', 10, 'A', 'C')])).toEqual([3, 0]);
   });
 });

@@ -42,7 +42,7 @@ afterAll(async () => {
 
 /** The scan path, bypassing the index (the test reaches the store's private query runner). */
 function scanned(q: AlleleCountQuery): Promise<unknown> {
-  return (store as unknown as { run: (fn: (ctx: QueryContext) => Promise<unknown>) => Promise<unknown> }).run((ctx) => alleleCounts(ctx, q, true));
+  return (store as unknown as { run: (fn: (ctx: QueryContext) => Promise<unknown>) => Promise<unknown> }).run((ctx) => alleleCounts(ctx, q, { scanOnly: true }));
 }
 
 function scannedKeys(regions: readonly Region[]): Promise<unknown> {
@@ -86,7 +86,7 @@ describe('totals index', () => {
     const rows = (await store.alleleCounts({})).length;
     const build = (max: number): Promise<unknown> => (store as unknown as { run: (fn: (ctx: QueryContext) => Promise<unknown>) => Promise<unknown> }).run(async (ctx) => {
       const b = new TotalsIndexBuilder(ctx.catalog, max);
-      await alleleCounts(ctx, {}, true, b.sink);
+      await alleleCounts(ctx, {}, { scanOnly: true, sink: b.sink });
       return b.finish();
     });
     expect(await build(rows - 1)).toBeNull();
