@@ -141,30 +141,8 @@ export function slotCursor(variants: readonly VariantKey[]): (chrom: string, pos
  * placed through a map of the keys instead.
  */
 export function slotFinder(variants: readonly VariantKey[]): (rows: readonly VariantKey[]) => (number | undefined)[] {
-  const contigs = new Map<string, string>();
-  const norm = (c: string): string => {
-    let n = contigs.get(c);
-    if (n === undefined) contigs.set(c, (n = normalizeContig(c)));
-    return n;
-  };
-  let byKey: Map<string, number> | undefined;
   return (rows) => {
-    const out = new Array<number | undefined>(rows.length);
-    let i = 0;
-    for (let j = 0; j < rows.length; j++) {
-      const r = rows[j]!;
-      const c = norm(r.chrom);
-      while (i < variants.length) {
-        const v = variants[i]!;
-        if (v.pos === r.pos && v.ref === r.ref && v.alt === r.alt && norm(v.chrom) === c) break;
-        i++;
-      }
-      if (i === variants.length) {
-        byKey ??= new Map(variants.map((v, k) => [variantMatchKey(v), k]));
-        return rows.map((x) => byKey!.get(variantMatchKey(x)));
-      }
-      out[j] = i++;
-    }
-    return out;
+    const next = slotCursor(variants);
+    return rows.map((r) => next(r.chrom, r.pos, r.ref, r.alt));
   };
 }

@@ -29,13 +29,10 @@ describe('slotCursor (rows one at a time, as a scan finds them)', () => {
     return rows.map((r) => next(r.chrom, r.pos, r.ref, r.alt));
   };
 
-  it('gives the same slots as slotFinder: in order, across contig spellings, out of order, and none for a key the union lacks', () => {
-    for (const rows of [
-      [k('chr22', 10, 'A', 'G'), k('chr22', 20, 'G', 'A'), k('chrX', 5, 'C', 'T')],
-      [k('22', 20, 'G', 'A'), k('22', 10, 'A', 'C')],
-      [k('22', 10, 'A', 'C'), k('22', 12, 'A', 'C'), k('X', 5, 'C', 'T')],
-      [k('22', 15, 'T', 'TA'), k('22', 10, 'A', 'G'), k('22', 20, 'G', 'A'), k('22', 99, 'A', 'T')],
-    ]) expect(each(rows), JSON.stringify(rows)).toEqual(slotFinder(union)(rows));
+  it('walks in order across contig spellings, falls back to keys for rows off the order, and gives no slot to a key the union lacks', () => {
+    expect(each([k('chr22', 10, 'A', 'G'), k('chr22', 20, 'G', 'A'), k('chrX', 5, 'C', 'T')])).toEqual([1, 3, 4]);
     expect(each([k('22', 20, 'G', 'A'), k('22', 10, 'A', 'C')])).toEqual([3, 0]);
+    expect(each([k('22', 10, 'A', 'C'), k('22', 12, 'A', 'C'), k('X', 5, 'C', 'T')])).toEqual([0, undefined, 4]);
+    expect(each([k('22', 15, 'T', 'TA'), k('22', 10, 'A', 'G'), k('22', 20, 'G', 'A'), k('22', 99, 'A', 'T')])).toEqual([2, 1, 3, undefined]);
   });
 });
