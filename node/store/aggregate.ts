@@ -105,9 +105,17 @@ function countDense(rec: StoredRecord, cohort: FileCohort, S: number): RecordCou
   const [hist, an, homRef, missing, ac, het, homAlt, nhomalt] = scratch.take(`dense:${S}`, () => [S * 16, S, S, S, S * 2, S * 2, S * 2, S * 2]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
   const { members, memberStratum } = cohort;
   const gt = rec.gt;
-  for (let m = 0; m < members.length; m++) {
-    const col = members[m]!;
-    hist[memberStratum[m]! * 16 + ((gt[col >> 1]! >> ((col & 1) << 2)) & 15)]!++;
+  if (S === 1) {
+    // One stratum (a cohort without strata): no stratum lookup per member.
+    for (let m = 0; m < members.length; m++) {
+      const col = members[m]!;
+      hist[(gt[col >> 1]! >> ((col & 1) << 2)) & 15]!++;
+    }
+  } else {
+    for (let m = 0; m < members.length; m++) {
+      const col = members[m]!;
+      hist[memberStratum[m]! * 16 + ((gt[col >> 1]! >> ((col & 1) << 2)) & 15)]!++;
+    }
   }
   for (let s = 0; s < S; s++) {
     for (let nib = 0; nib < 16; nib++) {
