@@ -539,10 +539,8 @@ export class FederationEngine {
       const regions = parseRegions(plan.region);
       const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: plan.region });
       const signed = signEnvelope(env, this.o.signingKey);
-      let phase1: { site: string; value: VariantKey[] }[] | undefined = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
+      const phase1 = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
       list = unionOfKeys(phase1.map((a) => a.value), regions);
-      // The sites' lists (3 x 1M key objects at genome scale) are not kept through the aggregate round.
-      phase1 = undefined;
       if (list.length === 0) return none();
     }
     return { empty: false, ctx, correlationId, t0, list, params: kind.params(req, list, ctx), ...(unresolved ? { unresolved } : {}) };

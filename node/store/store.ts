@@ -19,9 +19,6 @@ import { openDatabase } from './database.js';
 import { appendQueryLog, hasQueryId, type QueryLogEntry } from './query-log.js';
 import { RecordScanner, type QueryContext } from './record-scan.js';
 import { resolveRsIds, variantKeys } from './variant-keys.js';
-
-/** summary() per catalog snapshot. */
-const summaries = new WeakMap<Catalog, Promise<StoreSummary>>();
 import { StoreWriter } from './writer.js';
 
 export { MISSING_STRATUM } from './sample-selection.js';
@@ -85,19 +82,9 @@ export class Store {
     return this.ctx.catalog.schema;
   }
 
-  /**
-   * Remembered per catalog snapshot: its distinct-key count scans every
-   * record (seconds at 10M records), and every Info call and every
-   * counted query asks for it; a write replaces the snapshot.
-   */
+  /** Counts distinct keys over every record (seconds at 10M records): for `node status`; Info and queries use describe(). */
   summary(): Promise<StoreSummary> {
-    const catalog = this.ctx.catalog;
-    const hit = summaries.get(catalog);
-    if (hit) return hit;
-    const p = this.run((ctx) => summarize(ctx.connection, ctx.catalog));
-    summaries.set(catalog, p);
-    p.catch(() => { if (summaries.get(catalog) === p) summaries.delete(catalog); });
-    return p;
+    return this.run((ctx) => summarize(ctx.connection, ctx.catalog));
   }
 
   /** summary() without the record count (no scan). */

@@ -5,6 +5,7 @@
  * a batch without the site count as missing, i.e. not in AN).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
+
+function sh(cmd: string): void {
+  execFileSync('bash', ['-c', `set -o pipefail; ${cmd}`], { stdio: 'ignore' });
+}
+
+function sampleIds(): string[] {
+  return execFileSync('bcftools', ['query', '-l', BEACON], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+/** The beacon file split by samples at `at` into two indexed batches (`filterB`: bcftools options for the second). */
+function sampleBatches(tag: string, at: number, filterB: string): [string, string] {
+  const ids = sampleIds();
+  const a = join(scratch, `${tag}A.vcf.gz`);
+  const b = join(scratch, `${tag}B.vcf.gz`);
+  sh(`bcftools view --no-version -s '${ids.slice(0, at).join(',')}' -Oz -o '${a}' '${BEACON}' && bcftools index -f '${a}'`);
+  sh(`bcftools view --no-version -s '${ids.slice(at).join(',')}' ${filterB} -Oz -o '${b}' '${BEACON}' && bcftools index -f '${b}'`);
+  return [a, b];
+}
 
 async function snapshot(dir: string): Promise<unknown> {
   const store = await openStore(dir, { readOnly: true });
@@ -77,13 +96,9 @@ describe('several files into one store', () => {
 
 describe.skipIf(!HAS_BCFTOOLS)('batches of new samples on the same sites', () => {
   it('two sample batches, the second lacking some sites, give the counts of bcftools merge + fill-tags on every variant', async () => {
-    const sh = (cmd: string): void => { execFileSync('bash', ['-c', `set -o pipefail; ${cmd}`], { stdio: 'ignore' }); };
-    const ids = execFileSync('bcftools', ['query', '-l', BEACON], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const a = join(scratch, 'batchA.vcf.gz');
-    const b = join(scratch, 'batchB.vcf.gz');
-    sh(`bcftools view --no-version -s '${ids.slice(0, 1200).join(',')}' -Oz -o '${a}' '${BEACON}' && bcftools index -f '${a}'`);
     // Batch B lacks every site before POS 50000 (sequenced later, other panel).
-    sh(`bcftools view --no-version -s '${ids.slice(1200).join(',')}' -e 'POS<50000' -Oz -o '${b}' '${BEACON}' && bcftools index -f '${b}'`);
+    const [a, b] = sampleBatches('batch', 1200, "-e 'POS<50000'");
+    const ids = sampleIds();
     const merged = join(scratch, 'merged.vcf.gz');
     sh(`bcftools merge --no-version -m none -Oz -o '${merged}' '${a}' '${b}'`);
     const minimal = join(scratch, 'merged-minimal.vcf');
@@ -117,18 +132,12 @@ describe.skipIf(!HAS_BCFTOOLS)('batches of new samples on the same sites', () =>
 
 describe.skipIf(!HAS_BCFTOOLS)('a cohort asked again after an ingest through the same handle', () => {
   it('counts the new batch\'s members (the remembered cohort selection belongs to the catalog snapshot the ingest replaced), equal to bcftools merge + view -S + fill-tags', async () => {
-    const sh = (cmd: string): void => { execFileSync('bash', ['-c', `set -o pipefail; ${cmd}`], { stdio: 'ignore' }); };
-    const ids = execFileSync('bcftools', ['query', '-l', BEACON], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    const a = join(scratch, 'cacheA.vcf.gz');
-    const b = join(scratch, 'cacheB.vcf.gz');
-    sh(`bcftools view --no-version -s '${ids.slice(0, 1300).join(',')}' -Oz -o '${a}' '${BEACON}' && bcftools index -f '${a}'`);
-    sh(`bcftools view --no-version -s '${ids.slice(1300).join(',')}' -Oz -o '${b}' '${BEACON}' && bcftools index -f '${b}'`);
+    const [a, b] = sampleBatches('cache', 1300, '');
     const panelPath = join(ROOT, 'test/fixtures/panel/integrated_call_samples_v3.20130502.ALL.panel');
-    const { readFileSync, writeFileSync } = await import('node:fs');
     const eur = join(scratch, 'cache-eur.txt');
     writeFileSync(eur, `${panelIds(readFileSync(panelPath, 'utf8'), (r) => r.super_pop === 'EUR').join('\n')}\n`);
     const expect1 = (vcf: string): Map<string, { ac: number; an: number; nhomalt: number }> => {
-      const minimal = join(scratch, `cache-min-${Math.random().toString(36).slice(2)}.vcf`);
+      const minimal = `${vcf}.minimal.vcf`;
       bcftoolsMinimalVcf(vcf, minimal);
       return bcftoolsCounts(minimal, eur);
     };
