@@ -26,6 +26,7 @@ export const COORDINATOR_ERRORS = {
   GENOFED_ROSTER_FINGERPRINT: { http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'roster sign: the fingerprint the operator typed (after comparing it with the other sites) is not the fingerprint of the roster file given; nothing is signed.' },
   GENOFED_ROSTER_SIGNER: { http: 400, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'roster sign: the site is not a member of the roster, or the signing key given is not an Ed25519 private key whose public part the roster lists for that site; nothing is signed.' },
   GENOFED_ROSTER_INCOMPLETE: { http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'roster seal: a member has not signed, a signature does not verify for this roster, or a non-member signed; no roster is written (nodes use a roster only when every member signed it).' },
+  GENOFED_EXPRESSION_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'An expression query cannot be run over these sites: they hold no gene in common (or none of those asked), or some hold counts and others log values; the message says which.' },
   GENOFED_DECRYPT_FAILED: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'The network total could not be decrypted or failed its noise-budget check; nothing is released.' },
 } as const satisfies ErrorRegistry;
 

@@ -82,3 +82,9 @@ export function logCpm(count: number, libSize: number, meanLibSize: number, prio
   const p = (priorCount * libSize) / meanLibSize;
   return Math.log2((count + p) / (libSize + 2 * p)) + Math.log2(1e6);
 }
+
+/** The counters of an expression kind's layout: one value group is one sum's limbs. */
+export const EXPR_LIMB_COUNTERS: readonly string[] = Object.freeze(Array.from({ length: EXPR_LIMBS }, (_, k) => `l${k}`));
+
+/** Most genes one differential-expression query tests. */
+export const MAX_GENES = 100_000;

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { ProtoError } from './errors.js';
 import type { CanonicalValue } from './canonical-json.js';
 import { findSchemaColumn, type PhenotypeSchema } from './phenotype-schema.js';
-import type { VariantKey } from './variant.js';
+import type { KeyList, VariantKey } from './variant.js';
 
 /**
  * Envelope and slot-layout protocol version; nodes report it in Info.
@@ -289,6 +289,14 @@ export function variantListDigest(keys: readonly VariantKey[]): Uint8Array {
 }
 
 /** The digest as the parameters carry it (lower-case hex). */
-export function variantListDigestHex(keys: readonly VariantKey[]): string {
-  return Buffer.from(variantListDigest(keys)).toString('hex');
+export function variantListDigestHex(keys: KeyList): string {
+  if (keys.digestHex) return keys.digestHex();
+  if (Array.isArray(keys)) return Buffer.from(variantListDigest(keys as readonly VariantKey[])).toString('hex');
+  const h = new VariantListHasher();
+  for (let i = 0; i < keys.length; i += VARIANT_BATCH) {
+    const part: VariantKey[] = [];
+    for (let j = i; j < Math.min(keys.length, i + VARIANT_BATCH); j++) part.push(keys.at(j)!);
+    h.update(part);
+  }
+  return Buffer.from(h.digest()).toString('hex');
 }

@@ -132,3 +132,15 @@ export function parseVariantItems(text: string, label = 'variants'): VariantList
   }, label);
   return out;
 }
+
+/**
+ * A variant list as its readers need it: arrays of keys satisfy it, and so
+ * does proto/convert/packed-key-list.ts PackedKeyList (the coordinator's
+ * phase-1 union held as packed lines), which also hashes itself.
+ */
+export interface KeyList {
+  readonly length: number;
+  at(i: number): VariantKey | undefined;
+  /** The list digest (proto/query.ts variantListDigestHex) when the list can compute it faster. */
+  digestHex?(): string;
+}

@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { registerAssocCommand } from './assoc-command.js';
+import { registerExprCommand } from './expr-command.js';
 
 export interface QueryCommonOptions {
   coordinator?: string;
@@ -58,6 +59,7 @@ export function registerQueryCommands(parent: Command): void {
     });
 
   registerAssocCommand(query);
+  registerExprCommand(query);
 
   common(query.command('schema'))
     .description('the consortium phenotype schema: the columns, types, values or bins cohort expressions and --by may use, and the grammar')

@@ -28,7 +28,8 @@ import { schemaColumns, type PhenotypeSchema } from '../../proto/phenotype-schem
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
 import { PROTOCOL_VERSION, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
 import { parseRegions, type Region } from '../../proto/region.js';
-import { compareVariantKeys, normalizeContig, variantMatchKey, type VariantKey, type VariantListItem } from '../../proto/variant.js';
+import { unionOfPackedKeys } from './key-union.js';
+import { compareVariantKeys, variantMatchKey, type KeyList, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { DEFAULT_DISCLOSURE_POLICY, type DisclosurePolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { CoordinatorKind, KindContext, PieceWriter, StreamingKind } from '../kinds/kind.js';
@@ -159,7 +160,7 @@ type Prepared = {
   readonly ctx: KindContext;
   readonly correlationId: string;
   readonly t0: number;
-  readonly list: readonly VariantKey[];
+  readonly list: KeyList;
   readonly params: QueryParams;
   readonly unresolved?: string[];
 } & ({ readonly empty: true; readonly outcome: QueryOutcome } | { readonly empty: false });
@@ -336,7 +337,7 @@ export class FederationEngine {
    * whole value groups once the sites' headers passed every check; without
    * it, all totals are decrypted after the last site.
    */
-  private async aggregate(correlationId: string, querier: string, spec: QueryKindSpec, params: QueryParams, variants: readonly VariantKey[], signal?: AbortSignal, release?: Release): Promise<Verdict & { totals?: Float64Array; layout: SlotLayout }> {
+  private async aggregate(correlationId: string, querier: string, spec: QueryKindSpec, params: QueryParams, variants: KeyList, signal?: AbortSignal, release?: Release): Promise<Verdict & { totals?: Float64Array; layout: SlotLayout }> {
     const layout = spec.layout(params, this.o.crypto.slotCount, this.o.roster.schema);
     const plaintext = this.o.measurementPlaintext === true;
     const env = this.envelope(correlationId, querier, params);
@@ -444,6 +445,18 @@ export class FederationEngine {
   }
 
   /**
+   * A name-listing kind (expression-genes): every site's names as sent
+   * (no counts; revealed to the coordinator, like phase 1's keys).
+   */
+  async listNames(querier: string, params: QueryParams, signal?: AbortSignal): Promise<{ site: string; names: string[] }[]> {
+    this.ensureOpen();
+    await this.sameAssembly(signal);
+    const signed = signEnvelope(this.envelope(randomUUID(), querier, params), this.o.signingKey);
+    const per = await this.fanOut((c, s) => c.listNames(signed, this.o.deadlines.queryMs, s), signal);
+    return per.map((a) => ({ site: a.site, names: a.value }));
+  }
+
+  /**
    * Run one query of any kind: check the request against the roster's
    * schema before any site is asked; phase 1 when the kind plans a region;
    * the aggregate round (size round, signed headers, sum, decryption,
@@ -522,7 +535,7 @@ export class FederationEngine {
         outcome: { queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null, ...(unresolved ? { unresolved } : {}) },
       };
     };
-    let list: readonly VariantKey[] = plan.variants ?? [];
+    let list: KeyList = plan.variants ?? [];
     let unresolved: string[] | undefined;
     if (plan.lookup !== undefined) {
       // rs ids: every site lists the keys its records carry for them (no counts), then the list is asked as keys.
@@ -539,8 +552,11 @@ export class FederationEngine {
       const regions = parseRegions(plan.region);
       const env = this.envelope(correlationId, req.querier, { kind: 'variant-keys', region: plan.region });
       const signed = signEnvelope(env, this.o.signingKey);
-      const phase1 = await this.fanOut((c, s) => c.listVariants(signed, this.o.deadlines.queryMs, s), signal);
-      list = unionOfKeys(phase1.map((a) => a.value), regions);
+      const phase1 = await this.fanOut((c, s) => c.listVariantKeys(signed, this.o.deadlines.queryMs, s), signal);
+      const union = unionOfPackedKeys(phase1.map((a) => a.value), regions);
+      // Honest sites send their keys region by region, sorted; otherwise the union is formed from key objects (slower, more memory).
+      if (!union.inOrder) this.o.logger.warn({ correlationId, sites: phase1.length }, 'phase 1: a site sent its variant keys out of order');
+      list = union.list;
       if (list.length === 0) return none();
     }
     return { empty: false, ctx, correlationId, t0, list, params: kind.params(req, list, ctx), ...(unresolved ? { unresolved } : {}) };
@@ -602,84 +618,6 @@ export class FederationEngine {
 }
 
 /**
- * The union of the sites' keys in a region list, in the order bcftools
- * prints `-r` records: regions as mergeRegions orders them (contigs in the
- * order first named), keys of a region sorted (proto compareVariantKeys).
- * Sites may spell a contig `chr22` or `22`: keys are matched
- * alias-normalized (one slot) and reported as the stores spell the contig
- * when every site that holds it spells it alike, else as the region does.
- * Keys outside every region (a site off protocol) are dropped.
- */
-export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], regions: readonly Region[]): VariantKey[] {
-  const regionContig = regions.map((r) => normalizeContig(r.chrom));
-  const normalized = new Map<string, string>();
-  const norm = (chrom: string): string => {
-    let n = normalized.get(chrom);
-    if (n === undefined) normalized.set(chrom, (n = normalizeContig(chrom)));
-    return n;
-  };
-  const spellings = new Map<string, Set<string>>();
-  // [region][site]: each site's keys of the region, in the order it sent them.
-  const parts: VariantKey[][][] = regions.map(() => []);
-  for (const keys of perSite) {
-    const mine = regions.map((): VariantKey[] => []);
-    let ri = -1;
-    let spelled = '';
-    for (const k of keys) {
-      const c = norm(k.chrom);
-      // Keys arrive region by region: try the last region first.
-      if (ri < 0 || regionContig[ri] !== c || k.pos < regions[ri]!.start || k.pos > regions[ri]!.end) {
-        ri = regions.findIndex((r, i) => regionContig[i] === c && k.pos >= r.start && k.pos <= r.end);
-        if (ri < 0) continue;
-      }
-      if (k.chrom !== spelled) {
-        spelled = k.chrom;
-        let sp = spellings.get(c);
-        if (!sp) spellings.set(c, (sp = new Set()));
-        sp.add(k.chrom);
-      }
-      mine[ri]!.push(k);
-    }
-    mine.forEach((m, i) => parts[i]!.push(m));
-  }
-  return parts.flatMap((sites, ri) => {
-    const c = regionContig[ri]!;
-    const sp = spellings.get(c);
-    const chrom = sp && sp.size === 1 ? [...sp][0]! : regions[ri]!.chrom;
-    return mergeSortedKeys(sites, chrom);
-  });
-}
-
-/**
- * The sorted union (proto compareVariantKeys: pos, REF, ALT) of several
- * lists of one region, each key once, as keys on `chrom`: a k-way merge of
- * the lists as sent (an honest site sends them sorted; a list that is not
- * is sorted first).
- */
-function mergeSortedKeys(lists: readonly VariantKey[][], chrom: string): VariantKey[] {
-  const sorted = lists.map((l) => {
-    for (let i = 1; i < l.length; i++) if (compareVariantKeys(l[i - 1]!, l[i]!) > 0) return [...l].sort(compareVariantKeys);
-    return l;
-  }).filter((l) => l.length > 0);
-  const at = new Array<number>(sorted.length).fill(0);
-  const out: VariantKey[] = [];
-  let last: VariantKey | undefined;
-  for (;;) {
-    let best = -1;
-    for (let s = 0; s < sorted.length; s++) {
-      if (at[s]! >= sorted[s]!.length) continue;
-      if (best < 0 || compareVariantKeys(sorted[s]![at[s]!]!, sorted[best]![at[best]!]!) < 0) best = s;
-    }
-    if (best < 0) return out;
-    const k = sorted[best]![at[best]!]!;
-    at[best]! += 1;
-    if (last && compareVariantKeys(last, k) === 0) continue;
-    last = k;
-    out.push({ chrom, pos: k.pos, ref: k.ref, alt: k.alt });
-  }
-}
-
-/**
  * A researcher's list with rs ids, from the sites' lookup answers: each
  * key item as given, each rs id replaced by the union of the keys the
  * sites resolved it to (sorted; contig as a site spells it), every key
@@ -727,3 +665,6 @@ function agreedNoise(perSite: readonly { site: string; mu: number }[]): NoiseSca
   const mu = perSite[0]?.mu ?? 0;
   return mu > 0 ? { mu, sd: Math.sqrt(2 * mu) } : null;
 }
+
+/** Kept here for callers of the engine's module (tests); defined in key-union.ts. */
+export { unionOfKeys } from './key-union.js';

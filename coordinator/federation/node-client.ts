@@ -11,10 +11,12 @@ import { inspectEnvelope } from '../../crypto/index.js';
 import { certificateNames } from '../../proto/convert/identity.js';
 import { signedQueryToWire } from '../../proto/convert/envelope.js';
 import { commitmentFromWire, commitmentToWire, decodeCommitmentBody, type SignedCommitment } from '../../proto/convert/size-commitment.js';
-import { variantIdsFromWire, variantsFromWire, variantsToWire, verifySignedHeader, type AnswerHeader } from '../../proto/convert/variants.js';
+import { namesFromWire, packVariantKeys, variantIdsFromWire, variantsFromWire, variantsToWire, verifySignedHeader, type AnswerHeader } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { VARIANT_BATCH, sameLayout, type SignedQueryBytes, type SlotLayout } from '../../proto/query.js';
-import type { VariantKey } from '../../proto/variant.js';
+import type { KeyList, VariantKey } from '../../proto/variant.js';
+import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
+import type { SiteKeys } from './key-union.js';
 import { CoordinatorError } from '../errors.js';
 
 /**
@@ -151,8 +153,45 @@ export class NodeClient {
    * unbounded union (5M keys as objects are ~1 GB of heap).
    */
   listVariants(q: SignedQueryBytes, ms: number, signal?: AbortSignal): Promise<(VariantKey & { readonly id?: string })[]> {
+    return this.listing(q, ms, signal, 'variant keys', (b) => {
+      // A lookup's keys carry the rs id each was resolved from.
+      const ids = variantIdsFromWire(b);
+      const items = variantsFromWire(b).map((k, i) => (ids[i] ? { ...k, id: ids[i] } : k));
+      return { items, count: items.length };
+    });
+  }
+
+  /**
+   * Phase 1 (kind variant-keys): the site's keys kept as the packed lines
+   * it sent (validated here, then dropped as objects), for the packed union
+   * (key-union.ts): about 25 bytes per key instead of a key object each.
+   */
+  async listVariantKeys(q: SignedQueryBytes, ms: number, signal?: AbortSignal): Promise<SiteKeys> {
+    const contigs = new Set<string>();
+    let count = 0;
+    const chunks = await this.listing(q, ms, signal, 'variant keys', (b) => {
+      const keys = variantsFromWire(b);
+      let chrom = '';
+      for (const k of keys) if (k.chrom !== chrom) contigs.add((chrom = k.chrom));
+      count += keys.length;
+      return { items: keys.length === 0 ? [] : [b.packed.length > 0 ? b.packed : packVariantKeys(keys)], count: keys.length };
+    });
+    return { chunks, count, contigs };
+  }
+
+  /** A name-listing kind (expression-genes): the site's names, as sent. */
+  listNames(q: SignedQueryBytes, ms: number, signal?: AbortSignal): Promise<string[]> {
+    return this.listing(q, ms, signal, 'names', (b) => {
+      const items = namesFromWire(b);
+      return { items, count: items.length };
+    });
+  }
+
+  /** A listing's batches decoded (`count`: the keys or names a batch holds, for the limit). */
+  private listing<T>(q: SignedQueryBytes, ms: number, signal: AbortSignal | undefined, what: string, decode: (b: wire.VariantBatch) => { items: T[]; count: number }): Promise<T[]> {
     return new Promise((resolve, reject) => {
-      const out: (VariantKey & { readonly id?: string })[] = [];
+      const out: T[] = [];
+      let n = 0;
       let settled = false;
       const call = this.client.listVariants(signedQueryToWire(q), new Metadata(), { deadline: this.deadline(ms) });
       const settle = (err: CoordinatorError | undefined): void => {
@@ -171,19 +210,19 @@ export class NodeClient {
       signal?.addEventListener('abort', onAbort, { once: true });
       call.on('data', (b: wire.VariantBatch) => {
         if (settled) return;
-        let keys: (VariantKey & { readonly id?: string })[];
+        let got: { items: T[]; count: number };
         try {
-          // A lookup's keys carry the rs id each was resolved from.
-          const ids = variantIdsFromWire(b);
-          keys = variantsFromWire(b).map((k, i) => (ids[i] ? { ...k, id: ids[i] } : k));
+          got = decode(b);
         } catch {
-          return fail(invalid(this.site, 'malformed variant batch'));
+          return fail(invalid(this.site, `malformed ${what} batch`));
         }
+        const items = got.items;
+        n += got.count;
         // Checked before the batch is kept: at most one batch past the limit is ever decoded.
-        if (out.length + keys.length > this.maxVariantKeys) {
-          return fail(new CoordinatorError('GENOFED_SITE_FAILED', `site ${this.site}: sent more variant keys than the limit (${this.maxVariantKeys}, coordinator config limits.maxVariantKeysPerSite)`));
+        if (n > this.maxVariantKeys) {
+          return fail(new CoordinatorError('GENOFED_SITE_FAILED', `site ${this.site}: sent more ${what} than the limit (${this.maxVariantKeys}, coordinator config limits.maxVariantKeysPerSite)`));
         }
-        for (const k of keys) out.push(k);
+        for (const k of items) out.push(k);
       });
       call.on('error', (err) => settle(siteError(this.site, err)));
       call.on('end', () => settle(undefined));
@@ -198,7 +237,7 @@ export class NodeClient {
    * Resolves only with a complete answer; anything else rejects naming
    * the site.
    */
-  aggregate(q: SignedQueryBytes, variants: readonly VariantKey[], expected: ExpectedAnswer, ms: number, signal: AbortSignal | undefined, relay: (c: SignedCommitment) => Promise<readonly SignedCommitment[]>): Promise<SiteAnswer> {
+  aggregate(q: SignedQueryBytes, variants: KeyList, expected: ExpectedAnswer, ms: number, signal: AbortSignal | undefined, relay: (c: SignedCommitment) => Promise<readonly SignedCommitment[]>): Promise<SiteAnswer> {
     return new Promise((resolve, reject) => {
       const call: ClientDuplexStream<wire.AggregateRequest, wire.AggregateResponse> = this.client.aggregate(new Metadata(), { deadline: this.deadline(ms) });
       let committed = false;
@@ -336,13 +375,20 @@ export class NodeClient {
 }
 
 /** A phase-2 list's wire batches, made once per list: every site is sent the same (weakly held: gone with the list). */
-const batchesOfList = new WeakMap<readonly VariantKey[], wire.VariantBatch[]>();
+const batchesOfList = new WeakMap<KeyList, wire.VariantBatch[]>();
 
-function wireBatches(variants: readonly VariantKey[]): wire.VariantBatch[] {
+function wireBatches(variants: KeyList): wire.VariantBatch[] {
   let batches = batchesOfList.get(variants);
   if (!batches) {
     batches = [];
-    for (let i = 0; i < variants.length; i += VARIANT_BATCH) batches.push(variantsToWire(variants.slice(i, i + VARIANT_BATCH)));
+    if (variants instanceof PackedKeyList) batches = variants.wireBatches();
+    else {
+      for (let i = 0; i < variants.length; i += VARIANT_BATCH) {
+        const part: VariantKey[] = [];
+        for (let j = i; j < Math.min(variants.length, i + VARIANT_BATCH); j++) part.push(variants.at(j)!);
+        batches.push(variantsToWire(part));
+      }
+    }
     batchesOfList.set(variants, batches);
   }
   return batches;

@@ -1,3 +1,4 @@
+import type { DifferentialExpressionAnswer, DifferentialExpressionRequest } from './expression.js';
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { CoordinatorKind } from '../kinds/kind.js';
 
@@ -177,6 +178,8 @@ export interface Federation {
    */
   alleleFrequencyStream(request: AlleleFrequencyRequest, sink: RowSink<AlleleFrequencyRow>, signal?: AbortSignal): Promise<Omit<AlleleFrequencyAnswer, 'rows'>>;
   cohortCount(request: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer>;
+  /** Differential expression (issue 12): three rounds, coordinator/federation/expression.ts. */
+  differentialExpression(request: DifferentialExpressionRequest, signal?: AbortSignal): Promise<DifferentialExpressionAnswer>;
   status(): Promise<readonly SiteStatus[]>;
   close(): Promise<void>;
 }

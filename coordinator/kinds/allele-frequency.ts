@@ -108,7 +108,7 @@ export const alleleFrequency: StreamingKind<AlleleFrequencyRequest, Row, Body> =
           // A stratum the nodes withheld (1..k-1 people network-wide) has no rows.
           if (withheld.has(bi)) continue;
           const sites = !sitesCounted ? 1 : allSites ? allSites[i]! : values[o + 3]!;
-          const v = list[i]!;
+          const v = list.at(i)!;
           const ac = values[o]!;
           const an = values[o + 1]!;
           rawBlock.push(bi);

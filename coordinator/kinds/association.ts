@@ -79,7 +79,7 @@ export const association: CoordinatorKind<AssociationRequest, AssociationBody> =
     return planList(req.variants!);
   },
 
-  params: (req, list: readonly VariantKey[]): AssociationParams => ({
+  params: (req, list): AssociationParams => ({
     kind: 'association', cases: req.cases, controls: req.controls, variantCount: list.length, variantsSha256: variantListDigestHex(list), region: req.region !== undefined ? canonicalRegions(req.region) : '',
   }),
 
@@ -91,7 +91,7 @@ export const association: CoordinatorKind<AssociationRequest, AssociationBody> =
     const small = (x: number): boolean => x > 0 && x < k;
     const at = (block: number, i: number, c: number): number => totals[5 * (block * V + i) + c]!;
     const group = (block: number, i: number) => ({ ac: at(block, i, 0), an: at(block, i, 1), homRef: at(block, i, 2), het: at(block, i, 3), homAlt: at(block, i, 4) });
-    const raw = list.map((v, i) => ({ v, cases: group(0, i), controls: group(1, i) }));
+    const raw = Array.from({ length: V }, (_, i) => ({ v: list.at(i)!, cases: group(0, i), controls: group(1, i) }));
     // Each group's counts under the allele-frequency policy (nhomalt = hom_alt).
     const cases = applyAlleleFrequencyPolicy(raw.map((r) => ({ ac: r.cases.ac, an: r.cases.an, nhomalt: r.cases.homAlt })), ctx.policy);
     const controls = applyAlleleFrequencyPolicy(raw.map((r) => ({ ac: r.controls.ac, an: r.controls.an, nhomalt: r.controls.homAlt })), ctx.policy);

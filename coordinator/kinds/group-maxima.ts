@@ -43,7 +43,7 @@ interface Sum { ac: number; an: number; nhomalt: number | null; ok: boolean }
  * list order.
  */
 export function groupMaxima(
-  list: readonly VariantRef[],
+  list: { readonly length: number; at(i: number): VariantRef | undefined },
   strata: readonly string[],
   cells: readonly StratumCell[],
   rowsByCell: readonly (readonly AlleleFrequencyRow[] | undefined)[],
@@ -52,7 +52,8 @@ export function groupMaxima(
   const column = strata[0]!;
   const groups = [...new Set(cells.map((c) => String(c.values[0])))];
   const excluded = excludedGroups(exclude, column, groups);
-  const rows: GroupMaximaRow[] = list.map((v, i) => {
+  const rows: GroupMaximaRow[] = Array.from({ length: list.length }, (_, i) => {
+    const v = list.at(i)!;
     const sums = new Map<string, Sum>(groups.map((g) => [g, { ac: 0, an: 0, nhomalt: 0, ok: true }]));
     cells.forEach((cell, ci) => {
       const s = sums.get(String(cell.values[0]))!;

@@ -8,7 +8,7 @@
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
 import type { QueryParams } from '../../proto/query.js';
-import type { VariantKey, VariantListItem } from '../../proto/variant.js';
+import type { KeyList, VariantKey, VariantListItem } from '../../proto/variant.js';
 import type { DisclosurePolicy } from '../disclosure/index.js';
 import type { DisclosureSummary, NoiseScale } from '../federation/types.js';
 
@@ -32,7 +32,7 @@ export interface Plan {
 export interface AnswerContext<Req> {
   readonly req: Req;
   readonly params: QueryParams;
-  readonly list: readonly VariantKey[];
+  readonly list: KeyList;
   readonly ctx: KindContext;
   readonly noise: NoiseScale | null;
   /** Populations the nodes withheld (network size 1..k-1): their blocks are zero. */
@@ -56,7 +56,7 @@ export interface CoordinatorKind<Req extends { readonly querier: string }, Body 
   /** Check the request (shapes, regions, lists) before any site is asked; throws a 400. */
   plan(req: Req, ctx: KindContext): Plan;
   /** The signed parameters once the list is known (also called with the planned list before any site is asked, to check cohorts and strata). */
-  params(req: Req, list: readonly VariantKey[], ctx: KindContext): QueryParams;
+  params(req: Req, list: KeyList, ctx: KindContext): QueryParams;
   /** The answer when phase 1 found no variant at any site (no aggregate round). */
   empty(req: Req, ctx: KindContext): Body;
   /** Decrypted totals (kind's slot order) -> the kind's answer, disclosure control applied. */

@@ -10,6 +10,7 @@ import { disclosure, noise, serializeAlleleFrequency, serializeError } from './s
 import { COHORT_GRAMMAR } from '../../proto/cohort/index.js';
 import { schemaFingerprint } from '../../proto/phenotype-schema.js';
 import { registerAssociationRoute } from './association-route.js';
+import { registerExpressionRoute } from './expression-route.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, phenotypeSchemaSchema, sitesSchema } from './schemas.js';
 import { toVariantItems, toVariantRefs, type VariantInput } from './variants.js';
 import { answerFormat, streamAnswer } from './stream-answer.js';
@@ -64,6 +65,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
   app.get('/v1/sites', { schema: sitesSchema }, async () => ({ sites: await federation.status() }));
 
   registerAssociationRoute(app, federation);
+  registerExpressionRoute(app, federation);
 
   app.get('/v1/schema', { schema: phenotypeSchemaSchema }, async () => {
     const s = federation.phenotypeSchema();

@@ -9,9 +9,9 @@
 import { alleleCounts, withSites, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
 import { packAlleleCounts, strataCells } from '../../proto/query.js';
 import { parseRegions } from '../../proto/region.js';
-import { normalizeContig, variantMatchKey, type VariantKey } from '../../proto/variant.js';
+import { normalizeContig, variantMatchKey, type KeyList, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
-import type { CountedNodeKind } from './kind.js';
+import { keysOf, type CountedNodeKind } from './kind.js';
 import { cohortMembers } from './members.js';
 
 export const kind: CountedNodeKind<AlleleCountsParams> = {
@@ -81,12 +81,12 @@ export const kind: CountedNodeKind<AlleleCountsParams> = {
       return out;
     }
     // A researcher's list (bounded by the REST body): looked up, rows in the list's order.
-    const rows = await store.alleleCounts({ variants: [...variants], ...(cohort ? { cohort } : {}) });
+    const rows = await store.alleleCounts({ variants: keysOf(variants), ...(cohort ? { cohort } : {}) });
     if (rows.length !== V) throw new NodeError('GENOFED_QUERY_MALFORMED', 'store returned a row count other than the variant count');
     out.set(packAlleleCounts(rows.map((r) => ({ ac: r.ac, an: r.an, nhomalt: r.nhomalt, sites: r.present ? 1 : 0 })), true), 0);
     if (cells.length > 0) {
       const block = new Map(cells.map((c, i) => [c.label, 1 + i]));
-      const rows = await store.alleleCounts({ variants: [...variants], ...(cohort ? { cohort } : {}), by: p.strata });
+      const rows = await store.alleleCounts({ variants: keysOf(variants), ...(cohort ? { cohort } : {}), by: p.strata });
       // Rows come stratum after stratum, each in store order.
       let from = 0;
       while (from < rows.length) {
@@ -110,7 +110,7 @@ export const kind: CountedNodeKind<AlleleCountsParams> = {
  * them: a forward walk along the union, and after the first row off its
  * order a map of the keys for that row and every later one.
  */
-export function slotCursor(variants: readonly VariantKey[]): (chrom: string, pos: number, ref: string, alt: string) => number | undefined {
+export function slotCursor(variants: KeyList): (chrom: string, pos: number, ref: string, alt: string) => number | undefined {
   const contigs = new Map<string, string>();
   const norm = (c: string): string => {
     let x = contigs.get(c);
@@ -123,11 +123,12 @@ export function slotCursor(variants: readonly VariantKey[]): (chrom: string, pos
     if (byKey) return byKey.get(variantMatchKey({ chrom, pos, ref, alt }));
     const c = norm(chrom);
     while (i < variants.length) {
-      const v = variants[i]!;
+      const v = variants.at(i)!;
       if (v.pos === pos && v.ref === ref && v.alt === alt && norm(v.chrom) === c) return i++;
       i++;
     }
-    byKey = new Map(variants.map((v, k) => [variantMatchKey(v), k]));
+    byKey = new Map();
+    for (let k = 0; k < variants.length; k++) byKey.set(variantMatchKey(variants.at(k)!), k);
     return byKey.get(variantMatchKey({ chrom, pos, ref, alt }));
   };
 }
@@ -140,7 +141,7 @@ export function slotCursor(variants: readonly VariantKey[]): (chrom: string, pos
  * not follow the union's order (a coordinator that listed fewer keys) are
  * placed through a map of the keys instead.
  */
-export function slotFinder(variants: readonly VariantKey[]): (rows: readonly VariantKey[]) => (number | undefined)[] {
+export function slotFinder(variants: KeyList): (rows: readonly VariantKey[]) => (number | undefined)[] {
   return (rows) => {
     const next = slotCursor(variants);
     return rows.map((r) => next(r.chrom, r.pos, r.ref, r.alt));

@@ -7,7 +7,7 @@ import { association, ASSOCIATION_COUNTERS, type AssociationParams } from '../..
 import { parseRegions } from '../../proto/region.js';
 import { variantMatchKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
-import type { CountedNodeKind } from './kind.js';
+import { keysOf, type CountedNodeKind } from './kind.js';
 import { cohortMembers } from './members.js';
 
 const C = ASSOCIATION_COUNTERS.length;
@@ -36,8 +36,8 @@ export const kind: CountedNodeKind<AssociationParams> = {
     const V = variants.length;
     const out = new Uint32Array(2 * V * C);
     const slot = new Map<string, number>();
-    for (let i = 0; i < V; i++) slot.set(variantMatchKey(variants[i]!), i);
-    const scope = p.region ? { regions: parseRegions(p.region) } : { variants: [...variants] };
+    for (let i = 0; i < V; i++) slot.set(variantMatchKey(variants.at(i)!), i);
+    const scope = p.region ? { regions: parseRegions(p.region) } : { variants: keysOf(variants) };
     // Cases and controls in one scan of the genotypes (stratum '0' and '1').
     for (const r of await store.alleleCounts({ ...scope, groups: [p.cases, p.controls] })) {
       const block = r.stratum === '0' ? 0 : r.stratum === '1' ? 1 : -1;

@@ -8,15 +8,15 @@
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
 import type { QueryParams } from '../../proto/query.js';
-import type { VariantKey } from '../../proto/variant.js';
+import type { KeyList, VariantKey } from '../../proto/variant.js';
 import type { ServedStore } from '../server/ports.js';
 
 export interface CountedNodeKind<P extends QueryParams = QueryParams> {
   readonly spec: QueryKindSpec<P>;
   /** Sorted store sample indices of each population, in `spec.populations` order. */
-  members(store: ServedStore, p: P, schema: PhenotypeSchema, list: readonly VariantKey[]): Promise<Uint32Array[]>;
+  members(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList): Promise<Uint32Array[]>;
   /** The count vector, `spec.layout(...).valueCount` values in slot order. */
-  count(store: ServedStore, p: P, schema: PhenotypeSchema, list: readonly VariantKey[], members: readonly Uint32Array[]): Promise<Uint32Array>;
+  count(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList, members: readonly Uint32Array[]): Promise<Uint32Array>;
 }
 
 export interface ListingNodeKind<P extends QueryParams = QueryParams> {
@@ -25,8 +25,24 @@ export interface ListingNodeKind<P extends QueryParams = QueryParams> {
   keys(store: ServedStore, p: P): Promise<(VariantKey & { readonly id?: string })[]>;
 }
 
-export type NodeKind = CountedNodeKind | ListingNodeKind;
+/** A listing kind that lists names rather than variant keys (the gene ids of the expression matrix). */
+export interface NameListingNodeKind<P extends QueryParams = QueryParams> {
+  readonly spec: QueryKindSpec<P>;
+  names(store: ServedStore, p: P): Promise<string[]>;
+}
+
+export type NodeKind = CountedNodeKind | ListingNodeKind | NameListingNodeKind;
+
+export function listsNames(k: NodeKind): k is NameListingNodeKind {
+  return 'names' in k;
+}
 
 export function isCounted(k: NodeKind): k is CountedNodeKind {
   return k.spec.rpc === 'aggregate';
+}
+
+/** A (small) list's keys as an array: a researcher's list or carrier set, bounded by the REST body. */
+export function keysOf(list: KeyList): VariantKey[] {
+  if (Array.isArray(list)) return [...(list as readonly VariantKey[])];
+  return Array.from({ length: list.length }, (_, i) => list.at(i)!);
 }

@@ -9,12 +9,13 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { compileCohort } from '../../proto/cohort/index.js';
 import { commitmentFromWire, commitmentToWire } from '../../proto/convert/size-commitment.js';
-import { signHeader, variantsFromWire } from '../../proto/convert/variants.js';
+import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
+import { packVariantKeys, signHeader, variantsFromWire } from '../../proto/convert/variants.js';
 import type * as wire from '../../proto/generated/genofed/v1/node.js';
 import { schemaColumns } from '../../proto/phenotype-schema.js';
 import { populationsToWithhold, VariantListHasher, type Population, type QueryEnvelope } from '../../proto/query.js';
 import { parseRegions, regionsTest } from '../../proto/region.js';
-import { normalizeContig, type VariantKey } from '../../proto/variant.js';
+import { normalizeContig, type KeyList, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js';
 import { commitSizes, networkSizes, type SizeRoundContext } from '../privacy/size-round.js';
@@ -39,13 +40,30 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
   const schema = o.roster.roster.schema;
   const columns = schemaColumns(schema);
 
-  /** Receive the signed variant list the kind declares (slot order), checking count and digest. */
-  async function receiveList(it: AsyncIterator<wire.AggregateRequest>, e: QueryEnvelope, kind: NodeKind): Promise<VariantKey[]> {
+  /**
+   * Receive the signed variant list the kind declares (slot order),
+   * checking count, digest and (a phase-1 union) that every key lies in the
+   * signed regions, batch by batch; kept as the packed lines received
+   * (proto/convert/packed-key-list.ts: ~20 bytes per key, not an object).
+   */
+  async function receiveList(it: AsyncIterator<wire.AggregateRequest>, e: QueryEnvelope, kind: NodeKind): Promise<KeyList> {
     const spec = kind.spec.list(e.params);
     const expected = spec?.count ?? 0;
-    const variants: VariantKey[] = [];
+    const chunks: Uint8Array[] = [];
+    const counts: number[] = [];
+    let received = 0;
     const hasher = new VariantListHasher();
-    while (variants.length < expected) {
+    // A phase-1 union is signed with its regions: every listed key must lie in one (a key outside would be a coordinator bug or a probe).
+    const regionText = kind.spec.region(e.params);
+    let inside: ((chrom: string, pos: number) => boolean) | undefined;
+    if (regionText !== undefined && expected > 0) {
+      try {
+        inside = regionsTest(parseRegions(regionText));
+      } catch (cause) {
+        throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
+      }
+    }
+    while (received < expected) {
       const next = await it.next();
       if (next.done) break;
       const m = (next.value as wire.AggregateRequest).msg;
@@ -56,31 +74,21 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
       } catch (cause) {
         throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: malformed variant batch', { cause });
       }
-      if (variants.length + batch.length > expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: more variants than signed');
-      // Packed keys are hashed as they came (they are the digest's text); keys as messages are re-formed.
-      if (m.value.packed.length > 0) hasher.updatePacked(m.value.packed, batch.length);
-      else hasher.update(batch);
-      for (const k of batch) variants.push(k);
+      if (received + batch.length > expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: more variants than signed');
+      if (inside) for (const k of batch) if (!inside(k.chrom, k.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+      if (batch.length === 0) continue;
+      // Packed keys are hashed and kept as they came (they are the digest's text); keys as messages are re-formed.
+      const packed = m.value.packed.length > 0 ? m.value.packed : packVariantKeys(batch);
+      hasher.updatePacked(packed, batch.length);
+      chunks.push(packed);
+      counts.push(batch.length);
+      received += batch.length;
     }
-    if (variants.length !== expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: fewer variants than signed');
+    if (received !== expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: fewer variants than signed');
     if (spec && expected > 0 && Buffer.from(hasher.digest()).toString('hex') !== spec.sha256) {
       throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: variant list does not match its signed digest');
     }
-    // A phase-1 union is signed with its regions: every listed key must lie in one (a key outside would be a coordinator bug or a probe).
-    const regionText = kind.spec.region(e.params);
-    if (regionText !== undefined && variants.length > 0) {
-      let regions;
-      try {
-        regions = parseRegions(regionText);
-      } catch (cause) {
-        throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: region does not parse', { cause });
-      }
-      const inside = regionsTest(regions);
-      for (const k of variants) {
-        if (!inside(k.chrom, k.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
-      }
-    }
-    return variants;
+    return PackedKeyList.fromChunks(chunks, counts);
   }
 
   /**

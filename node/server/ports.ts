@@ -34,9 +34,28 @@ export interface ServedStore {
   cohortMembers(cohort?: string, options?: { by?: readonly string[] }): Promise<Uint32Array | Map<string, Uint32Array>>;
   /** Sorted sample indices of the cohort's carriers of any of the variants. */
   carrierMembers(cohort: string, carriersOf: VariantKey[]): Promise<Uint32Array>;
+  /** The expression matrix (issue 12); absent or null: this site holds none. */
+  expression?(): Promise<ServedExpression | null>;
   /** Fingerprint of the phenotype schema the phenotypes were ingested under (null: none). */
   phenotypeSchemaFingerprint?(): string | null;
   close(): Promise<void>;
+}
+
+/** What the expression kinds read (node/store/README.md, "Expression"). */
+export interface ServedExpression {
+  readonly values: 'counts' | 'log';
+  /** The matrix's gene ids, sorted (code-point order). */
+  genes(): Promise<string[]>;
+  /** Sorted sample indices of the samples with expression values matching the cohort; with `by`, one set per stratum cell (label as proto strataCells). */
+  members(cohort: string, options?: { by?: readonly string[] }): Promise<Uint32Array | Map<string, Uint32Array>>;
+  /** Library sizes (column sums of the counts over every gene) of the samples, in their order. */
+  libSizes(samples: Uint32Array): Promise<Float64Array>;
+  /**
+   * Exact quantized sums over `samples` (sorted) with `design` (samples x p,
+   * row-major, real values): n, X'X (p x p), per gene of `genes` X'y and y'y;
+   * y is log-CPM with `meanLibSize` (counts) or the value (log).
+   */
+  sums(q: { samples: Uint32Array; design: Float64Array; p: number; genes: readonly string[]; meanLibSize: number }): Promise<{ n: number; xtx: bigint[]; xty: bigint[]; yty: bigint[] }>;
 }
 
 /** Encrypts a count vector under the coordinator's BFV public key, one ciphertext at a time. */

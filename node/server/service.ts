@@ -16,11 +16,11 @@
  */
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { variantsToWire } from '../../proto/convert/variants.js';
+import { namesToWire, variantsToWire } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { PROTOCOL_VERSION, VARIANT_BATCH } from '../../proto/query.js';
 import { NodeError } from '../errors.js';
-import { isCounted } from '../kinds/kind.js';
+import { isCounted, listsNames } from '../kinds/kind.js';
 import { QueryAdmission, peerOf, type Admitted } from './admission.js';
 import { aggregateHandler } from './aggregate.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
@@ -106,16 +106,16 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           const e = a.e;
           const kind = a.kind;
           if (isCounted(kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
-          const keys = await kind.keys(o.store, e.params);
+          const keys = listsNames(kind) ? batches(await kind.names(o.store, e.params), namesToWire) : batches(await kind.keys(o.store, e.params), variantsToWire);
           // Write-ahead: the audit entry is on disk before the first key leaves.
           await o.gate.record(e, kind, a.admission.querier, 0, 'answered');
-          for (let i = 0; i < keys.length; i += VARIANT_BATCH) {
+          for (const batch of keys) {
             if (call.cancelled) break;
-            await writeMessage(call, variantsToWire(keys.slice(i, i + VARIANT_BATCH)));
+            await writeMessage(call, batch());
           }
-          await admission.logDecision(e, 'answered', undefined, { variants: keys.length });
+          await admission.logDecision(e, 'answered', undefined, { variants: keys.count });
           replay.release(e.queryId);
-          log.info({ queryId: e.queryId, correlationId: e.correlationId, kind: kind.spec.kind, decision: 'answered', variants: keys.length, ms: Math.round(performance.now() - t0) }, 'query answered');
+          log.info({ queryId: e.queryId, correlationId: e.correlationId, kind: kind.spec.kind, decision: 'answered', variants: keys.count, ms: Math.round(performance.now() - t0) }, 'query answered');
           call.end();
         } catch (err) {
           // Admitted but failed while answering: a second, refused entry for the same query id.
@@ -129,4 +129,14 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
 
     aggregate: aggregateHandler(o, admission),
   };
+}
+
+/** A listing's items in wire batches of VARIANT_BATCH, each encoded when written. */
+function batches<T>(items: readonly T[], toWire: (part: readonly T[]) => wire.VariantBatch): (() => wire.VariantBatch)[] & { count: number } {
+  const out: (() => wire.VariantBatch)[] = [];
+  for (let i = 0; i < items.length; i += VARIANT_BATCH) {
+    const from = i;
+    out.push(() => toWire(items.slice(from, from + VARIANT_BATCH)));
+  }
+  return Object.assign(out, { count: items.length });
 }

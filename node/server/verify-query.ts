@@ -88,7 +88,7 @@ export function checkEnvelope(e: QueryEnvelope, rpc: 'aggregate' | 'list', polic
   let params;
   try {
     params = kind.spec.parse(e.params);
-    kind.spec.check(params, { maxVariants: policy.maxVariants, schema: policy.roster.schema });
+    kind.spec.check(params, { maxVariants: policy.maxVariants, schema: policy.roster.schema, dpEpsilon: e.dpEpsilon ?? 0 });
   } catch (cause) {
     throw new NodeError('GENOFED_QUERY_MALFORMED', `query refused: ${(cause as Error).message}`, { cause });
   }

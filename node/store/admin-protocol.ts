@@ -49,6 +49,8 @@ export interface AdminIngestArgs {
   keyFile?: string;
   rawIds?: boolean;
   unverifiedPseudonyms?: boolean;
+  expression?: string;
+  expressionValues?: 'counts' | 'log';
 }
 
 export interface AdminAlleleCountArgs {

@@ -75,7 +75,8 @@ function parseRequest(line: string): AdminRequest {
     }
     case 'ingest': {
       if (!isStringArray(a.vcfs)) throw malformed('vcfs');
-      for (const k of ['phenotypes', 'idColumn', 'keyFile'] as const) if (a[k] !== undefined && !isString(a[k])) throw malformed(k);
+      for (const k of ['phenotypes', 'idColumn', 'keyFile', 'expression'] as const) if (a[k] !== undefined && !isString(a[k])) throw malformed(k);
+      if (a.expressionValues !== undefined && a.expressionValues !== 'counts' && a.expressionValues !== 'log') throw malformed('expressionValues');
       for (const k of ['strict', 'rawIds', 'unverifiedPseudonyms'] as const) if (a[k] !== undefined && typeof a[k] !== 'boolean') throw malformed(k);
       if (a.types !== undefined && (typeof a.types !== 'object' || a.types === null)) throw malformed('types');
       if (a.schema !== undefined && (typeof a.schema !== 'object' || a.schema === null)) throw malformed('schema');
@@ -204,6 +205,8 @@ export async function startAdminSocket(store: Store, options: { dir: string; log
             ...(a.idColumn !== undefined ? { idColumn: a.idColumn } : {}),
             ...(a.types !== undefined ? { types: a.types } : {}),
             ...(a.schema !== undefined ? { schema: a.schema } : {}),
+            ...(a.expression !== undefined ? { expression: a.expression } : {}),
+            ...(a.expressionValues !== undefined ? { expressionValues: a.expressionValues } : {}),
             strict: a.strict ?? false,
             signal: abort.signal,
             onProgress: (progress) => send(socket, { type: 'progress', progress }),

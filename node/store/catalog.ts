@@ -1,7 +1,8 @@
 /**
  * The store's catalog: the small tables every query consults (contigs, which
  * store sample each file column is, phenotype columns, the consortium
- * schema, the sample count), read once after open and after each ingest
+ * schema, the sample count, the expression matrix's samples and library
+ * sizes), read once after open and after each ingest
  * into an immutable snapshot. Query families take a snapshot; a write
  * through the Store replaces it, never edits it.
  */
@@ -11,7 +12,7 @@ import type { PhenotypeColumn, PhenotypeType } from '../../proto/cohort/index.js
 import { findSchemaColumn, parsePhenotypeSchema, schemaFingerprint, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { normalizeContig } from '../../proto/variant.js';
 import { buildOfName } from './assembly.js';
-import { META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
+import { META_EXPRESSION_VALUES, META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
 
 export interface Contig {
   readonly id: number;
@@ -31,6 +32,16 @@ export interface StoreSummary {
   phenotypeSchema: string | null;
 }
 
+/** The expression matrix's small part (expression.ts loads the values when a query needs them). */
+export interface ExpressionCatalog {
+  readonly values: 'counts' | 'log';
+  /** Store sample indices of the matrix's samples, ascending: the order of every gene's values. */
+  readonly samples: Uint32Array;
+  /** Counts: each sample's library size (column sum over every gene), in `samples` order; log: null. */
+  readonly libSizes: Float64Array | null;
+  readonly genes: number;
+}
+
 export interface Catalog {
   readonly contigs: readonly Contig[];
   /** Per file: column -> store sample index (sites-only files map to an empty array). */
@@ -40,7 +51,10 @@ export interface Catalog {
   /** The consortium schema stored at ingest (meta `phenotype_schema`) and its fingerprint. */
   readonly schema: PhenotypeSchema | null;
   readonly schemaSha256: string | null;
+  /** Genotyped samples (distinct store samples of the VCF files); expression-only samples are not counted. */
   readonly sampleCount: number;
+  /** The expression matrix, or null (none ingested, or a store from before expression tables opened read-only). */
+  readonly expression: ExpressionCatalog | null;
   /** One file whose records came in store order: scans need no ORDER BY (DuckDB keeps insertion order). */
   readonly inOrder: boolean;
   /** Bytes of every record's genotype BLOBs (the record cache's size test). */
@@ -79,7 +93,7 @@ export async function loadCatalog(c: DuckDBConnection): Promise<Catalog> {
     if (!s) return col;
     return s.type === 'categorical' ? { ...col, values: s.values } : { ...col, bins: s.bins };
   });
-  const sampleCount = Number((await rows(c, 'SELECT count(*) FROM samples'))[0]![0]);
+  const sampleCount = Number((await rows(c, 'SELECT count(DISTINCT sample_idx) FROM file_samples'))[0]![0]);
   const genotypeBytes = Number((await rows(c, 'SELECT coalesce(sum(octet_length(samples) + octet_length(gt)), 0) FROM records'))[0]![0]);
   const hasVariantIds = Number((await rows(c, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'variant_ids'`))[0]![0]) > 0;
   return {
@@ -89,9 +103,24 @@ export async function loadCatalog(c: DuckDBConnection): Promise<Catalog> {
     schema,
     schemaSha256,
     sampleCount,
+    expression: await loadExpressionCatalog(c),
     inOrder: files.length === 1 && files[0]![1] === true,
     genotypeBytes,
     hasVariantIds,
+  };
+}
+
+async function loadExpressionCatalog(c: DuckDBConnection): Promise<ExpressionCatalog | null> {
+  const values = (await rows(c, `SELECT value FROM meta WHERE key = '${META_EXPRESSION_VALUES}'`))[0]?.[0];
+  if (values === undefined) return null;
+  if (values !== 'counts' && values !== 'log') throw new NodeError('GENOFED_STORE_IO', 'the stored expression matrix has an unknown values mode');
+  const samples = await rows(c, 'SELECT sample_idx, lib_size FROM expression_samples ORDER BY sample_idx');
+  const genes = Number((await rows(c, 'SELECT count(*) FROM expression_genes'))[0]![0]);
+  return {
+    values,
+    samples: Uint32Array.from(samples, (r) => Number(r[0])),
+    libSizes: values === 'counts' ? Float64Array.from(samples, (r) => Number(r[1])) : null,
+    genes,
   };
 }
 

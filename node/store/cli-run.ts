@@ -11,6 +11,7 @@ import { NodeError } from '../errors.js';
 import { inputLabel, openInput } from '../io/open-input.js';
 import { readLines } from '../io/lines.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
+import type { ExpressionValues } from '../expression/index.js';
 import { parseRegions, parseRegionsFile, type Region } from '../../proto/region.js';
 import { parseVariantItems, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { readPhenotypeSchemaFile } from '../phenotypes/index.js';
@@ -99,6 +100,8 @@ export interface IngestCliOptions {
   keyFile?: string;
   rawIds?: boolean;
   schema?: string;
+  expression?: string;
+  values?: string;
 }
 
 /**
@@ -115,8 +118,20 @@ function idCheckOf(opts: IngestCliOptions): SampleIdCheck {
   throw new NodeError('GENOFED_USAGE', '--key-file site.key is required to check that the sample names are this site\'s pseudonyms (pseudonymize vcf writes the proof); --raw-ids accepts raw ids deliberately');
 }
 
+/** --values: counts (default) or log; only with --expression. */
+function expressionValuesOf(opts: IngestCliOptions): ExpressionValues | undefined {
+  if (opts.expression === undefined) {
+    if (opts.values !== undefined) throw new NodeError('GENOFED_USAGE', '--values applies to an expression matrix: give --expression');
+    return undefined;
+  }
+  const v = opts.values ?? 'counts';
+  if (v !== 'counts' && v !== 'log') throw new NodeError('GENOFED_USAGE', `--values must be counts or log, not '${v}'`);
+  return v;
+}
+
 export async function runIngest(opts: IngestCliOptions): Promise<void> {
-  if (opts.vcf.length === 0 && opts.phenotypes === undefined && opts.schema === undefined) throw new NodeError('GENOFED_USAGE', 'give at least one --vcf, --phenotypes or --schema');
+  if (opts.vcf.length === 0 && opts.phenotypes === undefined && opts.schema === undefined && opts.expression === undefined) throw new NodeError('GENOFED_USAGE', 'give at least one --vcf, --phenotypes, --expression or --schema');
+  const expressionValues = expressionValuesOf(opts);
   const types = parseTypes(opts.types);
   const idCheck = idCheckOf(opts);
   const schema = opts.schema !== undefined ? await readPhenotypeSchemaFile(opts.schema) : undefined;
@@ -132,6 +147,7 @@ export async function runIngest(opts: IngestCliOptions): Promise<void> {
         ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
         ...(types ? { types } : {}),
         ...(schema ? { schema } : {}),
+        ...(opts.expression !== undefined ? { expression: opts.expression, expressionValues } : {}),
         strict: opts.strict ?? false,
         ...(onProgress ? { onProgress } : {}),
       });
@@ -148,6 +164,7 @@ export async function runIngest(opts: IngestCliOptions): Promise<void> {
         ...(opts.idColumn !== undefined ? { idColumn: opts.idColumn } : {}),
         ...(types ? { types } : {}),
         ...(schema ? { schema } : {}),
+        ...(opts.expression !== undefined ? { expression: resolve(opts.expression), expressionValues } : {}),
         strict: opts.strict ?? false,
       }, onProgress);
     }
@@ -163,6 +180,12 @@ export async function runIngest(opts: IngestCliOptions): Promise<void> {
   if (report.phenotypeSchema !== null) out.write(`phenotype schema: ${report.phenotypeSchema}\n`);
   out.write(`samples without phenotypes: ${report.samplesWithoutPhenotypes}\n`);
   out.write(`phenotype rows without genotypes: ${report.phenotypeRowsWithoutGenotypes}\n`);
+  const e = report.expression;
+  if (e) {
+    if (e.ingested && opts.expression !== undefined) out.write(`expression: ${e.genes} genes x ${e.samples} samples (${e.values}) from ${inputLabel(opts.expression)}; it replaces any earlier matrix\n`);
+    out.write(`expression samples without genotypes: ${e.samplesWithoutGenotypes}\n`);
+    out.write(`expression samples without phenotypes: ${e.samplesWithoutPhenotypes}\n`);
+  }
   for (const w of report.warnings) {
     process.stderr.write(`warning: ${w.file}:${w.firstLine}: ${w.problem} (${w.count} record(s); ${w.code})\n`);
   }

@@ -24,14 +24,16 @@ function collect(value: string, previous: string[] = []): string[] {
 export function registerStoreCommands(parent: Command): void {
   parent
     .command('ingest')
-    .description('ingest VCFs (plain, gzip or bgzip; 4.0-4.3) and a phenotype table into the store, atomically')
+    .description('ingest VCFs (plain, gzip or bgzip; 4.0-4.3), a phenotype table and an expression matrix into the store, atomically')
     .requiredOption('--store <dir>', 'store folder (created if absent)')
     .option('--vcf <file>', 'a VCF to ingest (repeatable)', collect, [])
     .option('--phenotypes <file>', 'phenotype table (TSV/CSV; replaces the current one)')
     .option('--id-column <name>', 'sample-id column of the phenotype table (default: the first column)')
     .option('--types <list>', 'column type overrides: col=categorical|integer|number,...')
+    .option('--expression <file>', "expression matrix: genes x samples TSV/CSV (gzip accepted), gene id in the first column, sample columns named with the site's pseudonyms (pseudonymize table --matrix); replaces the store's matrix")
+    .option('--values <mode>', 'the expression matrix holds raw counts (library sizes and log-CPM computed here) or values already on a log scale (log-intensities, log-CPM: used as they are): counts|log (default counts)')
     .option('--strict', 'treat every VCF specification violation as an error (default: bcftools-like warnings for problems that do not touch genotypes)')
-    .option('--key-file <keyfile>', "site key: check that every VCF's sample names are this site's pseudonyms (the ##genofed_pseudonyms MAC written by pseudonymize vcf); required with --vcf unless --raw-ids")
+    .option('--key-file <keyfile>', "site key: check that every VCF's sample names are this site's pseudonyms (the ##genofed_pseudonyms MAC written by pseudonymize vcf); required with --vcf unless --raw-ids (tables and matrices carry no MAC: their ids must match the pseudonym pattern)")
     .option('--raw-ids', 'accept raw (not pseudonymized) sample ids deliberately, e.g. public 1000 Genomes data')
     .option('--schema <file>', 'consortium phenotype schema (genofed-phenotype-schema JSON, or a roster file: its roster.schema): only its columns are stored, numbers binned; kept in the store')
     .addHelpText('after', WHILE_SERVING)

@@ -8,7 +8,7 @@ import type { CohortAst } from '../../proto/cohort/index.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { carrierColumns } from './aggregate.js';
 import type { QueryContext } from './record-scan.js';
-import { selectSamples } from './sample-selection.js';
+import { selectSamples, type Population } from './sample-selection.js';
 
 /** Genotyped samples matching the cohort; with carriersOf, only those carrying an ALT allele of any listed variant. */
 export async function cohortCount(ctx: QueryContext, cohort: string | CohortAst, options: { carriersOf?: VariantKey[] }): Promise<number> {
@@ -44,11 +44,13 @@ export async function carrierMembers(ctx: QueryContext, cohort: string | CohortA
 /**
  * Sorted, distinct store sample indices (the samples table's row id:
  * assigned at first ingest, never renumbered or reused) matching the
- * cohort ('' or undefined: every genotyped sample); with `by`, one set per
- * stratum. For the differencing guard (node/privacy); never leaves the node.
+ * cohort ('' or undefined: every genotyped sample, or with `expression`
+ * every sample of the expression matrix); with `by`, one set per stratum.
+ * For the differencing guard (node/privacy) and the size round; never
+ * leaves the node.
  */
-export async function cohortMembers(ctx: QueryContext, cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined): Promise<Uint32Array | Map<string, Uint32Array>> {
-  const { stratumOf, strata } = await selectSamples(ctx.connection, ctx.catalog, cohort, by);
+export async function cohortMembers(ctx: QueryContext, cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined, population: Population = 'genotyped'): Promise<Uint32Array | Map<string, Uint32Array>> {
+  const { stratumOf, strata } = await selectSamples(ctx.connection, ctx.catalog, cohort, by, population);
   const lists: number[][] = strata.map(() => []);
   for (const [idx, s] of stratumOf) lists[s]!.push(idx);
   const sets = lists.map((l) => Uint32Array.from(l).sort());

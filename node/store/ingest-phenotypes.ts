@@ -6,7 +6,8 @@
  * - with a schema: only its columns, values generalized (parse-table.ts);
  *   without one: identifier-like columns refused as query columns;
  * - ids must look like pseudonyms unless raw ids were accepted;
- * - a table none of whose ids matches a genotyped sample replaces nothing.
+ * - a table none of whose ids matches a sample of the store (genotyped, or
+ *   with expression values) replaces nothing.
  * Messages name the file, line and column, never an id or a value.
  */
 import { NodeError } from '../errors.js';
@@ -79,11 +80,12 @@ export function checkIdentifierColumns(table: PhenotypeTable, label: string, _ra
 }
 
 /**
- * A replacement table none of whose ids is a genotyped sample (pseudonyms
- * under another key, the wrong id column, an empty table) would leave a
- * store whose every cohort is empty: refused, the transaction rolled back.
+ * A replacement table none of whose ids is a sample of the store (genotyped,
+ * or with expression values; pseudonyms under another key, the wrong id
+ * column, an empty table) would leave a store whose every cohort is empty:
+ * refused, the transaction rolled back.
  */
-export function checkTableMatches(table: PhenotypeTable, label: string, genotyped: ReadonlyMap<string, number>): void {
-  if (table.ids.some((id) => genotyped.has(id))) return;
-  throw new NodeError('GENOFED_PHENOTYPE_UNMATCHED', `${label}: none of the table's ${table.ids.length} sample ids matches a genotyped sample of the store or of this ingest's VCFs; the phenotype table is not replaced (are the table and the VCFs pseudonymized with the same site key, and is --id-column right?)`);
+export function checkTableMatches(table: PhenotypeTable, label: string, known: ReadonlyMap<string, number>): void {
+  if (table.ids.some((id) => known.has(id))) return;
+  throw new NodeError('GENOFED_PHENOTYPE_UNMATCHED', `${label}: none of the table's ${table.ids.length} sample ids matches a genotyped sample or an expression-matrix sample of the store or of this ingest; the phenotype table is not replaced (are the table, the VCFs and the matrix pseudonymized with the same site key, and is --id-column right?)`);
 }

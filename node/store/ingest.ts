@@ -1,11 +1,12 @@
 /**
- * Ingest VCFs (and a phenotype table) into the store in ONE DuckDB
- * transaction: a failure anywhere (bad line, refused file, sample ids that
- * are not this site's pseudonyms, a table that does not fit the consortium
- * schema or matches no genotyped sample, crash, kill) leaves the store
- * exactly as it was. Records go in through the Appender, one row per VCF
- * record (genotypes encoded by genotype-codec.ts); the phenotype rules are
- * in ingest-phenotypes.ts.
+ * Ingest VCFs (and a phenotype table, and an expression matrix) into the
+ * store in ONE DuckDB transaction: a failure anywhere (bad line, refused
+ * file, sample ids that are not this site's pseudonyms, a table that does
+ * not fit the consortium schema or matches no sample, a matrix that links
+ * to no sample, crash, kill) leaves the store exactly as it was. Records go
+ * in through the Appender, one row per VCF record (genotypes encoded by
+ * genotype-codec.ts); the phenotype rules are in ingest-phenotypes.ts, the
+ * expression rules in ingest-expression.ts.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -13,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { NodeError } from '../errors.js';
 import { openInput, inputLabel } from '../io/open-input.js';
 import { readVcf } from '../vcf/index.js';
+import type { ExpressionMatrix, ExpressionValues } from '../expression/index.js';
 import type { VcfHeader } from '../vcf/types.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
@@ -23,6 +25,7 @@ import { readSiteKeyFile, type SiteKey } from '../pseudonymize/site-key.js';
 import { allSamplesCohort, countRecord, encodeTotals } from './aggregate.js';
 import { checkFileAssembly, fileAssembly, type StoreAssembly } from './assembly.js';
 import { checkIdentifierColumns, checkPhenotypeIds, checkTableMatches, readPhenotypes, resolveSchema } from './ingest-phenotypes.js';
+import { checkExpressionIds, checkExpressionLinked, expressionWarnings, readExpression } from './ingest-expression.js';
 import { openStore, type Store } from './store.js';
 import type { StoreState, StoreWriter } from './writer.js';
 
@@ -48,7 +51,20 @@ export interface IngestReport {
   phenotypeSchema: string | null;
   /** Raw-ids ingests only: all-distinct columns stored anyway (a warning; identifier-like names are always refused). */
   identifierColumnsAccepted: { name: string; reason: string }[];
-  /** Tolerated VCF problems (lenient mode), counted per kind: never silently dropped. */
+  /**
+   * The store's expression matrix after this ingest (null: none): whether
+   * this ingest gave it (replacing any earlier one), its size and values
+   * mode, and how many of its samples have no genotypes / no phenotype row.
+   */
+  expression: {
+    ingested: boolean;
+    values: ExpressionValues;
+    genes: number;
+    samples: number;
+    samplesWithoutGenotypes: number;
+    samplesWithoutPhenotypes: number;
+  } | null;
+  /** Tolerated VCF and expression-matrix problems (lenient mode), counted per kind: never silently dropped. */
   warnings: { file: string; code: string; problem: string; count: number; firstLine: number }[];
 }
 
@@ -94,6 +110,13 @@ export interface IngestInputs {
    * store for later tables and every cohort check. Default: the stored one.
    */
   schema?: PhenotypeSchema;
+  /**
+   * Expression matrix (`--expression`: genes x samples, sample columns named
+   * with the site's pseudonyms); replaces the store's matrix as a whole.
+   */
+  expression?: string;
+  /** `--values`: raw counts (default) or values already on a log scale. */
+  expressionValues?: ExpressionValues;
   /** Spec violations that do not touch genotypes/alleles are warnings (default) or errors (strict). */
   strict?: boolean;
   onProgress?: (p: IngestProgress) => void;
@@ -259,8 +282,31 @@ class Ingester {
     return records;
   }
 
-  /** Store index of every genotyped sample id, including this ingest's (the unmatched-table check). */
-  get genotyped(): ReadonlyMap<string, number> {
+  /**
+   * Store sample indices of `ids` (an expression matrix's columns); ids new
+   * to the store get the next indices and are added as identities.
+   */
+  async identify(ids: readonly string[]): Promise<number[]> {
+    const fresh: [number, string][] = [];
+    const out = ids.map((id) => {
+      let idx = this.sampleIdx.get(id);
+      if (idx === undefined) {
+        idx = this.nextSample++;
+        this.sampleIdx.set(id, idx);
+        fresh.push([idx, id]);
+      }
+      return idx;
+    });
+    await this.w.addSamples(fresh);
+    return out;
+  }
+
+  /**
+   * Store index of every sample id the store knows, including this
+   * ingest's: genotyped, or from an expression matrix (the unmatched-table
+   * and unlinked-matrix checks).
+   */
+  get known(): ReadonlyMap<string, number> {
     return this.sampleIdx;
   }
 }
@@ -283,7 +329,9 @@ export async function ingestInto(store: Store, options: IngestOptions): Promise<
     sources.push(fileSource(path, sha));
   }
   sources.push(...(options.sources ?? []));
-  if (sources.length === 0 && options.phenotypes === undefined && options.schema === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF, a phenotype table or a schema');
+  if (sources.length === 0 && options.phenotypes === undefined && options.schema === undefined && options.expression === undefined) throw new NodeError('GENOFED_USAGE', 'nothing to ingest: give at least one VCF, a phenotype table, an expression matrix or a schema');
+  if (options.expressionValues !== undefined && options.expression === undefined) throw new NodeError('GENOFED_USAGE', '--values applies to an expression matrix (--expression)');
+  if (options.expressionValues !== undefined && options.expressionValues !== 'counts' && options.expressionValues !== 'log') throw new NodeError('GENOFED_USAGE', '--values must be counts or log');
   let done: Omit<IngestReport, 'phenotypeSchema'>;
   try {
     done = await store.withWriteTransaction((w) => ingestNow(w, options, idCheck, sources));
@@ -308,7 +356,7 @@ async function sampleIdCheck(options: IngestOptions): Promise<{ key: SiteKey | u
   return { key: undefined };
 }
 
-/** Inside the write transaction: the phenotype decisions, every VCF, the phenotype table, the schema. */
+/** Inside the write transaction: the phenotype decisions, every VCF, the expression matrix, the phenotype table, the schema. */
 async function ingestNow(w: StoreWriter, options: IngestOptions, idCheck: { key: SiteKey | undefined } | null, sources: IngestSource[]): Promise<Omit<IngestReport, 'phenotypeSchema'>> {
   const state = await w.state();
   const { schema, isNew } = resolveSchema(w.catalog, options.schema, options.phenotypes !== undefined, state.hasPhenotypeTable);
@@ -320,15 +368,22 @@ async function ingestNow(w: StoreWriter, options: IngestOptions, idCheck: { key:
     if (idCheck) checkPhenotypeIds(phenotypes, label);
     if (!schema) identifierColumnsAccepted = checkIdentifierColumns(phenotypes, label, idCheck === null);
   }
+  // The matrix too is parsed before the VCF pass.
+  const exprLabel = options.expression !== undefined ? inputLabel(options.expression) : '';
+  const expression = options.expression !== undefined ? await readExpression(options.expression, options.expressionValues ?? 'counts', options.signal) : undefined;
+  if (expression && idCheck) checkExpressionIds(expression, exprLabel);
   let variants = 0;
   const ing = new Ingester(w, options, idCheck, state);
   for (const src of sources) variants += await ing.ingestSource(src);
+  if (expression) await storeExpression(w, ing, expression, exprLabel, phenotypes ? new Set(phenotypes.ids) : await w.phenotypeIds());
   if (phenotypes) {
-    checkTableMatches(phenotypes, label, ing.genotyped);
+    checkTableMatches(phenotypes, label, ing.known);
     await w.replacePhenotypes(phenotypes);
   }
   if (schema && isNew) await w.setPhenotypeSchema(schema);
   const counts = await w.counts();
+  const stored = w.catalog.expression;
+  const values = expression?.values ?? stored?.values;
   return {
     files: sources.length,
     samples: counts.samples,
@@ -339,8 +394,28 @@ async function ingestNow(w: StoreWriter, options: IngestOptions, idCheck: { key:
     phenotypeColumns: phenotypes ? phenotypes.columns.map((col) => col.name) : [],
     phenotypeColumnsNotStored: phenotypes ? [...phenotypes.notStored] : [],
     identifierColumnsAccepted,
-    warnings: ing.warnings,
+    expression: values === undefined ? null : {
+      ingested: expression !== undefined,
+      values,
+      genes: expression ? expression.genes.length : stored!.genes,
+      samples: counts.expressionSamples,
+      samplesWithoutGenotypes: counts.expressionWithoutGenotypes,
+      samplesWithoutPhenotypes: counts.expressionWithoutPhenotypes,
+    },
+    warnings: [...ing.warnings, ...(expression ? expressionWarnings(expression, exprLabel) : [])],
   };
+}
+
+/**
+ * Link the matrix's samples to store identities (new ones for samples the
+ * store does not know) and replace the stored matrix. `phenotypeIds`: the
+ * ids of the phenotype table the store will hold (this ingest's, else the
+ * stored one).
+ */
+async function storeExpression(w: StoreWriter, ing: Ingester, m: ExpressionMatrix, label: string, phenotypeIds: ReadonlySet<string>): Promise<void> {
+  checkExpressionLinked(m, label, (id) => ing.known.has(id) || phenotypeIds.has(id), ing.known.size > 0 || phenotypeIds.size > 0);
+  const columns = await ing.identify(m.samples);
+  await w.replaceExpression({ values: m.values, columns, genes: m.genes, rows: m.rows, libSizes: m.columnSums });
 }
 
 /** `genofed node ingest`: open (creating if needed), ingest atomically, close. */

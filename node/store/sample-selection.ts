@@ -20,15 +20,11 @@ export interface SampleSelection {
   readonly strata: string[];
 }
 
-/** True for an absent or blank cohort: every genotyped sample. */
+/** True for an absent or blank cohort: every sample of the population (genotyped, or with expression values). */
 export function isEveryone(cohort: string | CohortAst | undefined): boolean {
   return cohort === undefined || (typeof cohort === 'string' && cohort.trim() === '');
 }
 
-/**
- * Samples of the cohort (all genotyped samples when none) with their
- * stratum index; strata sorted (numerically for numeric columns), NA last.
- */
 /**
  * Disjoint groups given as cohort expressions (case-control: cases, then
  * controls): stratum i is group i (labels '0', '1', ...); a sample matching
@@ -44,15 +40,31 @@ export async function selectGroups(c: DuckDBConnection, catalog: Catalog, groups
   return { stratumOf, strata: groups.map((_, i) => String(i)) };
 }
 
-export async function selectSamples(c: DuckDBConnection, catalog: Catalog, cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined): Promise<SampleSelection> {
+/**
+ * Which samples a cohort is drawn from: `genotyped` (the samples of the VCF
+ * files: every genotype query) or `expression` (the samples of the
+ * expression matrix, genotyped or not: the expression queries).
+ */
+export type Population = 'genotyped' | 'expression';
+
+/**
+ * Samples of the cohort (all samples of the population when none) with
+ * their stratum index; strata sorted (numerically for numeric columns), NA
+ * last.
+ */
+export async function selectSamples(c: DuckDBConnection, catalog: Catalog, cohort: string | CohortAst | undefined, by: string | readonly string[] | undefined, population: Population = 'genotyped'): Promise<SampleSelection> {
   const schema = catalog.phenotypeColumns;
   const params: DuckDBValue[] = [];
-  let where = '';
+  // The samples table also holds samples known only from an expression matrix (none when there is no matrix:
+  // a matrix is replaced, never removed, so every identity of a store without one is genotyped).
+  const conditions = population === 'genotyped' && catalog.expression !== null ? ['s.sample_idx IN (SELECT sample_idx FROM file_samples)'] : [];
   if (!isEveryone(cohort)) {
     const compiled = cohortToSql(compileCohort(cohort!, schema), { columnSql: (n) => `p.${quoteIdent(n)}` });
-    where = `WHERE ${compiled.sql}`;
+    conditions.push(`(${compiled.sql})`);
     params.push(...compiled.params);
   }
+  const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+  const from = population === 'expression' ? 'expression_samples e JOIN samples s USING (sample_idx)' : 'samples s';
   const byNames = by === undefined ? [] : typeof by === 'string' ? [by] : [...by];
   const byCols = byNames.map((name) => {
     const col = schema.find((x) => x.name === name) ?? schema.find((x) => x.name.toLowerCase() === name.toLowerCase());
@@ -63,7 +75,7 @@ export async function selectSamples(c: DuckDBConnection, catalog: Catalog, cohor
   });
   const join = schema.length > 0 ? 'LEFT JOIN phenotypes p ON p._genofed_sample = s.sample_id' : '';
   const stratumSql = byCols.length ? byCols.map((x) => `p.${quoteIdent(x.name)}`).join(', ') : 'NULL';
-  const rows = (await c.runAndReadAll(`SELECT s.sample_idx, ${stratumSql} FROM samples s ${join} ${where}`, params)).getRows();
+  const rows = (await c.runAndReadAll(`SELECT s.sample_idx, ${stratumSql} FROM ${from} ${join} ${where}`, params)).getRows();
   const stratumOf = new Map<number, number>();
   if (byCols.length === 0) {
     for (const r of rows) stratumOf.set(Number(r[0]), 0);

@@ -1,7 +1,8 @@
 /**
  * The store's tables (DuckDB). One row per VCF record in `records`, with its
  * genotypes as two BLOBs (genotype-codec.ts); samples, files and phenotypes
- * in small tables; an append-only query log.
+ * in small tables; the expression matrix as one BLOB per gene; an
+ * append-only query log.
  */
 
 /** Bumped when a table changes shape; a store of another version is refused. */
@@ -17,12 +18,17 @@ export const STORE_FILE = 'store.duckdb';
 export const META_SCHEMA = 'phenotype_schema';
 export const META_SCHEMA_SHA256 = 'phenotype_schema_sha256';
 
+/** `meta` key of the expression matrix's values: `counts` or `log` (absent: no matrix). */
+export const META_EXPRESSION_VALUES = 'expression_values';
+
 export const DDL = [
   // schema_version, assembly (the build: GRCh37, GRCh38, NCBI36, T2T-CHM13; assembly.ts), phenotype_schema, phenotype_schema_sha256.
   `CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)`,
   // Contig order = first appearance (header ##contig order, then records).
   // norm = proto/variant.ts normalizeContig(name): chr22 and 22 are one contig.
   `CREATE TABLE IF NOT EXISTS contigs (contig_id INTEGER PRIMARY KEY, name VARCHAR NOT NULL, norm VARCHAR NOT NULL UNIQUE)`,
+  // Every store sample identity: genotyped (in file_samples) or with expression values; sample_idx is assigned
+  // at first ingest and never renumbered or reused.
   `CREATE TABLE IF NOT EXISTS samples (sample_idx INTEGER PRIMARY KEY, sample_id VARCHAR NOT NULL UNIQUE)`,
   // One row per ingested VCF; sha256 of the file's bytes refuses re-ingest under any name.
   // sorted: its records came in store order (contig_id, pos), so a one-file store is scanned without a sort.
@@ -47,6 +53,14 @@ export const DDL = [
   // ##contig lengths, the first one seen per contig (assembly.ts: a file whose length differs is refused).
   // Added after schema version 2 like variant_ids.
   `CREATE TABLE IF NOT EXISTS contig_lengths (contig_id INTEGER PRIMARY KEY, length BIGINT NOT NULL)`,
+  // The expression matrix (issue 12; one per store, replaced as a whole by the next --expression): meta
+  // `expression_values` = counts | log. expression_samples: one row per matrix sample (a store sample: samples
+  // seen only in the matrix get an identity in `samples` too), lib_size = its column sum of counts over every
+  // gene (NULL for log values). expression_genes: one row per gene, gene_idx = rank of the id in JavaScript
+  // string order; vals = the gene's values as IEEE-754 binary64 little-endian, one per expression sample in
+  // ascending sample_idx. Added after schema version 2 like variant_ids.
+  `CREATE TABLE IF NOT EXISTS expression_samples (sample_idx INTEGER PRIMARY KEY, lib_size DOUBLE)`,
+  `CREATE TABLE IF NOT EXISTS expression_genes (gene_idx INTEGER PRIMARY KEY, gene VARCHAR NOT NULL, vals BLOB NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS phenotype_columns (position INTEGER NOT NULL, name VARCHAR NOT NULL, type VARCHAR NOT NULL)`,
   // The phenotype table itself is (re)created per ingest with typed columns: phenotypes(_genofed_sample, ...).
   `CREATE TABLE IF NOT EXISTS query_log (query_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, querier VARCHAR NOT NULL,

@@ -2,7 +2,7 @@
  * The Store facade: one DuckDB connection, one catalog snapshot, and a
  * queue that runs one operation at a time. Each query family lives in its
  * own module (allele-counts.ts, cohorts.ts, variant-keys.ts,
- * query-log.ts); writers get `withWriteTransaction` and a StoreWriter
+ * expression.ts, query-log.ts); writers get `withWriteTransaction` and a StoreWriter
  * (writer.ts), never the connection.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -16,6 +16,7 @@ import { contigName, describe, loadCatalog, summarize, type Catalog, type StoreS
 import { isEveryone, selectionFor } from './sample-selection.js';
 import { carrierMembers, cohortCount, cohortMembers } from './cohorts.js';
 import { openDatabase } from './database.js';
+import { expressionGenes, expressionInfo, expressionMembers, expressionSums, expressionValues, libSizes, type ExpressionInfo, type ExpressionSums, type ExpressionSumsQuery } from './expression.js';
 import { appendQueryLog, hasQueryId, type QueryLogEntry } from './query-log.js';
 import { RecordScanner, type QueryContext } from './record-scan.js';
 import { resolveRsIds, variantKeys } from './variant-keys.js';
@@ -23,7 +24,16 @@ import { StoreWriter } from './writer.js';
 
 export { MISSING_STRATUM } from './sample-selection.js';
 export { CACHE_BYTES } from './record-scan.js';
-export type { AlleleCountQuery, AlleleCountRow, QueryLogEntry, StoreSummary };
+export type { AlleleCountQuery, AlleleCountRow, ExpressionInfo, ExpressionSums, ExpressionSumsQuery, QueryLogEntry, StoreSummary };
+
+/** Store.expression(): the matrix's values mode and its query family bound to one handle. */
+export interface StoreExpression {
+  readonly values: 'counts' | 'log';
+  genes(): Promise<string[]>;
+  members(cohort: string, options?: { by?: readonly string[] }): Promise<Uint32Array | Map<string, Uint32Array>>;
+  libSizes(samples: Uint32Array): Promise<Float64Array>;
+  sums(q: ExpressionSumsQuery): Promise<ExpressionSums>;
+}
 
 export class Store {
   private ctx: QueryContext;
@@ -137,6 +147,53 @@ export class Store {
    */
   resolveRsIds(ids: readonly string[]): Promise<Map<string, VariantKey[]>> {
     return this.run((ctx) => resolveRsIds(ctx, ids));
+  }
+
+  /** The expression matrix's values mode, gene and sample counts; null without one. */
+  expressionInfo(): ExpressionInfo | null {
+    return expressionInfo(this.ctx.catalog);
+  }
+
+  /** Sorted store sample indices of the expression samples matching the cohort (genotypes not required). */
+  expressionMembers(cohort?: string | CohortAst): Promise<Uint32Array> {
+    return this.run(async (ctx) => (await expressionMembers(ctx, cohort)) as Uint32Array);
+  }
+
+  /**
+   * The expression matrix as the node's expression kinds read it
+   * (node/server/ports.ts ServedExpression); null without one. A view of
+   * this handle: its calls queue like every other operation.
+   */
+  async expression(): Promise<StoreExpression | null> {
+    const info = this.expressionInfo();
+    if (!info) return null;
+    return {
+      values: info.values,
+      genes: () => this.expressionGenes(),
+      members: (cohort, options = {}) => this.run((ctx) => expressionMembers(ctx, cohort, options.by)),
+      libSizes: async (samples) => (await this.libSizes(samples)).libSizes,
+      sums: (q) => this.expressionSums(q),
+    };
+  }
+
+  /** Every gene id of the expression matrix, in JavaScript string order. */
+  expressionGenes(): Promise<string[]> {
+    return this.run((ctx) => expressionGenes(ctx));
+  }
+
+  /** Library sizes (counts matrix) of sorted expression samples, and their sum. */
+  libSizes(samples: Uint32Array): Promise<{ libSizes: Float64Array; sum: number }> {
+    return this.run(async (ctx) => libSizes(ctx.catalog, samples));
+  }
+
+  /** Exact X'X, X'y, y'y of quantized values over sorted expression samples (expression.ts). */
+  expressionSums(q: ExpressionSumsQuery): Promise<ExpressionSums> {
+    return this.run((ctx) => expressionSums(ctx, q));
+  }
+
+  /** One gene's quantized y (log-CPM or the stored log value) per sample; null when the store lacks the gene. */
+  expressionValues(gene: string, samples: Uint32Array, options: { meanLibSize?: number } = {}): Promise<Float64Array | null> {
+    return this.run((ctx) => expressionValues(ctx, gene, samples, options));
   }
 
   appendQueryLog(entry: QueryLogEntry): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The store's writer API: the operations ingest performs, each one named
- * (add a file, its samples, its records, replace the phenotype table, ...)
+ * (add a file, its samples, its records, replace the phenotype table or
+ * the expression matrix, ...)
  * instead of SQL through a shared connection. A StoreWriter exists only
  * inside `Store.withWriteTransaction`, which queues it behind running
  * queries, wraps it in one DuckDB transaction (all or nothing) and re-reads
@@ -15,7 +16,7 @@ import { schemaFingerprint, type PhenotypeSchema } from '../../proto/phenotype-s
 import { buildOfName, type Build } from './assembly.js';
 import type { Catalog } from './catalog.js';
 import type { EncodedGenotypes } from './genotype-codec.js';
-import { META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
+import { META_EXPRESSION_VALUES, META_SCHEMA, META_SCHEMA_SHA256 } from './schema.js';
 
 /** One VCF record as stored: its key, its encoded genotypes and its all-sample totals. */
 export interface RecordRow {
@@ -136,7 +137,13 @@ export class StoreWriter {
     } finally {
       app.closeSync();
     }
-    const sapp = await c.createAppender('samples');
+    await this.addSamples(fresh);
+  }
+
+  /** New store sample identities (index, id): a VCF's new samples, or an expression matrix's. */
+  async addSamples(fresh: readonly (readonly [number, string])[]): Promise<void> {
+    if (fresh.length === 0) return;
+    const sapp = await this.conn().createAppender('samples');
     try {
       for (const [idx, id] of fresh) {
         sapp.appendInteger(idx);
@@ -145,6 +152,49 @@ export class StoreWriter {
       }
     } finally {
       sapp.closeSync();
+    }
+  }
+
+  /**
+   * Replace the expression matrix as a whole (schema.ts has the layout):
+   * `columns[s]` is the store sample index of matrix column s (distinct,
+   * identities already added); `rows[g][s]` the value of gene `genes[g]`;
+   * `libSizes[s]` (counts) the column's library size. Stored with genes in
+   * JavaScript string order and each gene's values in ascending store
+   * sample order.
+   */
+  async replaceExpression(m: { values: 'counts' | 'log'; columns: readonly number[]; genes: readonly string[]; rows: readonly Float64Array[]; libSizes: Float64Array | null }): Promise<void> {
+    const c = this.conn();
+    await c.run('DELETE FROM expression_genes');
+    await c.run('DELETE FROM expression_samples');
+    await c.run(`INSERT INTO meta VALUES ('${META_EXPRESSION_VALUES}', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [m.values]);
+    // order[k]: the matrix column stored at position k (ascending store sample index).
+    const order = m.columns.map((_, s) => s).sort((a, b) => m.columns[a]! - m.columns[b]!);
+    const sapp = await c.createAppender('expression_samples');
+    try {
+      for (const s of order) {
+        sapp.appendInteger(m.columns[s]!);
+        if (m.libSizes) sapp.appendDouble(m.libSizes[s]!);
+        else sapp.appendNull();
+        sapp.endRow();
+      }
+    } finally {
+      sapp.closeSync();
+    }
+    const geneOrder = m.genes.map((_, g) => g).sort((a, b) => (m.genes[a]! < m.genes[b]! ? -1 : m.genes[a]! > m.genes[b]! ? 1 : 0));
+    const gapp = await c.createAppender('expression_genes');
+    try {
+      geneOrder.forEach((g, rank) => {
+        const row = m.rows[g]!;
+        const bytes = Buffer.allocUnsafe(order.length * 8);
+        for (let k = 0; k < order.length; k++) bytes.writeDoubleLE(row[order[k]!]!, k * 8);
+        gapp.appendInteger(rank);
+        gapp.appendVarchar(m.genes[g]!);
+        gapp.appendBlob(bytes);
+        gapp.endRow();
+      });
+    } finally {
+      gapp.closeSync();
     }
   }
 
@@ -257,15 +307,34 @@ export class StoreWriter {
     await c.run(upsert, [META_SCHEMA_SHA256, schemaFingerprint(schema)]);
   }
 
-  /** The figures of an ingest report, as they stand in this transaction. */
-  async counts(): Promise<{ samples: number; phenotypeRows: number; samplesWithPhenotypes: number }> {
+  /**
+   * The figures of an ingest report, as they stand in this transaction:
+   * genotyped samples (`samples`), phenotype rows and the genotyped samples
+   * that have one; the expression matrix's samples, those without genotypes
+   * and those without a phenotype row.
+   */
+  async counts(): Promise<{ samples: number; phenotypeRows: number; samplesWithPhenotypes: number; expressionSamples: number; expressionWithoutGenotypes: number; expressionWithoutPhenotypes: number }> {
     const c = this.conn();
-    const samples = await scalar(c, 'SELECT count(*) FROM samples');
-    if (!(await tableExists(c, 'phenotypes'))) return { samples, phenotypeRows: 0, samplesWithPhenotypes: 0 };
+    const genotyped = 'SELECT DISTINCT sample_idx FROM file_samples';
+    const samples = await scalar(c, `SELECT count(*) FROM (${genotyped})`);
+    const expressionSamples = await scalar(c, 'SELECT count(*) FROM expression_samples');
+    const expressionWithoutGenotypes = await scalar(c, `SELECT count(*) FROM expression_samples WHERE sample_idx NOT IN (${genotyped})`);
+    if (!(await tableExists(c, 'phenotypes'))) return { samples, phenotypeRows: 0, samplesWithPhenotypes: 0, expressionSamples, expressionWithoutGenotypes, expressionWithoutPhenotypes: expressionSamples };
+    const withPhenotypes = `SELECT s.sample_idx FROM samples s JOIN phenotypes p ON p.${RESERVED_COLUMN} = s.sample_id`;
     return {
       samples,
       phenotypeRows: await scalar(c, 'SELECT count(*) FROM phenotypes'),
-      samplesWithPhenotypes: await scalar(c, `SELECT count(*) FROM samples s JOIN phenotypes p ON p.${RESERVED_COLUMN} = s.sample_id`),
+      samplesWithPhenotypes: await scalar(c, `SELECT count(*) FROM (${withPhenotypes}) WHERE sample_idx IN (${genotyped})`),
+      expressionSamples,
+      expressionWithoutGenotypes,
+      expressionWithoutPhenotypes: await scalar(c, `SELECT count(*) FROM expression_samples WHERE sample_idx NOT IN (${withPhenotypes})`),
     };
+  }
+
+  /** Sample ids of the stored phenotype table (the expression matrix's link check); empty without one. */
+  async phenotypeIds(): Promise<Set<string>> {
+    const c = this.conn();
+    if (!(await tableExists(c, 'phenotypes'))) return new Set();
+    return new Set((await c.runAndReadAll(`SELECT ${RESERVED_COLUMN} FROM phenotypes`)).getRows().map((r) => String(r[0])));
   }
 }

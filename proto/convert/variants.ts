@@ -15,8 +15,20 @@ import type { VariantKey } from '../variant.js';
  * VariantKey messages.
  */
 export function variantsToWire(keys: readonly (VariantKey & { readonly id?: string })[]): wire.VariantBatch {
-  if (keys.every((k) => k.id === undefined)) return { variants: [], packed: packVariantKeys(keys) };
-  return { variants: keys.map((k) => ({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt, id: k.id ?? '' })), packed: Buffer.alloc(0) };
+  if (keys.every((k) => k.id === undefined)) return { variants: [], packed: packVariantKeys(keys), names: [] };
+  return { variants: keys.map((k) => ({ chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt, id: k.id ?? '' })), packed: Buffer.alloc(0), names: [] };
+}
+
+/** A batch of names (a name-listing kind: gene ids). */
+export function namesToWire(names: readonly string[]): wire.VariantBatch {
+  return { variants: [], packed: Buffer.alloc(0), names: [...names] };
+}
+
+/** The names of a batch; a batch with keys is not a name batch. */
+export function namesFromWire(batch: wire.VariantBatch): string[] {
+  if (batch.variants.length > 0 || batch.packed.length > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'name batch: holds variant keys');
+  for (const n of batch.names) if (n.length === 0 || n.length > 200) throw new ProtoError('GENOFED_BAD_MESSAGE', 'name batch: a name is empty or longer than 200 characters');
+  return batch.names;
 }
 
 /** Keys as the lines the list digest hashes: `chrom TAB pos TAB ref TAB alt LF` (UTF-8). */
@@ -33,6 +45,7 @@ export function variantIdsFromWire(batch: wire.VariantBatch): string[] {
 }
 
 export function variantsFromWire(batch: wire.VariantBatch): VariantKey[] {
+  if (batch.names.length > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'variant batch: holds names, not keys');
   if (batch.packed.length > 0) {
     if (batch.variants.length > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'variant batch: keys both packed and as messages');
     return unpackVariantKeys(batch.packed);

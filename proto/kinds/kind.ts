@@ -27,6 +27,8 @@ export interface KindLimits {
   /** Most variants a list may hold (node config limits.maxVariants). */
   readonly maxVariants: number;
   readonly schema: PhenotypeSchema;
+  /** The envelope's DP epsilon (0: DP off): a kind whose sums cannot carry DP noise refuses here, before any budget is spent. */
+  readonly dpEpsilon: number;
 }
 
 export interface QueryKindSpec<P extends QueryParams = QueryParams> {

@@ -54,6 +54,6 @@ describe('packed variant batches', () => {
     expect(bad('\t1\tA\tG\n')).toBe('variant batch: packed key 1: an empty field');
     expect(bad('22\t1e5\tA\tG\n')).toBe('variant batch: packed key 1: POS is not a positive integer');
     expect(bad('22\t2147483648\tA\tG\n')).toBe('variant batch: packed key 1: POS is not a positive integer');
-    expect(() => variantsFromWire({ variants: [{ chrom: '1', pos: 1, ref: 'A', alt: 'C', id: '' }], packed: packVariantKeys(keys) })).toThrow(/both packed/);
+    expect(() => variantsFromWire({ variants: [{ chrom: '1', pos: 1, ref: 'A', alt: 'C', id: '' }], packed: packVariantKeys(keys), names: [] })).toThrow(/both packed/);
   });
 });

@@ -5,7 +5,9 @@
  *   person matches across files of the site;
  * - `matrix`: a genes x samples matrix; the header's sample names are
  *   replaced and every other byte is kept (R-style headers one field
- *   shorter than the rows are recognised);
+ *   shorter than the rows are recognised); every cell after the first
+ *   column must be a number or missing (matrix-shape.ts), and a table that
+ *   looks like a matrix is refused without `matrix` or named id columns;
  * - named date columns shifted by the person's key-derived offset
  *   (`dates.ts`) or generalized to the year;
  * - columns whose name looks like an identifier (`patient_id`, `mrn_no`,
@@ -37,6 +39,7 @@ import type { MapCollector } from '../reid-map.js';
 import type { SiteKey } from '../site-key.js';
 import { DateShifter, parseDate, shiftDate } from './dates.js';
 import { formatRow, parseDelimited, type Row, type Table } from './delimited.js';
+import { checkMatrixBody, looksLikeExpressionMatrix } from './matrix-shape.js';
 
 export type DateMode = 'shift' | 'year';
 
@@ -183,6 +186,7 @@ export function pseudonymizeTable(table: Table, text: string, options: TableOpti
   }
 
   if (options.matrix) {
+    checkMatrixBody(body, missing, label);
     const first = rWidth === width + 1 ? 0 : 1; // R-style header has no name for the gene column
     const fields = header.fields.map((f, k) => (k >= first && !missing.has(f) ? sample(f) : f));
     const nl = text.indexOf('\n');
@@ -190,6 +194,9 @@ export function pseudonymizeTable(table: Table, text: string, options: TableOpti
     return { text: formatRow(fields, header.quoted, table.delimiter) + table.eol + rest, report };
   }
 
+  if (!options.idColumns?.length && looksLikeExpressionMatrix(body, missing)) {
+    throw new NodeError('GENOFED_USAGE', `${label}: looks like a genes x samples expression matrix (gene ids in the first column, numbers elsewhere), whose header names are the sample ids: give --matrix to pseudonymize them, or --id-column to pseudonymize it as a table`);
+  }
   const idCols = (options.idColumns?.length ? options.idColumns : [header.fields[0] ?? '']).map((n) => columnIndex(header.fields, n, label));
   const dateCols = new Set((options.dateColumns ?? []).map((n) => columnIndex(header.fields, n, label)));
   const keepCols = new Set((options.keepText ?? []).map((n) => columnIndex(header.fields, n, label)));

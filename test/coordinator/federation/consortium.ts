@@ -40,6 +40,10 @@ export interface ConsortiumOptions {
   readonly privacy?: NetworkInitOptions['privacy'];
   /** The roster's phenotype schema (phenotypes are ingested under it); default: none. */
   readonly schema?: PhenotypeSchema;
+  /** An expression matrix per site (issue 12), ingested with its values mode (default counts). */
+  readonly expression?: Readonly<Record<string, { readonly path: string; readonly values?: 'counts' | 'log' }>>;
+  /** Node privacy.minCohortSize (default 5). */
+  readonly minCohortSize?: number;
   /** Ingest and configure but do not start these sites. */
   readonly notStarted?: readonly string[];
 }
@@ -48,10 +52,14 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
   const dir = await mkdtemp(join(tmpdir(), 'genofed-fed-'));
   const nodes: Record<string, RunningNode> = {};
   try {
-    const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0, ...(o.privacy ? { privacy: o.privacy } : {}), ...(o.schema ? { schema: o.schema } : {}) });
+    const layout = await networkInit({ sites: o.sites, out: join(dir, 'net'), preset: 'test', basePort: 0, ...(o.privacy || o.minCohortSize !== undefined ? { privacy: { ...o.privacy, ...(o.minCohortSize !== undefined ? { minCohortSize: o.minCohortSize } : {}) } } : {}), ...(o.schema ? { schema: o.schema } : {}) });
     for (const site of o.sites) {
       if (o.notStarted?.includes(site)) continue;
-      await ingest(layout.siteStores[site]!, { rawIds: true, vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site], ...(o.schema ? { schema: o.schema } : {}) } : {}) });
+      const expr = o.expression?.[site];
+      await ingest(layout.siteStores[site]!, {
+        rawIds: true, vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site], ...(o.schema ? { schema: o.schema } : {}) } : {}),
+        ...(expr ? { expression: expr.path, expressionValues: expr.values ?? 'counts' } : {}),
+      });
       const cfg = await loadNodeConfig(layout.siteConfigs[site]!);
       nodes[site] = await startNode(cfg, { logger: silent, allowMeasurementPlaintext: o.allowMeasurementPlaintext === true });
     }

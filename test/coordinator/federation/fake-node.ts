@@ -70,7 +70,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
     health: (_call, cb) => cb(null, { status: wire.HealthResponse_Status.STATUS_SERVING }),
     listVariants: (call) => {
       if (scenario !== 'floods-variant-keys') {
-        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', id: '' }], packed: Buffer.alloc(0) });
+        call.write({ variants: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', id: '' }], packed: Buffer.alloc(0), names: [] });
         call.end();
         return;
       }
@@ -79,7 +79,7 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
         for (let b = 0; b < FLOOD.batches && !listed.cancelled; b++) {
           const variants = Array.from({ length: FLOOD.perBatch }, (_, i) => ({ chrom: '1', pos: 1_000_000 + b * FLOOD.perBatch + i, ref: 'A', alt: 'G', id: '' }));
           listed.keysSent += variants.length;
-          if (!call.write({ variants, packed: Buffer.alloc(0) })) await new Promise((r) => call.once('drain', r));
+          if (!call.write({ variants, packed: Buffer.alloc(0), names: [] })) await new Promise((r) => call.once('drain', r));
           // Let the coordinator's cancellation arrive between batches, as over a real network.
           await new Promise((r) => setImmediate(r));
         }

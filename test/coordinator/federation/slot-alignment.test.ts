@@ -7,6 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { unionOfKeys } from '../../../coordinator/federation/engine.js';
+import { unionOfPackedKeys, type SiteKeys } from '../../../coordinator/federation/key-union.js';
+import { PackedKeyList } from '../../../proto/convert/packed-key-list.js';
+import { packVariantKeys, variantsFromWire } from '../../../proto/convert/variants.js';
+import { variantListDigestHex } from '../../../proto/query.js';
+import { compareVariantKeys, type VariantKey } from '../../../proto/variant.js';
 import { parseRegions } from '../../../proto/region.js';
 import { dedupeKeys } from '../../../coordinator/kinds/allele-frequency.js';
 
@@ -75,5 +80,60 @@ describe('slot alignment', () => {
   it('keeps a requested list in order and asks a repeated key (alias-aware) once', () => {
     const list = [{ chrom: '1', pos: 5, ref: 'A', alt: 'C' }, { chrom: '1', pos: 2, ref: 'G', alt: 'T' }, { chrom: 'chr1', pos: 5, ref: 'A', alt: 'C' }];
     expect(dedupeKeys(list)).toEqual(list.slice(0, 2));
+  });
+});
+
+describe('packed phase-1 union (issue 11: the coordinator holds keys as packed lines)', () => {
+  const toSite = (keys: readonly VariantKey[], rnd: (n: number) => number): SiteKeys => {
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < keys.length;) {
+      const n = 1 + rnd(40);
+      chunks.push(packVariantKeys(keys.slice(i, i + n)));
+      i += n;
+    }
+    return { chunks, count: keys.length, contigs: new Set(keys.map((k) => k.chrom)) };
+  };
+
+  it('equals the object union on random site lists (sorted, unsorted, aliased contigs), and says when a list was out of order', () => {
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const bases = ['A', 'C', 'G', 'T', 'AT', 'GCA'];
+    const regions = parseRegions('22:100-400,22:600-900,X,1:5-60');
+    let fellBack = 0;
+    let inOrder = 0;
+    for (let trial = 0; trial < 60; trial++) {
+      const sites = Array.from({ length: 1 + rnd(5) }, () => {
+        const spell = rnd(2) ? 'chr' : '';
+        const keys = Array.from({ length: rnd(300) }, () => ({ chrom: spell + ['22', 'X', '21', '1'][rnd(4)]!, pos: 1 + rnd(1000), ref: bases[rnd(6)]!, alt: bases[rnd(6)]! }));
+        if (!rnd(3)) return keys;
+        // As an honest node sends them: region by region (the merged regions' order), sorted within each.
+        const merged = [...regions];
+        const regionOf = (k: VariantKey): number => merged.findIndex((r) => r.chrom.replace(/^chr/, '') === k.chrom.replace(/^chr/, '') && k.pos >= r.start && k.pos <= r.end);
+        return keys.filter((k) => regionOf(k) >= 0).sort((x, y) => regionOf(x) - regionOf(y) || compareVariantKeys(x, y));
+      });
+      const union = unionOfPackedKeys(sites.map((k) => toSite(k, rnd)), regions);
+      const want = unionOfKeys(sites, regions);
+      expect(Array.from({ length: union.list.length }, (_, i) => union.list.at(i))).toEqual(want);
+      expect(union.list.digestHex()).toBe(variantListDigestHex(want));
+      if (union.inOrder) inOrder++;
+      else fellBack++;
+    }
+    // Both paths ran.
+    expect(inOrder).toBeGreaterThan(5);
+    expect(fellBack).toBeGreaterThan(5);
+  });
+
+  it('a packed list reads back, hashes and batches like the keys it holds', () => {
+    const keys = Array.from({ length: 25_000 }, (_, i) => ({ chrom: 'chr7', pos: 1000 + i, ref: i % 7 ? 'A' : 'ACGT', alt: i % 5 ? 'G' : 'T' }));
+    const list = PackedKeyList.from(keys);
+    expect(list.length).toBe(keys.length);
+    for (const i of [0, 1, 9_999, 10_000, 24_999]) expect(list.at(i)).toEqual(keys[i]);
+    expect(list.at(25_000)).toBeUndefined();
+    expect(list.digestHex()).toBe(variantListDigestHex(keys));
+    expect(list.wireBatches().flatMap((b) => variantsFromWire(b))).toEqual(keys);
+    expect([...list]).toEqual(keys);
   });
 });

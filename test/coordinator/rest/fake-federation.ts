@@ -6,6 +6,7 @@
 import type {
   AlleleFrequencyAnswer, AlleleFrequencyRequest, AlleleFrequencyRow, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, QueryOutcome, RowSink, SiteStatus,
 } from '../../../coordinator/federation/types.js';
+import type { DifferentialExpressionAnswer, DifferentialExpressionRequest } from '../../../coordinator/federation/expression.js';
 import type { CoordinatorKind } from '../../../coordinator/kinds/kind.js';
 
 import { parsePhenotypeSchema, type PhenotypeSchema } from '../../../proto/phenotype-schema.js';
@@ -91,6 +92,16 @@ export class FakeFederation implements Federation {
     if (kind.spec.kind === 'cohort-count') return (await this.cohortCount(request as unknown as CohortCountRequest)) as unknown as Body & QueryOutcome;
     if (this.failWith) throw this.failWith;
     return this.runAnswers[kind.spec.kind] as Body & QueryOutcome;
+  }
+
+  readonly deRequests: DifferentialExpressionRequest[] = [];
+  deAnswer: DifferentialExpressionAnswer | undefined;
+
+  async differentialExpression(request: DifferentialExpressionRequest): Promise<DifferentialExpressionAnswer> {
+    this.deRequests.push(request);
+    if (this.failWith) throw this.failWith;
+    if (!this.deAnswer) throw new Error('FakeFederation: no scripted differential-expression answer');
+    return this.deAnswer;
   }
 
   async status(): Promise<readonly SiteStatus[]> {

@@ -144,6 +144,12 @@ export interface VariantBatch {
    * fraction of the time a million VariantKey messages take.
    */
   packed: Buffer;
+  /**
+   * Names instead of keys, from a listing kind that lists names (kind
+   * expression-genes: the gene ids of the site's expression matrix); never
+   * together with keys.
+   */
+  names: string[];
 }
 
 export interface AggregateRequest {
@@ -838,7 +844,7 @@ export const VariantKey: MessageFns<VariantKey> = {
 };
 
 function createBaseVariantBatch(): VariantBatch {
-  return { variants: [], packed: Buffer.alloc(0) };
+  return { variants: [], packed: Buffer.alloc(0), names: [] };
 }
 
 export const VariantBatch: MessageFns<VariantBatch> = {
@@ -848,6 +854,9 @@ export const VariantBatch: MessageFns<VariantBatch> = {
     }
     if (message.packed.length !== 0) {
       writer.uint32(18).bytes(message.packed);
+    }
+    for (const v of message.names) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -879,6 +888,14 @@ export const VariantBatch: MessageFns<VariantBatch> = {
             }
 
             message.packed = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.names.push(reader.string());
             continue;
           }
         }

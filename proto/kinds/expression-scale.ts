@@ -1,0 +1,54 @@
+/**
+ * `expression-scale`: the first round of a differential-expression query.
+ * Over the samples of group A and group B (expression values, the group's
+ * cohort, every covariate present; disjoint at every site), the network's
+ * sample count and sum of library sizes (the mean library size scales
+ * edgeR's log-CPM prior, so every site computes the log-CPM the pooled
+ * matrix would have), and how many sites hold counts and how many log
+ * values (the coordinator refuses a network that mixes the two). Every sum
+ * is EXPR_LIMBS limbs (proto/expression.ts); the nodes verify both groups'
+ * sizes (>= k).
+ */
+import { z } from 'zod';
+import { ProtoError } from '../errors.js';
+import { EXPR_LIMB_COUNTERS } from '../expression.js';
+import { designCells, designColumns, designPopulations, MAX_COVARIATES } from '../expression-design.js';
+import { blockLayout, type QueryParams } from '../query.js';
+import { parseWith, type QueryKindSpec } from './kind.js';
+
+export interface ExpressionScaleParams extends QueryParams {
+  readonly kind: 'expression-scale';
+  readonly groupA: string;
+  readonly groupB: string;
+  readonly covariates: readonly string[];
+}
+
+/** The sums, in slot order. */
+export const SCALE_SUMS = Object.freeze(['n', 'lib_size', 'count_sites', 'log_sites']);
+
+const schema = z.strictObject({
+  kind: z.literal('expression-scale'),
+  groupA: z.string().min(1).max(10_000),
+  groupB: z.string().min(1).max(10_000),
+  covariates: z.array(z.string().min(1).max(63)).max(MAX_COVARIATES),
+});
+
+export const expressionScale: QueryKindSpec<ExpressionScaleParams> = {
+  kind: 'expression-scale',
+  rpc: 'aggregate',
+  parse: (raw) => parseWith(schema, raw, 'expression-scale') as ExpressionScaleParams,
+  list: () => undefined,
+  region: () => undefined,
+  cohorts: (p) => [p.groupA, p.groupB],
+  populations: (p, schema) => designPopulations(schema, p.covariates),
+  layout: (_p, slotCount) => blockLayout(EXPR_LIMB_COUNTERS, 1, SCALE_SUMS.length, slotCount),
+  // Refused under DP in check(); never called with DP on.
+  sensitivity: (_p, layout) => ({ sensitivity: 1, counts: layout.valueCount }),
+  audit: (p) => ({ groupA: p.groupA, groupB: p.groupB, covariates: [...p.covariates] }),
+  check(p, limits) {
+    if (limits.dpEpsilon > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'expression-scale: expression sums are fixed-point limbs and carry no DP noise; this network has DP on (THREAT-MODEL.md, "Expression answers")');
+    designColumns(limits.schema, p.covariates, 'group');
+    designCells(limits.schema, p.covariates);
+  },
+  impossible: () => undefined,
+};
