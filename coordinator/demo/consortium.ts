@@ -16,6 +16,8 @@ import { networkInit, type NetworkLayout } from '../network/init.js';
 import { ApiClient } from '../client/api-client.js';
 import { Children, parseHostPort, type Child } from './children.js';
 import { DEMO_ARM_COLUMN, withDemoArm } from './demo-arm.js';
+import { demoExpression, EXPRESSION_GENES, matrixText } from './demo-expression.js';
+import type { SyntheticExpression } from './synthetic-expression.js';
 import { readPhenotypeTable, ReferenceCounts } from './plaintext-reference.js';
 import { assignSamples, createVcfSplitter, splitPhenotypes, type SplitStats } from './split-samples.js';
 import { vcfLines, vcfSampleIds } from './vcf-lines.js';
@@ -69,6 +71,8 @@ export interface Consortium {
   readonly reference: ReferenceCounts;
   readonly genotyped: ReadonlySet<string>;
   readonly phenotypeTable: ReturnType<typeof readPhenotypeTable> | null;
+  /** The synthetic expression matrix every site ingested its columns of (issue 12); null without demo_arm and gender. */
+  readonly expression: SyntheticExpression | null;
   readonly timingsMs: Record<string, number>;
   /** Aborted on SIGINT/SIGTERM of this process (or the caller's signal). */
   readonly signal: AbortSignal;
@@ -233,6 +237,23 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       }
       await Promise.all(writers.map((w) => w?.close()));
     }
+    // 4b. A synthetic RNA-seq count matrix over the genotyped samples (demo-expression.ts): planted
+    // effects between the random demo arms and by gender; each site gets its samples' columns.
+    let expression: SyntheticExpression | null = null;
+    const expressionShares: Record<string, string> = {};
+    if (phenotypeTable && phenotypeTable.columns.some((c) => c.name === 'gender')) {
+      const ids = [...genotyped].filter((id) => phenotypeTable!.rows.has(id));
+      expression = demoExpression(ids, phenotypeTable);
+      for (const [s, site] of sites.entries()) {
+        const columns = ids.map((id, j) => ({ id, j })).filter(({ id }) => assignment.get(id) === s).map(({ j }) => j);
+        if (columns.length === 0) continue;
+        const file = join(out, 'shares', site, 'expression.tsv');
+        await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+        await writeFile(file, matrixText(expression, columns), { mode: 0o600 });
+        expressionShares[site] = file;
+      }
+      log(`demo: synthetic RNA-seq counts, ${EXPRESSION_GENES} genes x ${ids.length} samples (planted differences between the ${DEMO_ARM_COLUMN} groups and by gender), split with the VCFs`);
+    }
     if (phenotypes && phenotypeText !== null) {
       const parts = splitPhenotypes(phenotypeText, nSites, assignment);
       await Promise.all(sites.map(async (site, s) => {
@@ -251,6 +272,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       const args = ['node', 'ingest', '--store', layout.siteStores[site]!, '--raw-ids'];
       for (const f of shares[site]!.vcfs) args.push('--vcf', f);
       if (shares[site]!.phenotypes) args.push('--phenotypes', shares[site]!.phenotypes!, '--schema', layout.rosterFile);
+      if (expressionShares[site]) args.push('--expression', expressionShares[site]!, '--values', 'counts');
       await guard(children.run(`ingest-${site}`, args));
     });
     await Promise.all(Array.from({ length: Math.min(2, queue.length) }, async () => {
@@ -278,7 +300,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     const tokens = JSON.parse(await readFile(layout.tokensFile, 'utf8')) as { querier: string; token: string }[];
     const token = tokens[0]!.token;
     return {
-      sites, url, token, layout, children, coordinator, shares, vcfs, reference, genotyped, phenotypeTable, signal, guard, stop,
+      sites, url, token, layout, children, coordinator, shares, vcfs, reference, genotyped, phenotypeTable, expression, signal, guard, stop,
       nodes: Object.fromEntries(sites.map((s, i) => [s, nodeList[i]!])),
       timingsMs: timings,
       client: () => new ApiClient({ url, token, timeoutMs: 600_000 }),

@@ -19,6 +19,8 @@ import { startConsortium, writeAtomic, type Consortium } from './consortium.js';
 import { assocTsv, checkAssociation, EUR_VS_EAS, hasSuperPop, printQq, printTopHits, queryAssociation, RANDOM_ARMS, type AssociationSection } from './demo-association.js';
 import { checkStrata, hasStrataColumns, printStrata, queryStrata, STRATA_BY, type StrataSection } from './demo-strata.js';
 import { clip, tableLines } from './demo-table.js';
+import { DEMO_ARM_COLUMN } from './demo-arm.js';
+import { checkExpression, EXPRESSION_FILE, expressionTsv, printExpression, queryExpression, type ExpressionSection } from './demo-expression.js';
 import { comparisonKey, referenceCohortCount, type ReferenceRow } from './plaintext-reference.js';
 import { recordsAt } from './vcf-lines.js';
 
@@ -52,6 +54,8 @@ export interface DemoResult {
   readonly strata: StrataSection | null;
   /** EUR vs EAS (when the table has super_pop), then the random arms A vs B; empty without a phenotype table. */
   readonly associations: readonly AssociationSection[];
+  /** Differential expression between the demo arms (issue 12); null without the synthetic matrix. */
+  readonly expression: ExpressionSection | null;
   readonly mismatches: number;
   /** Every process the demo started (all gone when runDemo returns). */
   readonly pids: readonly number[];
@@ -124,9 +128,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     // Beyond counts (issue 10): stratified frequencies and association; they need a phenotype table.
     const analyses = consortium.phenotypeTable
       ? await runAnalyses(consortium, api, regions, policy, out, log)
-      : (log('demo: stratified allele frequencies and association skipped: --vcf was given without --phenotypes'), { strata: null, associations: [] });
+      : (log('demo: stratified allele frequencies, association and expression skipped: --vcf was given without --phenotypes'), { strata: null, associations: [], expression: null });
     timings.totalMs = Math.round(performance.now() - t0);
-    log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/ (af.tsv, cohort.json${analyses.strata ? ', af-strata.tsv' : ''}${analyses.associations.map((a) => `, ${a.contrast.file}`).join('')})`);
+    log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/ (af.tsv, cohort.json${analyses.strata ? ', af-strata.tsv' : ''}${analyses.associations.map((a) => `, ${a.contrast.file}`).join('')}${analyses.expression ? `, ${EXPRESSION_FILE}` : ''})`);
     return { out, sites: consortium.sites, variants: rows.length, rows, siteOutcome, cohort, ...analyses, mismatches, pids: consortium.children.pids, timingsMs: timings };
   } finally {
     await consortium.stop({ keep: o.keep ?? false });
@@ -203,7 +207,7 @@ function printSummary(rows: readonly AlleleFrequencyRow[], sites: SiteOutcome, c
  * rows checked against the unsplit input (re-read once for those records).
  * A mismatch throws GENOFED_DEMO_MISMATCH, as for the counts.
  */
-async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly string[], policy: DisclosurePolicy, out: string, log: (l: string) => void): Promise<Pick<DemoResult, 'strata' | 'associations'>> {
+async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly string[], policy: DisclosurePolicy, out: string, log: (l: string) => void): Promise<Pick<DemoResult, 'strata' | 'associations' | 'expression'>> {
   const table = c.phenotypeTable!;
   // With other --sites, the sample blocks can give a site two populations that differ by 1..k-1 of its
   // patients (e.g. 10 sites: one holds a single EUR male, so `super_pop = 'EUR'` is 1 away from the cohort
@@ -253,5 +257,25 @@ async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly stri
   const what = [...(strata ? [`${strata.shown.length} stratified AF rows`] : []), ...(associations.length ? [`${associations.reduce((n, a) => n + a.shown.length, 0)} association rows`] : [])].join(' and ') || 'no rows';
   if (bad > 0) throw new CoordinatorError('GENOFED_DEMO_MISMATCH', `${bad} of the ${what} printed differ from the plaintext computation on the unsplit input`);
   log(`verified: the ${what} printed equal the plaintext computation on the unsplit input (${strata ? 'AC, AN, nhomalt and faf95 per stratum, grpmax and faf95_max; ' : ''}each association group's AC and AN, and the chi-square recomputed from them) under the same disclosure policy`);
-  return { strata, associations };
+
+  // Transcriptome (issue 12): differential expression between the demo arms, gender as covariate.
+  let expression: ExpressionSection | null = null;
+  if (c.expression) {
+    tStep = performance.now();
+    const answer = await unlessGuarded('differential expression', () => queryExpression(api, c.guard, log));
+    c.timingsMs.expressionQueryMs = Math.round(performance.now() - tStep);
+    if (answer) {
+      const table = c.phenotypeTable!;
+      const arm = new Map([...table.rows].map(([id, r]) => [id, String(r[DEMO_ARM_COLUMN] ?? '')]));
+      const gender = new Map([...table.rows].map(([id, r]) => [id, String(r.gender ?? '')]));
+      expression = checkExpression(answer, c.expression, arm, gender);
+      await writeAtomic(join(out, EXPRESSION_FILE), expressionTsv(answer));
+      log('');
+      printExpression(expression, log);
+      log('');
+      if (expression.mismatches > 0) throw new CoordinatorError('GENOFED_DEMO_MISMATCH', `${expression.mismatches} of the ${answer.rows.length} genes of the differential expression differ from the same model fitted on the plaintext sums of the unsplit matrix`);
+      log(`verified: all ${answer.rows.length} genes' logFC, AveExpr, t, p and BH p equal the same model fitted on the plaintext sums of the unsplit matrix`);
+    }
+  }
+  return { strata, associations, expression };
 }

@@ -15,6 +15,7 @@ import type { BenchSuite } from './suite.js';
 const SUITES: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   federation: () => import('./federation.js'),
   assoc: () => import('./assoc.js'),
+  expr: () => import('./expr.js'),
   vcf: () => import('./vcf.js'),
   crypto: () => import('./crypto.js'),
   'pseudonymize-bam': () => import('./pseudonymize-bam.js'),

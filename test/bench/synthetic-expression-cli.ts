@@ -1,7 +1,7 @@
 /**
  * Presets and the command line of the synthetic expression data:
  *
- *   node dist/test/bench/synthetic-expression.js --preset small|demo|bench --out DIR
+ *   node dist/test/bench/synthetic-expression-cli.js --preset small|demo|bench --out DIR
  *        [--seed N] [--values counts|log] [--genes N] [--samples N]
  *        [--sites K] [--split round-robin|blocks|random] [--gzip] [--vcf FILE]
  *
@@ -11,65 +11,11 @@
  */
 import { parseArgs } from 'node:util';
 import { assignSites, writeExpressionFiles, writeSiteFiles, type SplitMode } from './synthetic-expression-files.js';
-import { DEFAULT_VCF, readDosages, readPanel } from './synthetic-expression-genotypes.js';
-import { syntheticExpression, type SyntheticExpression, type ValuesMode } from './synthetic-expression.js';
-import { mulberry32 } from '../../coordinator/demo/demo-arm.js';
+import { DEFAULT_VCF, readDosages, readPanel } from '../../coordinator/demo/synthetic-expression-genotypes.js';
+import { DEFAULT_SEED, PRESETS, presetExpression, type PresetName } from '../../coordinator/demo/synthetic-expression-presets.js';
+import type { SyntheticExpression, ValuesMode } from '../../coordinator/demo/synthetic-expression.js';
 
-export interface Preset {
-  readonly genes: number;
-  readonly samples: number;
-  readonly cisGenes: number;
-  readonly eqtlGenes: number;
-  readonly sites: number;
-}
-
-export const PRESETS = {
-  /** Tests: well under a second. */
-  small: { genes: 2_000, samples: 120, cisGenes: 100, eqtlGenes: 20, sites: 3 },
-  demo: { genes: 5_000, samples: 300, cisGenes: 200, eqtlGenes: 40, sites: 3 },
-  /** 300 samples per site x 3 sites. */
-  bench: { genes: 20_000, samples: 900, cisGenes: 500, eqtlGenes: 100, sites: 3 },
-} as const satisfies Record<string, Preset>;
-
-export type PresetName = keyof typeof PRESETS;
-export const DEFAULT_SEED = 20_150_218; // the 1000G Phase 3 VCFs' fileDate
-
-/** `count` panel samples, a seeded choice, in panel order (1000G lists them by population). */
-export function pickSamples(panel: readonly { sample: string }[], count: number, seed: number): string[] {
-  if (!Number.isInteger(count) || count < 1 || count > panel.length) throw new RangeError(`samples must be 1..${panel.length}`);
-  const idx = panel.map((_, i) => i);
-  const rand = mulberry32(seed ^ 0x51a3);
-  for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(rand() * (idx.length - i));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, count).sort((a, b) => a - b).map((i) => panel[i]!.sample);
-}
-
-export interface PresetOptions {
-  readonly seed?: number;
-  readonly values?: ValuesMode;
-  readonly genes?: number;
-  readonly samples?: number;
-  readonly vcf?: string;
-}
-
-/** A preset's data on 1000G samples (seeded choice from the panel) and the VCF's real genotypes. */
-export function presetExpression(name: PresetName, options: PresetOptions = {}): SyntheticExpression {
-  const p = PRESETS[name];
-  const seed = options.seed ?? DEFAULT_SEED;
-  const panel = readPanel();
-  const samples = pickSamples(panel, options.samples ?? p.samples, seed);
-  const vcf = options.vcf ?? DEFAULT_VCF;
-  return syntheticExpression({
-    samples,
-    genes: options.genes ?? p.genes,
-    seed,
-    values: options.values ?? 'counts',
-    panel: new Map(panel.map((r) => [r.sample, r])),
-    eqtl: { genes: p.eqtlGenes, cisGenes: p.cisGenes, genotypes: readDosages(vcf, samples) },
-  });
-}
+export { PRESETS, presetExpression, pickSamples, type PresetName } from '../../coordinator/demo/synthetic-expression-presets.js';
 
 export function main(argv: readonly string[]): void {
   const { values: a } = parseArgs({
@@ -90,7 +36,7 @@ export function main(argv: readonly string[]): void {
   const preset = a.preset as PresetName;
   const int = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
   if (!(preset in PRESETS) || !a.out || !['counts', 'log'].includes(a.values) || !['round-robin', 'blocks', 'random'].includes(a.split)) {
-    process.stderr.write('usage: synthetic-expression.js --preset small|demo|bench --out DIR [--seed N] [--values counts|log] [--genes N] [--samples N] [--sites K] [--split round-robin|blocks|random] [--gzip] [--vcf FILE]\n');
+    process.stderr.write('usage: synthetic-expression-cli.js --preset small|demo|bench --out DIR [--seed N] [--values counts|log] [--genes N] [--samples N] [--sites K] [--split round-robin|blocks|random] [--gzip] [--vcf FILE]\n');
     process.exit(2);
   }
   const t0 = performance.now();
@@ -109,3 +55,5 @@ export function main(argv: readonly string[]): void {
       `generated in ${((t1 - t0) / 1000).toFixed(2)} s, written in ${((t2 - t1) / 1000).toFixed(2)} s: ${files.matrix}${folders.length ? ` + ${folders.length} sites` : ''}\n`,
   );
 }
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) main(process.argv.slice(2));

@@ -12,8 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { assignSamples } from '../../coordinator/demo/split-samples.js';
 import { BGZF_BLOCK_INPUT, BGZF_EOF, bgzfBlock } from '../../node/io/bgzf-writer.js';
 import { mulberry32 } from '../../coordinator/demo/demo-arm.js';
-import { vcfShares } from './synthetic-expression-genotypes.js';
-import type { SyntheticExpression } from './synthetic-expression.js';
+import { vcfShares } from '../../coordinator/demo/synthetic-expression-genotypes.js';
+import type { SyntheticExpression } from '../../coordinator/demo/synthetic-expression.js';
 
 /** Digits of a non-negative integer below 1e15 written at `at`; returns the next offset. */
 function writeInt(buf: Buffer, at: number, v: number): number {

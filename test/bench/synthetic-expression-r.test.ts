@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HAS_R, parseR, runR } from '../coordinator/stats/r-oracle.js';
 import { presetExpression } from './synthetic-expression-cli.js';
 import { writeExpressionFiles } from './synthetic-expression-files.js';
-import { dosageOf } from './synthetic-expression-genotypes.js';
+import { dosageOf } from '../../coordinator/demo/synthetic-expression-genotypes.js';
 
 const SCRIPT = `
 suppressPackageStartupMessages({ library(limma); library(edgeR) })

@@ -15,9 +15,9 @@ import { identifierColumns, parsePhenotypeTable } from '../../node/phenotypes/in
 import { logCpm } from '../../proto/expression.js';
 import { PRESETS, presetExpression } from './synthetic-expression-cli.js';
 import { annotationTsv, assignSites, matrixTsv, phenotypeTsv, truthTsv, writeExpressionFiles, writeSiteFiles } from './synthetic-expression-files.js';
-import { DEFAULT_VCF, readPanel } from './synthetic-expression-genotypes.js';
-import { Draws } from './synthetic-expression-random.js';
-import type { SyntheticExpression } from './synthetic-expression.js';
+import { DEFAULT_VCF, readPanel } from '../../coordinator/demo/synthetic-expression-genotypes.js';
+import { Draws } from '../../coordinator/demo/synthetic-expression-random.js';
+import type { SyntheticExpression } from '../../coordinator/demo/synthetic-expression.js';
 
 let data: SyntheticExpression;
 let dir: string;

@@ -22,7 +22,8 @@ import { runDemo, type DemoResult } from '../../coordinator/demo/run-demo.js';
 import { startConsortium, type Consortium } from '../../coordinator/demo/consortium.js';
 import { withDemoArm } from '../../coordinator/demo/demo-arm.js';
 import { comparisonKey, readPhenotypeTable, ReferenceCounts } from '../../coordinator/demo/plaintext-reference.js';
-import { vcfLines } from '../../coordinator/demo/vcf-lines.js';
+import { vcfLines, vcfSampleIds } from '../../coordinator/demo/vcf-lines.js';
+import { demoExpression, matrixText } from '../../coordinator/demo/demo-expression.js';
 import { networkInit } from '../../coordinator/network/init.js';
 import { bcftoolsCounts, bcftoolsGroupCounts, has } from '../coordinator/demo/bcftools.js';
 import { allelicChiSquare, faf95 } from '../../coordinator/stats/index.js';
@@ -189,6 +190,41 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
       }
     }
   });
+
+  it.skipIf(!has('Rscript'))('differential expression between the demo arms (+ gender): every gene equals R limma on the pooled matrix, and the planted genes are found', async () => {
+    const x = result.expression!;
+    expect(x.mismatches).toBe(0);
+    expect(x.answer.n).toBe(2504);
+    expect(x.answer.design).toEqual(['(Intercept)', 'group', 'gendermale']);
+    expect(x.found / x.planted).toBeGreaterThan(0.9);
+    expect(x.falseCalls / Math.max(1, x.up + x.down)).toBeLessThan(0.1);
+    expect(lines.some((l) => /^verified: all 4000 genes' logFC, AveExpr, t, p and BH p equal the same model fitted on the plaintext sums/.test(l))).toBe(true);
+    // The demo's matrix, regenerated (seeded) over the genotyped samples in the demo's order, pooled.
+    const table = readPhenotypeTable(withDemoArm(readFileSync(PANEL, 'utf8')));
+    const ids = (await vcfSampleIds(VCFS[0]!)).filter((id) => table.rows.has(id));
+    const data = demoExpression(ids, table);
+    await writeFile(join(dir, 'pooled-expression.tsv'), matrixText(data, ids.map((_, j) => j)));
+    await writeFile(join(dir, 'sheet.tsv'), ['sample\tarm\tgender', ...ids.map((id) => `${id}\t${table.rows.get(id)!.demo_arm}\t${table.rows.get(id)!.gender}`)].join('\n') + '\n');
+    await writeFile(join(dir, 'limma.R'), String.raw`
+suppressPackageStartupMessages({ library(limma); library(edgeR) })
+args <- commandArgs(TRUE)
+counts <- as.matrix(read.delim(args[1], row.names = 1, check.names = FALSE))
+sheet <- read.delim(args[2], stringsAsFactors = FALSE)
+design <- model.matrix(~ factor(sheet$arm, levels = c("B", "A")) + factor(sheet$gender, levels = c("female", "male")))
+q <- floor(cpm(counts[, sheet$sample], log = TRUE, prior.count = 2) * 2^24 + 0.5) / 2^24
+tt <- topTable(eBayes(lmFit(q, design)), coef = 2, number = Inf, sort.by = "P")
+writeLines(paste(rownames(tt), sprintf("%.17g", tt$logFC), sprintf("%.17g", tt$t), sprintf("%.17g", tt$P.Value), sep = "\t"))
+`);
+    const out = execFileSync('Rscript', ['--vanilla', join(dir, 'limma.R'), join(dir, 'pooled-expression.tsv'), join(dir, 'sheet.tsv')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = new Map(out.trim().split('\n').map((l) => { const [g, fc, t, p] = l.split('\t'); return [g!, { fc: Number(fc), t: Number(t), p: Number(p) }]; }));
+    expect(r.size).toBe(x.answer.rows.length);
+    for (const row of x.answer.rows) {
+      const want = r.get(row.gene)!;
+      expect(Math.abs(row.logfc - want.fc), row.gene).toBeLessThan(1e-6);
+      expect(Math.abs(row.t - want.t), row.gene).toBeLessThan(1e-6 * Math.max(1, Math.abs(want.t)));
+      expect(Math.abs(row.p - want.p), row.gene).toBeLessThanOrEqual(Math.max(1e-300, 1e-6 * want.p));
+    }
+  }, 120_000);
 
   it('no process log holds a sample id or a genotype', () => {
     const text = ['node-hospital-a', 'node-hospital-b', 'node-hospital-c', 'coordinator', 'ingest-hospital-a']

@@ -56,11 +56,11 @@ describe('genofed demo (CLI)', () => {
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  it('runs on a user VCF without phenotypes: 3 sites, verified AF, cohort count, strata and association skipped with a note', async () => {
+  it('runs on a user VCF without phenotypes: 3 sites, verified AF, cohort count, strata, association and expression skipped with a note', async () => {
     const out = join(dir, 'user');
     const r = await demo(['--vcf', VCF, '--sites', '3', '--preset', 'test', '--out', out]);
     expect(r.stderr).toMatch(/cohort count skipped: --vcf was given without --phenotypes/);
-    expect(r.stderr).toMatch(/stratified allele frequencies and association skipped: --vcf was given without --phenotypes/);
+    expect(r.stderr).toMatch(/stratified allele frequencies, association and expression skipped: --vcf was given without --phenotypes/);
     expect(r.stderr).toMatch(/verified: 1044 variants, all equal/);
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'cohort.json'), 'utf8'))).toHaveProperty('skipped');

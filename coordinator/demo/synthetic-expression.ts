@@ -30,7 +30,7 @@
  * Groups, age and batch are seeded draws independent of ancestry, so none
  * is confounded with the genotypes.
  */
-import { assignArms } from '../../coordinator/demo/demo-arm.js';
+import { assignArms } from './demo-arm.js';
 import { CIS_FLANK, layoutGenes, type Gene } from './synthetic-expression-genes.js';
 import { DEFAULT_VCF, dosageOf, readDosages, type Genotypes, type PanelRow } from './synthetic-expression-genotypes.js';
 import { Draws } from './synthetic-expression-random.js';
@@ -271,10 +271,4 @@ function plantEqtl(genes: readonly Gene[], cis: readonly boolean[], g: Genotypes
     out.set(i, { variant: near[d.int(near.length)]!, beta: d.sign() * d.between(0.3, 1) });
   }
   return out;
-}
-
-/** `node dist/test/bench/synthetic-expression.js --preset small|demo|bench --out DIR ...` (synthetic-expression-cli.ts). */
-if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  // Not awaited: the CLI module imports this one, which must finish evaluating first.
-  void import('./synthetic-expression-cli.js').then((cli) => cli.main(process.argv.slice(2)));
 }

@@ -11,9 +11,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-/** test/fixtures from test/bench (vitest) or dist/test/bench (node after tsc; fixtures are not copied to dist). */
+/** test/fixtures from coordinator/demo (vitest) or dist/coordinator/demo (node after tsc; fixtures are not copied to dist). */
 function fixture(rel: string): string {
-  const candidates = [resolve(import.meta.dirname, '../fixtures', rel), resolve(import.meta.dirname, '../../../test/fixtures', rel)];
+  const candidates = [resolve(import.meta.dirname, '../../test/fixtures', rel), resolve(import.meta.dirname, '../../../test/fixtures', rel)];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
