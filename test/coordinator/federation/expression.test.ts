@@ -15,6 +15,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DifferentialExpressionAnswer } from '../../../coordinator/federation/expression.js';
 import { parsePhenotypeSchema } from '../../../proto/phenotype-schema.js';
+import { presetExpression } from '../../../coordinator/demo/synthetic-expression-presets.js';
+import type { SyntheticExpression } from '../../../coordinator/demo/synthetic-expression.js';
+import { matrixTsv } from '../../bench/synthetic-expression-files.js';
 import { HAS_R } from '../stats/r-oracle.js';
 import { startConsortium, type Consortium } from './consortium.js';
 
@@ -202,4 +205,120 @@ describe('expression comparison guard', () => {
     if (process.env.CI) expect(HAS_R).toBe(true);
     if (HAS_R) expect(compared).toBeGreaterThan(8 * 14_000);
   });
+});
+
+const R_LOG = String.raw`
+suppressPackageStartupMessages(library(limma))
+args <- commandArgs(TRUE)
+y <- as.matrix(read.delim(args[1], row.names = 1, check.names = FALSE))
+sheet <- read.delim(args[2], stringsAsFactors = FALSE)
+y <- y[, sheet$sample]
+agebin <- c(20, 40, 60)[findInterval(sheet$age, c(20, 40, 60, 80))]
+design <- model.matrix(~ factor(sheet$group, levels = c("B", "A")) + factor(sheet$sex, levels = c("female", "male")) + agebin)
+q <- floor(y * 2^24 + 0.5) / 2^24
+f <- function(x) sprintf("%.17g", x)
+for (trend in c(FALSE, TRUE)) {
+  tt <- topTable(eBayes(lmFit(q, design), trend = trend), coef = 2, number = Inf, sort.by = "P")
+  writeLines(paste("Q", if (trend) "T" else "F", rownames(tt), f(tt$logFC), f(tt$AveExpr), f(tt$t), f(tt$P.Value), f(tt$adj.P.Val), sep = "\t"))
+}
+`;
+
+describe.skipIf(!HAS_R)('log values over the network (synthetic microarray-like matrix, 120 1000G samples, 3 sites; numeric covariate in bins)', () => {
+  let c: Consortium;
+  let data: SyntheticExpression;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'genofed-expr-log-'));
+    data = presetExpression('small', { values: 'log', genes: 1_500 });
+    const ageSchema = parsePhenotypeSchema({
+      format: 'genofed-phenotype-schema', version: 1,
+      columns: [
+        { name: 'group', type: 'categorical', values: ['A', 'B'] },
+        { name: 'sex', type: 'categorical', values: ['female', 'male'] },
+        { name: 'age', type: 'integer', bins: [20, 40, 60, 80] },
+      ],
+    });
+    const matrices: Record<string, { path: string; values: 'log' | 'counts' }> = {};
+    const phenotypes: Record<string, string> = {};
+    for (const [s, site] of ['a', 'b', 'c'].entries()) {
+      const columns = data.samples.map((_, j) => j).filter((j) => j % 3 === s);
+      matrices[site] = { path: join(dir, `${site}.tsv`), values: 'log' };
+      await writeFile(matrices[site].path, matrixTsv(data, columns));
+      phenotypes[site] = join(dir, `${site}.pheno.tsv`);
+      await writeFile(phenotypes[site], ['sample\tgroup\tsex\tage', ...columns.map((j) => { const p = data.phenotypes[j]!; return `${p.sample}\t${p.group}\t${p.sex}\t${p.age}`; })].join('\n') + '\n');
+    }
+    await writeFile(join(dir, 'pooled.tsv'), matrixTsv(data));
+    await writeFile(join(dir, 'sheet.tsv'), ['sample\tgroup\tsex\tage', ...data.phenotypes.map((p) => `${p.sample}\t${p.group}\t${p.sex}\t${p.age}`)].join('\n') + '\n');
+    c = await startConsortium({ sites: ['a', 'b', 'c'], vcfs: {}, schema: ageSchema, minCohortSize: 3, privacy: { differencingK: 3 }, phenotypes, expression: matrices });
+  }, 120_000);
+
+  afterAll(async () => {
+    await c?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('every gene equals R limma on the pooled log values, ~ group + sex + age (bin lower edges), trend FALSE and TRUE', async () => {
+    await writeFile(join(dir, 'oracle.R'), R_LOG);
+    const out = execFileSync('Rscript', ['--vanilla', join(dir, 'oracle.R'), join(dir, 'pooled.tsv'), join(dir, 'sheet.tsv')], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const tables = new Map<string, Map<string, RRow>>();
+    for (const line of out.split('\n').filter(Boolean)) {
+      const [q, trend, gene, ...v] = line.split('\t');
+      if (!tables.has(`${q}${trend}`)) tables.set(`${q}${trend}`, new Map());
+      const [logfc, ave, t, p, adj] = v.map(Number) as [number, number, number, number, number];
+      tables.get(`${q}${trend}`)!.set(gene!, { logfc, ave, t, p, adj });
+    }
+    const fed = await c.federationWith();
+    try {
+      for (const trend of [false, true]) {
+        const answer = await fed.differentialExpression({ querier: 'alice', groupA: "group = 'A'", groupB: "group = 'B'", covariates: ['sex', 'age'], trend });
+        expect(answer.values).toBe('log');
+        expect(answer.n).toBe(120);
+        expect(answer.design).toEqual(['(Intercept)', 'group', 'sexmale', 'age']);
+        compare(answer, tables.get(`Q${trend ? 'T' : 'F'}`)!, 1e-6, 1e-6);
+      }
+      // Planted differences: most found at 5% FDR (the group effect is B vs A; logfc here is A - B).
+      const answer = await fed.differentialExpression({ querier: 'alice', groupA: "group = 'A'", groupB: "group = 'B'", covariates: ['sex', 'age'] });
+      const planted = new Map(data.truth.map((t) => [t.gene, t.deLog2fc]));
+      const called = answer.rows.filter((r) => r.adj_p < 0.05);
+      const hits = called.filter((r) => planted.get(r.gene) !== 0);
+      expect(hits.length / data.truth.filter((t) => t.deLog2fc !== 0).length).toBeGreaterThan(0.8);
+      expect((called.length - hits.length) / Math.max(1, called.length)).toBeLessThan(0.15);
+      for (const r of hits) expect(Math.sign(r.logfc)).toBe(-Math.sign(planted.get(r.gene)!));
+    } finally {
+      await fed.close();
+    }
+  }, 180_000);
+
+  it('a network where one site holds counts and the others log values is refused, naming the mix', async () => {
+    // Site c re-ingests its matrix as counts (the values are 4-decimal log2 intensities: not integers, accepted with a warning).
+    await c.close();
+    const fedDir = await mkdtemp(join(tmpdir(), 'genofed-expr-mix-'));
+    try {
+      const counts = presetExpression('small', { genes: 300 });
+      const paths: Record<string, { path: string; values: 'log' | 'counts' }> = {};
+      const phenotypes: Record<string, string> = {};
+      for (const [s, site] of ['a', 'b', 'c'].entries()) {
+        const columns = counts.samples.map((_, j) => j).filter((j) => j % 3 === s);
+        const src = site === 'c' ? counts : data;
+        paths[site] = { path: join(fedDir, `${site}.tsv`), values: site === 'c' ? 'counts' : 'log' };
+        await writeFile(paths[site].path, matrixTsv(src, columns));
+        phenotypes[site] = join(fedDir, `${site}.pheno.tsv`);
+        await writeFile(phenotypes[site], ['sample\tgroup', ...columns.map((j) => `${src.phenotypes[j]!.sample}\t${src.phenotypes[j]!.group}`)].join('\n') + '\n');
+      }
+      const mixed = await startConsortium({
+        sites: ['a', 'b', 'c'], vcfs: {}, minCohortSize: 3, privacy: { differencingK: 3 }, phenotypes, expression: paths,
+        schema: parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: [{ name: 'group', type: 'categorical', values: ['A', 'B'] }] }),
+      });
+      const fed = await mixed.federationWith();
+      try {
+        await expect(fed.differentialExpression({ querier: 'alice', groupA: "group = 'A'", groupB: "group = 'B'", genes: [counts.genes[0]!.id] }))
+          .rejects.toMatchObject({ code: 'GENOFED_EXPRESSION_MISMATCH', message: expect.stringMatching(/1 counts, 2 log values, of 3/) });
+      } finally {
+        await fed.close();
+        await mixed.close();
+      }
+    } finally {
+      await rm(fedDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
