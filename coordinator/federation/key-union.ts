@@ -40,6 +40,16 @@ class SiteCursor {
   }
 }
 
+/** normalizeContig with a cache per spelling (called once per key). */
+function contigNormalizer(): (chrom: string) => string {
+  const normalized = new Map<string, string>();
+  return (chrom) => {
+    let n = normalized.get(chrom);
+    if (n === undefined) normalized.set(chrom, (n = normalizeContig(chrom)));
+    return n;
+  };
+}
+
 /** Thrown inside the merge when a site's list is not in region order and sorted: the object path takes over. */
 class OutOfOrder extends Error {}
 
@@ -68,12 +78,7 @@ export function unionOfPackedKeys(perSite: readonly SiteKeys[], regions: readonl
 
 function mergePacked(perSite: readonly SiteKeys[], regions: readonly Region[]): PackedKeyList {
   const regionContig = regions.map((r) => normalizeContig(r.chrom));
-  const normalized = new Map<string, string>();
-  const norm = (chrom: string): string => {
-    let n = normalized.get(chrom);
-    if (n === undefined) normalized.set(chrom, (n = normalizeContig(chrom)));
-    return n;
-  };
+  const norm = contigNormalizer();
   // Spellings per normalized contig over every site (a store spells each contig one way).
   const spellings = new Map<string, Set<string>>();
   for (const s of perSite) {
@@ -140,12 +145,7 @@ function mergePacked(perSite: readonly SiteKeys[], regions: readonly Region[]): 
  */
 export function unionOfKeys(perSite: readonly (readonly VariantKey[])[], regions: readonly Region[]): VariantKey[] {
   const regionContig = regions.map((r) => normalizeContig(r.chrom));
-  const normalized = new Map<string, string>();
-  const norm = (chrom: string): string => {
-    let n = normalized.get(chrom);
-    if (n === undefined) normalized.set(chrom, (n = normalizeContig(chrom)));
-    return n;
-  };
+  const norm = contigNormalizer();
   const spellings = new Map<string, Set<string>>();
   // [region][site]: each site's keys of the region, in the order it sent them.
   const parts: VariantKey[][][] = regions.map(() => []);

@@ -8,18 +8,9 @@ import { parseRegions } from '../../proto/region.js';
 import { variantMatchKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { keysOf, type CountedNodeKind } from './kind.js';
-import { cohortMembers } from './members.js';
+import { cohortMembers, overlap } from './members.js';
 
 const C = ASSOCIATION_COUNTERS.length;
-
-function overlap(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0, j = 0; i < a.length && j < b.length;) {
-    if (a[i] === b[j]) return true;
-    if (a[i]! < b[j]!) i++;
-    else j++;
-  }
-  return false;
-}
 
 export const kind: CountedNodeKind<AssociationParams> = {
   spec: association,

@@ -10,6 +10,7 @@ import { designCells, designColumns, designRow, type DesignColumn } from '../../
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { NodeError } from '../errors.js';
 import type { ServedExpression, ServedStore } from '../server/ports.js';
+import { overlap } from './members.js';
 
 export async function expressionOf(store: ServedStore): Promise<ServedExpression> {
   const e = store.expression ? await store.expression() : null;
@@ -21,15 +22,6 @@ function union(sets: readonly Uint32Array[]): Uint32Array {
   const all = new Set<number>();
   for (const s of sets) for (const x of s) all.add(x);
   return Uint32Array.from([...all].sort((a, b) => a - b));
-}
-
-function overlap(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0, j = 0; i < a.length && j < b.length;) {
-    if (a[i] === b[j]) return true;
-    if (a[i]! < b[j]!) i++;
-    else j++;
-  }
-  return false;
 }
 
 async function groupCells(e: ServedExpression, cohort: string, schema: PhenotypeSchema, covariates: readonly string[]): Promise<Uint32Array[]> {

@@ -5,8 +5,8 @@
  * coordinator tests the genes every site holds.
  */
 import { z } from 'zod';
-import { blockLayout, type QueryParams } from '../query.js';
-import { parseWith, type QueryKindSpec } from './kind.js';
+import type { QueryParams } from '../query.js';
+import { LISTING_SPEC, parseWith, type QueryKindSpec } from './kind.js';
 
 export interface ExpressionGenesParams extends QueryParams {
   readonly kind: 'expression-genes';
@@ -16,15 +16,9 @@ const schema = z.strictObject({ kind: z.literal('expression-genes') });
 
 export const expressionGenes: QueryKindSpec<ExpressionGenesParams> = {
   kind: 'expression-genes',
-  rpc: 'list',
   parse: (raw) => parseWith(schema, raw, 'expression-genes'),
-  list: () => undefined,
+  ...LISTING_SPEC,
   region: () => undefined,
-  cohorts: () => [],
-  populations: () => [],
-  layout: (_p, slotCount) => ({ ...blockLayout([], 0, 0, slotCount), ciphertextCount: 0, valueCount: 0 }),
-  sensitivity: () => ({ sensitivity: 0, counts: 0 }),
   audit: () => ({}),
   check: () => undefined,
-  impossible: () => undefined,
 };

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import type { PhenotypeSchema } from '../phenotype-schema.js';
-import type { Population, QueryParams, SlotLayout } from '../query.js';
+import { blockLayout, type Population, type QueryParams, type SlotLayout } from '../query.js';
 
 /** The list streamed after the envelope (slot order, or a carrier set): its length and SHA-256 are signed in the parameters. */
 export interface ListSpec {
@@ -75,3 +75,18 @@ export function parseWith<T>(schema: z.ZodType<T>, raw: unknown, kind: string): 
 }
 
 export const hex64 = z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits');
+
+/**
+ * What every listing kind (rpc 'list': keys or names, no counts) declares
+ * alike: no list after the envelope, no cohorts, no populations, an empty
+ * layout, no DP sensitivity, no impossible totals.
+ */
+export const LISTING_SPEC = {
+  rpc: 'list',
+  list: () => undefined,
+  cohorts: () => [],
+  populations: () => [],
+  layout: (_p: QueryParams, slotCount: number): SlotLayout => ({ ...blockLayout([], 0, 0, slotCount), ciphertextCount: 0, valueCount: 0 }),
+  sensitivity: () => ({ sensitivity: 0, counts: 0 }),
+  impossible: () => undefined,
+} as const;

@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
-import { blockLayout, type QueryParams } from '../query.js';
-import { parseWith, type QueryKindSpec } from './kind.js';
+import type { QueryParams } from '../query.js';
+import { LISTING_SPEC, parseWith, type QueryKindSpec } from './kind.js';
 
 /** Most rs ids one lookup carries (they travel in the signed envelope). */
 export const MAX_RS_IDS = 10_000;
@@ -25,18 +25,12 @@ const schema = z.strictObject({ kind: z.literal('rsid-keys'), rsIds: z.array(z.s
 
 export const rsIdKeys: QueryKindSpec<RsIdKeysParams> = {
   kind: 'rsid-keys',
-  rpc: 'list',
   parse: (raw) => parseWith(schema, raw, 'rsid-keys'),
-  list: () => undefined,
+  ...LISTING_SPEC,
   region: () => undefined,
-  cohorts: () => [],
-  populations: () => [],
-  layout: (_p, slotCount) => ({ ...blockLayout([], 0, 0, slotCount), ciphertextCount: 0, valueCount: 0 }),
-  sensitivity: () => ({ sensitivity: 0, counts: 0 }),
   // The audit log keeps how many ids and their digest, as it does for variant lists.
   audit: (p) => ({ rsIdCount: p.rsIds.length, rsIdsSha256: createHash('sha256').update(p.rsIds.join('\n')).digest('hex') }),
   check(p) {
     if (new Set(p.rsIds).size !== p.rsIds.length) throw new ProtoError('GENOFED_BAD_MESSAGE', 'rsid-keys: an rs id is listed twice');
   },
-  impossible: () => undefined,
 };

@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
-import { blockLayout, type QueryParams } from '../query.js';
+import type { QueryParams } from '../query.js';
 import { parseRegions, REGION_LIST_MAX } from '../region.js';
-import { parseWith, type QueryKindSpec } from './kind.js';
+import { LISTING_SPEC, parseWith, type QueryKindSpec } from './kind.js';
 
 export interface VariantKeysParams extends QueryParams {
   readonly kind: 'variant-keys';
@@ -19,14 +19,9 @@ const schema = z.strictObject({ kind: z.literal('variant-keys'), region: z.strin
 
 export const variantKeys: QueryKindSpec<VariantKeysParams> = {
   kind: 'variant-keys',
-  rpc: 'list',
+  ...LISTING_SPEC,
   parse: (raw) => parseWith(schema, raw, 'variant-keys'),
-  list: () => undefined,
   region: (p) => p.region,
-  cohorts: () => [],
-  populations: () => [],
-  layout: (_p, slotCount) => ({ ...blockLayout([], 0, 0, slotCount), ciphertextCount: 0, valueCount: 0 }),
-  sensitivity: () => ({ sensitivity: 0, counts: 0 }),
   audit: (p) => ({ region: p.region }),
   check(p) {
     try {
@@ -35,5 +30,4 @@ export const variantKeys: QueryKindSpec<VariantKeysParams> = {
       throw new ProtoError('GENOFED_BAD_REGION', 'variant-keys: the region does not parse', { cause });
     }
   },
-  impossible: () => undefined,
 };

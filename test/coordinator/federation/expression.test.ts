@@ -61,16 +61,7 @@ async function rLimma(withCovariate: boolean): Promise<Map<string, Map<string, R
   const sheet = ['sample\tgroup\tlibtype', ...ann.map((r) => `${r[0]!.replace(/fb$/, '')}\t${r[1] === 'treated' ? 'A' : 'B'}\t${r[2]}`)].join('\n');
   await writeFile(join(dir, 'sheet.tsv'), `${sheet}\n`);
   await writeFile(join(dir, 'oracle.R'), R_SCRIPT);
-  const out = execFileSync('Rscript', ['--vanilla', join(dir, 'oracle.R'), join(FIXTURES, 'pasilla_gene_counts.tsv'), join(dir, 'sheet.tsv'), withCovariate ? 'T' : 'F'], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const tables = new Map<string, Map<string, RRow>>();
-  for (const line of out.split('\n').filter(Boolean)) {
-    const [q, trend, gene, ...v] = line.split('\t');
-    const key = `${q}${trend}`;
-    if (!tables.has(key)) tables.set(key, new Map());
-    const [logfc, ave, t, p, adj] = v.map(Number) as [number, number, number, number, number];
-    tables.get(key)!.set(gene!, { logfc, ave, t, p, adj });
-  }
-  return tables;
+  return parseRTables(execFileSync('Rscript', ['--vanilla', join(dir, 'oracle.R'), join(FIXTURES, 'pasilla_gene_counts.tsv'), join(dir, 'sheet.tsv'), withCovariate ? 'T' : 'F'], { encoding: 'utf8', maxBuffer: 1 << 28 }));
 }
 
 function compare(answer: DifferentialExpressionAnswer, r: Map<string, RRow>, tol: number, pRel: number): void {
@@ -112,19 +103,36 @@ async function splitPasilla(): Promise<{ matrices: Record<string, string>; pheno
   return { matrices, phenotypes };
 }
 
+/** Pasilla split across the 3 sites, under size and differencing threshold k. */
+async function pasillaConsortium(k: number): Promise<Consortium> {
+  const split = await splitPasilla();
+  return startConsortium({
+    sites: Object.keys(SITES), vcfs: {}, schema, minCohortSize: k, privacy: { differencingK: k },
+    phenotypes: split.phenotypes,
+    expression: Object.fromEntries(Object.entries(split.matrices).map(([s, path]) => [s, { path }])),
+  });
+}
+
+/** R's `tag trend gene logFC AveExpr t P adj.P` lines -> tag+trend -> gene -> row. */
+function parseRTables(out: string): Map<string, Map<string, RRow>> {
+  const tables = new Map<string, Map<string, RRow>>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [q, trend, gene, ...v] = line.split('\t');
+    const key = `${q}${trend}`;
+    if (!tables.has(key)) tables.set(key, new Map());
+    const [logfc, ave, t, p, adj] = v.map(Number) as [number, number, number, number, number];
+    tables.get(key)!.set(gene!, { logfc, ave, t, p, adj });
+  }
+  return tables;
+}
+
 describe.skipIf(!HAS_R)('differential expression over the network equals limma on the pooled matrix (pasilla, 3 sites)', () => {
   let c: Consortium;
-  let split: Awaited<ReturnType<typeof splitPasilla>>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'genofed-expr-'));
-    split = await splitPasilla();
     // Pasilla has 3 treated samples and one single-read treated sample: size and differencing thresholds off (k = 1) here; the k rules are tested below.
-    c = await startConsortium({
-      sites: Object.keys(SITES), vcfs: {}, schema, minCohortSize: 1, privacy: { differencingK: 1 },
-      phenotypes: split.phenotypes,
-      expression: Object.fromEntries(Object.entries(split.matrices).map(([s, path]) => [s, { path }])),
-    });
+    c = await pasillaConsortium(1);
   }, 120_000);
 
   afterAll(async () => {
@@ -170,12 +178,7 @@ describe.skipIf(!HAS_R)('expression answers under the k rules (nodes verify grou
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'genofed-expr-k-'));
-    const split = await splitPasilla();
-    c = await startConsortium({
-      sites: Object.keys(SITES), vcfs: {}, schema, minCohortSize: 2, privacy: { differencingK: 2 },
-      phenotypes: split.phenotypes,
-      expression: Object.fromEntries(Object.entries(split.matrices).map(([s, path]) => [s, { path }])),
-    });
+    c = await pasillaConsortium(2);
   }, 120_000);
 
   afterAll(async () => {
@@ -259,14 +262,7 @@ describe.skipIf(!HAS_R)('log values over the network (synthetic microarray-like 
 
   it('every gene equals R limma on the pooled log values, ~ group + sex + age (bin lower edges), trend FALSE and TRUE', async () => {
     await writeFile(join(dir, 'oracle.R'), R_LOG);
-    const out = execFileSync('Rscript', ['--vanilla', join(dir, 'oracle.R'), join(dir, 'pooled.tsv'), join(dir, 'sheet.tsv')], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    const tables = new Map<string, Map<string, RRow>>();
-    for (const line of out.split('\n').filter(Boolean)) {
-      const [q, trend, gene, ...v] = line.split('\t');
-      if (!tables.has(`${q}${trend}`)) tables.set(`${q}${trend}`, new Map());
-      const [logfc, ave, t, p, adj] = v.map(Number) as [number, number, number, number, number];
-      tables.get(`${q}${trend}`)!.set(gene!, { logfc, ave, t, p, adj });
-    }
+    const tables = parseRTables(execFileSync('Rscript', ['--vanilla', join(dir, 'oracle.R'), join(dir, 'pooled.tsv'), join(dir, 'sheet.tsv')], { encoding: 'utf8', maxBuffer: 1 << 26 }));
     const fed = await c.federationWith();
     try {
       for (const trend of [false, true]) {

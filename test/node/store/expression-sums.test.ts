@@ -7,19 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { quantize } from '../../../proto/expression.js';
+import { mulberry32 } from '../../../coordinator/demo/demo-arm.js';
 import { CHUNK, DesignSums, exactDot, exactSquare, limbCount, splitLimbs } from '../../../node/store/expression-sums.js';
 
 /** Deterministic PRNG (mulberry32): failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Quantized values of magnitude below 2^bits (a safe integer; bits <= 53), signed. */
 function values(r: () => number, n: number, bits: number, signed = true): Float64Array {
