@@ -54,6 +54,7 @@ interface RRow { logfc: number; ave: number; t: number; p: number; adj: number }
 
 let dir = '';
 let compared = 0;
+let bladderCompared = 0;
 
 /** R limma on the pooled pasilla matrix: [quantized|raw][trend] -> gene -> row. */
 async function rLimma(withCovariate: boolean): Promise<Map<string, Map<string, RRow>>> {
@@ -317,4 +318,97 @@ describe.skipIf(!HAS_R)('log values over the network (synthetic microarray-like 
       await rm(fedDir, { recursive: true, force: true });
     }
   }, 180_000);
+});
+
+const HAS_BLADDERBATCH = HAS_R && (() => {
+  try {
+    execFileSync('Rscript', ['--vanilla', '-e', 'suppressMessages(library(bladderbatch))'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const R_BLADDER_EXPORT = String.raw`
+suppressMessages({ library(bladderbatch); library(Biobase) })
+data(bladderdata)
+e <- exprs(bladderEset)
+p <- pData(bladderEset)
+out <- commandArgs(TRUE)[1]
+write.table(data.frame(probe = rownames(e), e, check.names = FALSE), file.path(out, "bladder.tsv"), sep = "\t", quote = FALSE, row.names = FALSE)
+write.table(data.frame(sample = rownames(p), cancer = p$cancer, batch = p$batch), file.path(out, "bladder-pheno.tsv"), sep = "\t", quote = FALSE, row.names = FALSE)
+`;
+
+const R_BLADDER_LIMMA = String.raw`
+suppressPackageStartupMessages(library(limma))
+args <- commandArgs(TRUE)
+y <- as.matrix(read.delim(args[1], row.names = 1, check.names = FALSE))
+p <- read.delim(args[2], stringsAsFactors = FALSE)
+p <- p[p$cancer %in% c("Cancer", "Normal"), ]
+q <- floor(y[, p$sample] * 2^24 + 0.5) / 2^24
+design <- model.matrix(~ factor(p$cancer, levels = c("Normal", "Cancer")))
+f <- function(x) sprintf("%.17g", x)
+for (trend in c(FALSE, TRUE)) {
+  tt <- topTable(eBayes(lmFit(q, design), trend = trend), coef = 2, number = Inf, sort.by = "P")
+  writeLines(paste("Q", if (trend) "T" else "F", rownames(tt), f(tt$logFC), f(tt$AveExpr), f(tt$t), f(tt$P.Value), f(tt$adj.P.Val), sep = "\t"))
+}
+`;
+
+describe.skipIf(!HAS_BLADDERBATCH)('bladderbatch (57 bladder samples, Affymetrix log2 values): its 5 processing batches as 5 sites', () => {
+  let c: Consortium;
+  let bdir = '';
+
+  beforeAll(async () => {
+    bdir = await mkdtemp(join(tmpdir(), 'genofed-bladder-'));
+    await writeFile(join(bdir, 'export.R'), R_BLADDER_EXPORT);
+    execFileSync('Rscript', ['--vanilla', join(bdir, 'export.R'), bdir], { stdio: 'ignore' });
+    const lines = (await readFile(join(bdir, 'bladder.tsv'), 'utf8')).split('\n').filter(Boolean).map((l) => l.split('\t'));
+    const pheno = (await readFile(join(bdir, 'bladder-pheno.tsv'), 'utf8')).split('\n').filter(Boolean).slice(1).map((l) => l.split('\t'));
+    const sites = [...new Set(pheno.map((r) => r[2]!))].sort().map((b) => `batch${b}`);
+    const matrices: Record<string, { path: string; values: 'log' }> = {};
+    const phenotypes: Record<string, string> = {};
+    for (const site of sites) {
+      const rows = pheno.filter((r) => `batch${r[2]}` === site);
+      const cols = rows.map((r) => lines[0]!.indexOf(r[0]!));
+      matrices[site] = { path: join(bdir, `${site}.tsv`), values: 'log' };
+      await writeFile(matrices[site].path, lines.map((f) => [f[0], ...cols.map((j) => f[j])].join('\t')).join('\n') + '\n');
+      phenotypes[site] = join(bdir, `${site}.pheno.tsv`);
+      await writeFile(phenotypes[site], ['sample\tcancer', ...rows.map((r) => `${r[0]}\t${r[1]}`)].join('\n') + '\n');
+    }
+    c = await startConsortium({
+      sites, vcfs: {}, phenotypes, expression: matrices,
+      schema: parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: [{ name: 'cancer', type: 'categorical', values: ['Normal', 'Cancer', 'Biopsy'] }] }),
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await c?.close();
+    if (bdir) await rm(bdir, { recursive: true, force: true });
+  });
+
+  it('Cancer vs Normal over the 5 batch sites equals limma on the pooled 48 samples for every probe, trend FALSE and TRUE (k = 5: 8 normal samples)', async () => {
+    await writeFile(join(bdir, 'limma.R'), R_BLADDER_LIMMA);
+    const tables = parseRTables(execFileSync('Rscript', ['--vanilla', join(bdir, 'limma.R'), join(bdir, 'bladder.tsv'), join(bdir, 'bladder-pheno.tsv')], { encoding: 'utf8', maxBuffer: 1 << 27 }));
+    const fed = await c.federationWith();
+    const before = compared;
+    try {
+      for (const trend of [false, true]) {
+        const answer = await fed.differentialExpression({ querier: 'alice', groupA: "cancer = 'Cancer'", groupB: "cancer = 'Normal'", trend });
+        expect(answer.n).toBe(48);
+        expect(answer.values).toBe('log');
+        expect(answer.sites.responding).toHaveLength(5);
+        compare(answer, tables.get(`Q${trend ? 'T' : 'F'}`)!, 1e-6, 1e-6);
+      }
+      bladderCompared = compared - before;
+    } finally {
+      await fed.close();
+    }
+  }, 180_000);
+});
+
+describe('bladderbatch comparison guard', () => {
+  it('the bladderbatch comparison ran (r-bioc-bladderbatch must be installed in CI)', () => {
+    if (process.env.CI) expect(HAS_BLADDERBATCH).toBe(true);
+    if (HAS_BLADDERBATCH) expect(bladderCompared).toBe(2 * 22_283);
+  });
 });
