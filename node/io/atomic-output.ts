@@ -34,12 +34,17 @@ export async function writeAtomically(path: string, write: (out: Writable) => Pr
   }
   const tmp = temporaryName(path);
   const out = createWriteStream(tmp, { mode: options.mode ?? 0o644, flags: 'wx' });
+  // Listen at once: a failed open (folder gone, no space, no permission) is emitted before `write`
+  // returns, and an 'error' event nobody listens to is an uncaught exception that ends the process.
+  let failed: Error | undefined;
+  out.on('error', (err) => { failed ??= err; });
   try {
     await write(out);
+    if (failed) throw failed;
     if (!out.writableEnded) out.end();
     await new Promise<void>((resolve, reject) => {
-      if (out.closed) return resolve();
-      out.once('close', resolve);
+      if (out.closed) return failed ? reject(failed) : resolve();
+      out.once('close', () => (failed ? reject(failed) : resolve()));
       out.once('error', reject);
     });
     const fh = await open(tmp, 'r+');
