@@ -98,15 +98,6 @@ export function deGeneOffset(p: number, g: number): number {
 }
 
 /**
- * eQTL's sums, in slot order (each EXPR_LIMBS limbs), per listed variant:
- * n (samples with a called genotype), the X'X triangle, X'y (p), y'y:
- * the dosage column differs per variant, so each variant has its own.
- */
-export function eqtlSumsPerVariant(p: number): number {
-  return 1 + triangleSize(p) + p + 1;
-}
-
-/**
  * The cells of the design: every combination of the covariates' values
  * (categorical: schema values; numeric: bin lower edges), in strataCells
  * order. Every released sum is a linear combination of the per-cell sums

@@ -65,12 +65,6 @@ export function decodeLimbs(totals: ArrayLike<number>, offset: number): bigint {
   return e >= HALF ? e - MOD : e;
 }
 
-/** A network sum at scale 2^(24 x `factors`) as a double (exact to double precision). */
-export function sumToNumber(s: bigint, factors: number): number {
-  // Number() rounds once to the nearest double; dividing by a power of two is exact.
-  return Number(s) / 2 ** (EXPR_FRACTION_BITS * factors);
-}
-
 /**
  * edgeR's cpm(y, log = TRUE, prior.count) for one count: the prior is
  * scaled by the sample's library size over the mean library size (of the
