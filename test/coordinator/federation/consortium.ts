@@ -86,8 +86,10 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
       },
       async close() {
         for (const f of federations) await f.close();
-        for (const n of Object.values(nodes)) await n.close(0);
-        await rm(dir, { recursive: true, force: true });
+        // A refused query's handler may still be writing its audit and query-log entries into the store:
+        // wait for in-flight queries (the grace applies only when one runs) before the folder is removed.
+        for (const n of Object.values(nodes)) await n.close(5_000);
+        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
       },
     };
   } catch (err) {
