@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { registerAssocCommand } from './assoc-command.js';
 import { registerExprCommand } from './expr-command.js';
+import { registerEqtlCommand } from './eqtl-command.js';
 
 export interface QueryCommonOptions {
   coordinator?: string;
@@ -60,6 +61,7 @@ export function registerQueryCommands(parent: Command): void {
 
   registerAssocCommand(query);
   registerExprCommand(query);
+  registerEqtlCommand(query);
 
   common(query.command('schema'))
     .description('the consortium phenotype schema: the columns, types, values or bins cohort expressions and --by may use, and the grammar')

@@ -2,6 +2,7 @@
  * Build the federation engine from a validated coordinator config: read the
  * TLS material and keys, one mTLS client per site, the BFV decryptor.
  */
+import { eqtl } from './eqtl.js';
 import { differentialExpression } from './expression.js';
 import { createPrivateKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -92,6 +93,7 @@ export async function createFederation(config: CoordinatorConfig, options: Creat
     alleleFrequencyStream: (r, sink, s) => engine.stream(alleleFrequency, r, sink, s),
     cohortCount: (r, s) => engine.run(cohortCount, r, s),
     differentialExpression: (r, s) => differentialExpression(engine, r, s),
+    eqtl: (r, s) => eqtl(engine, r, s),
     status: () => engine.status(),
     async close() {
       await engine.close();

@@ -1,4 +1,5 @@
 import type { DifferentialExpressionAnswer, DifferentialExpressionRequest } from './expression.js';
+import type { EqtlAnswer, EqtlRequest } from './eqtl.js';
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { CoordinatorKind } from '../kinds/kind.js';
 
@@ -180,6 +181,8 @@ export interface Federation {
   cohortCount(request: CohortCountRequest, signal?: AbortSignal): Promise<CohortCountAnswer>;
   /** Differential expression (issue 12): three rounds, coordinator/federation/expression.ts. */
   differentialExpression(request: DifferentialExpressionRequest, signal?: AbortSignal): Promise<DifferentialExpressionAnswer>;
+  /** Expression by genotype (issue 12): three rounds, coordinator/federation/eqtl.ts. */
+  eqtl(request: EqtlRequest, signal?: AbortSignal): Promise<EqtlAnswer>;
   status(): Promise<readonly SiteStatus[]>;
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { COHORT_GRAMMAR } from '../../proto/cohort/index.js';
 import { schemaFingerprint } from '../../proto/phenotype-schema.js';
 import { registerAssociationRoute } from './association-route.js';
 import { registerExpressionRoute } from './expression-route.js';
+import { registerEqtlRoute } from './eqtl-route.js';
 import { alleleFrequencySchema, cohortCountSchema, healthSchema, phenotypeSchemaSchema, sitesSchema } from './schemas.js';
 import { toVariantItems, toVariantRefs, type VariantInput } from './variants.js';
 import { answerFormat, streamAnswer } from './stream-answer.js';
@@ -66,6 +67,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
 
   registerAssociationRoute(app, federation);
   registerExpressionRoute(app, federation);
+  registerEqtlRoute(app, federation);
 
   app.get('/v1/schema', { schema: phenotypeSchemaSchema }, async () => {
     const s = federation.phenotypeSchema();

@@ -69,3 +69,30 @@ export function analysedDesign(members: readonly Uint32Array[], p: { covariates:
   }
   return { samples, design, columns };
 }
+
+function intersect(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out: number[] = [];
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    if (a[i] === b[j]) { out.push(a[i]!); i++; j++; }
+    else if (a[i]! < b[j]!) i++;
+    else j++;
+  }
+  return Uint32Array.from(out);
+}
+
+/**
+ * The analysed cells of an eQTL query (and of its scale round): the
+ * cohort's samples with expression values AND genotypes, every covariate
+ * present, one sorted set per design cell (designCells order).
+ */
+export async function eqtlAnalysedCells(store: ServedStore, cohort: string, schema: PhenotypeSchema, covariates: readonly string[]): Promise<Uint32Array[]> {
+  const e = await expressionOf(store);
+  const genotyped = await store.cohortMembers(cohort || undefined);
+  if (!(genotyped instanceof Uint32Array)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: unexpected stratified member set');
+  return (await groupCells(e, cohort, schema, covariates)).map((c) => intersect(c, genotyped));
+}
+
+/** The union of sorted sets, sorted. */
+export function unionOf(sets: readonly Uint32Array[]): Uint32Array {
+  return union(sets);
+}

@@ -11,12 +11,26 @@ import type { QueryParams } from '../../proto/query.js';
 import type { KeyList, VariantKey } from '../../proto/variant.js';
 import type { ServedStore } from '../server/ports.js';
 
+/** The querier's differencing history, read-only, for kinds that withhold rather than refuse (eQTL). */
+export interface HistoryView {
+  /** The guard's k. */
+  readonly k: number;
+  /** Per set: does an answered set of this coordinator differ from it by 1..k-1 patients (and none equal it)? */
+  near(sets: readonly Uint32Array[]): Promise<boolean[]>;
+}
+
 export interface CountedNodeKind<P extends QueryParams = QueryParams> {
   readonly spec: QueryKindSpec<P>;
-  /** Sorted store sample indices of each population, in `spec.populations` order. */
-  members(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList): Promise<Uint32Array[]>;
+  /** Sorted store sample indices of each population, in `spec.populations` order (an indicator population: [] or [0], only its size counts). */
+  members(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList, history: HistoryView): Promise<Uint32Array[]>;
   /** The count vector, `spec.layout(...).valueCount` values in slot order. */
   count(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList, members: readonly Uint32Array[]): Promise<Uint32Array>;
+  /**
+   * The member sets the answer reveals, for the differencing guard, when
+   * not each released block's set plus the withheld mass (the default in
+   * node/server/aggregate.ts).
+   */
+  revealed?(p: P, schema: PhenotypeSchema, members: readonly Uint32Array[], withheld: readonly number[]): Uint32Array[];
 }
 
 export interface ListingNodeKind<P extends QueryParams = QueryParams> {

@@ -104,6 +104,29 @@ export class DifferencingGuard {
     return sets.map((c) => ({ op: 'cohort' as const, coordinator: querier.coordinator, researcher: querier.researcher, bits: c.encoded, at }));
   }
 
+  /**
+   * Per set: would it be refused against this coordinator's history (some
+   * answered set differs from it by 1..k-1 patients, none equals it)?
+   * Read-only; empty sets are never near. The eQTL kind withholds such
+   * variants instead of refusing the whole query (node/kinds/expression-eqtl.kind.ts).
+   */
+  async near(querier: Querier, sets: readonly Uint32Array[]): Promise<boolean[]> {
+    const prepared = sets.map((m) => (m.length > 0 ? prepare([m])[0]! : null));
+    return this.ledger.read((v) => {
+      const history = v.cohorts.get(querier.coordinator) ?? [];
+      return prepared.map((c) => {
+        if (!c) return false;
+        let near = false;
+        for (const earlier of history) {
+          const d = xorDistanceBelow(earlier, c, this.k);
+          if (d === 0) return false;
+          if (d < this.k) near = true;
+        }
+        return near;
+      });
+    });
+  }
+
   /** Would a query over `sets` be allowed? (Read-only; `admit` checks and records in one step.) */
   async check(querier: Querier, sets: MemberSets): Promise<GuardDecision> {
     const prepared = prepare(sets);

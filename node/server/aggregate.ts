@@ -107,7 +107,8 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
     const relay = await nextWithin(call, it, SIZE_ROUND_TIMEOUT_MS, 'relay of the size commitments');
     if (relay?.msg?.$case !== 'sizeRelay') throw new NodeError('GENOFED_SIZE_ROUND', 'query refused: size round: expected the relayed commitments');
     const totals = networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
-    const decision = populationsToWithhold(a.kind.spec.populations(a.e.params, schema), totals, o.minCohortSize);
+    const spec = a.kind.spec;
+    const decision = spec.withhold ? spec.withhold(a.e.params, schema, totals, o.minCohortSize) : populationsToWithhold(spec.populations(a.e.params, schema), totals, o.minCohortSize);
     if ('refuse' in decision) throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: the ${decision.refuse} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
     return decision.withheld;
   }
@@ -159,13 +160,16 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         const tRead = performance.now();
 
         stage = 'size round';
-        const members = await kind.members(o.store, p, schema, variants);
+        const querier = a.admission.querier;
+        const history = { k: o.gate.differencingK, near: (sets: readonly Uint32Array[]) => o.gate.nearHistory(querier, sets) };
+        const members = await kind.members(o.store, p, schema, variants, history);
         const tMembers = performance.now();
         const withheld = await sizeRound(call, it, a, members);
         const tSizes = performance.now();
         stage = 'admission';
         // What is withheld is not answered alone, so it is not recorded either; what can be derived (the withheld mass) is.
-        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, revealedSets(kind.spec.populations(p, schema), members, withheld)) };
+        const revealed = kind.revealed ? kind.revealed(p, schema, members, withheld) : revealedSets(kind.spec.populations(p, schema), members, withheld);
+        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, revealed) };
 
         stage = 'answer';
         const tGuard = performance.now();

@@ -34,6 +34,8 @@ export interface ServedStore {
   cohortMembers(cohort?: string, options?: { by?: readonly string[] }): Promise<Uint32Array | Map<string, Uint32Array>>;
   /** Sorted sample indices of the cohort's carriers of any of the variants. */
   carrierMembers(cohort: string, carriersOf: VariantKey[]): Promise<Uint32Array>;
+  /** ALT dosages of the variants for the samples (sorted indices): variants x samples, row-major, -1 not called. */
+  dosages?(variants: readonly VariantKey[], samples: Uint32Array): Promise<Int8Array>;
   /** The expression matrix (issue 12); absent or null: this site holds none. */
   expression?(): Promise<ServedExpression | null>;
   /** Fingerprint of the phenotype schema the phenotypes were ingested under (null: none). */
@@ -56,6 +58,8 @@ export interface ServedExpression {
    * y is log-CPM with `meanLibSize` (counts) or the value (log).
    */
   sums(q: { samples: Uint32Array; design: Float64Array; p: number; genes: readonly string[]; meanLibSize: number }): Promise<{ n: number; xtx: bigint[]; xty: bigint[]; yty: bigint[] }>;
+  /** One gene's quantized y (scale 2^24) for the samples, in their order; null when the matrix lacks the gene. */
+  geneValues(gene: string, samples: Uint32Array, meanLibSize: number): Promise<Float64Array | null>;
 }
 
 /** Encrypts a count vector under the coordinator's BFV public key, one ciphertext at a time. */

@@ -166,6 +166,16 @@ export class PrivacyGate {
     return { querier: admission.querier, epsilon };
   }
 
+  /** Per set, whether the differencing guard would refuse it against the querier's coordinator's history (read-only). */
+  nearHistory(querier: Querier, sets: readonly Uint32Array[]): Promise<boolean[]> {
+    return this.guard.near(querier, sets);
+  }
+
+  /** The differencing guard's k: the fewest patients two answered sets may differ by. */
+  get differencingK(): number {
+    return this.guard.k;
+  }
+
   /** A refusal before admission (signature checked, envelope or replay refused): audited under the envelope's claims. */
   async refused(e: QueryEnvelope, reason: string, kind: NodeKind | undefined, querier?: Querier): Promise<void> {
     await this.record(e, kind, querier ?? { coordinator: e.coordinatorId, researcher: e.querier }, 0, 'refused', reason);

@@ -19,6 +19,7 @@ import { openDatabase } from './database.js';
 import { expressionGenes, expressionInfo, expressionMembers, expressionSums, expressionValues, libSizes, type ExpressionInfo, type ExpressionSums, type ExpressionSumsQuery } from './expression.js';
 import { appendQueryLog, hasQueryId, type QueryLogEntry } from './query-log.js';
 import { RecordScanner, type QueryContext } from './record-scan.js';
+import { variantDosages } from './dosages.js';
 import { resolveRsIds, variantKeys } from './variant-keys.js';
 import { StoreWriter } from './writer.js';
 
@@ -33,6 +34,8 @@ export interface StoreExpression {
   members(cohort: string, options?: { by?: readonly string[] }): Promise<Uint32Array | Map<string, Uint32Array>>;
   libSizes(samples: Uint32Array): Promise<Float64Array>;
   sums(q: ExpressionSumsQuery): Promise<ExpressionSums>;
+  /** One gene's quantized values (log-CPM with meanLibSize, or as ingested) for the samples, in their order; null without the gene. */
+  geneValues(gene: string, samples: Uint32Array, meanLibSize: number): Promise<Float64Array | null>;
 }
 
 export class Store {
@@ -136,6 +139,11 @@ export class Store {
     return this.run((ctx) => cohortMembers(ctx, cohort, options.by));
   }
 
+  /** ALT dosages of `variants` for `samples` (sorted store indices): variants x samples, -1 where not called (dosages.ts). */
+  dosages(variants: readonly VariantKey[], samples: Uint32Array): Promise<Int8Array> {
+    return this.run((ctx) => variantDosages(ctx, variants, samples));
+  }
+
   /** Keys of a region, or of a region list (merged; each key once). */
   variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]> {
     return this.run((ctx) => variantKeys(ctx, region));
@@ -173,6 +181,7 @@ export class Store {
       members: (cohort, options = {}) => this.run((ctx) => expressionMembers(ctx, cohort, options.by)),
       libSizes: async (samples) => (await this.libSizes(samples)).libSizes,
       sums: (q) => this.expressionSums(q),
+      geneValues: (gene, samples, meanLibSize) => this.expressionValues(gene, samples, info.values === 'counts' ? { meanLibSize } : {}),
     };
   }
 

@@ -8,19 +8,30 @@
  * values (the coordinator refuses a network that mixes the two). Every sum
  * is EXPR_LIMBS limbs (proto/expression.ts); the nodes verify both groups'
  * sizes (>= k).
+ *
+ * One group (`groupB` ''): the first round of an eQTL query, over the
+ * cohort's samples with expression values and genotypes (`groupA` '' =
+ * every such sample), each covariate cell verified (>= k).
  */
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import { EXPR_LIMB_COUNTERS } from '../expression.js';
 import { designCells, designColumns, designPopulations, MAX_COVARIATES } from '../expression-design.js';
-import { blockLayout, type QueryParams } from '../query.js';
+import type { PhenotypeSchema } from '../phenotype-schema.js';
+import { blockLayout, type Population, type QueryParams } from '../query.js';
 import { parseWith, type QueryKindSpec } from './kind.js';
 
 export interface ExpressionScaleParams extends QueryParams {
   readonly kind: 'expression-scale';
   readonly groupA: string;
+  /** '' = one group: the eQTL scale (the analysed samples need genotypes too). */
   readonly groupB: string;
   readonly covariates: readonly string[];
+}
+
+/** The eQTL scale's populations: the analysed cells (cohort x covariate cell), each refused when 1..k-1. */
+export function analysedCellPopulations(schema: PhenotypeSchema, covariates: readonly string[]): Population[] {
+  return designCells(schema, covariates).map((c) => ({ label: c.label ? `analysed cell (${c.label})` : 'analysed samples', onSmall: 'refuse' as const }));
 }
 
 /** The sums, in slot order. */
@@ -28,10 +39,10 @@ export const SCALE_SUMS = Object.freeze(['n', 'lib_size', 'count_sites', 'log_si
 
 const schema = z.strictObject({
   kind: z.literal('expression-scale'),
-  groupA: z.string().min(1).max(10_000),
-  groupB: z.string().min(1).max(10_000),
+  groupA: z.string().max(10_000),
+  groupB: z.string().max(10_000),
   covariates: z.array(z.string().min(1).max(63)).max(MAX_COVARIATES),
-});
+}).refine((p) => p.groupB === '' || p.groupA.trim() !== '', { message: 'two groups need a cohort expression each', path: ['groupA'] });
 
 export const expressionScale: QueryKindSpec<ExpressionScaleParams> = {
   kind: 'expression-scale',
@@ -39,8 +50,8 @@ export const expressionScale: QueryKindSpec<ExpressionScaleParams> = {
   parse: (raw) => parseWith(schema, raw, 'expression-scale') as ExpressionScaleParams,
   list: () => undefined,
   region: () => undefined,
-  cohorts: (p) => [p.groupA, p.groupB],
-  populations: (p, schema) => designPopulations(schema, p.covariates),
+  cohorts: (p) => [p.groupA, p.groupB].filter((c) => c.trim() !== ''),
+  populations: (p, schema) => (p.groupB === '' ? analysedCellPopulations(schema, p.covariates) : designPopulations(schema, p.covariates)),
   layout: (_p, slotCount) => blockLayout(EXPR_LIMB_COUNTERS, 1, SCALE_SUMS.length, slotCount),
   // Refused under DP in check(); never called with DP on.
   sensitivity: (_p, layout) => ({ sensitivity: 1, counts: layout.valueCount }),

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import type { PhenotypeSchema } from '../phenotype-schema.js';
-import { blockLayout, type Population, type QueryParams, type SlotLayout } from '../query.js';
+import { blockLayout, type Population, type QueryParams, type SlotLayout, type WithholdDecision } from '../query.js';
 
 /** The list streamed after the envelope (slot order, or a carrier set): its length and SHA-256 are signed in the parameters. */
 export interface ListSpec {
@@ -49,6 +49,13 @@ export interface QueryKindSpec<P extends QueryParams = QueryParams> {
   cohorts(p: P): string[];
   /** The populations the nodes verify in the size round, in answer-block order. */
   populations(p: P, schema: PhenotypeSchema): Population[];
+  /**
+   * What the nodes refuse or withhold from the network sizes, when the
+   * kind's populations are not blocks-then-remainder (proto/query.ts
+   * populationsToWithhold, the default). Every node decides from the same
+   * sizes, so every node decides the same.
+   */
+  withhold?(p: P, schema: PhenotypeSchema, sizes: readonly number[], k: number): WithholdDecision;
   layout(p: P, slotCount: number, schema: PhenotypeSchema): SlotLayout;
   /** DP: the most one person changes any released count, and how many counts one release holds. */
   sensitivity(p: P, layout: SlotLayout): { sensitivity: number; counts: number };

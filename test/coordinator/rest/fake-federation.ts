@@ -7,6 +7,7 @@ import type {
   AlleleFrequencyAnswer, AlleleFrequencyRequest, AlleleFrequencyRow, CohortCountAnswer, CohortCountRequest, DisclosureSummary, Federation, QueryOutcome, RowSink, SiteStatus,
 } from '../../../coordinator/federation/types.js';
 import type { DifferentialExpressionAnswer, DifferentialExpressionRequest } from '../../../coordinator/federation/expression.js';
+import type { EqtlAnswer, EqtlRequest } from '../../../coordinator/federation/eqtl.js';
 import type { CoordinatorKind } from '../../../coordinator/kinds/kind.js';
 
 import { parsePhenotypeSchema, type PhenotypeSchema } from '../../../proto/phenotype-schema.js';
@@ -96,12 +97,21 @@ export class FakeFederation implements Federation {
 
   readonly deRequests: DifferentialExpressionRequest[] = [];
   deAnswer: DifferentialExpressionAnswer | undefined;
+  readonly eqtlRequests: EqtlRequest[] = [];
+  eqtlAnswer: EqtlAnswer | undefined;
 
   async differentialExpression(request: DifferentialExpressionRequest): Promise<DifferentialExpressionAnswer> {
     this.deRequests.push(request);
     if (this.failWith) throw this.failWith;
     if (!this.deAnswer) throw new Error('FakeFederation: no scripted differential-expression answer');
     return this.deAnswer;
+  }
+
+  async eqtl(request: EqtlRequest): Promise<EqtlAnswer> {
+    this.eqtlRequests.push(request);
+    if (this.failWith) throw this.failWith;
+    if (!this.eqtlAnswer) throw new Error('FakeFederation: no scripted eQTL answer');
+    return this.eqtlAnswer;
   }
 
   async status(): Promise<readonly SiteStatus[]> {

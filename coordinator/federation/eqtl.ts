@@ -1,0 +1,75 @@
+/**
+ * Expression by genotype (cis eQTL) over the network, three rounds (each a
+ * query of its own through every check of the engine):
+ * 1. `expression-genes`: the gene must be in every site's matrix;
+ * 2. `expression-scale` with one group: the cohort's analysed samples
+ *    (expression values and genotypes, every covariate present), their
+ *    summed library sizes and the value kind every site holds;
+ * 3. `expression-eqtl` over the phase-1 union of the sites' variants in
+ *    the window: per variant the sums of y ~ 1 + dosage + covariates ->
+ *    slope, SE, t, p (R's lm on the pooled data).
+ *
+ * The window: the gene's span widened by `window` bases on each side
+ * (Matrix eQTL's cisDist: a variant is cis when its distance to the
+ * nearer end of the gene is at most the window), clipped at position 1.
+ */
+import { expressionGenes } from '../../proto/kinds/expression-genes.js';
+import { canonicalStrata } from '../../proto/query.js';
+import { CoordinatorError } from '../errors.js';
+import { expressionEqtl, type ExpressionEqtlBody } from '../kinds/expression-eqtl.js';
+import { expressionScale } from '../kinds/expression-scale.js';
+import type { FederationEngine } from './engine.js';
+import type { QueryOutcome } from './types.js';
+
+/** Largest cis window on each side of the gene (GTEx uses 1 Mb). */
+export const MAX_EQTL_WINDOW = 5_000_000;
+
+export interface EqtlRequest {
+  readonly querier: string;
+  readonly gene: string;
+  /** Where the gene lies (1-based, inclusive), from the researcher's annotation. */
+  readonly chrom: string;
+  readonly start: number;
+  readonly end: number;
+  /** Bases on each side of the gene. */
+  readonly window: number;
+  /** Cohort expression ('' or absent: every sample with expression values and genotypes). */
+  readonly cohort?: string;
+  readonly covariates?: readonly string[];
+}
+
+export type EqtlAnswer = ExpressionEqtlBody & QueryOutcome & {
+  readonly gene: string;
+  readonly region: string;
+  readonly values: 'counts' | 'log';
+  /** Samples with expression values and genotypes in the cohort (every covariate present). */
+  readonly n: number;
+};
+
+/** The cis window of a gene as a region (CHR:START-END). */
+export function cisRegion(chrom: string, start: number, end: number, window: number): string {
+  if (!/^[A-Za-z0-9_.*:-]{1,64}$/.test(chrom) || chrom.includes(':')) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'chrom: a contig name');
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 1 || end < start) throw new CoordinatorError('GENOFED_QUERY_INVALID', 'start, end: 1-based positions with start <= end');
+  if (!Number.isInteger(window) || window < 0 || window > MAX_EQTL_WINDOW) throw new CoordinatorError('GENOFED_QUERY_INVALID', `window: an integer in 0..${MAX_EQTL_WINDOW}`);
+  return `${chrom}:${Math.max(1, start - window)}-${end + window}`;
+}
+
+export async function eqtl(engine: FederationEngine, req: EqtlRequest, signal?: AbortSignal): Promise<EqtlAnswer> {
+  const covariates = canonicalStrata(engine.phenotypeSchema(), req.covariates ?? []);
+  const cohort = (req.cohort ?? '').trim();
+  const region = cisRegion(req.chrom, req.start, req.end, req.window);
+  const listed = await engine.listNames(req.querier, expressionGenes.parse({ kind: 'expression-genes' }), signal);
+  const lacking = listed.filter((s) => !s.names.includes(req.gene)).length;
+  if (lacking > 0) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', `gene ${req.gene} is not in the expression matrix of ${lacking} of ${listed.length} sites`);
+  const scale = await engine.run(expressionScale, { querier: req.querier, groupA: cohort, groupB: '', covariates }, signal);
+  const sites = scale.sites.responding.length;
+  let values: 'counts' | 'log';
+  if (scale.countSites === sites) values = 'counts';
+  else if (scale.logSites === sites) values = 'log';
+  else throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', `the sites hold different kinds of expression values (${scale.countSites} counts, ${scale.logSites} log values, of ${sites}): a network analyses one kind`);
+  if (scale.n === 0) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'no sample of the cohort has both expression values and genotypes');
+  if (values === 'counts' && !(scale.libSizeSum > 0)) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'the analysed samples have no counts (library sizes sum to 0)');
+  const meanLibSize = values === 'counts' ? scale.libSizeSum / scale.n : 0;
+  const answer = await engine.run(expressionEqtl, { querier: req.querier, gene: req.gene, cohort, covariates, values, meanLibSize, region }, signal);
+  return { ...answer, gene: req.gene, region, values, n: scale.n };
+}

@@ -1,0 +1,101 @@
+/**
+ * Expression by genotype at the coordinator: per listed variant, the
+ * network sums (n, X'X, X'y, y'y, recombined from their limbs) -> R's
+ * `summary(lm(y ~ dosage + covariates))` row for dosage: slope, standard
+ * error, t, p (coordinator/stats/ols.ts, from the sums alone). Variants the
+ * nodes withheld (a genotype class x covariate cell of 1..k-1, or thinned:
+ * proto/kinds/expression-eqtl.ts) are listed with no statistics and the
+ * disclosure note says why.
+ */
+import { decodeLimbs, EXPR_FRACTION_BITS, EXPR_LIMBS } from '../../proto/expression.js';
+import { deGeneOffset, designColumns, triangleIndex } from '../../proto/expression-design.js';
+import { eqtlSumsPerVariant, expressionEqtl as spec, type ExpressionEqtlParams } from '../../proto/kinds/expression-eqtl.js';
+import { canonicalRegions } from '../../proto/region.js';
+import { variantListDigestHex } from '../../proto/query.js';
+import type { DisclosureSummary } from '../federation/types.js';
+import { olsCoefficientTest } from '../stats/ols.js';
+import type { CoordinatorKind } from './kind.js';
+
+export interface ExpressionEqtlRequest {
+  readonly querier: string;
+  readonly gene: string;
+  readonly cohort: string;
+  readonly covariates: readonly string[];
+  readonly values: 'counts' | 'log';
+  readonly meanLibSize: number;
+  /** The cis window: a region list (bcftools -r form). */
+  readonly region: string;
+}
+
+export interface EqtlRow {
+  readonly chrom: string;
+  readonly pos: number;
+  readonly ref: string;
+  readonly alt: string;
+  /** Samples in this variant's model (genotype called); null when withheld. */
+  readonly n: number | null;
+  /** ALT allele frequency among them. */
+  readonly af: number | null;
+  readonly slope: number | null;
+  readonly se: number | null;
+  readonly t: number | null;
+  readonly p: number | null;
+  /** Why there are no statistics: `withheld` (by the nodes), `monomorphic` (dosage constant: R's NA), or null. */
+  readonly note: 'withheld' | 'monomorphic' | null;
+}
+
+export interface ExpressionEqtlBody {
+  /** Sorted by p (rows without statistics last, in list order). */
+  readonly rows: readonly EqtlRow[];
+  /** The design's columns (the coefficient reported is `dosage`). */
+  readonly design: readonly string[];
+  readonly disclosure: DisclosureSummary;
+}
+
+const WITHHELD_RULE = 'eqtl-variant-withheld';
+const WITHHELD_REASON = 'withheld by the nodes: a genotype class (0, 1 or 2 ALT copies) x covariate cell of 1..k-1 people, a called set of 1..k-1, or a variant whose carrier, hom-alt or called set differs by 1..k-1 people at some site from another released variant or an earlier answer (their sums would subtract to a few people\'s expression)';
+
+/** One variant's sums, exact, in units of 2^-48. */
+function variantSums(totals: ArrayLike<number>, v: number, p: number): { n: number; xtx: bigint[]; xty: bigint[]; yty: bigint } {
+  const base = v * eqtlSumsPerVariant(p);
+  const at = (i: number): bigint => decodeLimbs(totals, (base + i) * EXPR_LIMBS);
+  const xtx = new Array<bigint>(p * p);
+  for (let i = 0; i < p; i++) for (let j = i; j < p; j++) xtx[i * p + j] = xtx[j * p + i] = at(1 + triangleIndex(i, j, p));
+  const o = deGeneOffset(p, 0);
+  return { n: Number(at(0)), xtx, xty: Array.from({ length: p }, (_, j) => at(o + j)), yty: at(o + p) };
+}
+
+export const expressionEqtl: CoordinatorKind<ExpressionEqtlRequest, ExpressionEqtlBody> = {
+  spec,
+  plan: (req) => ({ region: canonicalRegions(req.region) }),
+  params: (req, list): ExpressionEqtlParams => ({
+    kind: 'expression-eqtl', gene: req.gene, cohort: req.cohort, covariates: [...req.covariates], values: req.values,
+    meanLibSize: req.values === 'counts' ? req.meanLibSize : 0, variantCount: list.length, variantsSha256: variantListDigestHex(list), region: canonicalRegions(req.region),
+  }),
+  empty: (req, ctx) => ({ rows: [], design: designColumns(ctx.schema, req.covariates, 'dosage').map((c) => c.name), disclosure: { policy: { ...ctx.policy }, rowsAffected: 0, rules: [] } }),
+  answer(totals, { req, list, ctx, withheld }) {
+    const columns = designColumns(ctx.schema, req.covariates, 'dosage');
+    const P = columns.length;
+    const unit = 2 ** (-2 * EXPR_FRACTION_BITS);
+    const Q = BigInt(2 ** EXPR_FRACTION_BITS);
+    const rows: EqtlRow[] = [];
+    for (let v = 0; v < list.length; v++) {
+      const k = list.at(v)!;
+      const key = { chrom: k.chrom, pos: k.pos, ref: k.ref, alt: k.alt };
+      if (withheld.has(v)) {
+        rows.push({ ...key, n: null, af: null, slope: null, se: null, t: null, p: null, note: 'withheld' });
+        continue;
+      }
+      const s = variantSums(totals, v, P);
+      // X'X[0][1] = sum of dosages x 2^48 (intercept and dosage both quantized at 2^24).
+      const af = s.n > 0 ? Number(s.xtx[1]! / Q) / 2 ** EXPR_FRACTION_BITS / (2 * s.n) : null;
+      const test = s.n > 0 ? olsCoefficientTest({ n: s.n, xtx: s.xtx, unit, xty: s.xty, yty: s.yty }, 1) : null;
+      if (!test) rows.push({ ...key, n: s.n, af, slope: null, se: null, t: null, p: null, note: 'monomorphic' });
+      else rows.push({ ...key, n: s.n, af, slope: test.estimate, se: test.se, t: test.t, p: test.p, note: null });
+    }
+    const order = rows.map((r, i) => ({ r, i }));
+    order.sort((a, b) => (a.r.p === null ? (b.r.p === null ? a.i - b.i : 1) : b.r.p === null ? -1 : a.r.p - b.r.p || a.i - b.i));
+    const rules = withheld.size > 0 ? [{ rule: WITHHELD_RULE, action: 'suppressed' as const, rows: withheld.size, reason: WITHHELD_REASON }] : [];
+    return { rows: order.map((x) => x.r), design: columns.map((c) => c.name), disclosure: { policy: { ...ctx.policy }, rowsAffected: withheld.size, rules } };
+  },
+};
