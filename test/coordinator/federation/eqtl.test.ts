@@ -233,6 +233,70 @@ describe.skipIf(!HAS_TOOLS)('cis eQTL over the network equals R lm on the pooled
     expect(released(second).length).toBeGreaterThan(0);
   }, 240_000);
 
+  it('attack: the sites hold a twin of a released variant (same position, another ALT) whose dosages differ in one patient; the two are never both released, though each passes the class rule', async () => {
+    const g = plantedGene();
+    const keys = released(first);
+    const sex = data.phenotypes.map((p) => p.sex);
+    const classesOk = (d: Int8Array): boolean => [0, 1, 2].every((cls) => ['female', 'male'].every((s) => {
+      let n = 0;
+      d.forEach((x, j) => { if (x === cls && sex[j] === s) n += 1; });
+      return n === 0 || n >= K;
+    }));
+    // A released biallelic SNV, and one of site s0's patients with 0|0 there who is not in a class cell of exactly k.
+    const site0 = new Set(siteSamples[0]!.map((s) => data.samples.indexOf(s)));
+    let target: { key: string; j: number; twin: Int8Array } | undefined;
+    for (const key of keys) {
+      const [, , ref, alt] = key.split(':');
+      if (ref!.length !== 1 || alt!.length !== 1) continue;
+      const d = dosages.get(key)!;
+      for (const j of site0) {
+        if (d[j] !== 0) continue;
+        const twin = Int8Array.from(d);
+        twin[j] = 1;
+        if (classesOk(twin)) { target = { key, j, twin }; break; }
+      }
+      if (target) break;
+    }
+    expect(target).toBeDefined();
+    const [chrom, pos, ref, alt] = target!.key.split(':') as [string, string, string, string];
+    const twinAlt = ['A', 'C', 'G', 'T'].find((b) => b !== ref && b !== alt)!;
+    // Every site's VCF gets the twin record right after the original (the data hold both variants); only at s0 does one patient differ.
+    const { gunzipSync } = await import('node:zlib');
+    const { readFile } = await import('node:fs/promises');
+    const vcfs: Record<string, string[]> = {};
+    for (const [i, x] of ['a', 'b', 'c', 'd'].entries()) {
+      const vcf = gunzipSync(await readFile(join(dir, `hospital-${x}`, 'genotypes.vcf.gz'))).toString('latin1').split('\n');
+      const at = vcf.findIndex((l) => { const f = l.split('\t', 5); return f[0] === chrom && f[1] === pos && f[3] === ref && f[4] === alt; });
+      expect(at).toBeGreaterThan(0);
+      const f = vcf[at]!.split('\t');
+      f[2] = '.';
+      f[4] = twinAlt;
+      if (i === 0) {
+        const column = vcf.find((l) => l.startsWith('#CHROM'))!.split('\t').indexOf(data.samples[target!.j]!);
+        f[column] = f[column]!.replace(/^0([|/])0/, '0$11');
+      }
+      vcf.splice(at + 1, 0, f.join('\t'));
+      await writeFile(join(dir, `attack-${x}.vcf`), vcf.join('\n'));
+      vcfs[`s${i}`] = [join(dir, `attack-${x}.vcf`)];
+    }
+    const attacked = await startConsortium({
+      sites: ['s0', 's1', 's2', 's3'], schema, vcfs,
+      phenotypes: Object.fromEntries(['a', 'b', 'c', 'd'].map((x, i) => [`s${i}`, join(dir, `hospital-${x}`, 'pheno.tsv')])),
+      expression: Object.fromEntries(['a', 'b', 'c', 'd'].map((x, i) => [`s${i}`, { path: join(dir, `hospital-${x}`, 'expression.tsv') }])),
+    });
+    const afed = await attacked.federationWith();
+    try {
+      const answer = await afed.eqtl({ querier: 'mallory', gene: g.gene, chrom: g.chrom, start: g.start, end: g.end, window: 1_000_000, covariates: ['sex'] });
+      const out = new Set(released(answer));
+      const twinKey = `${chrom}:${pos}:${ref}:${twinAlt}`;
+      expect(answer.rows.some((r) => `${r.chrom}:${r.pos}:${r.ref}:${r.alt}` === twinKey)).toBe(true);
+      expect(out.has(target!.key) && out.has(twinKey)).toBe(false);
+    } finally {
+      await afed.close();
+      await attacked.close();
+    }
+  }, 240_000);
+
   it('the comparisons ran (guard against a silent skip)', () => {
     expect(compared).toBeGreaterThan(20);
   });
