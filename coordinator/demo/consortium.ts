@@ -243,7 +243,10 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     const expressionShares: Record<string, string> = {};
     if (phenotypeTable && phenotypeTable.columns.some((c) => c.name === 'gender')) {
       const ids = [...genotyped].filter((id) => phenotypeTable!.rows.has(id));
-      expression = demoExpression(ids, phenotypeTable);
+      // cis-eQTL planted on the first VCF's real genotypes when it holds every sample (the default MTHFR window does).
+      const firstIds = new Set(idsPerVcf[0] ?? []);
+      const cisVcf = /\.gz$/.test(vcfs[0] ?? '') && ids.every((id) => firstIds.has(id)) ? vcfs[0] : undefined;
+      expression = demoExpression(ids, phenotypeTable, cisVcf);
       for (const [s, site] of sites.entries()) {
         const columns = ids.map((id, j) => ({ id, j })).filter(({ id }) => assignment.get(id) === s).map(({ j }) => j);
         if (columns.length === 0) continue;

@@ -18,6 +18,7 @@ import { EXPR_FRACTION_BITS, logCpm, quantize } from '../../proto/expression.js'
 import { DEMO_ARM_COLUMN } from './demo-arm.js';
 import { tableLines } from './demo-table.js';
 import type { PhenotypeTable } from './plaintext-reference.js';
+import { readDosages } from './synthetic-expression-genotypes.js';
 import { syntheticExpression, type SyntheticExpression } from './synthetic-expression.js';
 
 export const EXPRESSION_FILE = 'expression-arms.tsv';
@@ -27,12 +28,21 @@ export const GROUP_A = `${DEMO_ARM_COLUMN} = 'A'`;
 export const GROUP_B = `${DEMO_ARM_COLUMN} = 'B'`;
 export const COVARIATE = 'gender';
 
-/** The demo's matrix over `ids` (in this order): planted effects between the table's demo arms and by its gender column. */
-export function demoExpression(ids: readonly string[], table: PhenotypeTable): SyntheticExpression {
+/** Planted cis-eQTL genes of the demo (of CIS_GENES placed around the genotyped window). */
+export const EQTL_GENES = 12;
+const CIS_GENES = 40;
+
+/**
+ * The demo's matrix over `ids` (in this order): planted effects between the
+ * table's demo arms and by its gender column, and, with `genotypesVcf` (a
+ * VCF holding every id: the demo's first), cis-eQTL on its real genotypes.
+ */
+export function demoExpression(ids: readonly string[], table: PhenotypeTable, genotypesVcf?: string): SyntheticExpression {
   const row = (id: string) => table.rows.get(id)!;
   const arms = new Map(ids.map((id) => [id, row(id)[DEMO_ARM_COLUMN] === 'A' ? 'A' as const : 'B' as const]));
   const panel = new Map(ids.map((id) => [id, { sample: id, pop: String(row(id).pop ?? ''), superPop: String(row(id).super_pop ?? ''), sex: row(id).gender === 'male' ? 'male' as const : 'female' as const }]));
-  return syntheticExpression({ samples: ids, genes: EXPRESSION_GENES, seed: EXPRESSION_SEED, groups: arms, panel, covariates: { sex: 0.05, age: 0, batch: 0 } });
+  const eqtl = genotypesVcf ? { genes: EQTL_GENES, cisGenes: CIS_GENES, genotypes: readDosages(genotypesVcf, ids) } : undefined;
+  return syntheticExpression({ samples: ids, genes: EXPRESSION_GENES, seed: EXPRESSION_SEED, groups: arms, panel, covariates: { sex: 0.05, age: 0, batch: 0 }, ...(eqtl ? { eqtl } : {}) });
 }
 
 /** A matrix's columns as TSV (gene id, then the samples in `columns`), counts as integers. */

@@ -20,6 +20,7 @@ import { assocTsv, checkAssociation, EUR_VS_EAS, hasSuperPop, printQq, printTopH
 import { checkStrata, hasStrataColumns, printStrata, queryStrata, STRATA_BY, type StrataSection } from './demo-strata.js';
 import { clip, tableLines } from './demo-table.js';
 import { DEMO_ARM_COLUMN } from './demo-arm.js';
+import { checkEqtl, EQTL_FILE, eqtlTsv, printEqtl, queryEqtl, type EqtlSection } from './demo-eqtl.js';
 import { checkExpression, EXPRESSION_FILE, expressionTsv, printExpression, queryExpression, type ExpressionSection } from './demo-expression.js';
 import { comparisonKey, referenceCohortCount, type ReferenceRow } from './plaintext-reference.js';
 import { recordsAt } from './vcf-lines.js';
@@ -56,6 +57,8 @@ export interface DemoResult {
   readonly associations: readonly AssociationSection[];
   /** Differential expression between the demo arms (issue 12); null without the synthetic matrix. */
   readonly expression: ExpressionSection | null;
+  /** Cis eQTL of the strongest planted gene (issue 12); null without planted eQTL. */
+  readonly eqtl: EqtlSection | null;
   readonly mismatches: number;
   /** Every process the demo started (all gone when runDemo returns). */
   readonly pids: readonly number[];
@@ -128,9 +131,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     // Beyond counts (issue 10): stratified frequencies and association; they need a phenotype table.
     const analyses = consortium.phenotypeTable
       ? await runAnalyses(consortium, api, regions, policy, out, log)
-      : (log('demo: stratified allele frequencies, association and expression skipped: --vcf was given without --phenotypes'), { strata: null, associations: [], expression: null });
+      : (log('demo: stratified allele frequencies, association and expression skipped: --vcf was given without --phenotypes'), { strata: null, associations: [], expression: null, eqtl: null });
     timings.totalMs = Math.round(performance.now() - t0);
-    log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/ (af.tsv, cohort.json${analyses.strata ? ', af-strata.tsv' : ''}${analyses.associations.map((a) => `, ${a.contrast.file}`).join('')}${analyses.expression ? `, ${EXPRESSION_FILE}` : ''})`);
+    log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/ (af.tsv, cohort.json${analyses.strata ? ', af-strata.tsv' : ''}${analyses.associations.map((a) => `, ${a.contrast.file}`).join('')}${analyses.expression ? `, ${EXPRESSION_FILE}` : ''}${analyses.eqtl ? `, ${EQTL_FILE}` : ''})`);
     return { out, sites: consortium.sites, variants: rows.length, rows, siteOutcome, cohort, ...analyses, mismatches, pids: consortium.children.pids, timingsMs: timings };
   } finally {
     await consortium.stop({ keep: o.keep ?? false });
@@ -207,7 +210,7 @@ function printSummary(rows: readonly AlleleFrequencyRow[], sites: SiteOutcome, c
  * rows checked against the unsplit input (re-read once for those records).
  * A mismatch throws GENOFED_DEMO_MISMATCH, as for the counts.
  */
-async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly string[], policy: DisclosurePolicy, out: string, log: (l: string) => void): Promise<Pick<DemoResult, 'strata' | 'associations' | 'expression'>> {
+async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly string[], policy: DisclosurePolicy, out: string, log: (l: string) => void): Promise<Pick<DemoResult, 'strata' | 'associations' | 'expression' | 'eqtl'>> {
   const table = c.phenotypeTable!;
   // With other --sites, the sample blocks can give a site two populations that differ by 1..k-1 of its
   // patients (e.g. 10 sites: one holds a single EUR male, so `super_pop = 'EUR'` is 1 away from the cohort
@@ -277,5 +280,22 @@ async function runAnalyses(c: Consortium, api: ApiClient, regions: readonly stri
       log(`verified: all ${answer.rows.length} genes' logFC, AveExpr, t, p and BH p equal the same model fitted on the plaintext sums of the unsplit matrix`);
     }
   }
-  return { strata, associations, expression };
+  // Expression by genotype (issue 12): the strongest planted cis gene, gender as covariate.
+  let eqtl: EqtlSection | null = null;
+  if (c.expression?.genotypes) {
+    tStep = performance.now();
+    const data = c.expression;
+    const answer = await unlessGuarded('cis eQTL', () => queryEqtl(api, c.guard, data, 'gender', log));
+    c.timingsMs.eqtlQueryMs = Math.round(performance.now() - tStep);
+    if (answer) {
+      const gender = new Map([...c.phenotypeTable!.rows].map(([id, r]) => [id, String(r.gender ?? '')]));
+      eqtl = await checkEqtl(answer, data, c.vcfs, gender, (answer.design[2] ?? '').slice('gender'.length));
+      await writeAtomic(join(out, EQTL_FILE), eqtlTsv(answer));
+      printEqtl(eqtl, log);
+      log('');
+      if (eqtl.mismatches > 0) throw new CoordinatorError('GENOFED_DEMO_MISMATCH', `${eqtl.mismatches} of the ${eqtl.tested} released eQTL rows differ from the same model fitted on plaintext sums of the unsplit matrix and VCFs`);
+      log(`verified: all ${eqtl.tested} released eQTL rows' slope, SE, t and p equal the same model fitted on plaintext sums of the unsplit matrix and VCFs`);
+    }
+  }
+  return { strata, associations, expression, eqtl };
 }

@@ -45,7 +45,7 @@ export interface EqtlRow {
 }
 
 export interface ExpressionEqtlBody {
-  /** Sorted by p (rows without statistics last, in list order). */
+  /** Sorted by p, ties by |t| (rows without statistics last, in list order). */
   readonly rows: readonly EqtlRow[];
   /** The design's columns (the coefficient reported is `dosage`). */
   readonly design: readonly string[];
@@ -94,7 +94,8 @@ export const expressionEqtl: CoordinatorKind<ExpressionEqtlRequest, ExpressionEq
       else rows.push({ ...key, n: s.n, af, slope: test.estimate, se: test.se, t: test.t, p: test.p, note: null });
     }
     const order = rows.map((r, i) => ({ r, i }));
-    order.sort((a, b) => (a.r.p === null ? (b.r.p === null ? a.i - b.i : 1) : b.r.p === null ? -1 : a.r.p - b.r.p || a.i - b.i));
+    // Ties (p below the smallest double is 0) by |t|, largest first; then list order.
+    order.sort((a, b) => (a.r.p === null ? (b.r.p === null ? a.i - b.i : 1) : b.r.p === null ? -1 : a.r.p - b.r.p || Math.abs(b.r.t!) - Math.abs(a.r.t!) || a.i - b.i));
     const rules = withheld.size > 0 ? [{ rule: WITHHELD_RULE, action: 'suppressed' as const, rows: withheld.size, reason: WITHHELD_REASON }] : [];
     return { rows: order.map((x) => x.r), design: columns.map((c) => c.name), disclosure: { policy: { ...ctx.policy }, rowsAffected: withheld.size, rules } };
   },

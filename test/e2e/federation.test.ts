@@ -202,7 +202,7 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
     // The demo's matrix, regenerated (seeded) over the genotyped samples in the demo's order, pooled.
     const table = readPhenotypeTable(withDemoArm(readFileSync(PANEL, 'utf8')));
     const ids = (await vcfSampleIds(VCFS[0]!)).filter((id) => table.rows.has(id));
-    const data = demoExpression(ids, table);
+    const data = demoExpression(ids, table, VCFS[0]);
     await writeFile(join(dir, 'pooled-expression.tsv'), matrixText(data, ids.map((_, j) => j)));
     await writeFile(join(dir, 'sheet.tsv'), ['sample\tarm\tgender', ...ids.map((id) => `${id}\t${table.rows.get(id)!.demo_arm}\t${table.rows.get(id)!.gender}`)].join('\n') + '\n');
     await writeFile(join(dir, 'limma.R'), String.raw`
@@ -225,6 +225,17 @@ writeLines(paste(rownames(tt), sprintf("%.17g", tt$logFC), sprintf("%.17g", tt$t
       expect(Math.abs(row.p - want.p), row.gene).toBeLessThanOrEqual(Math.max(1e-300, 1e-6 * want.p));
     }
   }, 120_000);
+
+  it('the demo\'s cis eQTL: every released row equals the plaintext fit, the planted variant (or an LD proxy) leads, and the nodes withheld the rest with the reason', () => {
+    const x = result.eqtl!;
+    expect(x).not.toBeNull();
+    expect(x.mismatches).toBe(0);
+    expect(x.tested).toBeGreaterThan(20);
+    expect(x.tested + x.withheld + x.answer.rows.filter((r) => r.note === 'monomorphic').length).toBe(x.answer.rows.length);
+    expect(x.answer.rows[0]!.p!).toBeLessThan(1e-50);
+    expect(x.answer.disclosure.rules.map((r) => r.rule)).toContain('eqtl-variant-withheld');
+    expect(lines.some((l) => new RegExp(`^verified: all ${x.tested} released eQTL rows' slope, SE, t and p equal`).test(l))).toBe(true);
+  });
 
   it('no process log holds a sample id or a genotype', () => {
     const text = ['node-hospital-a', 'node-hospital-b', 'node-hospital-c', 'coordinator', 'ingest-hospital-a']
