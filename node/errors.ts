@@ -20,6 +20,7 @@ export const NODE_ERRORS = {
   GENOFED_BAM_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A BAM file is malformed (bad magic, header, reference list or record layout); the message names the file and the record number.' },
   GENOFED_SAM_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A SAM file is malformed (too few columns, a non-numeric field, a bad tag); the message names the file and the line number.' },
   GENOFED_CRAM_UNSUPPORTED: { http: 415, grpc: GrpcStatus.UNIMPLEMENTED, doc: 'A CRAM file was given where SAM/BAM is expected; convert it with samtools view -b first.' },
+  GENOFED_REFERENCE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'The reference FASTA given to --sanitize cannot be used for this alignment file: not a FASTA, compressed, an index (.fai) that does not match it, a contig the alignment uses is missing, or a read runs past the end of its contig; the message names the FASTA (basename) and the contig, never a sequence.' },
   GENOFED_VCF_HEADER: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A VCF header is malformed (fileformat line, meta-information line, #CHROM line, sample names); the message names file and line.' },
   GENOFED_VCF_RECORD: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A VCF record has a malformed fixed column (column count, CHROM, POS, ID, REF, ALT, QUAL, FILTER, FORMAT).' },
   GENOFED_VCF_INFO: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, doc: 'A VCF INFO field breaks its declared or reserved Type/Number, or is syntactically malformed.' },

@@ -41,6 +41,13 @@ export interface ParseTableOptions {
    * is GENOFED_PHENOTYPE_SCHEMA naming file, line and column.
    */
   readonly schema?: PhenotypeSchema;
+  /**
+   * Default true (ingest never changes it): every row needs a sample id,
+   * and no id may repeat. `pseudonymize table` with several id columns
+   * (a pedigree, whose family and parent ids repeat by design) validates
+   * the rest of the table here with false; ingest then names its id column.
+   */
+  readonly checkIds?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -162,7 +169,7 @@ export async function parsePhenotypeTable(lines: AsyncIterable<string> | Iterabl
 
   const ids: string[] = [];
   const seenIds = new Set<string>();
-  for (let r = 0; r < raw.length; r++) {
+  for (let r = 0; r < raw.length && options.checkIds !== false; r++) {
     const id = raw[r]![idIndex];
     if (id === null || id === undefined) fail(label, lineOf[r]!, 'sample id is missing');
     if (seenIds.has(id)) fail(label, lineOf[r]!, 'sample id appears on an earlier line too');

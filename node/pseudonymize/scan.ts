@@ -16,18 +16,21 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { readLines } from '../io/lines.js';
 import { openInput } from '../io/open-input.js';
+import { validatedVcfLines } from '../vcf/line-validator.js';
 import { alignmentScanText } from './alignment/index.js';
+import { fastqScanText, looksLikeFastq } from './fastq/scan-fastq.js';
 import { PSEUDONYM_PATTERN } from './pseudonym.js';
 import { parsePseudonymsMetaLine } from './sample-list-mac.js';
 import { forEachToken, tokenParts, tokensOf } from './tokens.js';
 import { DATE_PATTERN, DEFINITION_KEYS, classifyMetaLine, hasLocalPath, hasPathOrUrl, metaKey, parseStructured } from './vcf/header-rules.js';
 import { idColumnIsPublic } from './vcf/records.js';
 import { parseDelimited } from './table/delimited.js';
+import { validateTableAsIngest } from './table/ingest-validation.js';
 import { DEFAULT_MISSING, readTableText } from './table/pseudonymize-table.js';
 import { isIdLikeColumnName, UNIQUE_PER_ROW_MIN_VALUES, valuesUniquePerRow } from '../../proto/phenotype-schema.js';
 import type { PseudonymCache } from './pseudonym.js';
 
-export type ScanFormat = 'vcf' | 'sam' | 'bam' | 'table';
+export type ScanFormat = 'vcf' | 'sam' | 'bam' | 'table' | 'fastq';
 
 export interface Finding {
   kind: string;
@@ -112,6 +115,7 @@ export async function detectScanFormat(path: string): Promise<ScanFormat> {
       const text = head.toString('latin1');
       if (text.startsWith('##fileformat=VCF')) return 'vcf';
       if (/^@(HD|SQ|RG|PG|CO)\t/.test(text)) return 'sam';
+      if (looksLikeFastq(text)) return 'fastq';
       const first = text.split('\n')[0] ?? '';
       const f = first.split('\t');
       if (f.length >= 11 && /^\d+$/.test(f[1] ?? '') && /^\d+$/.test(f[3] ?? '')) return 'sam';
@@ -142,7 +146,8 @@ async function scanVcf(path: string, findings: Findings, denylist: Denylist, sig
   const input = await openInput(path);
   try {
     let inHeader = true;
-    for await (const { bytes, number } of readLines(input.stream as Readable, signal)) {
+    // Ingest's validation on every line (node/vcf/line-validator.ts): a file ingest would reject is an error (exit 2), not a clean scan.
+    for await (const { bytes, number } of validatedVcfLines(readLines(input.stream as Readable, signal), { label: basename(path) })) {
       if (inHeader) {
         const text = bytes.toString('utf8');
         if (text.startsWith('##')) {
@@ -227,8 +232,35 @@ async function scanAlignment(path: string, findings: Findings, denylist: Denylis
   }
 }
 
-async function scanTable(path: string, findings: Findings, denylist: Denylist): Promise<void> {
+/**
+ * FASTQ name lines: Illumina/SRA names, comments with index barcodes or the
+ * original Illumina name (SRA), names repeated on the `+` line. A
+ * pseudonymized file (`@<pseudonym>[/1] [1:N:0]`, bare `+`) gives none.
+ */
+async function scanFastq(path: string, findings: Findings, denylist: Denylist, signal?: AbortSignal): Promise<void> {
+  for await (const r of fastqScanText(path, signal)) {
+    const at = `${r.where} (name)`;
+    if (ILLUMINA_READ_NAME.test(r.name) || ILLUMINA_READ_NAME.test(r.base)) findings.add('Illumina read name', at);
+    else if (SRA_READ_NAME.test(r.base)) findings.add('SRA run read name', at);
+    if (r.comment) {
+      const casava = /^[1-4]:[YN]:\d+(?::(\S*))?$/.exec(r.comment);
+      if (casava) {
+        // The 4th field is the index sequence(s); newer bcl2fastq writes a sample-sheet number there when there is no index.
+        if (casava[1] && /[A-Za-z]/.test(casava[1])) findings.add('index barcode in a Casava comment', `${r.where} (comment)`);
+      } else if (r.comment.split(/\s+/).some((w) => ILLUMINA_READ_NAME.test(w))) findings.add('Illumina read name in a comment', `${r.where} (comment)`);
+      else findings.add('read name comment (free text)', `${r.where} (comment)`);
+    }
+    if (r.plus) findings.add("read name repeated on the '+' line", `${r.where} (+ line)`);
+    const text = `${r.name} ${r.comment} ${r.plus}`;
+    if (RRN_PATTERN.test(text)) findings.add('resident registration number', at);
+    if (denylist.size && denylist.matches(Buffer.from(text, 'latin1'))) findings.add('denylisted string', at);
+  }
+}
+
+async function scanTable(path: string, findings: Findings, denylist: Denylist, dateColumns: ReadonlySet<string>): Promise<void> {
   const { text } = await readTableText(path);
+  // Ingest's table parser first (ingest-validation.ts): what ingest would reject is an error (exit 2).
+  await validateTableAsIngest(text, { label: basename(path) });
   const table = parseDelimited(text, basename(path));
   const header = table.rows[0]?.fields ?? [];
   const body = table.rows.slice(1);
@@ -237,6 +269,10 @@ async function scanTable(path: string, findings: Findings, denylist: Denylist): 
     // A column of genofed pseudonyms is an id column already pseudonymized: its values are meant to be distinct.
     if (values.length > 0 && values.every((v) => PSEUDONYM_PATTERN.test(v))) return;
     const where = `column ${c + 1} (${name})`;
+    // Declared date columns hold shifted dates (or years) in a pseudonymized table: legitimate, not an identifier.
+    if (dateColumns.has(name)) return;
+    const cohort = values.filter((v) => COHORT_SAMPLE_ID.test(v.trim())).length;
+    if (cohort > 0) for (let i = 0; i < cohort; i++) findings.add('cohort sample id (1000 Genomes HG/NA, HGDP, TCGA barcode, GTEx)', where, `cohort:${c}`);
     if (isIdLikeColumnName(name) || ID_HEADER.test(name)) findings.add('column name suggesting a direct identifier', where, `name:${c}`);
     else if (valuesUniquePerRow(values)) findings.add(`column with a distinct value in every row (identifier; at least ${UNIQUE_PER_ROW_MIN_VALUES} rows)`, where, `unique:${c}`);
   });
@@ -244,15 +280,27 @@ async function scanTable(path: string, findings: Findings, denylist: Denylist): 
     row.fields.forEach((v, c) => {
       const where = `line ${row.line}, column ${c + 1}`;
       if (RRN_PATTERN.test(v)) findings.add('resident registration number', where);
-      if (row.line > 1 && parseDateLike(v)) findings.add('date', where);
+      if (row.line > 1 && parseDateLike(v) && !dateColumns.has(header[c] ?? '')) findings.add('date', where);
       if (hasPathOrUrl(v)) findings.add('path', where);
       if (denylist.size && denylist.matches(Buffer.from(v, 'utf8'))) findings.add('denylisted string', where);
     });
   }
 }
 
-/** Header words `isIdLikeColumnName` does not cover: `patient` alone, `e-mail`, Korean resident number / name. */
-const ID_HEADER = /\b(patient|e-?mail)\b|주민|성명|이름/i;
+/** Header words `isIdLikeColumnName` does not cover: `patient` alone, `e-mail`, Korean resident number / name, UK Biobank's participant id column (`eid`, `f.eid`). */
+const ID_HEADER = /\b(patient|e-?mail)\b|^(?:f\.|n_)?eid$|주민|성명|이름/i;
+
+/**
+ * Sample ids of public cohorts, flagged wherever a table cell is exactly
+ * one (whole cell, so `NA` or a gene id never matches): 1000 Genomes / HapMap
+ * / Coriell (`HG00096`, `NA12878`: two letters and five digits), HGDP
+ * (`HGDP00001`; 949 of the IGSR sample table's 4,973 rows), TCGA
+ * barcodes (`TCGA-02-0001`, optionally `-01A...`), GTEx donors
+ * (`GTEX-1117F`). A bare 7-digit number (a UK Biobank eid) is not matched
+ * by value: record numbers and measurements look the same; the `eid`
+ * column is flagged by name and every all-distinct number column by values.
+ */
+export const COHORT_SAMPLE_ID = /^(?:(?:HG|NA)\d{5}|HGDP\d{5}|TCGA-[A-Z0-9]{2}-[A-Z0-9]{4}(?:-[0-9A-Z-]+)?|GTEX-[A-Z0-9]{4,5}(?:-[0-9A-Z-]+)?)$/;
 const MISSING = new Set(DEFAULT_MISSING);
 
 function parseDateLike(v: string): boolean {
@@ -260,12 +308,13 @@ function parseDateLike(v: string): boolean {
 }
 
 /** Scan a file; `format` defaults to sniffing. */
-export async function scanFile(path: string, options: { denylist?: readonly string[]; format?: ScanFormat; signal?: AbortSignal } = {}): Promise<ScanResult> {
+export async function scanFile(path: string, options: { denylist?: readonly string[]; format?: ScanFormat; dateColumns?: readonly string[]; signal?: AbortSignal } = {}): Promise<ScanResult> {
   const format = options.format ?? (await detectScanFormat(path));
   const findings = new Findings();
   const denylist = new Denylist(options.denylist ?? []);
   if (format === 'vcf') await scanVcf(path, findings, denylist, options.signal);
   else if (format === 'sam' || format === 'bam') await scanAlignment(path, findings, denylist, options.signal);
-  else await scanTable(path, findings, denylist);
+  else if (format === 'fastq') await scanFastq(path, findings, denylist, options.signal);
+  else await scanTable(path, findings, denylist, new Set(options.dateColumns ?? []));
   return { file: basename(path), format, findings: findings.list() };
 }

@@ -39,6 +39,20 @@ const ALT_PREFIXES = new Set(['DEL', 'INS', 'DUP', 'INV', 'CNV', 'BND', 'CN']);
 const ASSEMBLY = /(GRCh3[78]|hg1[89]|hg38|b3[67]|hs3[78]d5|NCBI3[4-6]|T2T-CHM13|CHM13)/i;
 
 /**
+ * The rule for each line while the header is read (before parseHeader sees
+ * them all): it must start with '#'; `seen` = header lines before this one.
+ * Returns true for the #CHROM line, which ends the header. Shared by
+ * `readVcf` (ingest) and `VcfLineValidator` (pseudonymize, verify, scan).
+ */
+export function headerLineRule(text: string, number: number, seen: number, diag: Diagnostics): boolean {
+  if (!text.startsWith('#')) {
+    if (seen === 0) diag.fail('GENOFED_VCF_HEADER', number, 'first line is not ##fileformat=VCFv4.x');
+    diag.fail('GENOFED_VCF_HEADER', number, 'header line does not start with ## (or the #CHROM line is missing)');
+  }
+  return text.startsWith('#CHROM');
+}
+
+/**
  * `lines` are the header lines in order (line i is line number i + 1),
  * the last one being `#CHROM`.
  */

@@ -10,6 +10,8 @@ export * from './types.js';
 export { readVcf, type ReadVcfOptions, type VcfReader } from './reader.js';
 /** Counted, tolerated problems (lenient mode and bcftools-style warnings). */
 export type { VcfWarning } from './vcf-errors.js';
+/** Ingest's validation line by line, for streaming callers (pseudonymize, verify, scan): same codes, same messages. */
+export { VcfLineValidator, validatedVcfLines, type VcfLineValidatorOptions } from './line-validator.js';
 /** The @gmod/vcf path to the same genotypes, for differential tests. */
 export { genotypesViaGmod } from './gmod-genotypes.js';
 export type { SparseGenotypes } from './genotype-scanner.js';

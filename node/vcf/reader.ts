@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { readLines, type Line } from '../io/lines.js';
 import { Diagnostics, type VcfWarning } from './vcf-errors.js';
-import { parseHeader, type ParsedHeader } from './header.js';
+import { headerLineRule, parseHeader, type ParsedHeader } from './header.js';
 import { RecordChecker } from './record-fields.js';
 import { OrderChecker } from './record-order.js';
 import { GenotypeScanner } from './genotype-scanner.js';
@@ -94,12 +94,9 @@ export async function readVcf(stream: Readable, options: ReadVcfOptions): Promis
     const r = await lines.next();
     if (r.done) break;
     const text = r.value.bytes.toString('utf8');
-    if (!text.startsWith('#')) {
-      if (headerLines.length === 0) diag.fail('GENOFED_VCF_HEADER', r.value.number, 'first line is not ##fileformat=VCFv4.x');
-      diag.fail('GENOFED_VCF_HEADER', r.value.number, 'header line does not start with ## (or the #CHROM line is missing)');
-    }
+    const chrom = headerLineRule(text, r.value.number, headerLines.length, diag);
     headerLines.push(text);
-    if (text.startsWith('#CHROM')) break;
+    if (chrom) break;
   }
   if (headerLines.length === 0) diag.fail('GENOFED_VCF_HEADER', 0, 'file is empty');
   if (!headerLines[headerLines.length - 1]!.startsWith('#CHROM')) diag.fail('GENOFED_VCF_HEADER', headerLines.length, 'the #CHROM header line is missing');

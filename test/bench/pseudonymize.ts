@@ -79,6 +79,8 @@ export const suite: BenchSuite = {
   async run(ctx) {
     const vcf = await benchVcf(ctx);
     const bam = await benchBam(ctx);
-    return { ...vcf, ...bam };
+    const fastq = await (await import('./pseudonymize-fastq.js')).benchFastq(ctx); // fastq_vs_seqkit (issue 13)
+    const vcfHigh = await (await import('./pseudonymize-vcf-levels.js')).benchVcfLevels(ctx); // vcf_high_vs_bcftools (issue 13)
+    return { ...vcf, ...bam, ...fastq, ...vcfHigh };
   },
 };

@@ -14,7 +14,8 @@ import type { BedRegions } from '../bed.js';
 import { auxStart, auxValueLength, cigarRefLength, CORE, encodeBamHeader, parseBamHeader, type BamHeader } from './bam-codec.js';
 import type { ByteSink } from './bgzf-sink.js';
 import { rewriteHeader, type HeaderRewrite } from './header-rules.js';
-import { TAG_DROP, TAG_KEEP, TAG_LB, TAG_RG, type RecordRules } from './record-rules.js';
+import { TAG_DROP, TAG_KEEP, TAG_LB, TAG_RECOMPUTE, TAG_RG, type RecordRules } from './record-rules.js';
+import { SAN_AS_IS, SAN_DROP, type RecordSanitizer } from './sanitize-records.js';
 
 /** What a rewrite saw: turned into the counts-only AlignmentReport. */
 export interface RewriteCounts {
@@ -64,10 +65,11 @@ export async function rewriteBam(
   sink: ByteSink,
   rules: RecordRules,
   label: string,
-  options: { regions?: BedRegions; signal?: AbortSignal } = {},
+  options: { regions?: BedRegions; signal?: AbortSignal; sanitizer?: RecordSanitizer } = {},
 ): Promise<RewriteCounts> {
   const counts: RewriteCounts = { recordsIn: 0, recordsOut: 0, recordsOutsideRegions: 0, header: null };
   const out = new OutBuffer();
+  const { sanitizer } = options;
   let carry: Buffer = Buffer.alloc(0);
   let header: BamHeader | null = null;
   const { regions } = options;
@@ -114,9 +116,17 @@ export async function rewriteBam(
         counts.recordsOutsideRegions++;
         continue;
       }
+      // --sanitize: drop by FLAG, or size the new CIGAR/SEQ/QUAL/NM/MD (a deletion makes SEQ longer than the input's).
+      let sanitized = 0;
+      if (sanitizer) {
+        const flag = buf.readUInt16LE(base + CORE.flag);
+        if (refId >= 0 && sanitizer.needsContig(refs[refId]!.name, flag)) await sanitizer.useContig(refs[refId]!.name);
+        sanitized = sanitizer.prepareBam(buf, base, `${label}: record ${recNo}`);
+        if (sanitized === SAN_DROP) continue;
+      }
       counts.recordsOut++;
       // Upper bound: the name grows by <= 25 bytes, each RG/LB field (>= 5 bytes) by <= 25.
-      out.ensure(4 + blockSize * 7 + 64);
+      out.ensure(4 + blockSize * 7 + 64 + Math.max(0, sanitized));
       const o = out.buf;
       const start = out.pos;
       buf.copy(o, start + 4, base, base + 32);
@@ -132,8 +142,9 @@ export async function rewriteBam(
       o[start + 36 + nameLen] = 0;
       o[start + 4 + CORE.lReadName] = nameLen + 1;
       let p = start + 36 + nameLen + 1;
-      // CIGAR, SEQ, QUAL unchanged.
-      p += buf.copy(o, p, base + 32 + lName, base + aux);
+      // CIGAR, SEQ, QUAL unchanged (or reverted to the reference).
+      if (sanitizer && sanitized !== SAN_AS_IS) p = sanitizer.writeBamBody(buf, base, o, start + 4, p);
+      else p += buf.copy(o, p, base + 32 + lName, base + aux);
       // Aux fields.
       let a = base + aux;
       while (a < recEnd) {
@@ -147,6 +158,8 @@ export async function rewriteBam(
           p += buf.copy(o, p, a, next);
         } else if (act === TAG_DROP) {
           rules.countDrop(code);
+        } else if (act === TAG_RECOMPUTE) {
+          // NM/MD: written again below for sanitized records.
         } else if (buf[a + 2] === 0x5a) {
           const value = buf.toString('utf8', a + 3, next - 1);
           const pseudo = act === TAG_RG ? rules.readGroup(value) : act === TAG_LB ? rules.library(value) : value;
@@ -160,6 +173,7 @@ export async function rewriteBam(
         }
         a = next;
       }
+      if (sanitizer && sanitized !== SAN_AS_IS) p = sanitizer.writeTags(o, p);
       o.writeInt32LE(p - start - 4, start);
       out.pos = p;
       if (out.pos >= 1 << 20) await out.drainTo(sink);

@@ -13,6 +13,9 @@ import { rewriteBam, type RewriteCounts } from './bam-rewrite.js';
 import { BgzfSink, PlainSink, type ByteSink } from './bgzf-sink.js';
 import { openAlignment, withProgress } from './input.js';
 import { RecordRules } from './record-rules.js';
+import { ReferenceFasta } from './reference-fasta.js';
+import type { SanitizeKeep } from './sanitize.js';
+import { RecordSanitizer } from './sanitize-records.js';
 import { rewriteSam } from './sam-rewrite.js';
 import type { AlignmentFormat, AlignmentMode, AlignmentReport } from './types.js';
 import { Readable } from 'node:stream';
@@ -28,6 +31,8 @@ export interface PseudonymizeAlignmentOptions {
   map?: MapCollector;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   signal?: AbortSignal;
+  /** Revert every kept read to the reference (sanitize.ts); the reference FASTA path and which records to keep. */
+  sanitize?: SanitizeKeep & { reference: string };
 }
 
 /** Pseudonymize one SAM/BAM file into `output` (atomic); returns counts only. */
@@ -41,7 +46,14 @@ export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOption
     input.close();
     throw new NodeError('GENOFED_BAM_FORMAT', `${input.label}: not a BAM file (BAM is BGZF-compressed; this file ${input.compression === 'none' ? 'is not compressed' : 'has no valid BGZF block header'})`);
   }
-  const rules = new RecordRules(key, mode, options.map);
+  let sanitizer: RecordSanitizer | undefined;
+  try {
+    if (options.sanitize) sanitizer = new RecordSanitizer(await ReferenceFasta.open(options.sanitize.reference), options.sanitize);
+  } catch (err) {
+    input.close();
+    throw err;
+  }
+  const rules = new RecordRules(key, mode, options.map, sanitizer !== undefined);
   let counts: RewriteCounts | undefined;
   try {
     const chunks = withProgress(input, options.onProgress);
@@ -49,10 +61,10 @@ export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOption
       const sink: ByteSink = format === 'bam' || input.compression !== 'none' ? new BgzfSink(out) : new PlainSink(out);
       try {
         if (format === 'bam') {
-          counts = await rewriteBam(chunks, sink, rules, input.label, { regions: options.regions, signal: options.signal });
+          counts = await rewriteBam(chunks, sink, rules, input.label, { regions: options.regions, signal: options.signal, sanitizer });
         } else {
           const lines = readLines(samGuard(chunks, input.label), options.signal);
-          counts = await rewriteSam(lines, sink, rules, input.label, { regions: options.regions, signal: options.signal });
+          counts = await rewriteSam(lines, sink, rules, input.label, { regions: options.regions, signal: options.signal, sanitizer });
         }
         await sink.end();
       } finally {
@@ -63,6 +75,7 @@ export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOption
   } finally {
     input.close();
     rules.dispose();
+    await sanitizer?.reference.close();
   }
   const c = counts!;
   return {
@@ -76,6 +89,7 @@ export async function pseudonymizeAlignment(options: PseudonymizeAlignmentOption
     tagsDropped: rules.droppedByName(),
     headerLinesDropped: c.header?.linesDropped ?? {},
     headerFieldsDropped: c.header?.fieldsDropped ?? {},
+    ...(sanitizer ? { sanitize: sanitizer.report } : {}),
   };
 }
 

@@ -14,12 +14,15 @@
  *   alignments: dropping SA breaks the link between the parts of a chimeric
  *   read, hence strict only) and PG (strict drops the @PG lines it names).
  *
- * Everything else (CB, MI, NM, MD, AS, NH, HI, MC, ...) is kept byte for byte.
+ * Everything else (CB, MI, NM, MD, AS, NH, HI, MC, ...) is kept byte for byte,
+ * except with --sanitize: SANITIZE_DROPPED_TAGS (sanitize.ts: tags that carry
+ * the original sequence or alignment) are dropped too, and NM/MD recomputed.
  */
 import { Pseudonymizer } from '../pseudonym.js';
 import type { SiteKey } from '../site-key.js';
 import type { MapCollector } from '../reid-map.js';
 import { ReadNamePseudonyms } from './read-names.js';
+import { SANITIZE_DROPPED_TAGS, SANITIZE_RECOMPUTED_TAGS } from './sanitize.js';
 import type { AlignmentMode } from './types.js';
 
 /** Aux tags dropped in every mode (see the module comment for why each). */
@@ -37,6 +40,8 @@ export const TAG_KEEP = 0;
 export const TAG_DROP = 1;
 export const TAG_RG = 2;
 export const TAG_LB = 3;
+/** --sanitize: NM and MD are left out where they stand and rewritten after the aux fields (not counted as dropped). */
+export const TAG_RECOMPUTE = 4;
 
 /** A two-letter tag as the 16-bit index of the action table. */
 export const tagCode = (tag: string): number => (tag.charCodeAt(0) << 8) | tag.charCodeAt(1);
@@ -55,12 +60,16 @@ export class RecordRules {
   readonly tagsDropped = new Map<number, number>();
   undeclaredReadGroups = 0;
 
-  constructor(key: SiteKey, readonly mode: AlignmentMode, private readonly map?: MapCollector) {
+  constructor(key: SiteKey, readonly mode: AlignmentMode, private readonly map?: MapCollector, sanitize = false) {
     this.names = new ReadNamePseudonyms(key);
     this.readGroupP = new Pseudonymizer(key, 'readgroup');
     this.sampleP = new Pseudonymizer(key, 'sample');
     this.libraryP = new Pseudonymizer(key, 'library');
     for (const t of droppedTags(mode)) this.action[tagCode(t)] = TAG_DROP;
+    if (sanitize) {
+      for (const t of SANITIZE_DROPPED_TAGS) this.action[tagCode(t)] = TAG_DROP;
+      for (const t of SANITIZE_RECOMPUTED_TAGS) this.action[tagCode(t)] = TAG_RECOMPUTE;
+    }
     this.action[tagCode('RG')] = TAG_RG;
     this.action[tagCode('LB')] = TAG_LB;
   }

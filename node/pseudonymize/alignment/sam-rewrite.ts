@@ -10,7 +10,8 @@ import type { BedRegions } from '../bed.js';
 import type { Line } from '../../io/lines.js';
 import type { ByteSink } from './bgzf-sink.js';
 import { rewriteHeader } from './header-rules.js';
-import { TAG_DROP, TAG_KEEP, TAG_RG, type RecordRules } from './record-rules.js';
+import { TAG_DROP, TAG_KEEP, TAG_RECOMPUTE, TAG_RG, type RecordRules } from './record-rules.js';
+import { SAN_AS_IS, SAN_DROP, type RecordSanitizer } from './sanitize-records.js';
 import type { RewriteCounts } from './bam-rewrite.js';
 
 const TAB = 9;
@@ -59,9 +60,10 @@ export async function rewriteSam(
   sink: ByteSink,
   rules: RecordRules,
   label: string,
-  options: { regions?: BedRegions; signal?: AbortSignal } = {},
+  options: { regions?: BedRegions; signal?: AbortSignal; sanitizer?: RecordSanitizer } = {},
 ): Promise<RewriteCounts> {
   const counts: RewriteCounts = { recordsIn: 0, recordsOut: 0, recordsOutsideRegions: 0, header: null };
+  const { sanitizer } = options;
   const headerLines: string[] = [];
   let inHeader = true;
   const parts: Buffer[] = [];
@@ -99,11 +101,23 @@ export async function rewriteSam(
       counts.recordsOutsideRegions++;
       continue;
     }
+    let san: ReturnType<RecordSanitizer['prepareSam']> = SAN_AS_IS;
+    if (sanitizer) {
+      const col = (i: number): string => line.toString('latin1', t[i - 1]! + 1, i < t.length ? t[i] : line.length);
+      const flag = Number(col(1));
+      const pos = Number(col(3));
+      if (!Number.isInteger(flag) || !Number.isInteger(pos)) throw new NodeError('GENOFED_SAM_FORMAT', `${label}: line ${number}: FLAG or POS is not an integer`);
+      if (sanitizer.needsContig(col(2), flag)) await sanitizer.useContig(col(2));
+      san = sanitizer.prepareSam(flag, pos, col(5), col(9), col(10), `${label}: line ${number}`);
+      if (san === SAN_DROP) continue;
+    }
     counts.recordsOut++;
     const qnameEnd = t[0]!;
     const qname = line.subarray(0, qnameEnd);
     const name = qname.length === 1 && qname[0] === 0x2a ? '*' : rules.names.of(qname);
-    const segs: Buffer[] = [Buffer.from(name, 'latin1'), line.subarray(qnameEnd, t.length > 10 ? t[10] : line.length)];
+    const segs: Buffer[] = typeof san === 'object'
+      ? [Buffer.from(name, 'latin1'), line.subarray(qnameEnd, t[4]! + 1), Buffer.from(san.cigar, 'latin1'), line.subarray(t[5]!, t[8]! + 1), Buffer.from(`${san.seq}\t${san.qual}`, 'latin1')]
+      : [Buffer.from(name, 'latin1'), line.subarray(qnameEnd, t.length > 10 ? t[10] : line.length)];
     for (let i = 10; i < t.length; i++) {
       const fStart = t[i]! + 1;
       const fEnd = i + 1 < t.length ? t[i + 1]! : line.length;
@@ -114,6 +128,7 @@ export async function rewriteSam(
       const act = rules.action[code]!;
       if (act === TAG_KEEP) segs.push(line.subarray(t[i]!, fEnd));
       else if (act === TAG_DROP) rules.countDrop(code);
+      else if (act === TAG_RECOMPUTE) continue; // NM/MD: appended below for sanitized records
       else {
         if (line[fStart + 3] !== 0x5a) throw new NodeError('GENOFED_SAM_FORMAT', `${label}: line ${number}: RG or LB tag is not of type Z`);
         const value = line.toString('utf8', fStart + 5, fEnd);
@@ -121,6 +136,7 @@ export async function rewriteSam(
         segs.push(Buffer.from(`\t${line.toString('latin1', fStart, fStart + 5)}${pseudo}`, 'latin1'));
       }
     }
+    if (typeof san === 'object') segs.push(Buffer.from(san.tags, 'latin1'));
     segs.push(NL);
     await emit(Buffer.concat(segs));
   }

@@ -1,4 +1,5 @@
 /** Types shared by the alignment modules and their public API. */
+import type { SanitizeReport } from './sanitize-records.js';
 /** Input/output format: SAM text (plain or compressed) or BAM. */
 export type AlignmentFormat = 'sam' | 'bam';
 /** strict also drops OQ/OA/OC/OP/XA/SA/PG tags and every @PG line. */
@@ -25,4 +26,6 @@ export interface AlignmentReport {
   headerLinesDropped: Record<string, number>;
   /** Fields dropped from kept header lines ('RG.PU', 'PG.CL', '@SQ.UR' ...). */
   headerFieldsDropped: Record<string, number>;
+  /** --sanitize only: records kept/dropped and bases reverted, counts only. */
+  sanitize?: SanitizeReport;
 }

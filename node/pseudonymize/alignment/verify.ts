@@ -26,6 +26,8 @@ import { openAlignment } from './input.js';
 import { pseudonymizeAlignment } from './pseudonymize.js';
 import { DROPPED_TAGS_DEFAULT, DROPPED_TAGS_STRICT_EXTRA } from './record-rules.js';
 import { samCigarRefLength } from './sam-rewrite.js';
+import { SANITIZE_DROPPED_TAGS } from './sanitize.js';
+import { SanitizedChecks, type VerifySanitizeOptions } from './verify-sanitized.js';
 import type { AlignmentFormat, AlignmentMode } from './types.js';
 
 /** Options of verifyAlignment (the CLI's verify flags). */
@@ -40,6 +42,8 @@ export interface VerifyAlignmentOptions {
   /** Regions used with --regions: the output must equal the original's records inside them. */
   regions?: BedRegions;
   signal?: AbortSignal;
+  /** The output was written with --sanitize: records are compared as sanitized, plus the checks of verify-sanitized.ts. */
+  sanitize?: VerifySanitizeOptions;
 }
 
 const SUBSTRING_MIN = 8;
@@ -183,7 +187,8 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
     if (!v || !/[A-Za-z0-9]/.test(v)) return;
     (substring && v.length >= SUBSTRING_MIN ? longIds : shortIds).add(v);
   };
-  const droppable = new Set<string>([...DROPPED_TAGS_DEFAULT, ...DROPPED_TAGS_STRICT_EXTRA]);
+  const droppable = new Set<string>([...DROPPED_TAGS_DEFAULT, ...DROPPED_TAGS_STRICT_EXTRA, ...(options.sanitize ? SANITIZE_DROPPED_TAGS : [])]);
+  const sanitized = options.sanitize ? await SanitizedChecks.open(options.sanitize) : null;
   const strictOnly = new Set<string>(DROPPED_TAGS_STRICT_EXTRA);
   let sawStrictTagInOutput = false;
 
@@ -199,6 +204,11 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
       addId(r.qname, false);
       for (const t of r.tags) if (ID_TAGS.has(tagName(t))) addId(tagValue(t), false);
       if (regions && !inRegions(r, regions)) continue;
+      if (sanitized) {
+        const e = await sanitized.expected(r);
+        if (!e) continue;
+        return e;
+      }
       return r;
     }
   };
@@ -221,7 +231,8 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
       }
       pseuFlags.add(p);
       const fields = recordDigestFields(p);
-      const pTags = p.tags.filter((t) => !['RG', 'LB'].includes(tagName(t)));
+      // NM/MD of a sanitized record are recomputed: checked against the reference by SanitizedChecks.
+      const pTags = p.tags.filter((t) => !['RG', 'LB'].includes(tagName(t)) && !(sanitized && ['NM', 'MD'].includes(tagName(t))));
       outDigest.update(`${fields}\t${pTags.join('\t')}\n`);
       let o: AlignmentRecord | null = null;
       if (!origFailed) {
@@ -230,6 +241,7 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
       if (o) {
         nOrigKept++;
         addDigests(o);
+        if (sanitized) await sanitized.pair(p, nPseu);
         // With the key, equality to the keyed pseudonym proves consistency without a map of every name.
         if (namesP) { if (o.qname !== '*' && namesP.pseudonym(o.qname) !== p.qname) keyedNameMismatch++; }
         else names.add(o.qname, p.qname, nPseu);
@@ -264,6 +276,7 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
   checks.push({ name: 'pseudonymized file parses', ok: parseError === null, ...(parseError ? { detail: parseError } : {}) });
   if (origFailed) {
     checks.push({ name: 'original file parses', ok: false, detail: origFailed instanceof Error ? origFailed.message : 'unreadable' });
+    await sanitized?.close();
     return checks;
   }
   checks.push({
@@ -282,13 +295,15 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
     name: 'retained content unchanged (flag, position, mapq, cigar, mate, tlen, seq, qual, kept tags, in order)',
     ok: out === (inferred === 'strict' ? dStrict : dDefault),
     detail: `compared as ${inferred} mode`,
+    targets: nOrigKept,
+    digests: { original: inferred === 'strict' ? dStrict : dDefault, pseudonymized: out },
   });
   checks.push({ name: 'flag statistics equal (the counts samtools flagstat reports)', ok: origFlags.key() === pseuFlags.key() });
   checks.push(namesP
     ? { name: 'read names consistent (same original, same pseudonym; different originals, different pseudonyms)', ok: keyedNameMismatch === 0, detail: keyedNameMismatch ? `${keyedNameMismatch} read names differ from their keyed pseudonym` : 'each equals its keyed pseudonym' }
     : { name: 'read names consistent (same original, same pseudonym; different originals, different pseudonyms)', ok: names.conflicts === 0, ...(names.conflicts ? { detail: `${names.conflicts} conflicts, first at record ${names.firstConflict}` } : {}) });
   checks.push({ name: 'read groups consistent (RG:Z)', ok: rgs.conflicts === 0, ...(rgs.conflicts ? { detail: `${rgs.conflicts} conflicts` } : {}) });
-  const forbidden = inferred === 'strict' ? [...DROPPED_TAGS_DEFAULT, ...DROPPED_TAGS_STRICT_EXTRA] : [...DROPPED_TAGS_DEFAULT];
+  const forbidden = [...(inferred === 'strict' ? [...DROPPED_TAGS_DEFAULT, ...DROPPED_TAGS_STRICT_EXTRA] : DROPPED_TAGS_DEFAULT), ...(sanitized ? SANITIZE_DROPPED_TAGS : [])];
   const left = forbidden.map((t) => [t, leftTags.get(t)] as const).filter(([, v]) => v !== undefined);
   const tagsLeft = left.reduce((a, [, v]) => a + v!.count, 0);
   const firstTagLeft = Math.min(...left.map(([, v]) => v!.first));
@@ -346,12 +361,16 @@ export async function verifyAlignment(options: VerifyAlignmentOptions): Promise<
     ok: longFound === 0 && shortFound === 0,
     detail: `${longIds.size + shortIds.size} original identifiers checked; ${longFound + shortFound} found`,
   });
+  if (sanitized) {
+    checks.push(...sanitized.results());
+    await sanitized.close();
+  }
 
   if (key && !regions) {
     const dir = await mkdtemp(join(tmpdir(), 'genofed-verify-'));
     try {
       const again = join(dir, format === 'bam' ? 'again.bam' : 'again.sam');
-      await pseudonymizeAlignment({ format, input: options.original, output: again, key, mode: inferred });
+      await pseudonymizeAlignment({ format, input: options.original, output: again, key, mode: inferred, sanitize: options.sanitize });
       const same = await sameBytes(again, options.pseudonymized);
       checks.push({ name: `deterministic: a re-run with the key (${inferred} mode) gives byte-identical output`, ok: same });
     } finally {

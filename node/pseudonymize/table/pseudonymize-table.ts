@@ -39,6 +39,7 @@ import type { MapCollector } from '../reid-map.js';
 import type { SiteKey } from '../site-key.js';
 import { DateShifter, parseDate, shiftDate } from './dates.js';
 import { formatRow, parseDelimited, type Row, type Table } from './delimited.js';
+import { validateTableAsIngest } from './ingest-validation.js';
 import { checkMatrixBody, looksLikeExpressionMatrix } from './matrix-shape.js';
 
 export type DateMode = 'shift' | 'year';
@@ -63,6 +64,13 @@ export interface TableOptions {
   missingValues?: string[];
   /** Force a delimiter (default: sniffed from the first line). */
   delimiter?: string;
+  /**
+   * Default true: the input must pass ingest's parser first (ingest-validation.ts).
+   * false (`--no-ingest-check`) for a table not meant for `node ingest`: a
+   * longitudinal table (one row per visit repeats the person's id), a matrix
+   * with missing values; ingest would refuse the output.
+   */
+  ingestCheck?: boolean;
   map?: MapCollector;
   /** Basename for errors. */
   label: string;
@@ -279,6 +287,8 @@ export async function pseudonymizeTableFile(options: TableFileOptions): Promise<
   if (resolve(options.input) === resolve(options.output)) throw new NodeError('GENOFED_USAGE', 'output must not be the input file');
   const label = basename(options.input);
   const { text, compression } = await readTableText(options.input);
+  // Ingest's own parsers first (ingest-validation.ts): what ingest would reject fails here with its code and file:line message.
+  if (options.ingestCheck !== false) await validateTableAsIngest(text, { label, idColumns: options.idColumns, matrix: options.matrix });
   const table = parseDelimited(text, label, options.delimiter);
   const { text: outText, report } = pseudonymizeTable(table, text, { ...options, label });
   const bytes = Buffer.from(outText, 'utf8');

@@ -20,6 +20,7 @@ import { NodeError } from '../../errors.js';
 import { writeAtomically } from '../../io/atomic-output.js';
 import { BgzfWriter } from '../../io/bgzf-writer.js';
 import { readLines, type Line } from '../../io/lines.js';
+import { validatedVcfLines } from '../../vcf/line-validator.js';
 import { openInput, type Compression } from '../../io/open-input.js';
 import type { BedRegions } from '../bed.js';
 import { PseudonymCache } from '../pseudonym.js';
@@ -27,6 +28,8 @@ import type { MapCollector } from '../reid-map.js';
 import { isPseudonymsMetaLine, pseudonymsMetaLine } from '../sample-list-mac.js';
 import type { SiteKey } from '../site-key.js';
 import { classifyMetaLine, type HeaderContext } from './header-rules.js';
+import { infoDefinition, levelMetaAction } from './level-header.js';
+import { levelContext, levelOptions, maskRecord, type FieldDef, type VcfLevel } from './level-rules.js';
 import { countColumns, idColumnIsPublic, parseUint, recordEnd, rewriteIdColumn, tabOffsets } from './records.js';
 
 export type PseudonymizeMode = 'default' | 'strict';
@@ -36,6 +39,14 @@ export interface VcfPseudonymizeOptions {
   mode?: PseudonymizeMode;
   regions?: BedRegions;
   map?: MapCollector;
+  /** Guideline level (issue 13; README "VCF levels"): standard (default), low or high. */
+  level?: VcfLevel;
+  /** high: rare threshold (site MAF strictly below it; default 0.01). */
+  maf?: number;
+  /** high: minimum STR repeats (default 7). */
+  strMinRepeat?: number;
+  /** high: STR motif lengths, inclusive (default [1, 6]). */
+  strMotif?: readonly [number, number];
   /** File name for error messages (basename only). */
   label: string;
   signal?: AbortSignal;
@@ -57,6 +68,12 @@ export interface VcfReport {
   headerLinesDropped: Record<string, number>;
   inputCompression?: Compression;
   outputCompression?: 'none' | 'bgzf';
+  /** Set for low/high: the level and, for high, records masked by each rule (counts only). */
+  level?: VcfLevel;
+  strMasked?: number;
+  rareMasked?: number;
+  /** Rare-masked records whose MAF came from the genotypes (no INFO MAF/AF/AC+AN): the reference tool would leave them unmasked. */
+  rareFromGenotypes?: number;
 }
 
 export const FIXED_COLUMNS = ['#CHROM', 'POS', 'ID', 'REF', 'ALT', 'QUAL', 'FILTER', 'INFO'] as const;
@@ -90,6 +107,14 @@ export async function* pseudonymizeVcfLines(lines: AsyncIterable<Line>, options:
     return p;
   };
   const fail = (line: number, what: string): NodeError => new NodeError('GENOFED_INPUT_FORMAT', `${label}: line ${line}: ${what}`);
+  const levels = levelOptions(options);
+  const infoDefs = new Map<string, FieldDef>();
+  const levelHeader = { cmdline: false };
+  const level = levelContext(levels, infoDefs); // infoDefs fills up while the header is read
+  if (levels.level !== 'standard') {
+    report.level = levels.level;
+    if (levels.level === 'high') Object.assign(report, { strMasked: 0, rareMasked: 0, rareFromGenotypes: 0 });
+  }
 
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -119,7 +144,9 @@ export async function* pseudonymizeVcfLines(lines: AsyncIterable<Line>, options:
         continue;
       }
       if (text.startsWith('##')) {
-        const verdict = classifyMetaLine(text, ctx);
+        const def = infoDefinition(text);
+        if (def) infoDefs.set(def[0], def[1]);
+        const verdict = levelMetaAction(text, classifyMetaLine(text, ctx), levels.level, levelHeader);
         if (verdict.action === 'keep') {
           report.headerLinesKept++;
           emit(Buffer.from(bytes));
@@ -174,18 +201,29 @@ export async function* pseudonymizeVcfLines(lines: AsyncIterable<Line>, options:
       }
     }
     report.recordsOut++;
+    let line = bytes;
+    const masked = maskRecord(bytes, columns, level);
+    if (masked) {
+      line = masked.line;
+      tabOffsets(line, Math.min(8, columns - 1), tabs);
+      if (masked.kind === 'str') report.strMasked!++;
+      else {
+        report.rareMasked!++;
+        if (masked.fromGenotypes) report.rareFromGenotypes!++;
+      }
+    }
     const idStart = tabs[1]! + 1;
     const idEnd = tabs[2]!;
-    const isDot = idEnd - idStart === 1 && bytes[idStart] === 0x2e;
-    const id = isDot ? '.' : bytes.toString('utf8', idStart, idEnd);
+    const isDot = idEnd - idStart === 1 && line[idStart] === 0x2e;
+    const id = isDot ? '.' : line.toString('utf8', idStart, idEnd);
     if (isDot || idColumnIsPublic(id)) {
-      emit(Buffer.from(bytes));
+      emit(Buffer.from(line));
     } else {
       const { value, replaced } = rewriteIdColumn(id, variantId);
       report.variantIdsReplaced += replaced;
-      emit(Buffer.from(bytes.subarray(0, idStart)));
+      emit(Buffer.from(line.subarray(0, idStart)));
       emit(Buffer.from(value, 'utf8'));
-      emit(Buffer.from(bytes.subarray(idEnd)));
+      emit(Buffer.from(line.subarray(idEnd)));
     }
     emit(NL);
     if (pendingBytes >= CHUNK) {
@@ -210,22 +248,29 @@ export interface VcfFileOptions {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Replace an existing output file (default: refuse with GENOFED_OUTPUT_EXISTS). */
   overwrite?: boolean;
+  /** Guideline level and its parameters (see VcfPseudonymizeOptions). */
+  level?: VcfLevel;
+  maf?: number;
+  strMinRepeat?: number;
+  strMotif?: readonly [number, number];
   signal?: AbortSignal;
 }
 
 /** Pseudonymize a VCF file into `output` atomically (no partial output on any error). */
 export async function pseudonymizeVcfFile(options: VcfFileOptions): Promise<VcfReport> {
   if (resolve(options.input) === resolve(options.output)) throw new NodeError('GENOFED_USAGE', 'output must not be the input file');
+  const levels = levelOptions(options); // bad parameters fail before the output is opened
   const input = await openInput(options.input);
   const mode = options.mode ?? 'default';
   const report = emptyVcfReport(options.key, mode);
   report.inputCompression = input.compression;
   report.outputCompression = input.compression === 'none' ? 'none' : 'bgzf';
   const label = basename(options.input);
-  const lines = readLines(input.stream, options.signal);
+  // Ingest's own validation on every line first (node/vcf/line-validator.ts): a file ingest would reject fails here with ingest's code and file:line message, before any output is kept.
+  const lines = validatedVcfLines(readLines(input.stream, options.signal), { label });
   async function* withProgress(): AsyncGenerator<Buffer> {
     let last = 0;
-    for await (const chunk of pseudonymizeVcfLines(lines, { key: options.key, mode, regions: options.regions, map: options.map, label, signal: options.signal }, report)) {
+    for await (const chunk of pseudonymizeVcfLines(lines, { key: options.key, mode, regions: options.regions, map: options.map, label, signal: options.signal, ...levels }, report)) {
       yield chunk;
       const now = input.bytesRead();
       if (options.onProgress && now - last >= 1 << 20) {

@@ -23,15 +23,19 @@ import type { Readable } from 'node:stream';
 import { NodeError } from '../../errors.js';
 import { readLines, type Line } from '../../io/lines.js';
 import { openInput } from '../../io/open-input.js';
+import { validatedVcfLines } from '../../vcf/line-validator.js';
 import type { BedRegions } from '../bed.js';
-import type { CheckResult } from '../checks.js';
+import { cappedPositions, type CheckResult } from '../checks.js';
 import { PSEUDONYM_PATTERN, PseudonymCache } from '../pseudonym.js';
 import { PSEUDONYMS_META_KEY, isPseudonymsMetaLine, parsePseudonymsMetaLine, sampleListMacVerifies } from '../sample-list-mac.js';
 import type { SiteKey } from '../site-key.js';
 import { forEachTokenHash, hashToken, tokenParts, tokensOf } from '../tokens.js';
 import { DATE_PATTERN, classifyMetaLine, hasPathOrUrl, metaKey, parseStructured, reducePaths } from './header-rules.js';
+import { MASKED_CMDLINE } from './level-header.js';
+import { levelOptions, type VcfLevel } from './level-rules.js';
 import { emptyVcfReport, pseudonymizeVcfLines, type PseudonymizeMode } from './pseudonymize-vcf.js';
 import { countColumns, idColumnIsPublic, parseUint, recordEnd, tabOffsets } from './records.js';
+import { verifyLevelLines } from './verify-level.js';
 
 export interface VerifyVcfOptions {
   original: string;
@@ -42,6 +46,11 @@ export interface VerifyVcfOptions {
   regions?: BedRegions;
   /** Run `bcftools view` on the output when bcftools is installed (default true). */
   useBcftools?: boolean;
+  /** The guideline level and its parameters used when pseudonymizing (README "VCF levels"; default standard). */
+  level?: VcfLevel;
+  maf?: number;
+  strMinRepeat?: number;
+  strMotif?: readonly [number, number];
   signal?: AbortSignal;
 }
 
@@ -275,15 +284,18 @@ export function bcftoolsAccepts(path: string): Promise<{ ok: boolean; detail: st
 /** Run every check; never throws for a failing check (only for unreadable inputs). */
 export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[]> {
   const { signal, regions } = options;
+  const levels = levelOptions(options);
   const checks: CheckResult[] = [];
-  const orig = await withLines(options.original, signal, (l) => analyze(l, 'original', regions, signal));
+  // The original passes ingest's validation (node/vcf/line-validator.ts) or verify stops with ingest's code and file:line message.
+  const orig = await withLines(options.original, signal, (l) => analyze(validatedVcfLines(l, { label: basename(options.original) }), 'original', regions, signal));
   if (orig.summary.parseError) {
     throw new NodeError('GENOFED_INPUT_FORMAT', `${basename(options.original)}: line ${orig.summary.parseError.line}: ${orig.summary.parseError.what}`);
   }
   const searchable = new Map([...orig.needles].filter(([t]) => !orig.benign.has(hashToken(t))));
   const searchableHashes = new Set([...searchable.keys()].map(hashToken));
   const hits = new Map<string, { count: number; firstLine: number }>();
-  const out = await withLines(options.pseudonymized, signal, (l) => analyze(l, 'output', undefined, signal, (h, bytes, start, end, line) => {
+  let ingestProblem: unknown;
+  const out = await withLines(options.pseudonymized, signal, (l) => analyze(validatedVcfLines(l, { label: basename(options.pseudonymized) }, (err) => { ingestProblem = err; }), 'output', undefined, signal, (h, bytes, start, end, line) => {
     if (!searchableHashes.has(h)) return;
     // A hash hit (rare) is confirmed on the decoded token: no false alarm from a hash collision.
     for (const p of tokenParts(bytes.toString('utf8', start, end))) {
@@ -299,6 +311,8 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
   // 1. Parses.
   const pe = out.summary.parseError;
   checks.push({ name: 'output parses as VCF', ok: !pe, detail: pe ? `line ${pe.line}: ${pe.what}` : `${out.summary.records} records, ${out.summary.samples.length} samples` });
+  // The messages are ingest's: file basename, line and kind of problem, never data.
+  checks.push({ name: 'node ingest would accept the output (its VCF validation, lenient as ingest runs)', ok: ingestProblem === undefined, detail: ingestProblem === undefined ? 'no fatal problem' : ingestProblem instanceof Error ? ingestProblem.message : 'rejected' });
   if (options.useBcftools !== false) {
     const bt = await bcftoolsAccepts(options.pseudonymized);
     if (bt && !bt.ok) {
@@ -316,10 +330,11 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
   if (options.key) {
     const cache = new PseudonymCache(options.key);
     const bad = os.map((s, i) => (cache.get('sample', s) === ps[i] ? -1 : i + 1)).filter((i) => i > 0);
-    checks.push({ name: 'each sample column holds the pseudonym of the original sample in the same column', ok: bad.length === 0 && os.length === ps.length, detail: bad.length ? `${bad.length} columns differ, first at sample column ${bad[0]}` : `key ${options.key.keyId} v${options.key.version}` });
+    checks.push({ name: 'each sample column holds the pseudonym of the original sample in the same column', ok: bad.length === 0 && os.length === ps.length, detail: bad.length ? `${bad.length} columns differ, first at sample column ${bad[0]}` : `key ${options.key.keyId} v${options.key.version}`, targets: os.length, masked: os.length - bad.length, unmaskedPositions: cappedPositions(bad.map((i) => `sample column ${i}`)) });
   } else {
-    const bad = ps.filter((s) => !PSEUDONYM_PATTERN.test(s)).length;
-    checks.push({ name: 'every sample column is a genofed pseudonym', ok: bad === 0 && new Set(ps).size === ps.length, detail: bad ? `${bad} sample names are not pseudonyms` : 'pattern and uniqueness only (no key given)' });
+    const badAt = ps.flatMap((s, i) => (PSEUDONYM_PATTERN.test(s) ? [] : [`sample column ${i + 1}`]));
+    const bad = badAt.length;
+    checks.push({ name: 'every sample column is a genofed pseudonym', ok: bad === 0 && new Set(ps).size === ps.length, detail: bad ? `${bad} sample names are not pseudonyms` : 'pattern and uniqueness only (no key given)', targets: ps.length, masked: ps.length - bad, unmaskedPositions: cappedPositions(badAt) });
   }
 
   // 2b. The sample-list MAC line that ingest checks (sample-list-mac.ts).
@@ -334,14 +349,19 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
     }
   }
 
-  // 3. Content digest.
+  // 3. Content digest. Levels: low and high add the reference verifier's header rules; high changes target
+  // records by design, so verify-level.ts compares every record in lock-step instead of the digest.
+  if (levels.level !== 'standard') checks.push(...(await withLines(options.original, signal, (o) => withLines(options.pseudonymized, signal, (p) => verifyLevelLines(o, p, { level: levels, regions, signal })))));
   const mismatch = firstMismatch(orig.summary.blockHashes, out.summary.blockHashes);
   const from = (mismatch - 1) * BLOCK + 1;
   const to = Math.min(mismatch * BLOCK, Math.max(orig.summary.records, out.summary.records));
-  checks.push({
+  if (levels.level !== 'high') checks.push({
     name: 'record content digest equal (CHROM POS REF ALT QUAL FILTER INFO and GT per sample)',
     ok: !pe && orig.summary.digest === out.summary.digest,
     detail: mismatch ? `records ${orig.summary.records} -> ${out.summary.records}; first difference in records ${from}-${to}` : `${out.summary.records} records, sha256 ${out.summary.digest.slice(0, 16)}`,
+    targets: orig.summary.records,
+    ...(mismatch ? { unmaskedPositions: [`records ${from}-${to}`] } : {}),
+    digests: { original: orig.summary.digest, pseudonymized: out.summary.digest },
   });
 
   // 4. Header lines retained unchanged.
@@ -354,6 +374,7 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
     const key = metaKey(line);
     let ok = false;
     if (key === PSEUDONYMS_META_KEY) ok = parsePseudonymsMetaLine(line) !== null; // checked on its own below
+    else if (line === MASKED_CMDLINE && levels.level !== 'standard') ok = true; // the levels' masked command line (level-header.ts)
     else if (key === 'reference') ok = /^##reference=[A-Za-z0-9.-]+$/.test(line);
     else if (key === 'contig') {
       const f = parseStructured(line.slice(9));
@@ -390,6 +411,8 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
     detail: hits.size || headerHits || verbatimSamples
       ? [hitText, headerHits ? `${headerHits} dates of dropped header lines in the header` : '', verbatimSamples ? `${verbatimSamples} sample columns keep an original name` : ''].filter(Boolean).join('; ')
       : `${searchable.size} identifiers searched${unsearchable ? ` (${unsearchable} also occur in retained content and were checked by position only)` : ''}`,
+    targets: searchable.size,
+    unmaskedPositions: cappedPositions([...hits.values()].map((h) => `line ${h.firstLine}`)),
   });
 
   // 6. Determinism.
@@ -397,7 +420,8 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
     const key = options.key;
     const expected = await withLines(options.original, signal, async (lines) => {
       const h = createHash('sha256');
-      for await (const chunk of pseudonymizeVcfLines(lines, { key, mode: options.mode ?? 'default', regions, label: basename(options.original), signal }, emptyVcfReport(key, options.mode ?? 'default'))) h.update(chunk);
+      const levelArgs = { level: levels.level, maf: levels.maf, strMinRepeat: levels.strMinRepeat, strMotif: levels.strMotif };
+      for await (const chunk of pseudonymizeVcfLines(lines, { key, mode: options.mode ?? 'default', regions, label: basename(options.original), signal, ...levelArgs }, emptyVcfReport(key, options.mode ?? 'default'))) h.update(chunk);
       return h.digest('hex');
     });
     const actual = await withLines(options.pseudonymized, signal, async (lines) => {
@@ -408,7 +432,7 @@ export async function verifyVcf(options: VerifyVcfOptions): Promise<CheckResult[
       }
       return h.digest('hex');
     });
-    checks.push({ name: 're-pseudonymizing the original with the key gives byte-identical output', ok: expected === actual, detail: expected === actual ? `mode ${options.mode ?? 'default'}` : `decompressed output differs (mode ${options.mode ?? 'default'}${regions ? ', with regions' : ''})` });
+    checks.push({ name: 're-pseudonymizing the original with the key gives byte-identical output', ok: expected === actual, detail: expected === actual ? `mode ${options.mode ?? 'default'}` : `decompressed output differs (mode ${options.mode ?? 'default'}${regions ? ', with regions' : ''})`, digests: { expected, actual } });
   }
   return checks;
 }

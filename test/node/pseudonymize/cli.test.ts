@@ -106,7 +106,7 @@ describe('genofed key / pseudonymize / verify / scan', () => {
   it('bad input exits non-zero with a coded message naming the file and line, and leaves no output', async () => {
     const r = await genofed(['pseudonymize', 'vcf', '--in', join(FIXTURES, 'malformed/cyvcf2_test-invalid-header.vcf'), '--out', 'broken.vcf', '--key-file', 'site.key']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/GENOFED_INPUT_FORMAT: cyvcf2_test-invalid-header\.vcf: line \d+/);
+    expect(r.stderr).toMatch(/GENOFED_VCF_HEADER: cyvcf2_test-invalid-header\.vcf:2: /);
     expect(existsSync(join(dir, 'broken.vcf'))).toBe(false);
     const loose = join(dir, 'loose.key');
     await writeFile(loose, await readFile(join(dir, 'site.key')), { mode: 0o644 });

@@ -89,12 +89,18 @@ describe('pseudonymize table --matrix', () => {
 
   it('--matrix on a phenotype table is refused naming line and column (its id column would stay raw)', async () => {
     await writeFile(at('pheno.tsv'), 'sample\tage\tsex\nP001\t61\tF\nP002\t45\tM\n');
+    // Ingest's matrix parser speaks first: the same code and message as node ingest --expression.
     await expect(pseudonymizeTableFile({ input: at('pheno.tsv'), output: at('pheno.pz.tsv'), key, matrix: true })).rejects.toMatchObject({
+      code: 'GENOFED_EXPRESSION_FORMAT',
+      message: expect.stringMatching(/^pheno\.tsv:2: column 3: /),
+    });
+    await expect(pseudonymizeTableFile({ input: at('pheno.tsv'), output: at('pheno.pz.tsv'), key, matrix: true, ingestCheck: false })).rejects.toMatchObject({
       code: 'GENOFED_INPUT_FORMAT',
       message: expect.stringMatching(/^pheno\.tsv: line 2: column 3 is not a number: --matrix takes a genes x samples matrix/),
     });
-    // Missing values in a matrix are kept as they are.
+    // Missing values in a matrix are kept as they are, when the matrix is not meant for ingest (which refuses them).
     await writeFile(at('na.tsv'), 'gene\ta\tb\nENSG00000141510\tNA\t3\n');
-    await expect(pseudonymizeTableFile({ input: at('na.tsv'), output: at('na.pz.tsv'), key, matrix: true })).resolves.toMatchObject({ matrix: true });
+    await expect(pseudonymizeTableFile({ input: at('na.tsv'), output: at('na.pz.tsv'), key, matrix: true })).rejects.toMatchObject({ code: 'GENOFED_EXPRESSION_FORMAT', message: expect.stringMatching(/^na\.tsv:2: column 2: /) });
+    await expect(pseudonymizeTableFile({ input: at('na.tsv'), output: at('na.pz.tsv'), key, matrix: true, ingestCheck: false })).resolves.toMatchObject({ matrix: true });
   });
 });
