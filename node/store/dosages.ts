@@ -8,7 +8,7 @@
  * PLINK's per-ALT dosage do). Never leaves the node.
  */
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
-import { GT_FORMAT_BYTE, GT_FORMAT_DENSE, decodeVarintGenotypes } from './genotype-codec.js';
+import { GT_FORMAT_BYTE, GT_FORMAT_DENSE, decodeSamples, decodeVarintGenotypes } from './genotype-codec.js';
 import type { StoredRecord } from './aggregate.js';
 import type { QueryContext } from './record-scan.js';
 
@@ -31,21 +31,12 @@ export function recordDosages(rec: StoredRecord, alt: number, out: Int8Array): v
     return;
   }
   out.fill(0);
-  const sb = rec.samples;
+  const cols = new Int32Array(rec.listed);
+  decodeSamples(rec.samples, cols);
   const varint = rec.format === GT_FORMAT_BYTE ? null : decodeVarintGenotypes(rec.gt, rec.listed);
   const code = alt + 2;
-  let i = 0;
-  let col = 0;
   for (let k = 0; k < rec.listed; k++) {
-    let v = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = sb[i++]!;
-      v |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    col += v;
+    const col = cols[k]!;
     if (col >= out.length) continue;
     if (!varint) {
       // Low nibble first allele + 2, high nibble second: 0 absent, 1 missing, 2 REF, k+2 ALT k; byte 0: no GT.

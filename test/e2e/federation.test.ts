@@ -83,7 +83,8 @@ describe.skipIf(!has('bcftools'))('federation end to end: 1000G data split acros
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'genofed-e2e-'));
     result = await runDemo({ out: join(dir, 'demo'), sites: 3, preset: 'test', log: (l) => lines.push(l) });
-  });
+    // The whole demo (3 node processes, every analysis incl. eQTL): ~55 s alone on 2 cores, more beside other test files.
+  }, 300_000);
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });

@@ -5,34 +5,24 @@
  * a GTF, BED or TSV annotation (or takes --gene-region), sends only its
  * coordinates, and prints `chrom pos ref alt n af slope se t p note`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findGene } from '../../../coordinator/client/gene-annotation.js';
 import { buildRestApp } from '../../../coordinator/rest/app.js';
+import { runCli } from './run-cli.js';
 import { FakeFederation, auth, tokens, TOKEN, NOTHING_WITHHELD } from './fake-federation.js';
 
-const CLI = join(resolve(import.meta.dirname, '../../..'), 'bin', 'genofed.js');
 
 const ROWS = [
   { chrom: '10', pos: 6100000, ref: 'A', alt: 'G', n: 120, af: 0.3625, slope: -0.4653204847769772, se: 0.0488, t: -9.53, p: 2.8e-16, note: null, secret: 'x' },
   { chrom: '10', pos: 6100100, ref: 'C', alt: 'T', n: 120, af: 0.01, slope: null, se: null, t: null, p: null, note: 'withheld' },
 ];
 
-function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    const p = spawn(process.execPath, [CLI, ...args]);
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('close', (code) => done({ code: code ?? 1, out, err }));
-  });
-}
+const run = runCli;
 
 describe('gene annotations', () => {
   it('finds a gene in a GTF (gene records, gene_id or gene_name, version ignored), a BED (0-based start) and a gene/chrom/start/end TSV', () => {

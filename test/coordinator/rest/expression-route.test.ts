@@ -5,16 +5,15 @@
  * prior df travels as null, and the CLI prints `gene logfc ave_expr t p
  * adj_p` in the federation's order with a summary on stderr.
  */
-import { spawn } from 'node:child_process';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRestApp } from '../../../coordinator/rest/app.js';
+import { runCli } from './run-cli.js';
 import { FakeFederation, auth, tokens, TOKEN, NOTHING_WITHHELD } from './fake-federation.js';
 
-const CLI = join(resolve(import.meta.dirname, '../../..'), 'bin', 'genofed.js');
 
 const ROWS = [
   { gene: 'FBgn0039155', logfc: -4.41, ave_expr: 5.03, t: -27.2, p: 1.1e-9, adj_p: 8.2e-6, secret: 'x' },
@@ -22,16 +21,7 @@ const ROWS = [
   { gene: 'FBgn0000008', logfc: 0.01, ave_expr: 4.2, t: 0.1, p: 0.92, adj_p: 0.99 },
 ];
 
-function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((done) => {
-    const p = spawn(process.execPath, [CLI, ...args]);
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('close', (code) => done({ code: code ?? 1, out, err }));
-  });
-}
+const run = runCli;
 
 describe('the expression route and command', () => {
   let fed: FakeFederation;
