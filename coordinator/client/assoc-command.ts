@@ -14,6 +14,8 @@ import type { QueryOutcome } from '../federation/types.js';
 import type { AssociationBody, AssociationRow } from '../kinds/association.js';
 import { common, type QueryCommonOptions } from './cli.js';
 import { disclosureLine, sitesLine } from './format.js';
+import { csvSync } from './csv.js';
+import { waitingFor } from './progress.js';
 
 export interface QueryAssocOptions extends QueryCommonOptions {
   cases: string;
@@ -21,7 +23,7 @@ export interface QueryAssocOptions extends QueryCommonOptions {
   region?: string;
   regionsFile?: string;
   variants?: string;
-  format: 'tsv' | 'json';
+  format: 'tsv' | 'csv' | 'json';
 }
 
 export const ASSOC_TSV_HEADER = 'chrom\tpos\tref\talt\tac_cases\tan_cases\tac_controls\tan_controls\tchisq\tp\tor\tor_l95\tor_u95\tp_fisher\tp_trend';
@@ -44,11 +46,14 @@ export async function runQueryAssoc(o: QueryAssocOptions): Promise<void> {
   parseCohort(o.cases);
   parseCohort(o.controls);
   const variants = o.variants !== undefined ? await readVariantItemsFile(o.variants) : undefined;
-  const answer = await client(o).post<AssociationBody & QueryOutcome>('/v1/queries/association', {
+  const answer = await waitingFor(client(o).post<AssociationBody & QueryOutcome>('/v1/queries/association', {
     cases: o.cases, controls: o.controls, ...(region !== undefined ? { region } : {}), ...(variants ? { variants } : {}),
-  });
+  }));
   if (o.format === 'json') await writeOut([`${JSON.stringify(answer)}\n`]);
-  else await writeOut([`${ASSOC_TSV_HEADER}\n`, ...answer.rows.map((r) => `${assocTsvLine(r)}\n`)]);
+  else {
+    const table = [`${ASSOC_TSV_HEADER}\n`, ...answer.rows.map((r) => `${assocTsvLine(r)}\n`)];
+    await writeOut(o.format === 'csv' ? csvSync(table) : table);
+  }
   process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} rows; genomic inflation lambda ${answer.lambda === null ? 'NA' : answer.lambda.toFixed(3)}; ${sitesLine(answer.sites)}\n`);
   const missing = unresolvedLine(answer.unresolved);
   if (missing) process.stderr.write(`genofed: ${missing}\n`);
@@ -64,6 +69,6 @@ export function registerAssocCommand(query: Command): void {
     .option('--region <regions>', 'every variant in regions as bcftools -r takes them: CHR:START-END, CHR:POS, CHR, comma-separated (1-based, inclusive)')
     .option('--regions-file <file>', 'as bcftools -R: BED (.bed/.bed.gz) or tab CHR POS / CHR BEG END per line')
     .option('--variants <file>', 'a file of variants, one per line: CHR POS REF ALT, CHR-POS-REF-ALT, CHR:POS:REF:ALT, or a dbSNP rs id (rs1234)')
-    .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
+    .addOption(new Option('--format <format>', 'output format: TSV, CSV (RFC 4180, the same columns) or JSON').choices(['tsv', 'csv', 'json']).default('tsv'))
     .action(async (opts: QueryAssocOptions) => runQueryAssoc(opts));
 }

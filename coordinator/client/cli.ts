@@ -21,7 +21,8 @@ export interface QueryAfOptions extends QueryCommonOptions {
   cohort?: string;
   by?: string;
   grpmaxExclude?: string;
-  format: 'tsv' | 'wide' | 'json';
+  format: 'tsv' | 'csv' | 'wide' | 'json' | 'vcf' | 'afreq';
+  out?: string;
 }
 
 export interface QuerySchemaOptions extends QueryCommonOptions {
@@ -31,7 +32,8 @@ export interface QuerySchemaOptions extends QueryCommonOptions {
 export interface QueryCohortOptions extends QueryCommonOptions {
   cohort: string;
   carriersOf?: string;
-  format: 'text' | 'json';
+  /** `text` is the old name of `tsv` (kept as an alias); `node query cohort` says `tsv`. */
+  format: 'tsv' | 'text' | 'json';
 }
 
 /** The options every query command shares (coordinator URL, token, timeout). */
@@ -53,7 +55,8 @@ export function registerQueryCommands(parent: Command): void {
     .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR and gender=female' (columns: genofed query schema)")
     .option('--by <columns>', 'stratify by up to 3 schema columns, comma-separated (e.g. super_pop,gender): all-sample rows, then one row per variant and combination')
     .option('--grpmax-exclude <groups>', "with --by: values of the first --by column left out of grpmax and faf95_max, comma-separated (default gnomAD's: ami,asj,fin,mid,oth,remaining; 'none' for none)")
-    .addOption(new Option('--format <format>', 'output format: long TSV, wide TSV (with --by; one line per variant, AC_EUR_female style), JSON').choices(['tsv', 'wide', 'json']).default('tsv'))
+    .addOption(new Option('--format <format>', 'output format: long TSV, CSV (RFC 4180, the long table), wide TSV (with --by; one line per variant, AC_EUR_female style), JSON, sites-only VCF (INFO AC AN AF nhomalt, per stratum AC_EUR ...), PLINK 2 .afreq (no --by)').choices(['tsv', 'csv', 'wide', 'json', 'vcf', 'afreq']).default('tsv'))
+    .option('--out <file>', 'write to this file instead of stdout (BGZF-compressed when it ends in .gz, so `bcftools index` takes a VCF; replaced only when the whole answer arrived)')
     .action(async (opts: QueryAfOptions) => {
       const { runQueryAf } = await import('./query-commands.js');
       await runQueryAf(opts);
@@ -75,7 +78,7 @@ export function registerQueryCommands(parent: Command): void {
     .description('number of patients across the network matching a phenotype expression')
     .requiredOption('--cohort <expr>', "phenotype expression, e.g. 'super_pop=EUR and gender=female'")
     .option('--carriers-of <file|keys>', 'count only carriers of any of these variants: a variants file, or comma-separated CHR-POS-REF-ALT keys')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format: tsv (the count alone; `text` is accepted as its old name) or json').choices(['tsv', 'text', 'json']).default('tsv'))
     .action(async (opts: QueryCohortOptions) => {
       const { runQueryCohort } = await import('./query-commands.js');
       await runQueryCohort(opts);

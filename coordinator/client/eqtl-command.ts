@@ -13,6 +13,8 @@ import type { EqtlAnswer } from '../federation/eqtl.js';
 import type { EqtlRow } from '../kinds/expression-eqtl.js';
 import { common, type QueryCommonOptions } from './cli.js';
 import { disclosureLine, sitesLine } from './format.js';
+import { csvSync } from './csv.js';
+import { waitingFor } from './progress.js';
 import { geneSpanFromFile, parseGeneRegion } from './gene-annotation.js';
 
 export interface QueryEqtlOptions extends QueryCommonOptions {
@@ -22,7 +24,7 @@ export interface QueryEqtlOptions extends QueryCommonOptions {
   geneRegion?: string;
   cohort?: string;
   covariates?: string;
-  format: 'tsv' | 'json';
+  format: 'tsv' | 'csv' | 'json';
 }
 
 export const EQTL_TSV_HEADER = 'chrom\tpos\tref\talt\tn\taf\tslope\tse\tt\tp\tnote';
@@ -41,11 +43,14 @@ export async function runQueryEqtl(o: QueryEqtlOptions): Promise<void> {
   if (o.cohort) parseCohort(o.cohort);
   const span = o.annotation !== undefined ? await geneSpanFromFile(o.annotation, o.gene) : parseGeneRegion(o.geneRegion!);
   const covariates = o.covariates ? o.covariates.split(',').map((c) => c.trim()).filter(Boolean) : [];
-  const answer = await client(o).post<EqtlAnswer>('/v1/queries/eqtl', {
+  const answer = await waitingFor(client(o).post<EqtlAnswer>('/v1/queries/eqtl', {
     gene: o.gene, chrom: span.chrom, start: span.start, end: span.end, window, ...(o.cohort ? { cohort: o.cohort } : {}), ...(covariates.length ? { covariates } : {}),
-  });
+  }));
   if (o.format === 'json') await writeOut([`${JSON.stringify(answer)}\n`]);
-  else await writeOut([`${EQTL_TSV_HEADER}\n`, ...answer.rows.map((r) => `${eqtlTsvLine(r)}\n`)]);
+  else {
+    const table = [`${EQTL_TSV_HEADER}\n`, ...answer.rows.map((r) => `${eqtlTsvLine(r)}\n`)];
+    await writeOut(o.format === 'csv' ? csvSync(table) : table);
+  }
   const tested = answer.rows.filter((r) => r.p !== null).length;
   const withheld = answer.rows.filter((r) => r.note === 'withheld').length;
   process.stderr.write(`genofed: query ${answer.queryId}: ${o.gene} in ${answer.region}: ${answer.rows.length} variants, ${tested} tested, ${withheld} withheld by the nodes; n = ${answer.n} (${answer.values === 'counts' ? 'log-CPM' : 'log values'}), model ~ ${answer.design.slice(1).join(' + ')}; ${sitesLine(answer.sites)}\n`);
@@ -62,6 +67,6 @@ export function registerEqtlCommand(query: Command): void {
     .option('--gene-region <region>', 'where the gene lies, CHR:START-END (1-based), instead of --annotation')
     .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR'")
     .option('--covariates <cols>', 'schema columns added to the model, comma-separated')
-    .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
+    .addOption(new Option('--format <format>', 'output format: TSV, CSV (RFC 4180, the same columns) or JSON').choices(['tsv', 'csv', 'json']).default('tsv'))
     .action(async (opts: QueryEqtlOptions) => runQueryEqtl(opts));
 }

@@ -13,6 +13,8 @@ import type { DifferentialExpressionAnswer } from '../federation/expression.js';
 import type { DeRow } from '../stats/index.js';
 import { common, type QueryCommonOptions } from './cli.js';
 import { disclosureLine, sitesLine } from './format.js';
+import { csvSync } from './csv.js';
+import { waitingFor } from './progress.js';
 
 export interface QueryExprOptions extends QueryCommonOptions {
   groupA: string;
@@ -20,7 +22,7 @@ export interface QueryExprOptions extends QueryCommonOptions {
   covariates?: string;
   genes?: string;
   trend?: boolean;
-  format: 'tsv' | 'json';
+  format: 'tsv' | 'csv' | 'json';
 }
 
 export const EXPR_TSV_HEADER = 'gene\tlogfc\tave_expr\tt\tp\tadj_p';
@@ -52,11 +54,14 @@ export async function runQueryExpr(o: QueryExprOptions): Promise<void> {
   parseCohort(o.groupB);
   const covariates = o.covariates ? o.covariates.split(',').map((c) => c.trim()).filter(Boolean) : [];
   const genes = o.genes !== undefined ? await readGenesFile(o.genes) : undefined;
-  const answer = await client(o).post<DifferentialExpressionAnswer>('/v1/queries/expression', {
+  const answer = await waitingFor(client(o).post<DifferentialExpressionAnswer>('/v1/queries/expression', {
     groupA: o.groupA, groupB: o.groupB, ...(covariates.length ? { covariates } : {}), ...(genes ? { genes } : {}), ...(o.trend ? { trend: true } : {}),
-  });
+  }));
   if (o.format === 'json') await writeOut([`${JSON.stringify(answer)}\n`]);
-  else await writeOut([`${EXPR_TSV_HEADER}\n`, ...answer.rows.map((r) => `${exprTsvLine(r)}\n`)]);
+  else {
+    const table = [`${EXPR_TSV_HEADER}\n`, ...answer.rows.map((r) => `${exprTsvLine(r)}\n`)];
+    await writeOut(o.format === 'csv' ? csvSync(table) : table);
+  }
   const up = answer.rows.filter((r) => r.adj_p < 0.05 && r.logfc > 0).length;
   const down = answer.rows.filter((r) => r.adj_p < 0.05 && r.logfc < 0).length;
   process.stderr.write(`genofed: query ${answer.queryId}: ${answer.rows.length} genes (${answer.values === 'counts' ? 'log-CPM' : 'log values'}), n = ${answer.n}, model ~ ${answer.design.slice(1).join(' + ')}; ${up} up and ${down} down at 5% FDR; ${sitesLine(answer.sites)}\n`);
@@ -73,6 +78,6 @@ export function registerExprCommand(query: Command): void {
     .option('--covariates <cols>', 'schema columns added to the model, comma-separated')
     .option('--genes <file>', 'test only the gene ids in this file, one per line')
     .option('--trend', 'limma eBayes(trend = TRUE): prior variance follows average expression')
-    .addOption(new Option('--format <format>', 'output format').choices(['tsv', 'json']).default('tsv'))
+    .addOption(new Option('--format <format>', 'output format: TSV, CSV (RFC 4180, the same columns) or JSON').choices(['tsv', 'csv', 'json']).default('tsv'))
     .action(async (opts: QueryExprOptions) => runQueryExpr(opts));
 }

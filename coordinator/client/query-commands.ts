@@ -1,8 +1,8 @@
 /**
  * Implementations of `genofed query af` and `genofed query cohort`: check
  * the options, read a variants file with the shared parser
- * (proto/variant.ts), call the REST API, print TSV/JSON/text on stdout and
- * the responding sites on stderr.
+ * (proto/variant.ts), call the REST API, print TSV/CSV/JSON/VCF/.afreq/text
+ * on stdout (or `--out FILE`) and the responding sites on stderr.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -16,6 +16,11 @@ import type { AlleleFrequencyAnswer } from '../federation/types.js';
 import type { QueryAfOptions, QueryCohortOptions, QueryCommonOptions, QuerySchemaOptions } from './cli.js';
 import { afTsvAsync, disclosureLine, schemaText, sitesLine } from './format.js';
 import { afWideTsv } from './wide-format.js';
+import { afVcf } from './vcf-export.js';
+import { afreqAsync } from './afreq.js';
+import { csvAsync } from './csv.js';
+import { writeFileOut } from './out-file.js';
+import { rowProgress, waitingFor } from './progress.js';
 import { strataCells } from '../../proto/query.js';
 import { parsePhenotypeSchema } from '../../proto/phenotype-schema.js';
 
@@ -129,11 +134,13 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   if (by !== undefined && (by.length === 0 || by.length > 3)) throw new CoordinatorError('GENOFED_USAGE', '--by: 1 to 3 comma-separated columns');
   if (o.format === 'wide' && by === undefined) throw new CoordinatorError('GENOFED_USAGE', '--format wide needs --by');
   if (o.grpmaxExclude !== undefined && by === undefined) throw new CoordinatorError('GENOFED_USAGE', '--grpmax-exclude needs --by');
+  if (o.format === 'afreq' && by !== undefined) throw new CoordinatorError('GENOFED_USAGE', '--format afreq has no strata: drop --by (or use --format vcf, wide or tsv)');
   const grpmaxExclude = o.grpmaxExclude === undefined ? undefined : o.grpmaxExclude.trim() === 'none' ? [] : o.grpmaxExclude.split(',').map((g) => g.trim()).filter(Boolean);
   const api = client(o);
   const variants = o.variants !== undefined ? await readVariantItemsFile(o.variants) : undefined;
-  // The wide header lists every cell, withheld ones too: the cells come from the consortium schema.
-  const cells = o.format === 'wide' ? strataCells(parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: (await api.phenotypeSchema()).columns }, "the coordinator's schema"), by!) : [];
+  // The wide header and the VCF's ##INFO lines list every cell, withheld ones too: the cells come from the consortium schema.
+  const cells = (o.format === 'wide' || o.format === 'vcf') && by !== undefined ? strataCells(parsePhenotypeSchema({ format: 'genofed-phenotype-schema', version: 1, columns: (await api.phenotypeSchema()).columns }, "the coordinator's schema"), by) : [];
+  const emit = (chunks: Iterable<string> | AsyncIterable<string>): Promise<void> => (o.out !== undefined ? writeFileOut(o.out, chunks) : writeOut(chunks));
   const body = {
     ...(region !== undefined ? { region } : {}),
     ...(variants ? { variants } : {}),
@@ -143,18 +150,24 @@ export async function runQueryAf(o: QueryAfOptions): Promise<void> {
   };
   let answer: Omit<AlleleFrequencyAnswer, 'rows'>;
   let rowCount: number;
-  if (o.format === 'json' || o.format === 'wide') {
-    // The JSON document and the wide table (one line per variant over every cell) need the whole answer.
-    const whole = await api.alleleFrequency(body);
-    await writeOut(o.format === 'json' ? [`${JSON.stringify(whole)}\n`] : afWideTsv(whole, by!, cells));
+  if (o.format === 'json' || o.format === 'wide' || o.format === 'vcf') {
+    // The JSON document, the wide table and the VCF (one line per variant over every cell, sorted) need the whole answer.
+    const whole = await waitingFor(api.alleleFrequency(body));
+    const query = { ...(region !== undefined ? { region } : {}), ...(variants ? { variants: variants.length } : {}), ...(o.cohort !== undefined ? { cohort: o.cohort } : {}), ...(by ? { by } : {}) };
+    await emit(o.format === 'json' ? [`${JSON.stringify(whole)}\n`] : o.format === 'wide' ? afWideTsv(whole, by!, cells) : afVcf(whole, { cells, query }));
     answer = whole;
     rowCount = whole.rows.length;
   } else {
-    // The long table: rows are written as their NDJSON lines arrive, never held as one answer.
+    // The long table (TSV, CSV) and .afreq: rows are written as their NDJSON lines arrive, never held as one answer.
     const progress = rowProgress();
     const stream = api.alleleFrequencyStream(body);
-    await writeOut(afTsvAsync(progress.count(stream.rows), by, { exists: variants !== undefined }));
-    progress.done();
+    const rows = progress.count(stream.rows);
+    const tsv = (): AsyncGenerator<string> => afTsvAsync(rows, by, { exists: variants !== undefined });
+    try {
+      await emit(o.format === 'afreq' ? afreqAsync(rows) : o.format === 'csv' ? csvAsync(tsv()) : tsv());
+    } finally {
+      progress.done();
+    }
     answer = stream.summary();
     rowCount = progress.rows;
   }
@@ -169,10 +182,10 @@ export async function runQueryCohort(o: QueryCohortOptions): Promise<void> {
   parseCohort(o.cohort);
   const api = client(o);
   const carriersOf = o.carriersOf !== undefined ? await readCarriersOf(o.carriersOf) : undefined;
-  const answer = await api.cohortCount({
+  const answer = await waitingFor(api.cohortCount({
     cohort: o.cohort,
     ...(carriersOf ? { carriersOf } : {}),
-  });
+  }));
   if (o.format === 'json') {
     await writeOut([`${JSON.stringify(answer)}\n`]);
   } else {
@@ -187,31 +200,3 @@ export async function runQuerySchema(o: QuerySchemaOptions): Promise<void> {
   const schema = await client(o).phenotypeSchema();
   await writeOut(o.format === 'json' ? [`${JSON.stringify(schema)}\n`] : schemaText(schema));
 }
-
-/**
- * Rows counted as they pass; on a terminal, a stderr line while the sites
- * answer and then the rows received so far (every 65,536), cleared when
- * done. Nothing is printed when stderr is not a terminal.
- */
-function rowProgress(): { count: <T>(rows: AsyncIterable<T>) => AsyncGenerator<T>; done: () => void; rows: number } {
-  const tty = process.stderr.isTTY === true;
-  const state = { rows: 0 };
-  const show = (text: string): void => {
-    if (tty) process.stderr.write(`\r\x1b[2K${text}`);
-  };
-  show('genofed: waiting for the sites...');
-  return {
-    async *count(rows) {
-      for await (const r of rows) {
-        state.rows += 1;
-        if ((state.rows & 0xffff) === 0) show(`genofed: ${state.rows.toLocaleString('en')} rows received`);
-        yield r;
-      }
-    },
-    done: () => show(''),
-    get rows() {
-      return state.rows;
-    },
-  };
-}
-

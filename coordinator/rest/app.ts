@@ -10,7 +10,9 @@ import type { Federation } from '../federation/types.js';
 import { CoordinatorError } from '../errors.js';
 import { authenticate, hashTokens } from './auth.js';
 import { errorHandler } from './error-handler.js';
+import { createRestMetrics, registerMetrics, type RestMetrics } from './metrics.js';
 import { registerRoutes } from './routes.js';
+import { defaultWebRoot, registerWebPage } from './web-page.js';
 
 export interface RestAppOptions {
   readonly federation: Federation;
@@ -20,6 +22,10 @@ export interface RestAppOptions {
   readonly logger?: FastifyBaseLogger | boolean;
   /** Body and rate limits (the config's `limits` section); defaults as there. */
   readonly limits?: Partial<RestLimits>;
+  /** Folder of the built web page (index.html, assets/) served at /ui/; default dist/web of the package when built; false: no page. */
+  readonly web?: string | false;
+  /** The registry `GET /metrics` serves (metrics.ts); default a new one with process metrics. */
+  readonly metrics?: RestMetrics;
 }
 
 export interface RestLimits {
@@ -83,11 +89,16 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
     },
   });
 
+  // Before the auth hook, so requests refused with 401 are counted too.
+  registerMetrics(app, options.metrics ?? createRestMetrics());
+
   // Deny by default: every route needs a token unless it is declared `config: { public: true }`.
   // Decided on the matched route, never on the URL text: the router percent-decodes paths,
   // so a prefix check on `request.url` would let `/%761/sites` through.
   app.addHook('onRequest', async (request) => {
-    if ((request.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
+    const route = request.routeOptions.config as { public?: boolean; optionalAuth?: boolean } | undefined;
+    // `optionalAuth` (Beacon, beacon/beacon-routes.ts): public, but a token presented raises the access level, and an unknown one is a 401.
+    if (route?.public === true && !(route.optionalAuth === true && request.headers.authorization !== undefined)) return;
     const querier = authenticate(request.headers.authorization, hashed);
     if (querier === null) throw new CoordinatorError('GENOFED_UNAUTHORIZED', 'missing or unknown bearer token');
     request.querier = querier;
@@ -109,5 +120,7 @@ export async function buildRestApp(options: RestAppOptions): Promise<FastifyInst
 
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   registerRoutes(app, options.federation);
+  const webRoot = options.web === undefined ? defaultWebRoot() : options.web;
+  if (webRoot) await registerWebPage(app, webRoot);
   return app;
 }

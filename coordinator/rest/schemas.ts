@@ -132,8 +132,16 @@ export const errorResponses = {
 
 export const alleleFrequencySchema = {
   summary: 'Network-wide AC, AN, AF and nhomalt per variant, summed under encryption',
+  description: 'JSON by default; by `Accept`: `application/x-ndjson` and `text/tab-separated-values` streamed, `text/vcf` a sites-only VCF (attachment); `?format=` (json, ndjson, tsv, vcf, vcf.gz: BGZF, `application/gzip`) wins over Accept.',
   tags: ['queries'],
   security: [{ bearer: [] }],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      format: { type: 'string', enum: ['json', 'ndjson', 'tsv', 'vcf', 'vcf.gz'], description: 'The answer\'s form, instead of Accept: vcf is a sites-only VCF (INFO AC, AN, AF, nhomalt and per stratum AC_<cell> ...), vcf.gz the same BGZF-compressed for `bcftools index`.' },
+    },
+  },
   body: {
     type: 'object',
     additionalProperties: false,
