@@ -22,11 +22,22 @@ if (major < 22) {
 const program = new Command('genofed')
   .description('Privacy-preserving federated analysis of clinical genomes: pseudonymize, ingest, and answer encrypted aggregate queries.')
   .version('0.1.0')
-  .showHelpAfterError()
   .exitOverride();
 
 registerNodeCommands(program);
 registerCoordinatorCommands(program);
+usageErrorsPointToHelp(program, 'genofed');
+
+/**
+ * A wrong flag prints commander's one error line and a pointer to the
+ * command's own help, not the whole help (which buried the line that
+ * matters): on every command of the tree, since each keeps its own copy of
+ * the setting.
+ */
+function usageErrorsPointToHelp(cmd: Command, path: string): void {
+  cmd.showHelpAfterError(`(see ${path} --help)`);
+  for (const sub of cmd.commands) usageErrorsPointToHelp(sub, `${path} ${sub.name()}`);
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -1,13 +1,19 @@
+import { operatorPath } from '../proto/operator-path.js';
+
 /**
  * Print an error for the operator and choose the exit code. Known errors
  * (stable `code`) print their message, which by construction names files
- * and lines but no data. Unknown errors print only their class name unless
+ * and lines but no data, and the path the operator gave when the error
+ * carries one (proto/operator-path.ts: never logged, never sent). Unknown errors print only their class name unless
  * GENOFED_DEBUG=1: a library's message may echo the input it choked on.
  */
 export function reportError(err: unknown): number {
   const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
   if (e && typeof e.code === 'string' && e.code.startsWith('GENOFED_')) {
-    process.stderr.write(`genofed: ${e.code}: ${String(e.message)}\n`);
+    const path = operatorPath(err);
+    const message = String(e.message);
+    // The message names the file by its basename: add the path as given unless the message already says it.
+    process.stderr.write(`genofed: ${e.code}: ${message}${path !== undefined && !message.startsWith(`${path}:`) && !message.includes(` ${path}`) ? ` (${path})` : ''}\n`);
     if (process.env.GENOFED_DEBUG === '1') process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return e.code === 'GENOFED_USAGE' ? 2 : 1;
   }

@@ -13,6 +13,7 @@ interface DemoCliOptions {
   preset: 'default' | 'test';
   force?: boolean;
   keep?: boolean;
+  serve?: boolean;
 }
 
 export function registerDemoCommand(parent: Command): void {
@@ -25,8 +26,9 @@ export function registerDemoCommand(parent: Command): void {
     .option('--sites <n>', 'number of hospital sites', '3')
     .option('--out <dir>', 'output folder (af.tsv, cohort.json, af-strata.tsv, assoc-*.tsv, logs/)', './genofed-demo')
     .addOption(new Option('--preset <preset>', 'BFV parameters (test: smaller, for quick runs only)').choices(['default', 'test']).default('default'))
-    .option('--force', 'replace the output folder of an earlier demo run')
+    .option('--force', 'no longer needed (kept for old scripts): a folder an earlier demo made is replaced anyway; any other non-empty folder is refused')
     .option('--keep', 'keep DIR/work: the consortium (keys, certificates, stores) and the per-site shares')
+    .option('--serve', 'after the checks, keep the federation and its web page (the printed URL) up until Ctrl-C, then stop every process')
     .action(async (opts: DemoCliOptions) => {
       const { runDemo } = await import('./run-demo.js');
       const { CoordinatorError } = await import('../errors.js');
@@ -40,6 +42,7 @@ export function registerDemoCommand(parent: Command): void {
         preset: opts.preset,
         force: opts.force ?? false,
         keep: opts.keep ?? false,
+        serve: opts.serve ?? false,
       });
     });
 }

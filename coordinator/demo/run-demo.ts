@@ -35,10 +35,12 @@ export interface DemoOptions {
   readonly sites?: number;
   readonly out: string;
   readonly preset?: 'default' | 'test';
-  /** Replace an existing demo folder (only one this command made: it has the marker file). */
+  /** Ignored (kept for callers of the old option): a folder an earlier demo made is always replaced, any other refused. */
   readonly force?: boolean;
   /** Keep the consortium (keys, certificates, stores) and the shares in DIR/work instead of deleting them. */
   readonly keep?: boolean;
+  /** Keep the federation (and the web page) up after the checks until SIGINT/SIGTERM or `signal`; then stop every process as usual. */
+  readonly serve?: boolean;
   /** Progress lines (default: stderr). */
   readonly log?: (line: string) => void;
   readonly signal?: AbortSignal;
@@ -65,21 +67,26 @@ export interface DemoResult {
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
-async function prepareOut(out: string, force: boolean): Promise<void> {
+/**
+ * A rerun just works: a folder an earlier demo made (it holds MARKER) is
+ * replaced; any other non-empty folder is refused, --force or not (the
+ * user's own files are never deleted). `given` is the --out the user typed
+ * (their terminal: the error names it as typed).
+ */
+async function prepareOut(out: string, given: string): Promise<void> {
   const entries = await readdir(out).catch(() => null);
   if (entries && entries.length > 0) {
-    if (!force) throw new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${basename(out)}: output folder is not empty (use --force to replace an earlier demo run)`);
-    if (!entries.includes(MARKER)) throw new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${basename(out)}: not a folder made by genofed demo; refusing to delete it even with --force`);
+    if (!entries.includes(MARKER)) throw new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${given}: output folder is not empty and was not made by genofed demo; refusing to replace it (choose another --out)`);
     await rm(out, { recursive: true, force: true });
   }
   await mkdir(out, { recursive: true });
-  await writeFile(join(out, MARKER), 'made by genofed demo; --force may delete this folder\n');
+  await writeFile(join(out, MARKER), 'made by genofed demo; the next demo run with this --out replaces this folder\n');
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const out = resolve(o.out);
-  await prepareOut(out, o.force ?? false);
+  await prepareOut(out, o.out);
   const t0 = performance.now();
   const consortium = await startConsortium({ ...o, out: join(out, 'work'), logDir: join(out, 'logs'), log });
   const { timingsMs: timings, signal, guard } = consortium;
@@ -134,10 +141,25 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       : (log('demo: stratified allele frequencies, association and expression skipped: --vcf was given without --phenotypes'), { strata: null, associations: [], expression: null, eqtl: null });
     timings.totalMs = Math.round(performance.now() - t0);
     log(`demo: done in ${(timings.totalMs / 1000).toFixed(1)} s; results in ${out}/ (af.tsv, cohort.json${analyses.strata ? ', af-strata.tsv' : ''}${analyses.associations.map((a) => `, ${a.contrast.file}`).join('')}${analyses.expression ? `, ${EXPRESSION_FILE}` : ''}${analyses.eqtl ? `, ${EQTL_FILE}` : ''})`);
+    if (o.serve) await serveUntilInterrupted(consortium, log);
+    else log(`demo: web page ${consortium.url}/ui/ (up only while the demo runs: add --serve to keep the federation up until Ctrl-C)`);
     return { out, sites: consortium.sites, variants: rows.length, rows, siteOutcome, cohort, ...analyses, mismatches, pids: consortium.children.pids, timingsMs: timings };
   } finally {
     await consortium.stop({ keep: o.keep ?? false });
   }
+}
+
+/**
+ * `--serve`: print the web page's address and wait for Ctrl-C (the
+ * consortium's signal). The demo's own throwaway token rides in the URL
+ * fragment, which browsers never send to the server: the page moves it to
+ * sessionStorage and clears it from the address bar (coordinator/web/src/token.ts).
+ */
+async function serveUntilInterrupted(consortium: Consortium, log: (l: string) => void): Promise<void> {
+  log(`demo: web page ${consortium.url}/ui/#token=${encodeURIComponent(consortium.token)}`);
+  log(`demo: the federation stays up (REST ${consortium.url}, the demo's bearer token is in the link); Ctrl-C stops every process`);
+  const { signal } = consortium;
+  if (!signal.aborted) await new Promise((done) => signal.addEventListener('abort', done, { once: true }));
 }
 
 /** One region per contig from its first to its last position: together they cover every input variant. */

@@ -16,6 +16,7 @@ import { AUDIT_HEAD, AUDIT_LOCK, AUDIT_LOG, readHead } from './audit-log.js';
 import { auditEntrySchema, entryHash, GENESIS_HASH } from './entry.js';
 import { withFileLock } from './file-lock.js';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 export interface AuditVerdict {
   readonly ok: boolean;
@@ -35,7 +36,7 @@ export async function verifyAuditLog(dir: string): Promise<AuditVerdict> {
   try {
     await access(dir);
   } catch (cause) {
-    throw new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause });
+    throw withOperatorPath(new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause }), dir);
   }
   try {
     return await withFileLock(join(dir, AUDIT_LOCK), () => verifyUnlocked(dir));

@@ -10,6 +10,7 @@ import { access, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { withOperatorPath } from '../../proto/operator-path.js';
 import { NodeError } from '../errors.js';
 
 export interface AtomicOptions {
@@ -57,6 +58,10 @@ export async function writeAtomically(path: string, write: (out: Writable) => Pr
   } catch (err) {
     out.destroy();
     await rm(tmp, { force: true });
+    // The folder of the output does not exist: say so (an fs error would print as "unexpected Error").
+    if ((err as { code?: unknown }).code === 'ENOENT' && !(await access(dirname(path)).then(() => true, () => false))) {
+      throw withOperatorPath(new NodeError('GENOFED_USAGE', `${basename(path)}: the folder to write it in does not exist; create it first`, { cause: err }), path);
+    }
     throw err;
   }
 }

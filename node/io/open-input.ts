@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 import { BGZF_EOF } from './bgzf-writer.js';
 
 export type Compression = 'none' | 'gzip' | 'bgzf';
@@ -33,7 +34,7 @@ export function inputLabel(path: string): string {
 /** Sniff the first 18 bytes: gzip magic, and BGZF's 'BC' extra subfield. */
 export async function detectCompression(path: string): Promise<Compression> {
   const fh = await open(path, 'r').catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(path)}: cannot open input file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(path)}: cannot open input file`, { cause }), path);
   });
   try {
     const buf = Buffer.alloc(18);

@@ -22,6 +22,8 @@ import { pseudonymizeTableFile, type DateMode, type TableReport } from './table/
 import { verifyTable } from './table/verify-table.js';
 import { levelOptions, type LevelOptions } from './vcf/level-rules.js';
 import { pseudonymizeVcfFile } from './vcf/pseudonymize-vcf.js';
+import { writeTabixIndex, type TabixOutcome } from './vcf/tabix-index.js';
+import { writeBamIndex } from './alignment/bam-index.js';
 import { verifyVcf } from './vcf/verify-vcf.js';
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : undefined);
@@ -32,7 +34,7 @@ export async function runKeyGenerate(opts: { out: string; keyVersion: string }):
   if (!Number.isInteger(version) || version < 1) throw new NodeError('GENOFED_USAGE', '--key-version must be a positive integer');
   const key = generateSiteKey(version);
   await writeSiteKeyFile(opts.out, key);
-  process.stdout.write(`key ${key.keyId} version ${key.version} written to ${basename(opts.out)} (mode 0600); keep it at the site and back it up securely\n`);
+  process.stdout.write(`key ${key.keyId} version ${key.version} written to ${opts.out} (mode 0600); keep it at the site and back it up securely\n`);
 }
 
 export async function runMapShow(opts: { map: string; keyFile: string; json?: boolean }): Promise<void> {
@@ -107,16 +109,23 @@ export async function runPseudonymize(format: string, opts: Record<string, unkno
   const onProgress = (read: number, total: number): void => progress.update(read, total);
   let report: object;
   let columns: TableReport | undefined;
+  let indexNote: TabixOutcome | undefined;
   try {
     if (format !== 'fastq' && (opts.in2 !== undefined || opts.out2 !== undefined)) throw new NodeError('GENOFED_USAGE', '--in2 and --out2 apply to fastq only');
     if (format === 'fastq') {
       // Read names are not mapped (millions per file, and the key re-derives any one); --regions needs coordinates FASTQ lacks.
       if (regions || map) throw new NodeError('GENOFED_USAGE', '--regions and --map do not apply to fastq');
       report = await pseudonymizeFastqFiles({ input, input2: str(opts.in2), output, output2: str(opts.out2), key, overwrite: opts.force === true, onProgress });
-    } else if (format === 'vcf') report = await pseudonymizeVcfFile({ input, output, key, mode, regions, map, onProgress, overwrite: opts.force === true, ...levels });
+    } else if (format === 'vcf') {
+      report = await pseudonymizeVcfFile({ input, output, key, mode, regions, map, onProgress, overwrite: opts.force === true, ...levels });
+      // A bgzipped output gets its tabix index beside it (read back from the bytes written: vcf/tabix-index.ts).
+      if ((report as { outputCompression?: string }).outputCompression === 'bgzf') indexNote = await writeTabixIndex(output);
+    }
     else if (format === 'sam' || format === 'bam') {
       if (opts.force !== true && (await access(output).then(() => true, () => false))) throw new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(output)}: output file already exists`);
       report = await pseudonymizeAlignment({ format, input, output, key, mode, regions, map, onProgress, sanitize });
+      // A BAM output gets its index beside it (read back from the bytes written: alignment/bam-index.ts).
+      if (format === 'bam') indexNote = await writeBamIndex(output);
     } else {
       if (regions) throw new NodeError('GENOFED_USAGE', '--regions applies to vcf, sam and bam, not to tables');
       report = columns = await pseudonymizeTableFile({ input, output, key, map, overwrite: opts.force === true, ...tableOpts(opts) });
@@ -128,6 +137,7 @@ export async function runPseudonymize(format: string, opts: Record<string, unkno
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (opts.report) await writeFileAtomically(String(opts.report), json);
   process.stderr.write(`pseudonymized ${basename(input)} -> ${basename(output)} with key ${key.keyId} v${key.version}${map ? `; map: ${map.size} entries` : ''}\n`);
+  if (indexNote) process.stderr.write('written' in indexNote ? `index: ${indexNote.written}\n` : `index: none written (${indexNote.skipped})\n`);
   if (columns) process.stdout.write(columns.matrix ? `matrix: ${columns.idsPseudonymized} header sample names pseudonymized; gene column and values kept byte-identical\n` : formatTableColumns(columns));
 }
 

@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 import { writeFileAtomically } from '../io/atomic-output.js';
 
 export interface SiteKey {
@@ -91,13 +92,13 @@ export async function writeSiteKeyFile(path: string, key: SiteKey): Promise<void
 export async function readSiteKeyFile(path: string): Promise<SiteKey> {
   const label = basename(path);
   const st = await stat(path).catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot open key file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot open key file`, { cause }), path);
   });
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
-    throw new NodeError('GENOFED_KEY_PERMISSIONS', `${label}: key file is accessible by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`);
+    throw withOperatorPath(new NodeError('GENOFED_KEY_PERMISSIONS', `${label}: key file is accessible by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 on it`), path);
   }
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read key file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read key file`, { cause }), path);
   });
   return parseSiteKey(text, label);
 }

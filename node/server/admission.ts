@@ -60,9 +60,10 @@ export class QueryAdmission {
 
   /**
    * Verify, claim the id, then the privacy gate; on refusal log it (store
-   * query log; audit log when authenticated) and rethrow.
+   * query log; audit log when authenticated) and rethrow. `seen.kind` is
+   * set once the envelope is authenticated (for the caller's metrics).
    */
-  async admit(call: AuthContextCall, signed: wire.SignedQuery | undefined, rpc: 'aggregate' | 'list'): Promise<Admitted> {
+  async admit(call: AuthContextCall, signed: wire.SignedQuery | undefined, rpc: 'aggregate' | 'list', seen?: { kind?: string }): Promise<Admitted> {
     if (!signed) throw new NodeError('GENOFED_QUERY_SIGNATURE', 'query refused: no signed envelope');
     let e: QueryEnvelope | undefined;
     let claimed = false;
@@ -70,6 +71,8 @@ export class QueryAdmission {
     const q = signedQueryFromWire(signed);
     try {
       e = authenticateQuery(q, this.o.policy);
+      // For the metrics of a refusal: the kind an authenticated envelope names (metrics.ts reduces it to the registry's kinds).
+      if (seen) seen.kind = e.params.kind;
       const checked = checkEnvelope(e, rpc, this.o.policy);
       e = checked.e;
       await this.replay.claim(e.queryId);

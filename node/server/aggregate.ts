@@ -19,7 +19,7 @@ import { normalizeContig, type KeyList, type VariantKey } from '../../proto/vari
 import { NodeError } from '../errors.js';
 import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js';
 import { commitSizes, networkSizes, type SizeRoundContext } from '../privacy/size-round.js';
-import type { Admitted, QueryAdmission } from './admission.js';
+import { errorCode, type Admitted, type QueryAdmission } from './admission.js';
 import type { NodeServiceOptions } from './service.js';
 import { toServiceError } from './status.js';
 import { nextWithin, writeMessage } from './stream-io.js';
@@ -46,7 +46,7 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
    * signed regions, batch by batch; kept as the packed lines received
    * (proto/convert/packed-key-list.ts: ~20 bytes per key, not an object).
    */
-  async function receiveList(it: AsyncIterator<wire.AggregateRequest>, e: QueryEnvelope, kind: NodeKind): Promise<KeyList> {
+  async function receiveList(it: AsyncIterator<wire.AggregateRequest>, e: QueryEnvelope, kind: NodeKind, listBytes: { n: number }): Promise<KeyList> {
     const spec = kind.spec.list(e.params);
     const expected = spec?.count ?? 0;
     const chunks: Uint8Array[] = [];
@@ -79,6 +79,7 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
       if (batch.length === 0) continue;
       // Packed keys are hashed and kept as they came (they are the digest's text); keys as messages are re-formed.
       const packed = m.value.packed.length > 0 ? m.value.packed : packVariantKeys(batch);
+      listBytes.n += packed.length;
       hasher.updatePacked(packed, batch.length);
       chunks.push(packed);
       counts.push(batch.length);
@@ -143,17 +144,22 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
       const t0 = performance.now();
       let a: Admitted | undefined;
       let stage = 'admission';
+      // Metrics (metrics.ts): the kind an authenticated envelope names, payload bytes in (envelope, list) and out.
+      const seen: { kind?: string } = {};
+      const received = { n: 0 };
+      let bytes = 0;
       try {
         const it = call[Symbol.asyncIterator]() as AsyncIterator<wire.AggregateRequest>;
         const first = await it.next();
         const firstMsg = first.done ? undefined : (first.value as wire.AggregateRequest).msg;
-        a = await admission.admit(call, firstMsg?.$case === 'query' ? firstMsg.value : undefined, 'aggregate');
+        if (firstMsg?.$case === 'query') received.n += firstMsg.value.envelope.length + firstMsg.value.signature.length;
+        a = await admission.admit(call, firstMsg?.$case === 'query' ? firstMsg.value : undefined, 'aggregate', seen);
         const e = a.e;
         const p = e.params;
         if (!isCounted(a.kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
         const kind: CountedNodeKind = a.kind;
         stage = 'request';
-        let variants = await receiveList(it, e, kind);
+        let variants = await receiveList(it, e, kind, received);
         const variantCount = variants.length;
         // Only the consortium schema's columns and values (the store may hold more).
         for (const cohort of kind.spec.cohorts(p)) compileCohort(cohort, columns);
@@ -192,7 +198,6 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
           samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld,
         }, o.roster.selfSigning);
         await writeMessage(call, { msg: { $case: 'signedHeader', value: header } });
-        let bytes = 0;
         if (e.measurementPlaintext) {
           // Benchmark only: the masked values in the clear (still only the roster's sum means anything).
           const step = o.encryptor.slotCount;
@@ -216,6 +221,9 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         }
         await admission.logDecision(e, 'answered', undefined, { kind: p.kind, values: values.length, ciphertexts: layout.ciphertextCount });
         replay.release(e.queryId);
+        o.metrics?.bytes('received', seen.kind, 'aggregate', received.n);
+        o.metrics?.bytes('sent', seen.kind, 'aggregate', bytes);
+        o.metrics?.finished({ kind: seen.kind, rpc: 'aggregate', outcome: 'answered', seconds: (performance.now() - t0) / 1000 });
         log.info({
           queryId: e.queryId, correlationId: e.correlationId, kind: p.kind, querier: e.querier, decision: 'answered',
           variants: variantCount, populations: layout.populations, ciphertexts: e.measurementPlaintext ? 0 : layout.ciphertextCount, bytes,
@@ -225,6 +233,9 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         call.end();
       } catch (err) {
         if (a) await admission.refuseAdmitted(a, err, stage);
+        o.metrics?.bytes('received', seen.kind, 'aggregate', received.n);
+        o.metrics?.bytes('sent', seen.kind, 'aggregate', bytes);
+        o.metrics?.finished({ kind: seen.kind, rpc: 'aggregate', outcome: 'refused', reason: errorCode(err), stage: a ? stage : 'admission', seconds: (performance.now() - t0) / 1000 });
         // grpc-js sends the status from its own 'error' listener; destroy() would drop it (the caller would only see its deadline).
         call.emit('error', toServiceError(err));
         return;

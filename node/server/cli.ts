@@ -13,14 +13,17 @@ export function registerServerCommands(parent: Command): void {
     .action(async (opts: { config: string }) => {
       const [{ loadNodeConfig }, { startNode }, { pino }] = await Promise.all([import('./config.js'), import('./serve.js'), import('pino')]);
       const config = await loadNodeConfig(opts.config);
-      const logger = pino({ level: config.logLevel, base: { component: 'node', site: config.siteId } }, pino.destination(2));
+      const logger = pino({ level: config.logLevel, base: { component: 'node' } }, pino.destination(2));
+      // startNode binds `site` itself (once per line).
       const node = await startNode(config, { logger });
       process.stdout.write(`listening grpc ${config.listen.host}:${node.port}\n`);
       if (node.healthPort !== undefined) process.stdout.write(`listening health ${config.healthHttp?.host}:${node.healthPort}\n`);
+      if (node.metricsPort !== undefined) process.stdout.write(`listening metrics ${config.metricsHttp?.host}:${node.metricsPort}\n`);
       await new Promise<void>((resolve) => {
         const stop = (signal: string): void => {
-          logger.info({ signal }, 'shutting down');
-          void node.close().then(resolve, (err: unknown) => { logger.error({ err: String((err as Error)?.name) }, 'shutdown failed'); process.exitCode = 1; resolve(); });
+          const own = logger.child({ site: config.siteId });
+          own.info({ signal }, 'shutting down');
+          void node.close().then(resolve, (err: unknown) => { own.error({ err: String((err as Error)?.name) }, 'shutdown failed'); process.exitCode = 1; resolve(); });
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));

@@ -28,6 +28,8 @@ export const nodeConfigSchema = z.object({
   listen: endpoint,
   /** Optional plain-HTTP `GET /healthz` for load balancers / orchestration (no data, only "ok"). */
   healthHttp: endpoint.optional(),
+  /** Optional plain-HTTP `GET /metrics` (Prometheus; node/server/metrics.ts): off when absent; bind it to 127.0.0.1 or a monitoring network. */
+  metricsHttp: endpoint.optional(),
   tls: z.object({
     /** Consortium CA certificate (PEM): client certificates must chain to it. */
     ca: z.string().min(1),

@@ -171,6 +171,22 @@ export class PrivacyGate {
     return this.guard.near(querier, sets);
   }
 
+  /**
+   * Epsilon each coordinator of the node policy has left of its total
+   * (DP on; empty with DP off, when no budget is spent): the metrics gauge
+   * (metrics.ts), keyed by the operator identity the ledger uses.
+   */
+  async budgetLeft(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!this.o.privacy.dp.enabled) return out;
+    for (const r of this.policy.coordinators) {
+      const coordinator = r.coordinatorId ?? r.certificateFingerprint!;
+      const s = await this.budget.remaining({ coordinator, researcher: '' });
+      out.set(coordinator, Math.max(0, s.coordinator.totalEpsilon - s.coordinator.spentEpsilon));
+    }
+    return out;
+  }
+
   /** The differencing guard's k: the fewest patients two answered sets may differ by. */
   get differencingK(): number {
     return this.guard.k;

@@ -20,6 +20,8 @@ import type { CountEncryptor, ServedStore } from './ports.js';
 import { acceptRoster } from '../privacy/roster-state.js';
 import { PrivacyGate } from './privacy-gate.js';
 import { createNodeService } from './service.js';
+import { createNodeMetrics, type NodeMetrics } from './metrics.js';
+import { startMetricsHttp, type MetricsListener } from './metrics-http.js';
 import { loadSiteRoster } from './site-roster.js';
 
 /**
@@ -31,6 +33,10 @@ const MAX_RECEIVE = 8 * 1024 * 1024;
 export interface RunningNode {
   readonly port: number;
   readonly healthPort?: number;
+  /** The bound port of `metricsHttp` (absent when the config has none). */
+  readonly metricsPort?: number;
+  /** The node's metrics registry (also what `metricsHttp` serves). */
+  readonly metrics: NodeMetrics;
   /** The open store (for embedding in one process: tests, the benchmark). */
   readonly store: ServedStore;
   /** Stop accepting calls, finish running ones (up to `graceMs`), close the store. */
@@ -54,7 +60,8 @@ async function readPem(path: string, what: string): Promise<Buffer> {
 }
 
 export async function startNode(config: NodeConfig, options: StartNodeOptions): Promise<RunningNode> {
-  const log = options.logger;
+  // Every line of this node carries its site once: bound here, so callers' loggers must not bind it too (cli.ts does not).
+  const log = options.logger.child({ site: config.siteId });
   const [ca, cert, key] = await Promise.all([readPem(config.tls.ca, 'tls.ca'), readPem(config.tls.cert, 'tls.cert'), readPem(config.tls.key, 'tls.key')]);
   // Fail fast on a mix-up of certificate files: the coordinator would refuse this node at every query.
   try {
@@ -92,7 +99,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
     await gate.recordRoster(transition);
     // `genofed node query` and `node ingest` reach this store through the admin socket while it serves (closes with the store).
     await startAdminSocket(store, { dir: config.store, logger: log });
-    if (transition.kind !== 'same') log.info({ site: config.siteId, epoch: transition.entry.epoch, roster: transition.entry.fingerprint, membershipChanged: transition.membershipChanged }, 'roster accepted');
+    if (transition.kind !== 'same') log.info({ epoch: transition.entry.epoch, roster: transition.entry.fingerprint, membershipChanged: transition.membershipChanged }, 'roster accepted');
   } catch (err) {
     await store.close();
     enc.dispose();
@@ -101,6 +108,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
   }
   let serving = true;
   const inFlight = { count: 0 };
+  const metrics = createNodeMetrics({ inFlight, budgetLeft: () => gate.budgetLeft() });
   const service = createNodeService({
     siteId: config.siteId,
     store,
@@ -111,6 +119,7 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
     logger: log,
     isServing: () => serving,
     inFlight,
+    metrics,
     policy: {
       siteId: config.siteId,
       coordinatorId: siteRoster.coordinatorId,
@@ -151,13 +160,26 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
       http!.listen(h.port, h.host, () => resolve((http!.address() as { port: number }).port));
     });
   }
-  log.info({ site: config.siteId, port, healthPort, preset: config.crypto.preset, fingerprint: params.fingerprint, roster: siteRoster.fingerprint, epoch: siteRoster.roster.epoch, members: siteRoster.siteIds.length, minCohortSize: config.privacy.minCohortSize, dp: config.privacy.dp.enabled }, 'node serving');
+  let metricsHttp: MetricsListener | undefined;
+  if (config.metricsHttp) {
+    metricsHttp = await startMetricsHttp(config.metricsHttp, metrics).catch(async (err: unknown) => {
+      server.forceShutdown();
+      if (http) await new Promise<void>((r) => http!.close(() => r()));
+      await store.close();
+      enc.dispose();
+      bfv.dispose();
+      throw err;
+    });
+  }
+  log.info({ port, healthPort, metricsPort: metricsHttp?.port, preset: config.crypto.preset, fingerprint: params.fingerprint, roster: siteRoster.fingerprint, epoch: siteRoster.roster.epoch, members: siteRoster.siteIds.length, minCohortSize: config.privacy.minCohortSize, dp: config.privacy.dp.enabled }, 'node serving');
 
   let closing: Promise<void> | undefined;
   return {
     port,
     store,
     ...(healthPort !== undefined ? { healthPort } : {}),
+    ...(metricsHttp ? { metricsPort: metricsHttp.port } : {}),
+    metrics,
     close(graceMs = 10_000) {
       closing ??= (async () => {
         serving = false;
@@ -168,10 +190,11 @@ export async function startNode(config: NodeConfig, options: StartNodeOptions): 
           server.tryShutdown(() => { clearTimeout(timer); resolve(); });
         });
         if (http) await new Promise<void>((r) => http!.close(() => r()));
+        if (metricsHttp) await metricsHttp.close();
         await store.close();
         enc.dispose();
         bfv.dispose();
-        log.info({ site: config.siteId }, 'node stopped');
+        log.info('node stopped');
       })();
       return closing;
     },

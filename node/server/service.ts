@@ -21,8 +21,9 @@ import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { PROTOCOL_VERSION, VARIANT_BATCH } from '../../proto/query.js';
 import { NodeError } from '../errors.js';
 import { isCounted, listsNames } from '../kinds/kind.js';
-import { QueryAdmission, peerOf, type Admitted } from './admission.js';
+import { QueryAdmission, errorCode, peerOf, type Admitted } from './admission.js';
 import { aggregateHandler } from './aggregate.js';
+import type { NodeMetrics } from './metrics.js';
 import type { CountEncryptor, ServedStore } from './ports.js';
 import type { PrivacyGate } from './privacy-gate.js';
 import type { SiteRoster } from './site-roster.js';
@@ -47,6 +48,8 @@ export interface NodeServiceOptions {
   readonly isServing?: () => boolean;
   /** Counts running query calls, so shutdown can skip the grace period when idle. */
   readonly inFlight?: { count: number };
+  /** Query outcomes, latency and bytes (metrics.ts); absent: not measured. */
+  readonly metrics?: NodeMetrics;
 }
 
 export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer {
@@ -101,25 +104,35 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
       void (async () => {
         const t0 = performance.now();
         let a: Admitted | undefined;
+        const seen: { kind?: string } = {};
+        const inBytes = (call.request?.envelope.length ?? 0) + (call.request?.signature.length ?? 0);
         try {
-          a = await admission.admit(call, call.request, 'list');
+          a = await admission.admit(call, call.request, 'list', seen);
           const e = a.e;
           const kind = a.kind;
           if (isCounted(kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
           const keys = listsNames(kind) ? batches(await kind.names(o.store, e.params), namesToWire) : batches(await kind.keys(o.store, e.params), variantsToWire);
           // Write-ahead: the audit entry is on disk before the first key leaves.
           await o.gate.record(e, kind, a.admission.querier, 0, 'answered');
+          let sent = 0;
           for (const batch of keys) {
             if (call.cancelled) break;
-            await writeMessage(call, batch());
+            const b = batch();
+            sent += b.packed.length + b.names.reduce((n, x) => n + Buffer.byteLength(x), 0);
+            await writeMessage(call, b);
           }
           await admission.logDecision(e, 'answered', undefined, { variants: keys.count });
           replay.release(e.queryId);
+          o.metrics?.bytes('received', seen.kind, 'list', inBytes);
+          o.metrics?.bytes('sent', seen.kind, 'list', sent);
+          o.metrics?.finished({ kind: seen.kind, rpc: 'list', outcome: 'answered', seconds: (performance.now() - t0) / 1000 });
           log.info({ queryId: e.queryId, correlationId: e.correlationId, kind: kind.spec.kind, decision: 'answered', variants: keys.count, ms: Math.round(performance.now() - t0) }, 'query answered');
           call.end();
         } catch (err) {
           // Admitted but failed while answering: a second, refused entry for the same query id.
           if (a) await admission.refuseAdmitted(a, err, 'answer');
+          o.metrics?.bytes('received', seen.kind, 'list', inBytes);
+          o.metrics?.finished({ kind: seen.kind, rpc: 'list', outcome: 'refused', reason: errorCode(err), stage: a ? 'answer' : 'admission', seconds: (performance.now() - t0) / 1000 });
           // grpc-js sends the status from its own 'error' listener; destroy() would drop it (the caller would only see its deadline).
           call.emit('error', toServiceError(err));
           return;

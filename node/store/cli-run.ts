@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 import { inputLabel, openInput } from '../io/open-input.js';
 import { readLines } from '../io/lines.js';
 import type { PhenotypeType } from '../../proto/cohort/index.js';
@@ -223,7 +224,7 @@ export async function runQueryAf(opts: { store: string; region?: string; regions
   let items: VariantListItem[] | undefined;
   if (opts.variants !== undefined) {
     const text = await readFile(opts.variants, 'utf8').catch((cause: unknown) => {
-      throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(opts.variants!)}: cannot read variants file`, { cause });
+      throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(opts.variants!)}: cannot read variants file`, { cause }), opts.variants!);
     });
     items = parseVariantItems(text, inputLabel(opts.variants));
   }

@@ -8,6 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 import { DDL, SCHEMA_VERSION, STORE_FILE } from './schema.js';
 
 export interface OpenedDatabase {
@@ -23,7 +24,8 @@ export async function openDatabase(dir: string, options: { readOnly: boolean; cr
   const file = join(dir, STORE_FILE);
   const present = await exists(file);
   if (!present) {
-    if (!options.create || options.readOnly) throw new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder has no genofed store');
+    // The folder rides beside the message for the operator's terminal only (never logged: proto/operator-path.ts).
+    if (!options.create || options.readOnly) throw withOperatorPath(new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder has no genofed store'), dir);
     // The store folder holds genotypes: owner-only.
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }

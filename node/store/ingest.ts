@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 import { openInput, inputLabel } from '../io/open-input.js';
 import { readVcf } from '../vcf/index.js';
 import type { ExpressionMatrix, ExpressionValues } from '../expression/index.js';
@@ -131,7 +132,7 @@ export async function fileSha256(path: string): Promise<string> {
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   } catch (cause) {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(path)}: cannot read input file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${inputLabel(path)}: cannot read input file`, { cause }), path);
   }
   return hash.digest('hex');
 }

@@ -219,7 +219,7 @@ describe.skipIf(!hasOpenssl || !has('bcftools'))('deploy/README.md walkthrough: 
     for (const s of SITES) {
       const c = localize(json(join(DEPLOY, 'node.example.json'))) as Record<string, unknown>;
       Object.assign(c, {
-        siteId: s, listen: { host: '127.0.0.1', port: 0 }, healthHttp: { host: '127.0.0.1', port: 0 }, crypto: { preset: 'test' },
+        siteId: s, listen: { host: '127.0.0.1', port: 0 }, healthHttp: { host: '127.0.0.1', port: 0 }, metricsHttp: { host: '127.0.0.1', port: 0 }, crypto: { preset: 'test' },
         roster: { ...(c.roster as object), fingerprint: read[s] },
       });
       await writeFile(join(host(s), 'node.json'), JSON.stringify(c, null, 2));

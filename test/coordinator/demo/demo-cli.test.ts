@@ -68,17 +68,26 @@ describe('genofed demo (CLI)', () => {
     expect(existsSync(join(out, 'work'))).toBe(false);
   });
 
-  it('refuses a non-empty folder, and --force only replaces a folder an earlier demo made', async () => {
+  it('refuses a non-empty folder it did not make, --force or not, and replaces an earlier demo\'s folder without --force', async () => {
     const foreign = join(dir, 'foreign');
     await mkdir(foreign);
     await writeFile(join(foreign, 'precious.txt'), 'x');
-    const r1 = await demo(['--out', foreign, '--preset', 'test']);
-    expect(r1.code).toBe(1);
-    expect(r1.stderr).toMatch(/GENOFED_OUTPUT_EXISTS: foreign: output folder is not empty/);
-    const r2 = await demo(['--out', foreign, '--preset', 'test', '--force']);
-    expect(r2.code).toBe(1);
-    expect(r2.stderr).toMatch(/not a folder made by genofed demo; refusing to delete it even with --force/);
+    for (const extra of [[], ['--force']]) {
+      const r = await demo(['--out', foreign, '--preset', 'test', ...extra]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`GENOFED_OUTPUT_EXISTS: ${foreign}: output folder is not empty and was not made by genofed demo; refusing to replace it (choose another --out)`);
+    }
     expect(readFileSync(join(foreign, 'precious.txt'), 'utf8')).toBe('x');
+    // A folder an earlier run made (its marker) is replaced by a plain rerun: the stale file is gone before the
+    // run goes on (here it then fails on the missing VCF, after the folder was prepared).
+    const earlier = join(dir, 'earlier');
+    await mkdir(earlier);
+    await writeFile(join(earlier, '.genofed-demo'), 'made by genofed demo\n');
+    await writeFile(join(earlier, 'af.tsv'), 'stale');
+    const rerun = await demo(['--out', earlier, '--preset', 'test', '--vcf', join(dir, 'no-such.vcf.gz')]);
+    expect(rerun.stderr).not.toContain('GENOFED_OUTPUT_EXISTS');
+    expect(existsSync(join(earlier, 'af.tsv'))).toBe(false);
+    expect(existsSync(join(earlier, '.genofed-demo'))).toBe(true);
   });
 
   it('rejects a bad --sites value as a usage error', async () => {

@@ -13,7 +13,7 @@ import { parseCoordinatorConfig, type CoordinatorConfig } from '../../../coordin
 import { createFederation, type CreateFederationOptions } from '../../../coordinator/federation/create.js';
 import type { Federation } from '../../../coordinator/federation/types.js';
 import { networkInit, type NetworkInitOptions, type NetworkLayout } from '../../../coordinator/network/init.js';
-import { loadNodeConfig } from '../../../node/server/config.js';
+import { loadNodeConfig, type NodeConfig } from '../../../node/server/config.js';
 import { startNode, type RunningNode } from '../../../node/server/serve.js';
 import { ingest } from '../../../node/store/index.js';
 import type { PhenotypeSchema } from '../../../proto/phenotype-schema.js';
@@ -44,6 +44,8 @@ export interface ConsortiumOptions {
   readonly expression?: Readonly<Record<string, { readonly path: string; readonly values?: 'counts' | 'log' }>>;
   /** Node privacy.minCohortSize (default 5). */
   readonly minCohortSize?: number;
+  /** Change a site's loaded node config before it starts (e.g. a `metricsHttp` listener). */
+  readonly nodeConfig?: (site: string, config: NodeConfig) => NodeConfig;
   /** Ingest and configure but do not start these sites. */
   readonly notStarted?: readonly string[];
 }
@@ -60,7 +62,8 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
         rawIds: true, vcfs: [...(o.vcfs[site] ?? [])], ...(o.phenotypes?.[site] ? { phenotypes: o.phenotypes[site], ...(o.schema ? { schema: o.schema } : {}) } : {}),
         ...(expr ? { expression: expr.path, expressionValues: expr.values ?? 'counts' } : {}),
       });
-      const cfg = await loadNodeConfig(layout.siteConfigs[site]!);
+      const loaded = await loadNodeConfig(layout.siteConfigs[site]!);
+      const cfg = o.nodeConfig ? o.nodeConfig(site, loaded) : loaded;
       nodes[site] = await startNode(cfg, { logger: silent, allowMeasurementPlaintext: o.allowMeasurementPlaintext === true });
     }
     const raw = JSON.parse(await readFile(layout.coordinatorConfig, 'utf8')) as { sites: { id: string; address: string }[]; deadlines: { infoMs: number; queryMs: number } };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeAtomically, writeFileAtomically } from '../../../node/io/atomic-output.js';
+import { operatorPath } from '../../../proto/operator-path.js';
 
 describe('atomic output', () => {
   let dir: string;
@@ -23,9 +24,12 @@ describe('atomic output', () => {
     expect(await readdir(dir)).toEqual(['a.txt']);
   });
 
-  it('a folder that does not exist: rejects with ENOENT (string and stream writers), no uncaught error', async () => {
-    await expect(writeFileAtomically(join(dir, 'gone', 'b.txt'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
-    await expect(pipeAtomically(join(dir, 'gone', 'c.txt'), Readable.from(['x', 'y']))).rejects.toMatchObject({ code: 'ENOENT' });
+  it('a folder that does not exist: rejects saying so (string and stream writers), with the path as given for the operator, no uncaught error', async () => {
+    const path = join(dir, 'gone', 'b.txt');
+    const err = await writeFileAtomically(path, 'x').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'GENOFED_USAGE', message: 'b.txt: the folder to write it in does not exist; create it first' });
+    expect(operatorPath(err)).toBe(path);
+    await expect(pipeAtomically(join(dir, 'gone', 'c.txt'), Readable.from(['x', 'y']))).rejects.toMatchObject({ code: 'GENOFED_USAGE' });
     // Give any stray 'error' event a turn to surface.
     await new Promise((r) => setTimeout(r, 50));
     expect(await readdir(dir)).toEqual(['a.txt']);

@@ -1,0 +1,175 @@
+/**
+ * A tabix index (`.tbi`, SAMtools tabix format, VCF preset) for a bgzipped
+ * VCF, computed after the file is written by reading its BGZF blocks back:
+ * the pseudonymizer's writer stays as it is, and the index describes the
+ * bytes really on disk. Bins and the 16 kb linear index follow htslib (a
+ * record spans POS..POS+len(REF)-1, or to INFO END when present); a pseudo
+ * bin per contig carries its offsets and record count, so `bcftools index
+ * -s` prints them. A file whose records are not sorted (a contig returning,
+ * POS going back) or that lies beyond TBI's 2^29 bp gets no index: the
+ * caller says so, as `tabix` would refuse it.
+ *
+ * Parser and writer only over the output's bytes; it reads the path the
+ * caller just wrote.
+ */
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { inflateRawSync } from 'node:zlib';
+import { writeFileAtomically } from '../../io/atomic-output.js';
+import { BGZF_BLOCK_INPUT, BGZF_EOF, bgzfBlock } from '../../io/bgzf-writer.js';
+import { NodeError } from '../../errors.js';
+import { bgzfBlockSize } from '../alignment/bgzf-reader.js';
+
+/** TBI's binning scheme covers positions below 2^29 (min_shift 14, depth 5). */
+const TBI_MAX_POS = 2 ** 29;
+/** The pseudo bin htslib adds per reference: 37449 + 1. */
+const META_BIN = 37450;
+
+interface RefIndex {
+  readonly bins: Map<number, number[]>; // bin -> [beg0, end0, beg1, end1, ...] virtual offsets
+  readonly linear: number[]; // per 16 kb window: smallest offset of a record touching it (-1: none yet)
+  first: number;
+  last: number;
+  records: number;
+}
+
+/** UCSC/htslib reg2bin over 0-based [beg, end). */
+function reg2bin(beg: number, end: number): number {
+  const e = end - 1;
+  if (beg >> 14 === e >> 14) return 4681 + (beg >> 14);
+  if (beg >> 17 === e >> 17) return 585 + (beg >> 17);
+  if (beg >> 20 === e >> 20) return 73 + (beg >> 20);
+  if (beg >> 23 === e >> 23) return 9 + (beg >> 23);
+  if (beg >> 26 === e >> 26) return 1 + (beg >> 26);
+  return 0;
+}
+
+export type TabixOutcome = { readonly written: string } | { readonly skipped: string };
+
+/**
+ * Virtual offsets are kept as numbers: coffset * 2^16 + uoffset is exact
+ * below 2^53, i.e. for files under 128 GiB compressed.
+ */
+export async function writeTabixIndex(vcfPath: string): Promise<TabixOutcome> {
+  const names: string[] = [];
+  const refs: RefIndex[] = [];
+  let current: RefIndex | undefined;
+  let lastPos = 0;
+  let unsorted: string | undefined;
+
+  const record = (prefix: string, start: number, end: number): void => {
+    if (unsorted || prefix.startsWith('#') || prefix.length === 0) return;
+    const f = prefix.split('\t');
+    const chrom = f[0]!;
+    const pos = Number(f[1]);
+    if (!Number.isInteger(pos) || pos < 1) throw new NodeError('GENOFED_INPUT_FORMAT', 'index: a record has no valid POS');
+    if (names[names.length - 1] !== chrom) {
+      if (names.includes(chrom)) { unsorted = 'records of a contig are not contiguous (sort the input, e.g. bcftools sort)'; return; }
+      names.push(chrom);
+      current = { bins: new Map(), linear: [], first: start, last: end, records: 0 };
+      refs.push(current);
+      lastPos = 0;
+    }
+    if (pos < lastPos) { unsorted = 'records are not sorted by position (sort the input, e.g. bcftools sort)'; return; }
+    lastPos = pos;
+    const beg = pos - 1;
+    let stop = beg + Math.max(1, (f[3] ?? '').length);
+    const endTag = /(?:^|;)END=([0-9]+)(?:;|$)/.exec(f[7] ?? '');
+    if (endTag && Number(endTag[1]) > beg) stop = Number(endTag[1]);
+    if (stop > TBI_MAX_POS) { unsorted = `a record reaches beyond ${TBI_MAX_POS} bp, past the tabix (.tbi) limit`; return; }
+    const r = current!;
+    const bin = reg2bin(beg, stop);
+    const chunks = r.bins.get(bin);
+    if (!chunks) r.bins.set(bin, [start, end]);
+    else if (chunks[chunks.length - 1] === start) chunks[chunks.length - 1] = end;
+    else chunks.push(start, end);
+    for (let w = beg >> 14; w <= (stop - 1) >> 14; w++) {
+      while (r.linear.length <= w) r.linear.push(-1);
+      if (r.linear[w] === -1) r.linear[w] = start;
+    }
+    r.last = end;
+    r.records += 1;
+  };
+
+  // Read the BGZF blocks back, tracking each line's virtual start and end; keep only the first 8 fields.
+  let carry: Buffer = Buffer.alloc(0);
+  let coff = 0;
+  let lineStart = -1;
+  let prefix: Buffer[] = [];
+  let tabs = 0;
+  for await (const chunk of createReadStream(vcfPath, { highWaterMark: 1 << 20 })) {
+    carry = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let at = 0;
+    while (carry.length - at >= 18) {
+      const size = bgzfBlockSize(carry, at);
+      if (size < 0) throw new NodeError('GENOFED_INPUT_FORMAT', 'index: the output is not BGZF');
+      if (carry.length - at < size) break;
+      const block = carry.subarray(at, at + size);
+      const data = inflateRawSync(block.subarray(12 + block.readUInt16LE(10), size - 8));
+      const next = coff + size;
+      let p = 0;
+      while (p < data.length) {
+        if (lineStart < 0) { lineStart = coff * 65536 + p; prefix = []; tabs = 0; }
+        const nl = data.indexOf(10, p);
+        const stop = nl < 0 ? data.length : nl;
+        if (tabs < 8) {
+          let q = p;
+          while (tabs < 8) {
+            const t = data.indexOf(9, q);
+            if (t < 0 || t >= stop) { q = stop; break; }
+            tabs += 1;
+            q = t + 1;
+          }
+          prefix.push(data.subarray(p, tabs >= 8 ? q - 1 : stop));
+        }
+        if (nl < 0) break;
+        record(Buffer.concat(prefix).toString('utf8'), lineStart, nl + 1 < data.length ? coff * 65536 + nl + 1 : next * 65536);
+        lineStart = -1;
+        p = nl + 1;
+      }
+      coff = next;
+      at += size;
+    }
+    carry = carry.subarray(at);
+  }
+  // An index left from an earlier output of the same name would describe other bytes.
+  if (unsorted) {
+    await rm(`${vcfPath}.tbi`, { force: true });
+    return { skipped: unsorted };
+  }
+
+  const parts: Buffer[] = [];
+  const i32 = (v: number): void => { const b = Buffer.alloc(4); b.writeInt32LE(v); parts.push(b); };
+  const u64 = (v: number): void => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); parts.push(b); };
+  parts.push(Buffer.from('TBI\x01', 'latin1'));
+  i32(refs.length);
+  // VCF preset: format 2, sequence column 1, begin column 2, no end column, meta char '#', skip 0.
+  for (const v of [2, 1, 2, 0, 35, 0]) i32(v);
+  const nm = Buffer.from(names.map((n) => `${n}\0`).join(''), 'utf8');
+  i32(nm.length);
+  parts.push(nm);
+  for (const r of refs) {
+    i32(r.bins.size + 1);
+    for (const bin of [...r.bins.keys()].sort((a, b) => a - b)) {
+      const c = r.bins.get(bin)!;
+      i32(bin);
+      i32(c.length / 2);
+      for (const v of c) u64(v);
+    }
+    i32(META_BIN);
+    i32(2);
+    for (const v of [r.first, r.last, r.records, 0]) u64(v);
+    // Windows no record touches take the next window's offset (htslib): no record before it can reach them.
+    for (let w = r.linear.length - 2; w >= 0; w--) if (r.linear[w] === -1) r.linear[w] = r.linear[w + 1]!;
+    i32(r.linear.length);
+    for (const v of r.linear) u64(v);
+  }
+  u64(0); // n_no_coor
+  const raw = Buffer.concat(parts);
+  const blocks: Buffer[] = [];
+  for (let i = 0; i < raw.length; i += BGZF_BLOCK_INPUT) blocks.push(bgzfBlock(raw.subarray(i, i + BGZF_BLOCK_INPUT)));
+  blocks.push(BGZF_EOF);
+  const out = `${vcfPath}.tbi`;
+  await writeFileAtomically(out, Buffer.concat(blocks));
+  return { written: out };
+}
