@@ -15,27 +15,12 @@ import { rm } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { writeFileAtomically } from '../../io/atomic-output.js';
 import { NodeError } from '../../errors.js';
+import { addToIndex, META_BIN, type BinnedRef } from '../index-bins.js';
 import { bgzfBlockSize } from './bgzf-reader.js';
 
-const META_BIN = 37450;
-
-interface RefIndex {
-  readonly bins: Map<number, number[]>;
-  readonly linear: number[];
-  first: number;
-  last: number;
+interface RefIndex extends BinnedRef {
   mapped: number;
   unmapped: number;
-}
-
-function reg2bin(beg: number, end: number): number {
-  const e = end - 1;
-  if (beg >> 14 === e >> 14) return 4681 + (beg >> 14);
-  if (beg >> 17 === e >> 17) return 585 + (beg >> 17);
-  if (beg >> 20 === e >> 20) return 73 + (beg >> 20);
-  if (beg >> 23 === e >> 23) return 9 + (beg >> 23);
-  if (beg >> 26 === e >> 26) return 1 + (beg >> 26);
-  return 0;
 }
 
 /** Bytes of the uncompressed stream with the virtual offset of each byte's block, consumed from the front. */
@@ -113,17 +98,7 @@ export async function writeBamIndex(bamPath: string): Promise<BaiOutcome> {
     const beg = Math.max(0, pos);
     const stop = unmapped || span === 0 ? beg + 1 : beg + span;
     const r = refs![refId]!;
-    if (r.first < 0) r.first = start;
-    const bin = reg2bin(beg, stop);
-    const chunks = r.bins.get(bin);
-    if (!chunks) r.bins.set(bin, [start, end]);
-    else if (chunks[chunks.length - 1] === start) chunks[chunks.length - 1] = end;
-    else chunks.push(start, end);
-    for (let w = beg >> 14; w <= (stop - 1) >> 14; w++) {
-      while (r.linear.length <= w) r.linear.push(-1);
-      if (r.linear[w] === -1) r.linear[w] = start;
-    }
-    r.last = end;
+    addToIndex(r, beg, stop, start, end);
     if (unmapped) r.unmapped += 1;
     else r.mapped += 1;
   };

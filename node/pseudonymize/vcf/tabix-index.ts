@@ -19,29 +19,12 @@ import { writeFileAtomically } from '../../io/atomic-output.js';
 import { BGZF_BLOCK_INPUT, BGZF_EOF, bgzfBlock } from '../../io/bgzf-writer.js';
 import { NodeError } from '../../errors.js';
 import { bgzfBlockSize } from '../alignment/bgzf-reader.js';
+import { addToIndex, META_BIN, type BinnedRef } from '../index-bins.js';
 
 /** TBI's binning scheme covers positions below 2^29 (min_shift 14, depth 5). */
 const TBI_MAX_POS = 2 ** 29;
-/** The pseudo bin htslib adds per reference: 37449 + 1. */
-const META_BIN = 37450;
-
-interface RefIndex {
-  readonly bins: Map<number, number[]>; // bin -> [beg0, end0, beg1, end1, ...] virtual offsets
-  readonly linear: number[]; // per 16 kb window: smallest offset of a record touching it (-1: none yet)
-  first: number;
-  last: number;
+interface RefIndex extends BinnedRef {
   records: number;
-}
-
-/** UCSC/htslib reg2bin over 0-based [beg, end). */
-function reg2bin(beg: number, end: number): number {
-  const e = end - 1;
-  if (beg >> 14 === e >> 14) return 4681 + (beg >> 14);
-  if (beg >> 17 === e >> 17) return 585 + (beg >> 17);
-  if (beg >> 20 === e >> 20) return 73 + (beg >> 20);
-  if (beg >> 23 === e >> 23) return 9 + (beg >> 23);
-  if (beg >> 26 === e >> 26) return 1 + (beg >> 26);
-  return 0;
 }
 
 export type TabixOutcome = { readonly written: string } | { readonly skipped: string };
@@ -78,16 +61,7 @@ export async function writeTabixIndex(vcfPath: string): Promise<TabixOutcome> {
     if (endTag && Number(endTag[1]) > beg) stop = Number(endTag[1]);
     if (stop > TBI_MAX_POS) { unsorted = `a record reaches beyond ${TBI_MAX_POS} bp, past the tabix (.tbi) limit`; return; }
     const r = current!;
-    const bin = reg2bin(beg, stop);
-    const chunks = r.bins.get(bin);
-    if (!chunks) r.bins.set(bin, [start, end]);
-    else if (chunks[chunks.length - 1] === start) chunks[chunks.length - 1] = end;
-    else chunks.push(start, end);
-    for (let w = beg >> 14; w <= (stop - 1) >> 14; w++) {
-      while (r.linear.length <= w) r.linear.push(-1);
-      if (r.linear[w] === -1) r.linear[w] = start;
-    }
-    r.last = end;
+    addToIndex(r, beg, stop, start, end);
     r.records += 1;
   };
 
