@@ -16,6 +16,8 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matrixText } from '../../../coordinator/demo/demo-expression.js';
+import { syntheticExpression } from '../../../coordinator/demo/synthetic-expression.js';
 import { buildRestApp } from '../../../coordinator/rest/app.js';
 import { parsePhenotypeSchema } from '../../../proto/phenotype-schema.js';
 import { has } from '../../tool-available.js';
@@ -105,7 +107,14 @@ describe.skipIf(!TOOLS)('the web page in headless Chromium against a 3-site fede
       return out;
     });
     const schema = parsePhenotypeSchema(JSON.parse(readFileSync(join(FIXTURES, 'panel', 'panel.schema.json'), 'utf8')));
-    c = await startConsortium({ sites: SITES, vcfs: Object.fromEntries(SITES.map((s, i) => [s, [shares[i]!]])), phenotypes: Object.fromEntries(SITES.map((s) => [s, PANEL])), schema });
+    // A small synthetic count matrix over the same samples (the demo's generator), each site its thirds' columns: the volcano plot's data.
+    const data = syntheticExpression({ samples, genes: 200, seed: 14 });
+    const expression = Object.fromEntries(SITES.map((s, i) => {
+      const path = join(work, `${s}.expression.tsv`);
+      writeFileSync(path, matrixText(data, samples.map((_, j) => j).slice(i * third, (i + 1) * third)));
+      return [s, { path }];
+    }));
+    c = await startConsortium({ sites: SITES, vcfs: Object.fromEntries(SITES.map((s, i) => [s, [shares[i]!]])), phenotypes: Object.fromEntries(SITES.map((s) => [s, PANEL])), schema, expression });
     const entries = JSON.parse(readFileSync(c.config.tokensFile, 'utf8')) as { querier: string; token: string }[];
     token = entries[0]!.token;
     app = await buildRestApp({ federation: await c.federationWith(), tokens: new Map(entries.map((e) => [e.token, e.querier])), web: join(work, 'web') });
@@ -238,6 +247,26 @@ describe.skipIf(!TOOLS)('the web page in headless Chromium against a 3-site fede
     expect(qq!.datasets.filter((d) => d.type === 'scatter').map((d) => d.n)).toEqual([tested.length]);
     await page.screenshot({ path: join(work, 'manhattan.png'), fullPage: true });
     expect(readFileSync(join(work, 'manhattan.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('runs a differential-expression query (female vs male) and draws a volcano plot with a point per gene, the table equal to the REST answer', async () => {
+    await page.focus('#kind');
+    await page.selectOption('#kind', 'expression');
+    await tabTo('#group-a');
+    await page.keyboard.type("gender = 'female'");
+    await tabTo('#group-b');
+    await page.keyboard.type("gender = 'male'");
+    await page.keyboard.press('Enter');
+    await waitDone();
+
+    const expected = await rest<{ rows: { gene: string; logfc: number; p: number }[] }>('/v1/queries/expression', { groupA: "gender = 'female'", groupB: "gender = 'male'" });
+    expect(expected.rows.length).toBe(200);
+    const genes = await page.$$eval('#results-table tbody tr', (trs) => trs.map((tr) => JSON.parse((tr.querySelector('td') as { dataset: { value: string } }).dataset.value) as string));
+    expect(genes).toEqual(expected.rows.map((r) => r.gene));
+    const volcano = await plotPoints('plot-volcano');
+    expect(volcano!.inked).toBeGreaterThan(1000);
+    expect(volcano!.datasets.filter((d) => d.type === 'scatter').reduce((n, d) => n + d.n, 0)).toBe(expected.rows.length);
+    await page.screenshot({ path: join(work, 'volcano.png'), fullPage: true });
   });
 
   it('a wrong token is refused by the API and the page asks for the token again', async () => {
