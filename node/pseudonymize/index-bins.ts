@@ -43,3 +43,33 @@ export function addToIndex(r: BinnedRef, beg: number, stop: number, start: numbe
   }
   r.last = end;
 }
+
+/** Little-endian bytes of an index file, appended in order. */
+export class IndexBytes {
+  private readonly parts: Buffer[] = [];
+  raw(b: Buffer): void { this.parts.push(b); }
+  i32(v: number): void { const b = Buffer.alloc(4); b.writeInt32LE(v); this.parts.push(b); }
+  u64(v: number): void { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); this.parts.push(b); }
+  bytes(): Buffer { return Buffer.concat(this.parts); }
+}
+
+/**
+ * One reference's bins (with the pseudo bin: first/last offsets and two
+ * counts, `meta`) and its linear index. Windows no record touches take the
+ * next window's offset (htslib): no record before it can reach them.
+ */
+export function writeBinnedRef(w: IndexBytes, r: BinnedRef, meta: readonly [number, number]): void {
+  w.i32(r.bins.size + 1);
+  for (const bin of [...r.bins.keys()].sort((a, b) => a - b)) {
+    const c = r.bins.get(bin)!;
+    w.i32(bin);
+    w.i32(c.length / 2);
+    for (const v of c) w.u64(v);
+  }
+  w.i32(META_BIN);
+  w.i32(2);
+  for (const v of [r.first, r.last, meta[0], meta[1]]) w.u64(v);
+  for (let i = r.linear.length - 2; i >= 0; i--) if (r.linear[i] === -1) r.linear[i] = r.linear[i + 1]!;
+  w.i32(r.linear.length);
+  for (const v of r.linear) w.u64(v);
+}

@@ -12,11 +12,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
+import { basename } from 'node:path';
 import { writeFileAtomically } from '../../io/atomic-output.js';
 import { NodeError } from '../../errors.js';
-import { addToIndex, META_BIN, type BinnedRef } from '../index-bins.js';
-import { bgzfBlockSize } from './bgzf-reader.js';
+import { addToIndex, IndexBytes, writeBinnedRef, type BinnedRef } from '../index-bins.js';
+import { bgzfBlocks } from './bgzf-reader.js';
 
 interface RefIndex extends BinnedRef {
   mapped: number;
@@ -63,7 +63,6 @@ export type BaiOutcome = { readonly written: string } | { readonly skipped: stri
 export async function writeBamIndex(bamPath: string): Promise<BaiOutcome> {
   const stream = new VirtualStream();
   let coff = 0;
-  let carry: Buffer = Buffer.alloc(0);
   let refs: RefIndex[] | undefined;
   let nRef = -1;
   let noCoor = 0;
@@ -141,27 +140,16 @@ export async function writeBamIndex(bamPath: string): Promise<BaiOutcome> {
     }
   };
 
-  for await (const chunk of createReadStream(bamPath, { highWaterMark: 1 << 20 })) {
-    carry = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    let at = 0;
-    while (carry.length - at >= 18 && !skipped) {
-      const size = bgzfBlockSize(carry, at);
-      if (size < 0) throw new NodeError('GENOFED_BAM_FORMAT', 'index: the output is not BGZF');
-      if (carry.length - at < size) break;
-      const block = carry.subarray(at, at + size);
-      stream.push(coff, inflateRawSync(block.subarray(12 + block.readUInt16LE(10), size - 8)));
-      coff += size;
-      at += size;
-      if (pending) {
-        if (stream.available < pending.size) continue;
-        const p = pending;
-        pending = undefined;
-        onRecord(stream.read(p.size), p.start, stream.tell(coff));
-      }
-      drain(coff);
+  for await (const block of bgzfBlocks(createReadStream(bamPath, { highWaterMark: 1 << 20 }), basename(bamPath), () => skipped !== undefined)) {
+    stream.push(block.coff, block.data);
+    coff = block.next;
+    if (pending) {
+      if (stream.available < pending.size) continue;
+      const p = pending;
+      pending = undefined;
+      onRecord(stream.read(p.size), p.start, stream.tell(coff));
     }
-    carry = carry.subarray(at);
-    if (skipped) break;
+    drain(coff);
   }
   if (!skipped && (pending || !refs)) throw new NodeError('GENOFED_BAM_FORMAT', 'index: the output ends inside a record');
   if (skipped) {
@@ -169,29 +157,15 @@ export async function writeBamIndex(bamPath: string): Promise<BaiOutcome> {
     return { skipped };
   }
 
-  const parts: Buffer[] = [];
-  const i32 = (v: number): void => { const b = Buffer.alloc(4); b.writeInt32LE(v); parts.push(b); };
-  const u64 = (v: number): void => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); parts.push(b); };
-  parts.push(Buffer.from('BAI\x01', 'latin1'));
-  i32(refs!.length);
+  const w = new IndexBytes();
+  w.raw(Buffer.from('BAI\x01', 'latin1'));
+  w.i32(refs!.length);
   for (const r of refs!) {
-    if (r.first < 0) { i32(0); i32(0); continue; }
-    i32(r.bins.size + 1);
-    for (const bin of [...r.bins.keys()].sort((a, b) => a - b)) {
-      const c = r.bins.get(bin)!;
-      i32(bin);
-      i32(c.length / 2);
-      for (const v of c) u64(v);
-    }
-    i32(META_BIN);
-    i32(2);
-    for (const v of [r.first, r.last, r.mapped, r.unmapped]) u64(v);
-    for (let w = r.linear.length - 2; w >= 0; w--) if (r.linear[w] === -1) r.linear[w] = r.linear[w + 1]!;
-    i32(r.linear.length);
-    for (const v of r.linear) u64(v);
+    if (r.first < 0) { w.i32(0); w.i32(0); continue; }
+    writeBinnedRef(w, r, [r.mapped, r.unmapped]);
   }
-  u64(noCoor);
+  w.u64(noCoor);
   const out = `${bamPath}.bai`;
-  await writeFileAtomically(out, Buffer.concat(parts));
+  await writeFileAtomically(out, w.bytes());
   return { written: out };
 }

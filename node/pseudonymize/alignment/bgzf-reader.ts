@@ -34,6 +34,52 @@ export function bgzfBlockSize(buf: Buffer, at: number): number {
   return -1;
 }
 
+/** Inflate one whole BGZF block, checking its CRC and size (`index` 0-based, for messages). */
+function inflateBlock(block: Buffer, index: number, label: string): Buffer {
+  const xlen = block.readUInt16LE(10);
+  const cdata = block.subarray(12 + xlen, block.length - 8);
+  const crc = block.readUInt32LE(block.length - 8);
+  const isize = block.readUInt32LE(block.length - 4);
+  let data: Buffer;
+  try {
+    data = isize === 0 && cdata.length <= 2 ? Buffer.alloc(0) : inflateRawSync(cdata);
+  } catch (cause) {
+    throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} does not inflate`, { cause });
+  }
+  if (data.length !== isize || (crc32(data) >>> 0) !== crc) {
+    throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} fails its CRC/size check`);
+  }
+  return data;
+}
+
+/**
+ * Each BGZF block with its compressed offset (`coff`), the next block's
+ * (`next`) and its inflated data: what an index writer needs for virtual
+ * offsets (coff * 2^16 + offset in the block). `stop()` returning true ends
+ * the walk early. Throws as inflateBgzf on a non-BGZF block or a cut file.
+ */
+export async function* bgzfBlocks(chunks: AsyncIterable<Buffer>, label: string, stop?: () => boolean): AsyncGenerator<{ coff: number; next: number; data: Buffer }> {
+  let carry: Buffer = Buffer.alloc(0);
+  let coff = 0;
+  let index = 0;
+  for await (const chunk of chunks) {
+    carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    let at = 0;
+    while (carry.length - at >= 18) {
+      const size = bgzfBlockSize(carry, at);
+      if (size < 0) throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: not a BGZF block at block ${index + 1}`);
+      if (carry.length - at < size) break;
+      const data = inflateBlock(carry.subarray(at, at + size), index++, label);
+      yield { coff, next: coff + size, data };
+      if (stop?.()) return;
+      coff += size;
+      at += size;
+    }
+    carry = carry.subarray(at);
+  }
+  if (carry.length > 0) throw new NodeError('GENOFED_INPUT_TRUNCATED', `${label}: BGZF data ends inside block ${index + 1} (file truncated)`);
+}
+
 /**
  * Decompress BGZF chunks into the uncompressed byte stream, block by block.
  * Throws GENOFED_INPUT_TRUNCATED when the data ends inside a block or
@@ -44,22 +90,6 @@ export async function* inflateBgzf(chunks: AsyncIterable<Buffer>, label: string,
   let carry: Buffer = Buffer.alloc(0);
   let blockIndex = 0;
   let lastWasEof = false;
-  const inflate = (block: Buffer, index: number): Buffer => {
-    const xlen = block.readUInt16LE(10);
-    const cdata = block.subarray(12 + xlen, block.length - 8);
-    const crc = block.readUInt32LE(block.length - 8);
-    const isize = block.readUInt32LE(block.length - 4);
-    let data: Buffer;
-    try {
-      data = isize === 0 && cdata.length <= 2 ? Buffer.alloc(0) : inflateRawSync(cdata);
-    } catch (cause) {
-      throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} does not inflate`, { cause });
-    }
-    if (data.length !== isize || (crc32(data) >>> 0) !== crc) {
-      throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: BGZF block ${index + 1} fails its CRC/size check`);
-    }
-    return data;
-  };
 
   for await (const chunk of chunks) {
     signal?.throwIfAborted();
@@ -72,7 +102,7 @@ export async function* inflateBgzf(chunks: AsyncIterable<Buffer>, label: string,
       if (carry.length - at < size) break;
       const block = carry.subarray(at, at + size);
       lastWasEof = size === BGZF_EOF_BLOCK.length && block.equals(BGZF_EOF_BLOCK);
-      const data = inflate(block, blockIndex++);
+      const data = inflateBlock(block, blockIndex++, label);
       if (data.length) out.push(data);
       at += size;
     }

@@ -14,12 +14,12 @@
  */
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { inflateRawSync } from 'node:zlib';
+import { basename } from 'node:path';
 import { writeFileAtomically } from '../../io/atomic-output.js';
 import { BGZF_BLOCK_INPUT, BGZF_EOF, bgzfBlock } from '../../io/bgzf-writer.js';
 import { NodeError } from '../../errors.js';
-import { bgzfBlockSize } from '../alignment/bgzf-reader.js';
-import { addToIndex, META_BIN, type BinnedRef } from '../index-bins.js';
+import { bgzfBlocks } from '../alignment/bgzf-reader.js';
+import { addToIndex, IndexBytes, writeBinnedRef, type BinnedRef } from '../index-bins.js';
 
 /** TBI's binning scheme covers positions below 2^29 (min_shift 14, depth 5). */
 const TBI_MAX_POS = 2 ** 29;
@@ -66,45 +66,30 @@ export async function writeTabixIndex(vcfPath: string): Promise<TabixOutcome> {
   };
 
   // Read the BGZF blocks back, tracking each line's virtual start and end; keep only the first 8 fields.
-  let carry: Buffer = Buffer.alloc(0);
-  let coff = 0;
   let lineStart = -1;
   let prefix: Buffer[] = [];
   let tabs = 0;
-  for await (const chunk of createReadStream(vcfPath, { highWaterMark: 1 << 20 })) {
-    carry = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    let at = 0;
-    while (carry.length - at >= 18) {
-      const size = bgzfBlockSize(carry, at);
-      if (size < 0) throw new NodeError('GENOFED_INPUT_FORMAT', 'index: the output is not BGZF');
-      if (carry.length - at < size) break;
-      const block = carry.subarray(at, at + size);
-      const data = inflateRawSync(block.subarray(12 + block.readUInt16LE(10), size - 8));
-      const next = coff + size;
-      let p = 0;
-      while (p < data.length) {
-        if (lineStart < 0) { lineStart = coff * 65536 + p; prefix = []; tabs = 0; }
-        const nl = data.indexOf(10, p);
-        const stop = nl < 0 ? data.length : nl;
-        if (tabs < 8) {
-          let q = p;
-          while (tabs < 8) {
-            const t = data.indexOf(9, q);
-            if (t < 0 || t >= stop) { q = stop; break; }
-            tabs += 1;
-            q = t + 1;
-          }
-          prefix.push(data.subarray(p, tabs >= 8 ? q - 1 : stop));
+  for await (const { coff, next, data } of bgzfBlocks(createReadStream(vcfPath, { highWaterMark: 1 << 20 }), basename(vcfPath))) {
+    let p = 0;
+    while (p < data.length) {
+      if (lineStart < 0) { lineStart = coff * 65536 + p; prefix = []; tabs = 0; }
+      const nl = data.indexOf(10, p);
+      const stop = nl < 0 ? data.length : nl;
+      if (tabs < 8) {
+        let q = p;
+        while (tabs < 8) {
+          const t = data.indexOf(9, q);
+          if (t < 0 || t >= stop) { q = stop; break; }
+          tabs += 1;
+          q = t + 1;
         }
-        if (nl < 0) break;
-        record(Buffer.concat(prefix).toString('utf8'), lineStart, nl + 1 < data.length ? coff * 65536 + nl + 1 : next * 65536);
-        lineStart = -1;
-        p = nl + 1;
+        prefix.push(data.subarray(p, tabs >= 8 ? q - 1 : stop));
       }
-      coff = next;
-      at += size;
+      if (nl < 0) break;
+      record(Buffer.concat(prefix).toString('utf8'), lineStart, nl + 1 < data.length ? coff * 65536 + nl + 1 : next * 65536);
+      lineStart = -1;
+      p = nl + 1;
     }
-    carry = carry.subarray(at);
   }
   // An index left from an earlier output of the same name would describe other bytes.
   if (unsorted) {
@@ -112,34 +97,17 @@ export async function writeTabixIndex(vcfPath: string): Promise<TabixOutcome> {
     return { skipped: unsorted };
   }
 
-  const parts: Buffer[] = [];
-  const i32 = (v: number): void => { const b = Buffer.alloc(4); b.writeInt32LE(v); parts.push(b); };
-  const u64 = (v: number): void => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); parts.push(b); };
-  parts.push(Buffer.from('TBI\x01', 'latin1'));
-  i32(refs.length);
+  const w = new IndexBytes();
+  w.raw(Buffer.from('TBI\x01', 'latin1'));
+  w.i32(refs.length);
   // VCF preset: format 2, sequence column 1, begin column 2, no end column, meta char '#', skip 0.
-  for (const v of [2, 1, 2, 0, 35, 0]) i32(v);
+  for (const v of [2, 1, 2, 0, 35, 0]) w.i32(v);
   const nm = Buffer.from(names.map((n) => `${n}\0`).join(''), 'utf8');
-  i32(nm.length);
-  parts.push(nm);
-  for (const r of refs) {
-    i32(r.bins.size + 1);
-    for (const bin of [...r.bins.keys()].sort((a, b) => a - b)) {
-      const c = r.bins.get(bin)!;
-      i32(bin);
-      i32(c.length / 2);
-      for (const v of c) u64(v);
-    }
-    i32(META_BIN);
-    i32(2);
-    for (const v of [r.first, r.last, r.records, 0]) u64(v);
-    // Windows no record touches take the next window's offset (htslib): no record before it can reach them.
-    for (let w = r.linear.length - 2; w >= 0; w--) if (r.linear[w] === -1) r.linear[w] = r.linear[w + 1]!;
-    i32(r.linear.length);
-    for (const v of r.linear) u64(v);
-  }
-  u64(0); // n_no_coor
-  const raw = Buffer.concat(parts);
+  w.i32(nm.length);
+  w.raw(nm);
+  for (const r of refs) writeBinnedRef(w, r, [r.records, 0]);
+  w.u64(0); // n_no_coor
+  const raw = w.bytes();
   const blocks: Buffer[] = [];
   for (let i = 0; i < raw.length; i += BGZF_BLOCK_INPUT) blocks.push(bgzfBlock(raw.subarray(i, i + BGZF_BLOCK_INPUT)));
   blocks.push(BGZF_EOF);
