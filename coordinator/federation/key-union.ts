@@ -7,6 +7,7 @@
  * (the reference, and the path for a site whose list is out of order).
  */
 import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
+import { compareLines, PackedLineReader, type LineFields } from '../../proto/convert/packed-lines.js';
 import { unpackVariantKeys } from '../../proto/convert/variants.js';
 import type { Region } from '../../proto/region.js';
 import { compareVariantKeys, normalizeContig, type VariantKey } from '../../proto/variant.js';
@@ -18,29 +19,7 @@ export interface SiteKeys {
   readonly contigs: ReadonlySet<string>;
 }
 
-/** Reads one site's keys in order, one decoded batch at a time. */
-class SiteCursor {
-  private chunk = 0;
-  private keys: VariantKey[] = [];
-  private at = 0;
-
-  constructor(private readonly chunks: readonly Uint8Array[]) {}
-
-  peek(): VariantKey | undefined {
-    while (this.at >= this.keys.length) {
-      if (this.chunk >= this.chunks.length) return undefined;
-      this.keys = unpackVariantKeys(this.chunks[this.chunk++]!);
-      this.at = 0;
-    }
-    return this.keys[this.at];
-  }
-
-  advance(): void {
-    this.at += 1;
-  }
-}
-
-/** normalizeContig with a cache per spelling (called once per key). */
+/** normalizeContig with a cache per spelling (called once per contig change). */
 function contigNormalizer(): (chrom: string) => string {
   const normalized = new Map<string, string>();
   return (chrom) => {
@@ -50,27 +29,75 @@ function contigNormalizer(): (chrom: string) => string {
   };
 }
 
-/** Thrown inside the merge when a site's list is not in region order and sorted: the object path takes over. */
-class OutOfOrder extends Error {}
+/** Thrown inside the merge when a site's list is not in region order and sorted, or not ASCII: the object path takes over. */
+class Fallback extends Error {}
 
-function regionIndex(regions: readonly Region[], regionContig: readonly string[]): (k: VariantKey, norm: string, hint: number) => number {
-  return (k, c, hint) => {
-    if (hint >= 0 && regionContig[hint] === c && k.pos >= regions[hint]!.start && k.pos <= regions[hint]!.end) return hint;
-    return regions.findIndex((r, i) => regionContig[i] === c && k.pos >= r.start && k.pos <= r.end);
-  };
+/** A line kept for comparison after its reader moved on (no allocation per key). */
+class Mark implements LineFields {
+  bytes: Uint8Array = new Uint8Array(0);
+  pos = 0;
+  refStart = 0;
+  refEnd = 0;
+  end = 0;
+  region = -1;
+  set(r: LineFields, region: number): void {
+    this.bytes = r.bytes;
+    this.pos = r.pos;
+    this.refStart = r.refStart;
+    this.refEnd = r.refEnd;
+    this.end = r.end;
+    this.region = region;
+  }
+}
+
+/** Reads one site's packed lines in order, in place (packed-lines.ts): no key object or string per key. */
+class SiteCursor {
+  private chunk = 0;
+  private reader: PackedLineReader | undefined;
+  /** The current line (valid while `has`), its contig as spelled and normalized, and its region (-1: not yet placed). */
+  line!: PackedLineReader;
+  has = false;
+  chrom = '';
+  chromNorm = '';
+  region = -1;
+  readonly last = new Mark();
+
+  constructor(private readonly chunks: readonly Uint8Array[], private readonly norm: (c: string) => string) {
+    this.advance();
+  }
+
+  advance(): void {
+    this.region = -1;
+    for (;;) {
+      const r = this.reader;
+      if (r && r.next()) {
+        if (!r.ascii) throw new Fallback();
+        if (r.chromChanged) this.chromNorm = this.norm((this.chrom = r.chrom()));
+        this.line = r;
+        this.has = true;
+        return;
+      }
+      if (this.chunk >= this.chunks.length) {
+        this.has = false;
+        return;
+      }
+      this.reader = new PackedLineReader(this.chunks[this.chunk++]!);
+    }
+  }
 }
 
 /**
  * The union as unionOfKeys defines it, merged from the sites' packed
- * lists without holding their keys as objects. An honest site sends its
- * keys region by region (mergeRegions order), sorted within each; a list
- * that is not is handled by unionOfKeys over all keys.
+ * lines in place (lines copied byte for byte where the site spells the
+ * contig as the union does). An honest site sends its keys region by
+ * region (mergeRegions order), sorted within each; a list that is not, or
+ * holds a non-ASCII allele, is handled by unionOfKeys over all keys.
  */
 export function unionOfPackedKeys(perSite: readonly SiteKeys[], regions: readonly Region[]): { list: PackedKeyList; inOrder: boolean } {
   try {
     return { list: mergePacked(perSite, regions), inOrder: true };
   } catch (err) {
-    if (!(err instanceof OutOfOrder)) throw err;
+    if (!(err instanceof Fallback)) throw err;
     const keys = perSite.map((s) => s.chunks.flatMap((c) => unpackVariantKeys(c)));
     return { list: PackedKeyList.from(unionOfKeys(keys, regions)), inOrder: false };
   }
@@ -89,46 +116,48 @@ function mergePacked(perSite: readonly SiteKeys[], regions: readonly Region[]): 
       sp.add(chrom);
     }
   }
-  const where = regionIndex(regions, regionContig);
-  const cursors = perSite.map((s) => new SiteCursor(s.chunks));
-  // Per site: the region of its current key (-1: outside every region, skipped) and its last key taken.
-  const hint = perSite.map(() => -1);
-  const last: (VariantKey | undefined)[] = perSite.map(() => undefined);
-  const lastRegion = perSite.map(() => -1);
-  /** The site's current key if it lies in region ri; skips keys outside every region; throws on disorder. */
-  const current = (s: number, ri: number): VariantKey | undefined => {
+  const cursors = perSite.map((s) => new SiteCursor(s.chunks, norm));
+  /** The region of a cursor's current line (cached on the cursor; hint: the region of its previous line). */
+  const regionOf = (c: SiteCursor, hint: number): number => {
+    if (c.region >= 0) return c.region;
+    const pos = c.line.pos;
+    if (hint >= 0 && regionContig[hint] === c.chromNorm && pos >= regions[hint]!.start && pos <= regions[hint]!.end) return (c.region = hint);
+    return (c.region = regions.findIndex((r, i) => regionContig[i] === c.chromNorm && pos >= r.start && pos <= r.end));
+  };
+  /** The site's current line if it lies in region ri; skips lines outside every region; throws on disorder. */
+  const current = (c: SiteCursor, ri: number): PackedLineReader | undefined => {
     for (;;) {
-      const k = cursors[s]!.peek();
-      if (!k) return undefined;
-      const r = where(k, norm(k.chrom), hint[s]!);
-      if (r < 0) { cursors[s]!.advance(); continue; }
-      hint[s] = r;
-      if (r < ri || r < lastRegion[s]!) throw new OutOfOrder();
+      if (!c.has) return undefined;
+      const r = regionOf(c, c.last.region);
+      if (r === -1) { c.advance(); continue; }
+      if (r < ri || r < c.last.region) throw new Fallback();
       if (r > ri) return undefined;
-      return k;
+      return c.line;
     }
   };
   const out = PackedKeyList.builder();
+  const prev = new Mark();
   for (let ri = 0; ri < regions.length; ri++) {
     const sp = spellings.get(regionContig[ri]!);
     const chrom = sp && sp.size === 1 ? [...sp][0]! : regions[ri]!.chrom;
-    let prev: VariantKey | undefined;
+    prev.region = -1;
     for (;;) {
-      let best = -1;
-      let bestKey: VariantKey | undefined;
-      for (let s = 0; s < cursors.length; s++) {
-        const k = current(s, ri);
-        if (k && (!bestKey || compareVariantKeys(k, bestKey) < 0)) { best = s; bestKey = k; }
+      let best: SiteCursor | undefined;
+      let bestLine: PackedLineReader | undefined;
+      for (const c of cursors) {
+        const l = current(c, ri);
+        if (l && (!bestLine || compareLines(l, bestLine) < 0)) { best = c; bestLine = l; }
       }
-      if (best < 0) break;
-      const l = last[best];
-      if (l && lastRegion[best] === ri && compareVariantKeys(l, bestKey!) > 0) throw new OutOfOrder();
-      last[best] = bestKey;
-      lastRegion[best] = ri;
-      cursors[best]!.advance();
-      if (prev && compareVariantKeys(prev, bestKey!) === 0) continue;
-      prev = bestKey;
-      out.push(chrom, bestKey!.pos, bestKey!.ref, bestKey!.alt);
+      if (!best || !bestLine) break;
+      if (best.last.region === ri && compareLines(best.last, bestLine) > 0) throw new Fallback();
+      best.last.set(bestLine, ri);
+      const duplicate = prev.region === ri && compareLines(prev, bestLine) === 0;
+      if (!duplicate) {
+        prev.set(bestLine, ri);
+        if (best.chrom === chrom) out.pushLine(bestLine.bytes, bestLine.start, bestLine.end + 1);
+        else out.push(chrom, bestLine.pos, bestLine.ref(), bestLine.alt());
+      }
+      best.advance();
     }
   }
   return out.finish();

@@ -15,6 +15,7 @@ import { namesFromWire, packVariantKeys, variantIdsFromWire, variantsFromWire, v
 import * as wire from '../../proto/generated/genofed/v1/node.js';
 import { VARIANT_BATCH, sameLayout, type SignedQueryBytes, type SlotLayout } from '../../proto/query.js';
 import type { KeyList, VariantKey } from '../../proto/variant.js';
+import { PackedLineReader } from '../../proto/convert/packed-lines.js';
 import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import type { SiteKeys } from './key-union.js';
 import { CoordinatorError } from '../errors.js';
@@ -170,11 +171,22 @@ export class NodeClient {
     const contigs = new Set<string>();
     let count = 0;
     const chunks = await this.listing(q, ms, signal, 'variant keys', (b) => {
+      if (b.packed.length > 0 && b.variants.length === 0 && b.names.length === 0) {
+        // Validated in place (packed-lines.ts): no key object per line.
+        const r = new PackedLineReader(b.packed);
+        let n = 0;
+        while (r.next()) {
+          n += 1;
+          if (r.chromChanged) contigs.add(r.chrom());
+        }
+        count += n;
+        return { items: [b.packed], count: n };
+      }
       const keys = variantsFromWire(b);
       let chrom = '';
       for (const k of keys) if (k.chrom !== chrom) contigs.add((chrom = k.chrom));
       count += keys.length;
-      return { items: keys.length === 0 ? [] : [b.packed.length > 0 ? b.packed : packVariantKeys(keys)], count: keys.length };
+      return { items: keys.length === 0 ? [] : [packVariantKeys(keys)], count: keys.length };
     });
     return { chunks, count, contigs };
   }

@@ -7,6 +7,7 @@
  * researcher's list is looked up.
  */
 import { alleleCounts, withSites, type AlleleCountsParams } from '../../proto/kinds/allele-counts.js';
+import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import { packAlleleCounts, strataCells } from '../../proto/query.js';
 import { parseRegions } from '../../proto/region.js';
 import { normalizeContig, variantMatchKey, type KeyList, type VariantKey } from '../../proto/variant.js';
@@ -119,9 +120,16 @@ export function slotCursor(variants: KeyList): (chrom: string, pos: number, ref:
   };
   let i = 0;
   let byKey: Map<string, number> | undefined;
+  // A packed union (phase 1) is walked in place: no key object per line.
+  const walk = variants instanceof PackedKeyList ? variants.walker(norm) : undefined;
   return (chrom, pos, ref, alt) => {
     if (byKey) return byKey.get(variantMatchKey({ chrom, pos, ref, alt }));
     const c = norm(chrom);
+    if (walk) {
+      const at = walk.seek(c, pos, ref, alt);
+      if (at >= 0) return at;
+      i = variants.length;
+    }
     while (i < variants.length) {
       const v = variants.at(i)!;
       if (v.pos === pos && v.ref === ref && v.alt === alt && norm(v.chrom) === c) return i++;

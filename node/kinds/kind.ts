@@ -9,6 +9,7 @@ import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
 import type { QueryParams } from '../../proto/query.js';
 import type { KeyList, VariantKey } from '../../proto/variant.js';
+import type { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import type { ServedStore } from '../server/ports.js';
 
 /** The querier's differencing history, read-only, for kinds that withhold rather than refuse (eQTL). */
@@ -36,7 +37,7 @@ export interface CountedNodeKind<P extends QueryParams = QueryParams> {
 export interface ListingNodeKind<P extends QueryParams = QueryParams> {
   readonly spec: QueryKindSpec<P>;
   /** The keys to list; a lookup's keys carry the id they were resolved from (sent as VariantKey.id). */
-  keys(store: ServedStore, p: P): Promise<(VariantKey & { readonly id?: string })[]>;
+  keys(store: ServedStore, p: P): Promise<(VariantKey & { readonly id?: string })[] | PackedKeyList>;
 }
 
 /** A listing kind that lists names rather than variant keys (the gene ids of the expression matrix). */

@@ -5,5 +5,5 @@ import type { ListingNodeKind } from './kind.js';
 
 export const kind: ListingNodeKind<VariantKeysParams> = {
   spec: variantKeys,
-  keys: (store, p) => store.variantKeys(parseRegions(p.region)),
+  keys: (store, p) => store.variantKeyList(parseRegions(p.region)),
 };

@@ -10,6 +10,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { compileCohort } from '../../proto/cohort/index.js';
 import { commitmentFromWire, commitmentToWire } from '../../proto/convert/size-commitment.js';
 import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
+import { PackedLineReader } from '../../proto/convert/packed-lines.js';
 import { packVariantKeys, signHeader, variantsFromWire } from '../../proto/convert/variants.js';
 import type * as wire from '../../proto/generated/genofed/v1/node.js';
 import { schemaColumns } from '../../proto/phenotype-schema.js';
@@ -68,22 +69,37 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
       if (next.done) break;
       const m = (next.value as wire.AggregateRequest).msg;
       if (m?.$case !== 'variants') throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: expected a variant batch');
-      let batch: VariantKey[];
+      let packed: Uint8Array;
+      let n = 0;
       try {
-        batch = variantsFromWire(m.value);
+        if (m.value.packed.length > 0 && m.value.variants.length === 0 && m.value.names.length === 0) {
+          // Packed keys are checked in place (proto/convert/packed-lines.ts), hashed and kept as they came (they are the digest's text).
+          packed = m.value.packed;
+          const r = new PackedLineReader(packed);
+          let chrom = '';
+          while (r.next()) {
+            n += 1;
+            if (r.chromChanged) chrom = r.chrom();
+            if (inside && !inside(chrom, r.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+          }
+        } else {
+          // Keys as messages are re-formed into the digest's text.
+          const batch: VariantKey[] = variantsFromWire(m.value);
+          if (inside) for (const k of batch) if (!inside(k.chrom, k.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
+          n = batch.length;
+          packed = packVariantKeys(batch);
+        }
       } catch (cause) {
+        if (cause instanceof NodeError) throw cause;
         throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: malformed variant batch', { cause });
       }
-      if (received + batch.length > expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: more variants than signed');
-      if (inside) for (const k of batch) if (!inside(k.chrom, k.pos)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: a listed variant lies outside the signed region');
-      if (batch.length === 0) continue;
-      // Packed keys are hashed and kept as they came (they are the digest's text); keys as messages are re-formed.
-      const packed = m.value.packed.length > 0 ? m.value.packed : packVariantKeys(batch);
+      if (received + n > expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: more variants than signed');
+      if (n === 0) continue;
       listBytes.n += packed.length;
-      hasher.updatePacked(packed, batch.length);
+      hasher.updatePacked(packed, n);
       chunks.push(packed);
-      counts.push(batch.length);
-      received += batch.length;
+      counts.push(n);
+      received += n;
     }
     if (received !== expected) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: fewer variants than signed');
     if (spec && expected > 0 && Buffer.from(hasher.digest()).toString('hex') !== spec.sha256) {

@@ -3,6 +3,7 @@
  * interfaces: the gRPC service is tested against the real implementations,
  * but depends only on these shapes (node/store/README.md, crypto/README.md).
  */
+import type { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import type { Region } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 
@@ -26,6 +27,8 @@ export interface ServedStore {
   alleleCountsEach(q: { regions?: readonly Region[]; cohort?: string; by?: readonly string[] }, each: (chrom: string, pos: number, ref: string, alt: string, counts: Int32Array, strata: readonly string[]) => void): Promise<void>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
   variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]>;
+  /** The same keys of a region list as packed lines, as the phase-1 listing sends them. */
+  variantKeyList(regions: readonly Region[]): Promise<PackedKeyList>;
   /** dbSNP rs id -> the keys (every ALT allele) of the records carrying it; ids the store lacks are absent. */
   resolveRsIds(ids: readonly string[]): Promise<Map<string, VariantKey[]>>;
   appendQueryLog(entry: QueryLogEntry): Promise<void>;

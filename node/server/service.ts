@@ -16,8 +16,10 @@
  */
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import { namesToWire, variantsToWire } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
+import type { VariantKey } from '../../proto/variant.js';
 import { PROTOCOL_VERSION, VARIANT_BATCH } from '../../proto/query.js';
 import { NodeError } from '../errors.js';
 import { isCounted, listsNames } from '../kinds/kind.js';
@@ -111,7 +113,7 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
           const e = a.e;
           const kind = a.kind;
           if (isCounted(kind)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: wrong kind');
-          const keys = listsNames(kind) ? batches(await kind.names(o.store, e.params), namesToWire) : batches(await kind.keys(o.store, e.params), variantsToWire);
+          const keys = listsNames(kind) ? batches(await kind.names(o.store, e.params), namesToWire) : keyBatches(await kind.keys(o.store, e.params));
           // Write-ahead: the audit entry is on disk before the first key leaves.
           await o.gate.record(e, kind, a.admission.querier, 0, 'answered');
           let sent = 0;
@@ -145,6 +147,12 @@ export function createNodeService(o: NodeServiceOptions): wire.NodeServiceServer
 }
 
 /** A listing's items in wire batches of VARIANT_BATCH, each encoded when written. */
+/** A listing's keys as wire batches: a packed list's own chunks, or keys packed (or sent with their ids) VARIANT_BATCH at a time. */
+function keyBatches(keys: readonly (VariantKey & { readonly id?: string })[] | PackedKeyList): (() => wire.VariantBatch)[] & { count: number } {
+  if (!(keys instanceof PackedKeyList)) return batches(keys, variantsToWire);
+  return Object.assign(keys.wireBatches().map((b) => () => b), { count: keys.length });
+}
+
 function batches<T>(items: readonly T[], toWire: (part: readonly T[]) => wire.VariantBatch): (() => wire.VariantBatch)[] & { count: number } {
   const out: (() => wire.VariantBatch)[] = [];
   for (let i = 0; i < items.length; i += VARIANT_BATCH) {

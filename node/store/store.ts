@@ -20,7 +20,8 @@ import { expressionGenes, expressionInfo, expressionMembers, expressionSums, exp
 import { appendQueryLog, hasQueryId, type QueryLogEntry } from './query-log.js';
 import { RecordScanner, type QueryContext } from './record-scan.js';
 import { variantDosages } from './dosages.js';
-import { resolveRsIds, variantKeys } from './variant-keys.js';
+import { resolveRsIds, variantKeyList, variantKeys } from './variant-keys.js';
+import type { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import { StoreWriter } from './writer.js';
 
 export { MISSING_STRATUM } from './sample-selection.js';
@@ -147,6 +148,11 @@ export class Store {
   /** Keys of a region, or of a region list (merged; each key once). */
   variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]> {
     return this.run((ctx) => variantKeys(ctx, region));
+  }
+
+  /** variantKeys of a region list as packed lines (the phase-1 listing: proto/convert/packed-key-list.ts). */
+  variantKeyList(regions: readonly Region[]): Promise<PackedKeyList> {
+    return this.run((ctx) => variantKeyList(ctx, regions));
   }
 
   /**

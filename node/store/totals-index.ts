@@ -10,6 +10,7 @@
  * replaces the catalog. ~44 bytes per allele; a store with more than
  * TOTALS_INDEX_MAX alleles is not indexed (queries scan as before).
  */
+import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import type { Region } from '../../proto/region.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
 import { contigIdsFor, contigName, type Catalog } from './catalog.js';
@@ -131,6 +132,25 @@ export class TotalsIndex {
   }
 
   /** The keys of merged regions (regions() without the counts). */
+  /** regionKeys as a packed list (the phase-1 listing's wire form): no key object or string per key. */
+  regionKeysPacked(regions: readonly Region[]): PackedKeyList {
+    const out = PackedKeyList.builder();
+    const utf8 = new Map<number, Uint8Array>();
+    const bytesOf = (i: number): Uint8Array => {
+      let b = utf8.get(i);
+      if (!b) utf8.set(i, (b = Buffer.from(this.strings[i]!, 'utf8')));
+      return b;
+    };
+    const contigs = new Map<number, Uint8Array>();
+    for (const i of this.indicesIn(regions)) {
+      const id = this.contig[i]!;
+      let chrom = contigs.get(id);
+      if (!chrom) contigs.set(id, (chrom = Buffer.from(contigName(this.catalog, id), 'utf8')));
+      out.pushBytes(chrom, this.pos[i]!, bytesOf(this.ref[i]!), bytesOf(this.alt[i]!));
+    }
+    return out.finish();
+  }
+
   regionKeys(regions: readonly Region[]): VariantKey[] {
     return Array.from(this.indicesIn(regions), (i) => ({ chrom: contigName(this.catalog, this.contig[i]!), pos: this.pos[i]!, ref: this.strings[this.ref[i]!]!, alt: this.strings[this.alt[i]!]! }));
   }

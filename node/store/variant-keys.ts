@@ -4,6 +4,7 @@
  * unit): what the node lists to the coordinator for a region's union; and
  * the keys of dbSNP rs ids (every ALT allele of the records carrying one).
  */
+import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
 import { mergeRegions, type Region } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import { contigName } from './catalog.js';
@@ -43,6 +44,13 @@ export async function variantKeys(ctx: QueryContext, region: Region | readonly R
     flush();
   }
   return out;
+}
+
+/** The keys variantKeys lists, as the packed lines the listing sends (the totals index writes them without a key object each). */
+export async function variantKeyList(ctx: QueryContext, regions: readonly Region[]): Promise<PackedKeyList> {
+  const index = await totalsIndexOf(ctx);
+  if (index) return index.regionKeysPacked(mergeRegions(regions));
+  return PackedKeyList.from(await variantKeys(ctx, regions, true));
 }
 
 /** Largest rs-id list asked in one SQL `IN (...)` batch. */

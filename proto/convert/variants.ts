@@ -8,6 +8,7 @@ import { ProtoError } from '../errors.js';
 import * as wire from '../generated/genofed/v1/node.js';
 import type { Counter } from '../query.js';
 import type { VariantKey } from '../variant.js';
+import { PackedLineReader } from './packed-lines.js';
 
 /**
  * Keys to the wire: packed lines (VariantBatch.packed) when no key carries
@@ -61,70 +62,22 @@ export function variantsFromWire(batch: wire.VariantBatch): VariantKey[] {
 
 function countLines(b: Uint8Array): number {
   let n = 0;
-  for (let i = b.indexOf(LF); i >= 0; i = b.indexOf(LF, i + 1)) n++;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
   return n;
 }
 
-const TAB = 0x09;
-const LF = 0x0a;
-
-/** One-byte ASCII alleles and contigs as shared strings (most SNP fields): no string is decoded for them. */
-const ONE_BYTE = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
-
 /**
- * Packed lines -> keys, strictly: every line has four non-empty fields, a
- * decimal POS from 1 to 2^31 - 1, and ends with LF. The contig string of
- * consecutive keys is shared. One pass over the bytes (a million keys are
- * ~14 MB).
+ * Packed lines -> keys, strictly (packed-lines.ts): every line has four
+ * non-empty fields, a decimal POS from 1 to 2^31 - 1, and ends with LF.
+ * The contig string of consecutive keys is shared.
  */
 export function unpackVariantKeys(packed: Uint8Array): VariantKey[] {
-  const b = packed;
-  const n = b.length;
-  const bad = (line: number, what: string): ProtoError => new ProtoError('GENOFED_BAD_MESSAGE', `variant batch: packed key ${line}: ${what}`);
-  const text = (from: number, to: number): string => (to === from + 1 && b[from]! < 128 ? ONE_BYTE[b[from]!]! : Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('utf8'));
+  const r = new PackedLineReader(packed);
   const out: VariantKey[] = [];
   let chrom = '';
-  let chromAt = -1;
-  let chromLen = 0;
-  let at = 0;
-  while (at < n) {
-    const line = out.length + 1;
-    // The three TABs and the LF of this line.
-    let t1 = -1;
-    let t2 = -1;
-    let t3 = -1;
-    let i = at;
-    for (; i < n; i++) {
-      const c = b[i]!;
-      if (c === LF) break;
-      if (c !== TAB) continue;
-      if (t1 < 0) t1 = i;
-      else if (t2 < 0) t2 = i;
-      else if (t3 < 0) t3 = i;
-      else throw bad(line, 'expected chrom, pos, ref and alt');
-    }
-    if (i === n) throw bad(line, 'no line end');
-    const end = i;
-    if (t3 < 0) throw bad(line, 'expected chrom, pos, ref and alt');
-    if (t1 === at || t3 === t2 + 1 || end === t3 + 1) throw bad(line, 'an empty field');
-    // Same contig bytes as the previous key: reuse its string.
-    let same = chromAt >= 0 && t1 - at === chromLen;
-    for (let k = 0; same && k < chromLen; k++) same = b[at + k] === b[chromAt + k];
-    if (!same) {
-      chrom = text(at, t1);
-      chromAt = at;
-      chromLen = t1 - at;
-    }
-    if (t2 === t1 + 1 || t2 - t1 - 1 > 10) throw bad(line, 'POS is not a positive integer');
-    let pos = 0;
-    for (let k = t1 + 1; k < t2; k++) {
-      const d = b[k]! - 0x30;
-      if (d < 0 || d > 9) throw bad(line, 'POS is not a positive integer');
-      pos = pos * 10 + d;
-    }
-    if (pos < 1 || pos > 0x7fffffff) throw bad(line, 'POS is not a positive integer');
-    out.push({ chrom, pos, ref: text(t2 + 1, t3), alt: text(t3 + 1, end) });
-    at = end + 1;
+  while (r.next()) {
+    if (r.chromChanged) chrom = r.chrom();
+    out.push({ chrom, pos: r.pos, ref: r.ref(), alt: r.alt() });
   }
   return out;
 }

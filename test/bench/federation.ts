@@ -37,6 +37,7 @@ import { closeSync, createWriteStream, openSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Session } from 'node:inspector/promises';
 import { pino } from 'pino';
 import { createFederation } from '../../coordinator/federation/create.js';
 import type { AlleleFrequencyRequest, Federation } from '../../coordinator/federation/types.js';
@@ -121,7 +122,7 @@ export const suite: BenchSuite = {
   async run({ log, quick, full, scratch }) {
     const variants = quick ? 50_000 : full ? 10_000_000 : 1_000_000;
     // Three interleaved rounds (a round of 1M variants is ~45 s on the shared 2-core machine; --full: one); medians reported.
-    const repeats = full ? 1 : 3;
+    const repeats = Number(process.env.GENOFED_BENCH_REPEATS) || (full ? 1 : 3);
     const vcf = join(scratch, 'synthetic.vcf.gz');
     let t = performance.now();
     await pipeline(syntheticVcf({ samples: SAMPLES, variants, seed: 2026, contig: '22', bgzip: true }), createWriteStream(vcf));
@@ -161,6 +162,11 @@ export const suite: BenchSuite = {
       let cohortAnswer: Streamed | undefined;
       let encAnswer: Streamed | undefined;
       let plainAnswer: Streamed | undefined;
+      // GENOFED_BENCH_PROFILE=DIR: this process (the coordinator) is profiled over the timed rounds and writes
+      // DIR/coordinator.cpuprofile; the node processes write theirs when stopped (node-processes.ts).
+      const profileDir = process.env.GENOFED_BENCH_PROFILE;
+      const session = profileDir ? new Session() : undefined;
+      if (session) { session.connect(); await session.post('Profiler.enable'); await session.post('Profiler.start'); }
       for (let i = 0; i < repeats; i++) {
         // Interleave the modes so background load on the shared machine hits both alike.
         plainAnswer = await query(plaintext);
@@ -177,6 +183,11 @@ export const suite: BenchSuite = {
         await sh(`bcftools view -S '${eur}' -Ou '${vcf}' | bcftools +fill-tags -Ou -- -t AC,AN,AC_Hom`);
         bcfCohortMs.push(performance.now() - t);
         log(`  run ${i + 1}: encrypted ${Math.round(encMs[i]!)} ms, plaintext ${Math.round(plainMs[i]!)} ms, bcftools +fill-tags ${Math.round(bcfMs[i]!)} ms; cohort ${Math.round(cohortMs[i]!)} ms, bcftools view -S | +fill-tags ${Math.round(bcfCohortMs[i]!)} ms`);
+      }
+      if (session) {
+        const { profile } = await session.post('Profiler.stop');
+        await writeFile(join(profileDir!, 'coordinator.cpuprofile'), JSON.stringify(profile));
+        session.disconnect();
       }
       const rows = encAnswer!.rows;
       if (encAnswer!.checksum !== plainAnswer!.checksum || rows !== plainAnswer!.rows) throw new Error('bench: encrypted and plaintext totals differ');

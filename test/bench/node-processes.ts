@@ -15,7 +15,10 @@ import type { NetworkLayout } from '../../coordinator/network/init.js';
 export async function startNodeProcess(config: string): Promise<{ child: ChildProcess; address: string }> {
   const script = resolve(import.meta.dirname, 'federation-node.js');
   // stdin stays open for the child's life: the node exits when it closes (this process gone, however it ended).
-  const child = spawn(process.execPath, [script, config], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // GENOFED_BENCH_PROFILE=DIR: each node process writes a V8 CPU profile into DIR when it stops (see federation.ts).
+  const prof = process.env.GENOFED_BENCH_PROFILE;
+  const args = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, script, config] : [script, config];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const rl = createInterface({ input: child.stdout! });
   const address = await new Promise<string>((res, rej) => {
     child.once('exit', (code) => rej(new Error(`bench node exited with ${code}`)));

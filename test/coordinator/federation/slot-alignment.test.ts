@@ -126,6 +126,20 @@ describe('packed phase-1 union (issue 11: the coordinator holds keys as packed l
     expect(fellBack).toBeGreaterThan(5);
   });
 
+  it('merges sorted lists byte by byte, and a list with a non-ASCII allele through the object union (same result)', () => {
+    const regions = parseRegions('22');
+    const k = (pos: number, ref: string, alt: string): VariantKey => ({ chrom: '22', pos, ref, alt });
+    const a = [k(5, 'A', 'C'), k(5, 'A', 'CA'), k(7, 'G', 'T')];
+    const b = [k(5, 'A', 'C'), k(5, 'AT', 'A'), k(9, 'C', 'G')];
+    const ascii = unionOfPackedKeys([a, b].map((x) => toSite(x, () => 0)), regions);
+    expect(ascii.inOrder).toBe(true);
+    expect([...ascii.list]).toEqual(unionOfKeys([a, b], regions));
+    const c = [k(5, 'A', 'C'), k(6, 'A', 'Cé')];
+    const other = unionOfPackedKeys([a, c].map((x) => toSite(x, () => 0)), regions);
+    expect(other.inOrder).toBe(false);
+    expect([...other.list]).toEqual(unionOfKeys([a, c], regions));
+  });
+
   it('a packed list reads back, hashes and batches like the keys it holds', () => {
     const keys = Array.from({ length: 25_000 }, (_, i) => ({ chrom: 'chr7', pos: 1000 + i, ref: i % 7 ? 'A' : 'ACGT', alt: i % 5 ? 'G' : 'T' }));
     const list = PackedKeyList.from(keys);

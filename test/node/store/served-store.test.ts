@@ -12,7 +12,7 @@ export const asServed = (s: Store): ServedStore => s;
 
 describe('Store and the ServedStore port', () => {
   it('has every ServedStore method', () => {
-    const methods: (keyof ServedStore)[] = ['summary', 'describe', 'alleleCounts', 'alleleCountsEach', 'cohortCount', 'variantKeys', 'appendQueryLog', 'hasQueryId', 'cohortMembers', 'carrierMembers', 'phenotypeSchemaFingerprint', 'close'];
+    const methods: (keyof ServedStore)[] = ['summary', 'describe', 'alleleCounts', 'alleleCountsEach', 'cohortCount', 'variantKeys', 'variantKeyList', 'appendQueryLog', 'hasQueryId', 'cohortMembers', 'carrierMembers', 'phenotypeSchemaFingerprint', 'close'];
     for (const m of methods) expect(typeof Store.prototype[m], m).toBe('function');
   });
 });

@@ -19,6 +19,8 @@ import type { QueryContext } from '../../../node/store/record-scan.js';
 import { TotalsIndex, TotalsIndexBuilder } from '../../../node/store/totals-index.js';
 import { parseRegion, parseRegions, type Region } from '../../../proto/region.js';
 import { variantKeys } from '../../../node/store/variant-keys.js';
+import { PackedKeyList } from '../../../proto/convert/packed-key-list.js';
+import type { VariantKey } from '../../../proto/variant.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const UW = join(ROOT, 'test/fixtures/vcf/1kg_dev/uwgac_1KG_phase3_subset');
@@ -58,6 +60,10 @@ describe('totals index', () => {
       const regions = parseRegions(text);
       expect(await store.alleleCounts({ regions }), text).toEqual(await scanned({ regions }));
       expect(await store.variantKeys(regions), text).toEqual(await scannedKeys(regions));
+      // The phase-1 listing's packed form: the same keys, the same bytes as packing the scan's keys.
+      const packed = await store.variantKeyList(regions);
+      expect([...packed], text).toEqual(await scannedKeys(regions));
+      expect(packed.digestHex(), text).toBe(PackedKeyList.from((await scannedKeys(regions)) as VariantKey[]).digestHex());
     }
     // Bounds that fall on records: both ends are inclusive.
     const edge = all[500]!;
