@@ -8,8 +8,8 @@
 export { disclosurePolicy, DEFAULT_DISCLOSURE_POLICY, suppressedBelow, roundToMultiple, type DisclosurePolicy, type DisclosurePolicyLiteral, type SmallCountAction, type Suppressed } from './policy.js';
 // The rules, over cohort counts and AF rows, with the per-answer annotation.
 export {
-  applyCohortThreshold, withStrataWithheld, mergeNotes,
-  applyAlleleFrequencyPolicy,
+  applyCohortThreshold, withStrataWithheld,
+  applyAlleleFrequencyPolicy, AlleleCountRelease,
   type AlleleCountRow,
   type CohortRelease,
   type DisclosureNote,

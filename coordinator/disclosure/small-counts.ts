@@ -78,22 +78,38 @@ export type ReleasedAlleleRow<R extends AlleleCountRow> = Omit<R, 'ac' | 'an' | 
   readonly af: number | null;
 };
 
-/** Why: `allele-frequency` answers: rows keep their other fields (chrom, pos, ref, alt) untouched. */
-export function applyAlleleFrequencyPolicy<R extends AlleleCountRow>(
-  rows: readonly R[],
-  policy: DisclosurePolicy = DEFAULT_DISCLOSURE_POLICY,
-): { rows: ReleasedAlleleRow<R>[]; disclosure: DisclosureNote } {
-  const tally = new Tally(policy);
-  const { k } = policy;
-  const round = policy.smallCounts === 'round';
-  let affected = 0;
-  const out = rows.map((row): ReleasedAlleleRow<R> => {
+/** The released values of one row (ReleasedAlleleCounts.release fills it; read before the next call). */
+export interface ReleasedCounts {
+  ac: ReleasedCount;
+  an: ReleasedCount;
+  nhomalt: ReleasedCount;
+  af: number | null;
+}
+
+/**
+ * The allele-frequency rules one row at a time, without building a row
+ * object (a 1M-row answer is released piece by piece): `release` returns
+ * the released values in a reused object; `note` tallies the rows seen.
+ */
+export class AlleleCountRelease {
+  private readonly tally: Tally;
+  private readonly out: ReleasedCounts = { ac: 0, an: 0, nhomalt: 0, af: null };
+  private affected = 0;
+
+  constructor(private readonly policy: DisclosurePolicy = DEFAULT_DISCLOSURE_POLICY) {
+    this.tally = new Tally(policy);
+  }
+
+  release(rawAc: number, rawAn: number, rawNhomalt: number): Readonly<ReleasedCounts> {
+    const tally = this.tally;
+    const { k } = this.policy;
+    const round = this.policy.smallCounts === 'round';
     tally.startRow();
     // Clamp noisy totals into the possible range (post-processing).
-    const an = Math.max(0, Math.round(row.an));
-    const ac = Math.min(Math.max(0, Math.round(row.ac)), an);
-    const nhomalt = Math.min(Math.max(0, Math.round(row.nhomalt)), Math.floor(ac / 2));
-    if (an !== row.an || ac !== row.ac || nhomalt !== row.nhomalt) tally.hit('noise-clamped', 'clamped');
+    const an = Math.max(0, Math.round(rawAn));
+    const ac = Math.min(Math.max(0, Math.round(rawAc)), an);
+    const nhomalt = Math.min(Math.max(0, Math.round(rawNhomalt)), Math.floor(ac / 2));
+    if (an !== rawAn || ac !== rawAc || nhomalt !== rawNhomalt) tally.hit('noise-clamped', 'clamped');
     let relAc: ReleasedCount = ac;
     let relAn: ReleasedCount = an;
     let relHom: ReleasedCount = nhomalt;
@@ -110,27 +126,49 @@ export function applyAlleleFrequencyPolicy<R extends AlleleCountRow>(
       const ref = an - ac;
       if (ac >= 1 && ac < k) {
         tally.hit('ac-below-k', round ? 'rounded' : 'suppressed');
-        relAc = round ? roundToMultiple(ac, policy.roundTo) : suppressedBelow(k);
+        relAc = round ? roundToMultiple(ac, this.policy.roundTo) : suppressedBelow(k);
       } else if (ref >= 1 && ref < k) {
         tally.hit('ref-count-below-k', round ? 'rounded' : 'suppressed');
-        relAc = round ? an - roundToMultiple(ref, policy.roundTo) : `>${an - k}`;
+        relAc = round ? an - roundToMultiple(ref, this.policy.roundTo) : `>${an - k}`;
       }
       if (relAc !== ac) af = typeof relAc === 'number' && an > 0 ? relAc / an : null;
       const people = Math.floor(an / 2);
       const nonHom = people - nhomalt;
       if (nhomalt >= 1 && nhomalt < k) {
         tally.hit('nhomalt-below-k', round ? 'rounded' : 'suppressed');
-        relHom = round ? roundToMultiple(nhomalt, policy.roundTo) : suppressedBelow(k);
+        relHom = round ? roundToMultiple(nhomalt, this.policy.roundTo) : suppressedBelow(k);
       } else if (nonHom >= 1 && nonHom < k) {
         tally.hit('non-homalt-below-k', round ? 'rounded' : 'suppressed');
-        relHom = round ? people - roundToMultiple(nonHom, policy.roundTo) : `>${people - k}`;
+        relHom = round ? people - roundToMultiple(nonHom, this.policy.roundTo) : `>${people - k}`;
       }
     }
-    if (tally.rowTouched()) affected++;
+    if (tally.rowTouched()) this.affected++;
+    const out = this.out;
+    out.ac = relAc;
+    out.an = relAn;
+    out.nhomalt = relHom;
+    out.af = af;
+    return out;
+  }
+
+  /** What the rules did to the rows released so far. */
+  note(): DisclosureNote {
+    return this.tally.note(this.affected);
+  }
+}
+
+/** Why: `allele-frequency` answers: rows keep their other fields (chrom, pos, ref, alt) untouched. */
+export function applyAlleleFrequencyPolicy<R extends AlleleCountRow>(
+  rows: readonly R[],
+  policy: DisclosurePolicy = DEFAULT_DISCLOSURE_POLICY,
+): { rows: ReleasedAlleleRow<R>[]; disclosure: DisclosureNote } {
+  const rel = new AlleleCountRelease(policy);
+  const out = rows.map((row): ReleasedAlleleRow<R> => {
+    const v = rel.release(row.ac, row.an, row.nhomalt);
     const { ac: _ac, an: _an, nhomalt: _hom, af: _af, ...rest } = row;
-    return { ...rest, ac: relAc, an: relAn, nhomalt: relHom, af } as ReleasedAlleleRow<R>;
+    return { ...rest, ac: v.ac, an: v.an, nhomalt: v.nhomalt, af: v.af } as ReleasedAlleleRow<R>;
   });
-  return { rows: out, disclosure: tally.note(affected) };
+  return { rows: out, disclosure: rel.note() };
 }
 
 class Tally {
@@ -153,20 +191,6 @@ class Tally {
     const rules = [...this.counts].map(([rule, { action, rows }]) => ({ rule, action, rows, reason: REASONS[rule] }));
     return { policy: this.policy, rowsAffected, rules };
   }
-}
-
-/**
- * The note of an answer released in pieces (issue 11: rows stream as the
- * sites' chunks complete): rows affected added, each rule's rows added,
- * rules in the order first seen (the order one note over all rows has).
- */
-export function mergeNotes(a: DisclosureNote, b: DisclosureNote): DisclosureNote {
-  const rules = new Map<string, DisclosureRuleCount>();
-  for (const r of [...a.rules, ...b.rules]) {
-    const seen = rules.get(r.rule);
-    rules.set(r.rule, seen ? { ...seen, rows: seen.rows + r.rows } : r);
-  }
-  return { policy: a.policy, rowsAffected: a.rowsAffected + b.rowsAffected, rules: [...rules.values()] };
 }
 
 /**

@@ -11,7 +11,7 @@ import { canonicalStrata, strataCells, variantListDigestHex } from '../../proto/
 import { canonicalRegions } from '../../proto/region.js';
 import { parseRsId, variantMatchKey, type VariantKey, type VariantListItem } from '../../proto/variant.js';
 import { MAX_RS_IDS } from '../../proto/kinds/rsid-keys.js';
-import { applyAlleleFrequencyPolicy, mergeNotes, withStrataWithheld, type DisclosureNote } from '../disclosure/index.js';
+import { AlleleCountRelease, applyAlleleFrequencyPolicy, withStrataWithheld } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import { isRsIdRef, type AlleleFrequencyAnswer, type AlleleFrequencyRequest, type AlleleFrequencyRow, type VariantItemRef } from '../federation/types.js';
 import { excludedGroups, groupMaxima, releasedFaf95 } from './group-maxima.js';
@@ -90,15 +90,17 @@ export const alleleFrequency: StreamingKind<AlleleFrequencyRequest, Row, Body> =
     const allSites = sitesCounted && p.strata.length > 0 ? new Float64Array(V) : undefined;
     // gnomAD's group maxima need every cell's released rows (strata only).
     const byCell: (Row[] | undefined)[] = cells.map((_, ci) => (withheld.has(ci + 1) ? undefined : []));
-    let note: DisclosureNote | undefined;
+    // Disclosure control on the network totals (after any noise: post-processing), row by row;
+    // gnomAD's derived fields come from released values only (group-maxima.ts).
+    const rel = new AlleleCountRelease(ctx.policy);
+    const strataOf = blocks.map((b) => (p.strata.length ? Object.fromEntries(p.strata.map((s, j) => [s, b.values[j]!])) : undefined));
     let next = 0;
     return {
       rows(values, firstGroup) {
         if (firstGroup !== next || values.length % n !== 0) throw new CoordinatorError('GENOFED_INTERNAL', 'allele-frequency: totals out of order');
         const groups = values.length / n;
         next += groups;
-        const raw = [];
-        const rawBlock: number[] = [];
+        const released: Row[] = [];
         for (let g = 0; g < groups; g++) {
           const group = firstGroup + g;
           const bi = Math.floor(group / V);
@@ -109,28 +111,24 @@ export const alleleFrequency: StreamingKind<AlleleFrequencyRequest, Row, Body> =
           if (withheld.has(bi)) continue;
           const sites = !sitesCounted ? 1 : allSites ? allSites[i]! : values[o + 3]!;
           const v = list.at(i)!;
-          const ac = values[o]!;
-          const an = values[o + 1]!;
-          rawBlock.push(bi);
-          raw.push({
-            ...(p.strata.length ? { strata: Object.fromEntries(p.strata.map((s, j) => [s, blocks[bi]!.values[j]!])) } : {}),
-            chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, ac, an, af: an > 0 ? ac / an : null, nhomalt: values[o + 2]!,
-            exists: !sitesCounted ? true : noise ? null : sites > 0,
-          });
+          const r = rel.release(values[o]!, values[o + 1]!, values[o + 2]!);
+          const strata = strataOf[bi];
+          // Field order as the JSON answer has always had it: strata, key, exists, counts, af, faf95.
+          const row = {
+            ...(strata ? { strata: { ...strata } } : {}),
+            chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt, exists: !sitesCounted ? true : noise ? null : sites > 0,
+            ac: r.ac, an: r.an, nhomalt: r.nhomalt, af: r.af, faf95: releasedFaf95(r.ac, r.an),
+          } as Row;
+          if (bi > 0) byCell[bi - 1]!.push(row);
+          released.push(row);
         }
-        // Disclosure control on the network totals (after any noise: post-processing).
-        // gnomAD's derived fields come from released values only (group-maxima.ts).
-        const piece = applyAlleleFrequencyPolicy(raw, ctx.policy);
-        note = note ? mergeNotes(note, piece.disclosure) : piece.disclosure;
-        const released = piece.rows.map((r) => ({ ...r, faf95: releasedFaf95(r.ac, r.an) }));
-        if (p.strata.length > 0) released.forEach((r, j) => { if (rawBlock[j]! > 0) byCell[rawBlock[j]! - 1]!.push(r); });
         return released;
       },
       end() {
         if (next !== V * blocks.length) throw new CoordinatorError('GENOFED_INTERNAL', `allele-frequency: ${next} of ${V * blocks.length} totals released`);
         const strata = [...withheld].sort((a, b) => a - b).map((i) => cells[i - 1]!.label);
         const maxima = p.strata.length > 0 ? groupMaxima(list, p.strata, cells, byCell, req.grpmaxExclude) : null;
-        const all = note ?? applyAlleleFrequencyPolicy([], ctx.policy).disclosure;
+        const all = rel.note();
         return { groupMaxima: maxima, disclosure: withStrataWithheld(all, strata, strata.length * V) };
       },
     };
