@@ -44,6 +44,8 @@ export interface VariantAnswer {
   /** Matching records whose row disclosure control withheld whole (existence unknown). */
   readonly variantsWithheld: number;
   readonly noise: NoiseScale | null;
+  /** DP on: the epsilon the querier has left after the last federation query of this answer (null with DP off). */
+  readonly remainingEpsilon: number | null;
   readonly policy: DisclosureSummary['policy'] | null;
   /** Disclosure rules that fired on the answers this one was computed from (names only). */
   readonly rules: readonly string[];
@@ -100,7 +102,7 @@ export async function answerVariantQuery(federation: Federation, o: AnswerOption
   const rules = new Set((af.disclosure?.rules ?? []).map((r) => r.rule));
   const base = {
     queryId: af.queryId, sites: af.sites, exists, variantsMatched: rows.length,
-    variantsWithheld: states.filter((s) => s === undefined).length, noise, policy,
+    variantsWithheld: states.filter((s) => s === undefined).length, noise, remainingEpsilon: af.remainingEpsilon ?? null, policy,
   };
   if (!o.count) return { ...base, rules: [...rules] };
 
@@ -110,7 +112,7 @@ export async function answerVariantQuery(federation: Federation, o: AnswerOption
   try {
     const c = await federation.cohortCount({ querier: o.querier, cohort: o.cohort ?? '', carriersOf }, o.signal);
     for (const r of c.disclosure?.rules ?? []) rules.add(r.rule);
-    return { ...base, queryId: c.queryId, rules: [...rules], count: beaconCount(c.count, k, (c.noise ?? noise) !== null) };
+    return { ...base, queryId: c.queryId, remainingEpsilon: c.remainingEpsilon ?? base.remainingEpsilon, rules: [...rules], count: beaconCount(c.count, k, (c.noise ?? noise) !== null) };
   } catch (err) {
     // The cohort passed the same check in the allele-frequency query: the carriers are 1..k-1.
     if (!isSmallPopulationRefusal(err)) throw err;
