@@ -22,8 +22,11 @@ import type { KeyList, VariantKey } from './variant.js';
  * 4: a stratified query's size round carries the size-only remainder (its
  * last population), and nodes withhold cells by `populationsToWithhold`.
  * 5: variant lists travel packed (VariantBatch.packed: the digest's lines).
+ * 6: the signed answer header carries the querier's remaining DP budget
+ * (AggregateHeader.dp_remaining_epsilon); a node of 5 would send 0, which a
+ * coordinator would report as an exhausted budget.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /**
  * Variants per request/response batch message: ~30 bytes each on the wire,

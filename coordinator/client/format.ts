@@ -86,13 +86,15 @@ export function sitesLine(sites: SiteOutcome): string {
   return `responding sites: ${sites.responding.join(',') || '(none)'}${missing}`;
 }
 
-/** One line for stderr: the disclosure rules that fired (rule, action, rows) and the DP noise scale; '' when nothing to say. */
-export function disclosureLine(a: Pick<AlleleFrequencyAnswer | CohortCountAnswer, 'disclosure' | 'noise'>): string {
+/** One line for stderr: the disclosure rules that fired (rule, action, rows), the DP noise scale and the querier's remaining budget; '' when nothing to say. */
+export function disclosureLine(a: Pick<AlleleFrequencyAnswer | CohortCountAnswer, 'disclosure' | 'noise' | 'remainingEpsilon'>): string {
   const parts: string[] = [];
   const d = a.disclosure;
   if (d && d.rules.length > 0) {
     parts.push(`disclosure control (k=${d.policy.k}, ${d.policy.smallCounts}): ${d.rules.map((r) => `${r.rule} ${r.action} in ${r.rows} row(s)`).join(', ')}`);
   }
   if (a.noise) parts.push(`DP noise on every count: Skellam mu=${a.noise.mu}, sd=${Number(a.noise.sd.toPrecision(4))}`);
+  // Budgets are kept in micro-epsilons at the nodes: six decimals say all of it.
+  if (typeof a.remainingEpsilon === 'number') parts.push(`privacy budget left: epsilon ${Number(a.remainingEpsilon.toFixed(6))} (the smallest over the sites)`);
   return parts.join('; ');
 }

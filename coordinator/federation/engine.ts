@@ -172,6 +172,8 @@ type Prepared = {
 interface Verdict {
   readonly responding: string[];
   readonly noise: NoiseScale | null;
+  /** DP on: the least epsilon the querier has left at any site after this query (null with DP off). */
+  readonly remainingEpsilon: number | null;
   /** Populations every site withheld (network size 1..k-1, verified by the nodes). */
   readonly withheld: ReadonlySet<number>;
   /** The sites' declared genotyped samples, summed (the bounds check). */
@@ -427,7 +429,9 @@ export class FederationEngine {
       const n = headers.length;
       this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
     }
-    return { responding: headers.map((a) => a.site), noise, withheld, samples: headers.reduce((s, a) => s + a.header.samples, 0) };
+    // The network answers only while every site has budget: the smallest remainder is the querier's.
+    const remainingEpsilon = noise === null ? null : Math.min(...headers.map((a) => a.header.dpRemainingEpsilon ?? 0));
+    return { responding: headers.map((a) => a.site), noise, remainingEpsilon, withheld, samples: headers.reduce((s, a) => s + a.header.samples, 0) };
   }
 
   /** The totals of every chunk (decrypted, or the plaintext measurement mode's sums), checked possible. */
@@ -476,7 +480,7 @@ export class FederationEngine {
     const agg = await this.aggregate(q.correlationId, req.querier, kind.spec, q.params, q.list, signal);
     const body = kind.answer(agg.totals!, { req, params: q.params, list: q.list, ctx: q.ctx, noise: agg.noise, withheld: agg.withheld });
     this.answered(kind.spec.kind, req.querier, q, agg.responding.length, agg.layout.populations, body.disclosure.rowsAffected);
-    return { ...body, queryId: q.correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, ...(q.unresolved?.length ? { unresolved: q.unresolved } : {}) };
+    return { ...body, queryId: q.correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, remainingEpsilon: agg.remainingEpsilon, ...(q.unresolved?.length ? { unresolved: q.unresolved } : {}) };
   }
 
   /**
@@ -496,7 +500,7 @@ export class FederationEngine {
     const q = await this.prepare(kind, req, signal);
     if (q.empty) {
       const { rows, ...rest } = kind.empty(req, q.ctx);
-      sink.start({ queryId: q.outcome.queryId, sites: q.outcome.sites, noise: null });
+      sink.start({ queryId: q.outcome.queryId, sites: q.outcome.sites, noise: null, remainingEpsilon: null });
       if (rows.length > 0) sink.rows(rows);
       return { ...(rest as unknown as Rest), ...q.outcome };
     }
@@ -504,7 +508,7 @@ export class FederationEngine {
     const agg = await this.aggregate(q.correlationId, req.querier, kind.spec, q.params, q.list, signal, {
       start: (v) => {
         writer = kind.begin({ req, params: q.params, list: q.list, ctx: q.ctx, noise: v.noise, withheld: v.withheld });
-        sink.start({ queryId: q.correlationId, sites: this.sitesOutcome(v.responding), noise: v.noise });
+        sink.start({ queryId: q.correlationId, sites: this.sitesOutcome(v.responding), noise: v.noise, remainingEpsilon: v.remainingEpsilon });
       },
       values: (values, firstGroup) => {
         const rows = writer!.rows(values, firstGroup);
@@ -513,7 +517,7 @@ export class FederationEngine {
     });
     const rest = writer!.end();
     this.answered(kind.spec.kind, req.querier, q, agg.responding.length, agg.layout.populations, rest.disclosure.rowsAffected);
-    return { ...rest, queryId: q.correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, ...(q.unresolved?.length ? { unresolved: q.unresolved } : {}) };
+    return { ...rest, queryId: q.correlationId, sites: this.sitesOutcome(agg.responding), noise: agg.noise, remainingEpsilon: agg.remainingEpsilon, ...(q.unresolved?.length ? { unresolved: q.unresolved } : {}) };
   }
 
   private answered(kind: string, querier: string, q: Prepared, responding: number, populations: number, withheldRows: number): void {
@@ -540,7 +544,7 @@ export class FederationEngine {
       this.o.logger.info({ correlationId, kind: kind.spec.kind, variants: 0, sites: this.o.clients.length }, 'query answered (no variants)');
       return {
         empty: true, ctx, correlationId, t0, list: [], params: draft,
-        outcome: { queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null, ...(unresolved ? { unresolved } : {}) },
+        outcome: { queryId: correlationId, sites: this.sitesOutcome(this.o.clients.map((c) => c.site)), noise: null, remainingEpsilon: null, ...(unresolved ? { unresolved } : {}) },
       };
     };
     let list: KeyList = plan.variants ?? [];

@@ -122,6 +122,8 @@ export interface AlleleFrequencyAnswer {
   readonly disclosure?: DisclosureSummary;
   /** DP noise on every count, or null when the consortium runs without DP. */
   readonly noise?: NoiseScale | null;
+  /** DP on: the epsilon the querier has left (see QueryOutcome); null or absent otherwise. */
+  readonly remainingEpsilon?: number | null;
   /** rs ids of the request that no site holds (no rows). */
   readonly unresolved?: readonly string[];
 }
@@ -139,6 +141,7 @@ export interface CohortCountAnswer {
   readonly sites: SiteOutcome;
   readonly disclosure?: DisclosureSummary;
   readonly noise?: NoiseScale | null;
+  readonly remainingEpsilon?: number | null;
 }
 
 export interface SiteStatus {
@@ -153,6 +156,14 @@ export interface QueryOutcome {
   readonly sites: SiteOutcome;
   /** DP noise on every count, or null when the consortium runs without DP. */
   readonly noise: NoiseScale | null;
+  /**
+   * DP on: the epsilon this querier (its bearer-token identity, through
+   * this coordinator) has left after this query: the smallest of the
+   * remainders the sites signed into their answer headers, since the
+   * network answers only while every site has budget. Null with DP off,
+   * and when no site was asked for counts (nothing was spent).
+   */
+  readonly remainingEpsilon: number | null;
   /** rs ids of the request that no site holds (no rows); absent when none were asked or all were found. */
   readonly unresolved?: readonly string[];
 }
@@ -160,7 +171,7 @@ export interface QueryOutcome {
 /** Where a streamed answer's rows go as they are released (FederationEngine.stream). */
 export interface RowSink<Row> {
   /** Once, before any row: every site's signed header passed the checks (the sites and noise are final). */
-  start(info: { readonly queryId: string; readonly sites: SiteOutcome; readonly noise: NoiseScale | null }): void;
+  start(info: { readonly queryId: string; readonly sites: SiteOutcome; readonly noise: NoiseScale | null; readonly remainingEpsilon: number | null }): void;
   /** A piece of rows, in answer order. */
   rows(rows: readonly Row[]): void;
 }

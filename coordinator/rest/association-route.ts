@@ -40,7 +40,7 @@ export const associationSchema = {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'rows', 'lambda', 'sites', 'disclosure', 'noise'],
+      required: ['queryId', 'rows', 'lambda', 'sites', 'disclosure', 'noise', 'remainingEpsilon'],
       properties: {
         queryId: { type: 'string' },
         rows: {

@@ -46,7 +46,7 @@ export const eqtlSchema = {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'gene', 'region', 'values', 'n', 'design', 'rows', 'sites', 'disclosure', 'noise'],
+      required: ['queryId', 'gene', 'region', 'values', 'n', 'design', 'rows', 'sites', 'disclosure', 'noise', 'remainingEpsilon'],
       properties: {
         queryId: { type: 'string' },
         gene: { type: 'string' },

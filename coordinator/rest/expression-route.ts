@@ -42,7 +42,7 @@ export const expressionSchema = {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'rows', 'n', 'values', 'design', 'dfResidual', 'dfPrior', 's2Prior', 'genesNotAtEverySite', 'sites', 'disclosure', 'noise'],
+      required: ['queryId', 'rows', 'n', 'values', 'design', 'dfResidual', 'dfPrior', 's2Prior', 'genesNotAtEverySite', 'sites', 'disclosure', 'noise', 'remainingEpsilon'],
       properties: {
         queryId: { type: 'string' },
         rows: {

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AlleleFrequencyAnswer, Federation, SiteOutcome } from '../federation/types.js';
-import { disclosure, noise, serializeAlleleFrequency, serializeError } from './serialize.js';
+import { disclosure, noise, remaining, serializeAlleleFrequency, serializeError } from './serialize.js';
 import { COHORT_GRAMMAR } from '../../proto/cohort/index.js';
 import { schemaFingerprint } from '../../proto/phenotype-schema.js';
 import { registerAssociationRoute } from './association-route.js';
@@ -124,7 +124,7 @@ export function registerRoutes(app: FastifyInstance, federation: Federation): vo
         clientGone(reply),
       ),
     );
-    // Every answer states its disclosure note and noise scale (the schema requires both).
-    return { queryId: answer.queryId, count: answer.count, sites: answer.sites, disclosure: disclosure(answer.disclosure), noise: noise(answer.noise) };
+    // Every answer states its disclosure note, noise scale and the querier's remaining budget (the schema requires them).
+    return { queryId: answer.queryId, count: answer.count, sites: answer.sites, disclosure: disclosure(answer.disclosure), noise: noise(answer.noise), remainingEpsilon: remaining(answer.remainingEpsilon) };
   });
 }

@@ -104,11 +104,22 @@ export const noiseScale = {
   ],
 } as const;
 
+/**
+ * DP on: the epsilon the querier (the token's identity, through this
+ * coordinator) has left after this query, the smallest over the sites
+ * (each signed its own); null with DP off or when no site was asked.
+ */
+export const remainingEpsilon = {
+  type: ['number', 'null'],
+  minimum: 0,
+  description: 'With DP on: the privacy budget (epsilon) you have left after this query, the smallest over the sites (the network answers only while every site has budget); null with DP off or when no site was asked for counts.',
+} as const;
+
 /** rs ids of the request no site holds (no rows for them). */
 export const unresolved = { type: 'array', items: { type: 'string' }, description: 'rs ids of the request that no site holds: they have no rows.' } as const;
 
 /** What every query answer over a list or region ends with: the sites, the disclosure note, the noise scale, rs ids no site holds. */
-export const queryOutcome = { sites: sitesOutcome, disclosure: disclosureNote, noise: noiseScale, unresolved } as const;
+export const queryOutcome = { sites: sitesOutcome, disclosure: disclosureNote, noise: noiseScale, remainingEpsilon, unresolved } as const;
 
 export const errorBody = {
   type: 'object',
@@ -158,7 +169,7 @@ export const alleleFrequencySchema = {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'rows', 'sites', 'disclosure', 'noise'],
+      required: ['queryId', 'rows', 'sites', 'disclosure', 'noise', 'remainingEpsilon'],
       properties: {
         queryId: { type: 'string' },
         rows: {
@@ -239,8 +250,8 @@ export const cohortCountSchema = {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'count', 'sites', 'disclosure', 'noise'],
-      properties: { queryId: { type: 'string' }, count: { ...releasedCount, description: 'Patients matching, or "<k" when fewer than k.' }, sites: sitesOutcome, disclosure: disclosureNote, noise: noiseScale },
+      required: ['queryId', 'count', 'sites', 'disclosure', 'noise', 'remainingEpsilon'],
+      properties: { queryId: { type: 'string' }, count: { ...releasedCount, description: 'Patients matching, or "<k" when fewer than k.' }, sites: sitesOutcome, disclosure: disclosureNote, noise: noiseScale, remainingEpsilon },
     },
     ...errorResponses,
   },

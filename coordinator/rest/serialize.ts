@@ -26,6 +26,11 @@ export function noise(n: NoiseScale | null | undefined): NoiseScale | null {
   return n ? { mu: n.mu, sd: n.sd } : null;
 }
 
+/** The querier's remaining epsilon (DP on), or null. */
+export function remaining(e: number | null | undefined): number | null {
+  return typeof e === 'number' ? e : null;
+}
+
 function groupMaxima(g: GroupMaxima | null | undefined): GroupMaxima | null {
   if (!g) return null;
   return {
@@ -45,13 +50,14 @@ export function afRow(r: AlleleFrequencyRow): object {
 }
 
 /** Everything of the answer but its rows, declared fields only (the JSON document's tail, the NDJSON summary line). */
-export function afSummary(a: Omit<AlleleFrequencyAnswer, 'rows'>): { queryId: string; groupMaxima: GroupMaxima | null; sites: SiteOutcome; disclosure: DisclosureSummary; noise: NoiseScale | null; unresolved?: string[] } {
+export function afSummary(a: Omit<AlleleFrequencyAnswer, 'rows'>): { queryId: string; groupMaxima: GroupMaxima | null; sites: SiteOutcome; disclosure: DisclosureSummary; noise: NoiseScale | null; remainingEpsilon: number | null; unresolved?: string[] } {
   return {
     queryId: String(a.queryId),
     groupMaxima: groupMaxima(a.groupMaxima),
     sites: sites(a.sites),
     disclosure: disclosure(a.disclosure),
     noise: noise(a.noise),
+    remainingEpsilon: remaining(a.remainingEpsilon),
     ...(a.unresolved?.length ? { unresolved: a.unresolved.map(String) } : {}),
   };
 }

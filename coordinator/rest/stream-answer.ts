@@ -11,13 +11,14 @@
  * ordinary error response. Then:
  * - NDJSON: one `{"type":"row", ...}` object per row (the JSON form's row
  *   fields), then one `{"type":"summary", queryId, groupMaxima, sites,
- *   disclosure, noise[, unresolved]}` line. A failure after rows were sent
- *   ends the body with `{"type":"error","error":{code,message}}` instead of
- *   the summary: the rows before it are not the whole answer.
+ *   disclosure, noise, remainingEpsilon[, unresolved]}` line. A failure
+ *   after rows were sent ends the body with
+ *   `{"type":"error","error":{code,message}}` instead of the summary: the
+ *   rows before it are not the whole answer.
  * - TSV: the table `genofed query af` prints (header first); headers
- *   `x-genofed-query-id`, `x-genofed-noise`, `x-genofed-sites` (JSON), and
- *   the disclosure note, known only after the last row, as the HTTP
- *   trailer `x-genofed-disclosure`. A failure after rows were sent aborts
+ *   `x-genofed-query-id`, `x-genofed-noise`, `x-genofed-remaining-epsilon`,
+ *   `x-genofed-sites` (JSON), and the disclosure note, known only after
+ *   the last row, as the HTTP trailer `x-genofed-disclosure`. A failure after rows were sent aborts
  *   the response (the chunked body never ends: clients see a cut transfer).
  * Only declared fields leave, as in serialize.ts.
  */
@@ -26,7 +27,7 @@ import type { FastifyReply } from 'fastify';
 import { afTsvRows } from '../client/format.js';
 import type { AlleleFrequencyAnswer, AlleleFrequencyRow, RowSink } from '../federation/types.js';
 import { toErrorReply } from './error-handler.js';
-import { afRow, afSummary, noise, sites } from './serialize.js';
+import { afRow, afSummary, noise, remaining, sites } from './serialize.js';
 
 export type AnswerFormat = 'json' | 'ndjson' | 'tsv';
 
@@ -84,6 +85,7 @@ export async function streamAnswer(
       reply.header('x-genofed-query-id', info.queryId);
       if (format === 'tsv') {
         reply.header('x-genofed-noise', JSON.stringify(noise(info.noise)));
+        reply.header('x-genofed-remaining-epsilon', JSON.stringify(remaining(info.remainingEpsilon)));
         reply.header('x-genofed-sites', JSON.stringify(sites(info.sites)));
         reply.trailer('x-genofed-disclosure', (_reply, _payload, done) => done(null, disclosure));
       }

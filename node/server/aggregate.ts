@@ -212,6 +212,8 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
           siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
           ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,
           samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld,
+          // The querier's own budget after this debit (DP on): a scalar it could count itself, no patient in it.
+          dpRemainingEpsilon: a.admission.remainingEpsilon ?? 0,
         }, o.roster.selfSigning);
         await writeMessage(call, { msg: { $case: 'signedHeader', value: header } });
         if (e.measurementPlaintext) {

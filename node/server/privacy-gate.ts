@@ -46,6 +46,12 @@ export interface Admission {
   readonly querier: Querier;
   /** Epsilon debited (0 with DP off or before admitCounts). */
   readonly epsilon: number;
+  /**
+   * DP on, after the debit: what the querier can still spend here (the
+   * smaller of its coordinator's and its researcher's remainders), for the
+   * signed answer header. Absent with DP off or before admitCounts.
+   */
+  readonly remainingEpsilon?: number;
 }
 
 /** How a count vector is protected before encryption. */
@@ -158,12 +164,9 @@ export class PrivacyGate {
   async admitCounts(e: QueryEnvelope, admission: Admission, memberSets: readonly Uint32Array[]): Promise<Admission> {
     // Every population of the query in one transaction: checked against this coordinator's history, recorded together.
     await this.guard.admit(admission.querier, memberSets);
-    let epsilon = 0;
-    if (this.o.privacy.dp.enabled) {
-      await this.budget.debit(admission.querier, this.o.privacy.dp.epsilonPerQuery, e.queryId);
-      epsilon = this.o.privacy.dp.epsilonPerQuery;
-    }
-    return { querier: admission.querier, epsilon };
+    if (!this.o.privacy.dp.enabled) return { querier: admission.querier, epsilon: 0 };
+    const after = await this.budget.debit(admission.querier, this.o.privacy.dp.epsilonPerQuery, e.queryId);
+    return { querier: admission.querier, epsilon: this.o.privacy.dp.epsilonPerQuery, remainingEpsilon: after.remainingEpsilon };
   }
 
   /** Per set, whether the differencing guard would refuse it against the querier's coordinator's history (read-only). */

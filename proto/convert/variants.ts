@@ -103,6 +103,8 @@ export interface AnswerHeader {
   readonly populations: number;
   /** Populations withheld by the nodes (network size 1..k-1): their blocks are zero (absent = none). */
   readonly withheld?: readonly number[];
+  /** DP on: the epsilon the querier has left at this site after this query (absent = 0, DP off). */
+  readonly dpRemainingEpsilon?: number;
 }
 
 export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
@@ -121,6 +123,7 @@ export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
     rosterFingerprint: h.rosterFingerprint,
     populationCount: h.populations,
     withheldPopulations: [...(h.withheld ?? [])],
+    dpRemainingEpsilon: h.dpRemainingEpsilon ?? 0,
   };
 }
 
@@ -129,6 +132,7 @@ export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
     if (!/^[a-z][a-z0-9_]{0,30}$/.test(c)) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: malformed counter name');
     return c as Counter;
   });
+  if (!Number.isFinite(w.dpRemainingEpsilon) || w.dpRemainingEpsilon < 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: remaining DP budget is not a non-negative number');
   return {
     siteId: w.siteId,
     queryId: w.queryId,
@@ -144,6 +148,7 @@ export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
     rosterFingerprint: w.rosterFingerprint,
     populations: w.populationCount,
     withheld: w.withheldPopulations,
+    dpRemainingEpsilon: w.dpRemainingEpsilon,
   };
 }
 

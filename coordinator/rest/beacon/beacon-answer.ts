@@ -6,7 +6,9 @@
  *   the allele-frequency answer over the query's region (an AC released as
  *   a number > 0, or withheld as "<k" / ">n", which the policy only does
  *   for AC >= 1). A variant whose row is withheld whole (fewer than k
- *   called individuals) proves nothing.
+ *   called individuals) proves nothing. With DP on the AC is noisy, so
+ *   for a small true AC `exists` can be wrong either way (a variant no
+ *   site holds has no row and stays absent).
  * - count (numTotalResults): the number of individuals of the cohort who
  *   carry at least one alternate allele of a matching variant: the
  *   `cohort-count` kind with `carriersOf` those variants, so the nodes
@@ -43,7 +45,14 @@ export interface VariantAnswer {
   readonly variantsMatched: number;
   /** Matching records whose row disclosure control withheld whole (existence unknown). */
   readonly variantsWithheld: number;
+  /**
+   * DP noise on the number the answer rests on: the carrier count's when a
+   * count was computed (cohort-count: one count, its own Skellam mu), else
+   * the allele counts' that `exists` was read from (many counts, a larger mu).
+   */
   readonly noise: NoiseScale | null;
+  /** DP on: the epsilon the querier has left after the last federation query of this answer (null with DP off). */
+  readonly remainingEpsilon: number | null;
   readonly policy: DisclosureSummary['policy'] | null;
   /** Disclosure rules that fired on the answers this one was computed from (names only). */
   readonly rules: readonly string[];
@@ -100,7 +109,7 @@ export async function answerVariantQuery(federation: Federation, o: AnswerOption
   const rules = new Set((af.disclosure?.rules ?? []).map((r) => r.rule));
   const base = {
     queryId: af.queryId, sites: af.sites, exists, variantsMatched: rows.length,
-    variantsWithheld: states.filter((s) => s === undefined).length, noise, policy,
+    variantsWithheld: states.filter((s) => s === undefined).length, noise, remainingEpsilon: af.remainingEpsilon ?? null, policy,
   };
   if (!o.count) return { ...base, rules: [...rules] };
 
@@ -110,7 +119,8 @@ export async function answerVariantQuery(federation: Federation, o: AnswerOption
   try {
     const c = await federation.cohortCount({ querier: o.querier, cohort: o.cohort ?? '', carriersOf }, o.signal);
     for (const r of c.disclosure?.rules ?? []) rules.add(r.rule);
-    return { ...base, queryId: c.queryId, rules: [...rules], count: beaconCount(c.count, k, (c.noise ?? noise) !== null) };
+    const countNoise = c.noise ?? noise;
+    return { ...base, queryId: c.queryId, noise: countNoise, remainingEpsilon: c.remainingEpsilon ?? base.remainingEpsilon, rules: [...rules], count: beaconCount(c.count, k, countNoise !== null) };
   } catch (err) {
     // The cohort passed the same check in the allele-frequency query: the carriers are 1..k-1.
     if (!isSmallPopulationRefusal(err)) throw err;

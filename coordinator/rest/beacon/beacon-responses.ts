@@ -59,7 +59,9 @@ export function responseMeta(config: BeaconConfig, req: BeaconVariantRequest | u
  * The genofed part of the answer (`info`, the Beacon's place for
  * non-specification attributes): the DP noise scale when DP is on, the
  * disclosure policy and which rules fired (names only), what the count
- * counts. Public (boolean) answers carry no number about the data.
+ * counts; to a registered querier also its remaining epsilon (DP on).
+ * Public (boolean) answers carry no number about the data, nor the shared
+ * public identity's budget (which would tell how much others asked).
  */
 function genofedInfo(answer: VariantAnswer, withCounts: boolean): Json {
   const info: Json = {
@@ -70,6 +72,7 @@ function genofedInfo(answer: VariantAnswer, withCounts: boolean): Json {
   if (withCounts) {
     info.variantsMatched = answer.variantsMatched;
     info.variantsWithheld = answer.variantsWithheld;
+    info.remainingEpsilon = answer.remainingEpsilon;
   }
   return { genofed: info };
 }

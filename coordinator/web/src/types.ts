@@ -23,6 +23,8 @@ export interface Outcome {
   sites: Sites;
   disclosure: DisclosureNote;
   noise: Noise | null;
+  /** DP on: the epsilon the token has left, the smallest over the sites; null with DP off. */
+  remainingEpsilon: number | null;
   unresolved?: string[];
 }
 

@@ -144,7 +144,7 @@ describe('genofed query output formats (CLI against a listening REST API)', () =
   beforeAll(async () => {
     fed = new FakeFederation();
     fed.runAnswers.association = {
-      queryId: 'q-as-1', lambda: 1.02, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null,
+      queryId: 'q-as-1', lambda: 1.02, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null, remainingEpsilon: null,
       rows: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC', ac_cases: 400, an_cases: 1006, ac_controls: '<5', an_controls: 1008, chisq: 245.1, p: 3.1e-55, or: 4.5, or_l95: 3.6, or_u95: 5.7, p_fisher: 2.2e-56, p_trend: null }],
     };
     app = await buildRestApp({ federation: fed, tokens });

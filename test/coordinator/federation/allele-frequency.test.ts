@@ -235,6 +235,8 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     expect(answer.disclosure).toEqual(reference.disclosure);
     expect(answer.disclosure!.rules.find((x) => x.rule === 'ac-below-k')?.rows).toBe(withheld.length);
     expect(answer.noise).toBeNull();
+    // DP off: no budget is spent, and none is reported.
+    expect(answer.remainingEpsilon).toBeNull();
     // A cohort smaller than k is not released.
     const tiny = await g.cohortCount({ cohort: "super_pop = 'AFR'", carriersOf: [{ chrom: '1', pos: 999_999_999, ref: 'A', alt: 'G' }], querier: 'test' });
     expect(tiny.count).toBe('<5');

@@ -26,7 +26,7 @@ describe('the association route and command', () => {
 
   beforeAll(async () => {
     fed = new FakeFederation();
-    fed.runAnswers.association = { queryId: 'q-as-1', rows: ROWS, lambda: 1.02, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null };
+    fed.runAnswers.association = { queryId: 'q-as-1', rows: ROWS, lambda: 1.02, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null, remainingEpsilon: null };
     app = await buildRestApp({ federation: fed, tokens });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });

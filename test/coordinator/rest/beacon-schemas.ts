@@ -4,12 +4,15 @@
  * Schema draft 2020-12. Every schema file is added under the `file://`
  * URI of its path, so each relative `$ref` resolves against its folder as
  * in the repository. `validate(path, doc)` returns ajv's errors (empty
- * when valid), with `path` relative to test/fixtures/beacon-v2.
+ * when valid), with `path` relative to test/fixtures/beacon-v2;
+ * `expectValid` asserts it, and `beaconBody` / `beaconQuery` build
+ * requests that are validated before they are sent.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { expect } from 'vitest';
 
 export const BEACON_SCHEMAS = join(import.meta.dirname, '..', '..', 'fixtures', 'beacon-v2');
 
@@ -64,3 +67,29 @@ export function validate(path: string, doc: unknown): ErrorObject[] {
 
 export const FRAMEWORK = 'framework/json';
 export const G_VARIANT_PARAMETERS = 'models/json/beacon-v2-default-model/genomicVariations/requestParameters.json#/g_variant';
+
+/** A response document is valid against its Beacon schema (errors shown when not). */
+export function expectValid(schema: string, doc: unknown): void {
+  expect(validate(schema, doc), schema).toEqual([]);
+}
+
+/** A POST body in the framework's shape; validated against beaconRequestBody and the default model's g_variant parameters before it is sent. */
+export function beaconBody(g: Record<string, unknown>, query: Record<string, unknown> = {}): Record<string, unknown> {
+  const body = { meta: { apiVersion: 'v2.0.0' }, query: { requestParameters: { g_variant: g }, ...query } };
+  expectValid(`${FRAMEWORK}/requests/beaconRequestBody.json`, body);
+  expectValid(G_VARIANT_PARAMETERS, g);
+  return body;
+}
+
+/** A GET query string; its parameters, in the model's shape, are validated like a POST's. */
+export function beaconQuery(q: Record<string, string>): string {
+  const g: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (k === 'start' || k === 'end') g[k] = v.split(',').map(Number);
+    else if (!['filters', 'requestedGranularity'].includes(k)) g[k] = v;
+  }
+  expectValid(G_VARIANT_PARAMETERS, g);
+  if (q.requestedGranularity) expectValid(`${FRAMEWORK}/common/beaconCommonComponents.json#/$defs/Granularity`, q.requestedGranularity);
+  if (q.filters) expectValid(`${FRAMEWORK}/common/beaconCommonComponents.json#/$defs/Filters`, q.filters.split(','));
+  return new URLSearchParams(q).toString();
+}

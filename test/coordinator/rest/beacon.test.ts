@@ -5,57 +5,25 @@
  * (`inject()`). Existence and carrier counts are compared with bcftools on
  * the unsplit VCF; every response, and every request sent, is validated
  * against the official Beacon v2 schemas (test/fixtures/beacon-v2, ajv
- * draft 2020-12). The DP case uses the REST layer's federation double
- * (DP needs nodes configured for it; test/coordinator/federation/dp-noise
- * covers the engine).
+ * draft 2020-12). The DP case here uses the REST layer's federation
+ * double (what the route makes of a noisy answer); beacon-dp.test.ts runs
+ * it over real nodes with DP on.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRestApp } from '../../../coordinator/rest/app.js';
 import type { Federation } from '../../../coordinator/federation/types.js';
-import { parsePhenotypeSchema } from '../../../proto/phenotype-schema.js';
 import { has, sh } from '../federation/bcftools-reference.js';
-import { startConsortium, type Consortium } from '../federation/consortium.js';
-import { COUNT_ADJUSTMENT_SCHEMA, FRAMEWORK, G_VARIANT_PARAMETERS, LOADED_SCHEMAS, validate } from './beacon-schemas.js';
+import { BEACON_VCF as VCF, startBeaconFederation, type BeaconFederation } from './beacon-federation.js';
+import { beaconBody, beaconQuery, expectValid, FRAMEWORK, LOADED_SCHEMAS, validate } from './beacon-schemas.js';
 import { FakeFederation } from './fake-federation.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
-const VCF = join(FIXTURES, 'vcf', '1kg_dev', 'beacon2_test_1000G_chr1_start.vcf.gz');
-const PANEL = join(FIXTURES, 'panel', 'integrated_call_samples_v3.20130502.ALL.panel');
-const SITES = ['a', 'b', 'c'];
 const TOKEN = 'beacon-test-token-0123456789';
 const registered = { authorization: `Bearer ${TOKEN}` };
 const R = `${FRAMEWORK}/responses`;
-
-/** A response document is valid against its Beacon schema (errors shown when not). */
-function expectValid(schema: string, doc: unknown): void {
-  expect(validate(schema, doc), schema).toEqual([]);
-}
-
-/** A POST body in the framework's shape; validated against beaconRequestBody and the default model's g_variant parameters before it is sent. */
-function beaconBody(g: Record<string, unknown>, query: Record<string, unknown> = {}): Record<string, unknown> {
-  const body = { meta: { apiVersion: 'v2.0.0' }, query: { requestParameters: { g_variant: g }, ...query } };
-  expectValid(`${FRAMEWORK}/requests/beaconRequestBody.json`, body);
-  expectValid(G_VARIANT_PARAMETERS, g);
-  return body;
-}
-
-/** A GET query string; its parameters, in the model's shape, are validated like a POST's. */
-function beaconQuery(q: Record<string, string>): string {
-  const g: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(q)) {
-    if (k === 'start' || k === 'end') g[k] = v.split(',').map(Number);
-    else if (!['filters', 'requestedGranularity'].includes(k)) g[k] = v;
-  }
-  expectValid(G_VARIANT_PARAMETERS, g);
-  if (q.requestedGranularity) expectValid(`${FRAMEWORK}/common/beaconCommonComponents.json#/$defs/Granularity`, q.requestedGranularity);
-  if (q.filters) expectValid(`${FRAMEWORK}/common/beaconCommonComponents.json#/$defs/Filters`, q.filters.split(','));
-  return new URLSearchParams(q).toString();
-}
 
 describe('the Beacon v2 schemas are loaded from the copied fixtures', () => {
   it('finds the framework and default-model schemas; official examples validate, and a count without numTotalResults is rejected', async () => {
@@ -134,58 +102,21 @@ describe('the Beacon guard: bcftools is present where the federation suite must 
 });
 
 describe.skipIf(!has('bcftools'))('Beacon v2 over a real federation of 3 sites (1000 Genomes chr1 window, panel phenotypes)', () => {
-  let c: Consortium;
+  let b: BeaconFederation;
   let f: Federation;
   let app: FastifyInstance;
-  let dir: string;
-  /** sample -> [super_pop, gender] */
-  const people = new Map<string, [string, string]>();
-
-  /** Samples of `pred` written to a file for bcftools -S. */
-  function sampleFile(name: string, pred: (p: [string, string]) => boolean): string {
-    const file = join(dir, `${name}.samples`);
-    writeFileSync(file, `${[...people].filter(([, p]) => pred(p)).map(([s]) => s).join('\n')}\n`);
-    return file;
-  }
-
-  /** Individuals among `samples` carrying an ALT allele of the records bcftools selects (`-r`, optional `-i` on the split records). */
-  function carriers(samples: string, region: string, include?: string): number {
-    const select = include ? ` | bcftools view --no-version -i '${include}'` : '';
-    const out = sh(`bcftools view --no-version -S '${samples}' -r '${region}' '${VCF}' | bcftools norm --no-version -m -any${select} | bcftools query -i 'GT="alt"' -f '[%SAMPLE\\n]'`);
-    return new Set(out.split('\n').filter(Boolean)).size;
-  }
+  const sampleFile = (name: string, pred: (p: [string, string]) => boolean): string => b.sampleFile(name, pred);
+  const carriers = (samples: string, region: string, include?: string): number => b.carriers(samples, region, include);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'genofed-beacon-'));
-    const samples = sh(`bcftools query -l '${VCF}'`).split('\n').filter(Boolean);
-    const inVcf = new Set(samples);
-    const lines = ['sample\tpop\tsuper_pop\tgender'];
-    for (const [s, pop, sp, gender] of readFileSync(PANEL, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'))) {
-      if (!inVcf.has(s!)) continue;
-      people.set(s!, [sp!, gender!]);
-      lines.push(`${s}\t${pop}\t${sp}\t${gender}`);
-    }
-    const table = join(dir, 'panel.tsv');
-    writeFileSync(table, `${lines.join('\n')}\n`);
-    const third = Math.ceil(samples.length / 3);
-    const shares = SITES.map((s, i) => {
-      const list = join(dir, `${s}.share`);
-      writeFileSync(list, samples.slice(i * third, (i + 1) * third).join('\n') + '\n');
-      const out = join(dir, `${s}.vcf.gz`);
-      sh(`bcftools view --no-version -S '${list}' --min-ac 1 -Oz -o '${out}' '${VCF}' && bcftools index -t '${out}'`);
-      return out;
-    });
-    c = await startConsortium({
-      sites: SITES, vcfs: Object.fromEntries(SITES.map((s, i) => [s, [shares[i]!]])), phenotypes: Object.fromEntries(SITES.map((s) => [s, table])),
-      schema: parsePhenotypeSchema(JSON.parse(readFileSync(join(FIXTURES, 'panel', 'panel.schema.json'), 'utf8'))),
-    });
-    f = await c.federationWith();
+    b = await startBeaconFederation();
+    f = await b.c.federationWith();
     app = await buildRestApp({ federation: f, tokens: new Map([[TOKEN, 'alice']]) });
   }, 180_000);
 
   afterAll(async () => {
     await app?.close();
-    await c?.close();
+    await b?.close();
   });
 
   it('/, /info, /service-info, /configuration, /entry_types, /map and /filtering_terms validate against their schemas, without a token', async () => {
@@ -263,7 +194,7 @@ describe.skipIf(!has('bcftools'))('Beacon v2 over a real federation of 3 sites (
     // The SNPs alone (variantType) are a subset of those carriers, as bcftools counts them.
     const snps = await app.inject({ method: 'GET', url: `/beacon/v2/g_variants?${beaconQuery({ referenceName: '1', start: '9999', end: '20000', variantType: 'SNP', filters: 'super_pop:EAS', requestedGranularity: 'count' })}`, headers: registered });
     expectValid(`${R}/beaconCountResponse.json`, snps.json());
-    expect(snps.json().responseSummary.numTotalResults).toBe(carriers(join(dir, 'eas.samples'), '1:10000-20000', 'TYPE="snp"'));
+    expect(snps.json().responseSummary.numTotalResults).toBe(carriers(join(b.dir, 'eas.samples'), '1:10000-20000', 'TYPE="snp"'));
   });
 
   it('a count of 1..4 carriers comes back adjusted (countAdjustedTo <5, imprecise), never exact; record granularity is answered as count', async () => {

@@ -61,7 +61,7 @@ export class FakeFederation implements Federation {
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.failWith && this.failAfterPieces === undefined) throw this.failWith;
     const { rows, ...rest } = this.afAnswer;
-    sink.start({ queryId: rest.queryId, sites: rest.sites, noise: rest.noise ?? null });
+    sink.start({ queryId: rest.queryId, sites: rest.sites, noise: rest.noise ?? null, remainingEpsilon: rest.remainingEpsilon ?? null });
     for (let i = 0, piece = 0; i < rows.length; i += this.pieceRows, piece++) {
       if (this.failAfterPieces !== undefined && piece >= this.failAfterPieces) throw this.failWith;
       sink.rows(rows.slice(i, i + this.pieceRows));

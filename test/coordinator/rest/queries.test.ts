@@ -44,11 +44,11 @@ describe('REST query routes', () => {
       groupMaxima: { column: 'super_pop', exclude: [], perSite: { a: 1 }, rows: [{ chrom: '1', pos: 5, ref: 'A', alt: 'C', grpmax: { group: 'EUR', ac: 1, an: 2, af: 0.5, nhomalt: 0, site: 'a' }, faf95_max: null, raw: [1] }] },
       sites: { responding: ['a'], missing: [{ site: 'b', reason: 'down', address: '10.0.0.7:7401' }], extra: true },
       disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5, secret: 1 }, rowsAffected: 0, rules: [], rawTotals: [1, 2, 0] },
-      noise: null,
+      noise: null, remainingEpsilon: 2.5,
     } as never;
     const res = await af({ region: '1:1-10' });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toBe('{"queryId":"q-x","rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","ac":1,"an":2,"af":0.5,"nhomalt":0,"faf95":null}],"groupMaxima":{"column":"super_pop","exclude":[],"rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","grpmax":{"group":"EUR","ac":1,"an":2,"af":0.5,"nhomalt":0},"faf95_max":null}]},"sites":{"responding":["a"],"missing":[{"site":"b","reason":"down"}]},"disclosure":{"policy":{"k":5,"smallCounts":"suppress","roundTo":5},"rowsAffected":0,"rules":[]},"noise":null}');
+    expect(res.body).toBe('{"queryId":"q-x","rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","ac":1,"an":2,"af":0.5,"nhomalt":0,"faf95":null}],"groupMaxima":{"column":"super_pop","exclude":[],"rows":[{"chrom":"1","pos":5,"ref":"A","alt":"C","grpmax":{"group":"EUR","ac":1,"an":2,"af":0.5,"nhomalt":0},"faf95_max":null}]},"sites":{"responding":["a"],"missing":[{"site":"b","reason":"down"}]},"disclosure":{"policy":{"k":5,"smallCounts":"suppress","roundTo":5},"rowsAffected":0,"rules":[]},"noise":null,"remainingEpsilon":2.5}');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });
 
@@ -110,7 +110,7 @@ describe('REST query routes', () => {
   it('a cohort count passes cohort and carriers and returns the count and the responding sites', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/queries/cohort-count', headers: auth, payload: { cohort: 'super_pop=EUR and gender=female', carriersOf: ['1-10177-A-AC'] } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5 }, rowsAffected: 0, rules: [] }, noise: null });
+    expect(res.json()).toEqual({ queryId: 'q-c-1', count: 263, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: { policy: { k: 5, smallCounts: 'suppress', roundTo: 5 }, rowsAffected: 0, rules: [] }, noise: null, remainingEpsilon: null });
     expect(fed.cohortRequests[0]).toEqual({ querier: 'alice', cohort: 'super_pop=EUR and gender=female', carriersOf: [{ chrom: '1', pos: 10177, ref: 'A', alt: 'AC' }] });
   });
 

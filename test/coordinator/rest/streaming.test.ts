@@ -83,7 +83,7 @@ describe('streamed allele-frequency answers', () => {
     expect(lines[0]).toEqual({ type: 'row', chrom: '22', pos: 100, ref: 'A', alt: 'G', ac: 0, an: 600, af: 0, nhomalt: 0, faf95: null });
     expect(lines[7]).toEqual({ type: 'row', chrom: '22', pos: 107, ref: 'A', alt: 'G', ac: '<5', an: 600, af: null, nhomalt: 0, faf95: null });
     expect(lines[ROWS - 1]).toMatchObject({ type: 'row', pos: 100 + ROWS - 1, ac: (ROWS - 1) % 50 });
-    expect(lines[ROWS]).toEqual({ type: 'summary', queryId: 'q-big', groupMaxima: null, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: AF_NOTE, noise: null });
+    expect(lines[ROWS]).toEqual({ type: 'summary', queryId: 'q-big', groupMaxima: null, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: AF_NOTE, noise: null, remainingEpsilon: null });
   });
 
   it('TSV: the CLI table, the summary in headers and the disclosure note as a trailer', async () => {
@@ -101,6 +101,7 @@ describe('streamed allele-frequency answers', () => {
     expect(JSON.parse(trailers['x-genofed-disclosure']!)).toEqual(AF_NOTE);
     expect(headers['x-genofed-query-id']).toBe('q-big');
     expect(JSON.parse(headers['x-genofed-noise'] as string)).toBeNull();
+    expect(JSON.parse(headers['x-genofed-remaining-epsilon'] as string)).toBeNull();
     expect(JSON.parse(headers['x-genofed-sites'] as string)).toEqual({ responding: ['a', 'b', 'c'], missing: [] });
   });
 

@@ -173,6 +173,7 @@ describe.skipIf(!TOOLS)('the web page in headless Chromium against a 3-site fede
     expect(withheld[0]!.title).toMatch(/^Withheld: the network total is below 5 \(counts from 1 to 4 are not released, k = 5\)/);
     expect(await page.textContent('#note-policy')).toContain('k = 5');
     expect(await page.textContent('#note-noise')).toMatch(/No differential-privacy noise/);
+    expect(await page.textContent('#note-budget')).toBe('No privacy budget is spent: differential privacy is off in this network.');
 
     // The AF track: one series per stratum (all, then each super-population), a point per row with an AF.
     const plot = await plotPoints('plot-af');

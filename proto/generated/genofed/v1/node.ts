@@ -240,6 +240,14 @@ export interface AggregateHeader {
    * refuses (stratum cells): their blocks are zero at every site.
    */
   withheldPopulations: number[];
+  /**
+   * DP on (protocol 6): the epsilon the querier of the envelope (its
+   * coordinator, and the researcher it names) has left at this site after
+   * this query's debit: the smaller of the coordinator's and the
+   * researcher's remainders (node/privacy/budget-ledger.ts). 0 with DP off.
+   * A scalar of the querier's own spending, signed with the rest.
+   */
+  dpRemainingEpsilon: number;
 }
 
 export interface SignedHeader {
@@ -1276,6 +1284,7 @@ function createBaseAggregateHeader(): AggregateHeader {
     rosterFingerprint: "",
     populationCount: 0,
     withheldPopulations: [],
+    dpRemainingEpsilon: 0,
   };
 }
 
@@ -1326,6 +1335,9 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
         writer.uint32(v);
       }
       writer.join();
+    }
+    if (message.dpRemainingEpsilon !== 0) {
+      writer.uint32(129).double(message.dpRemainingEpsilon);
     }
     return writer;
   },
@@ -1464,6 +1476,14 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
             }
 
             break;
+          }
+          case 16: {
+            if (tag !== 129) {
+              break;
+            }
+
+            message.dpRemainingEpsilon = reader.double();
+            continue;
           }
         }
         if ((tag & 7) === 4 || tag === 0) {
