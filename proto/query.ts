@@ -25,8 +25,12 @@ import type { KeyList, VariantKey } from './variant.js';
  * 6: the signed answer header carries the querier's remaining DP budget
  * (AggregateHeader.dp_remaining_epsilon); a node of 5 would send 0, which a
  * coordinator would report as an exhausted budget.
+ * 7: packed answers: the nodes put several values in one slot when the size
+ * round shows every network total fits a field (AggregateHeader.pack_bits,
+ * `packBitsFor`); a node of 6 would answer one value per slot, which the
+ * coordinator refuses as a layout mismatch only if the others packed.
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /**
  * Variants per request/response batch message: ~30 bytes each on the wire,
@@ -219,6 +223,77 @@ export function blockLayout(counters: readonly Counter[], populations: number, v
 /** True when two layouts describe the same slots (the coordinator's check on every answer). */
 export function sameLayout(a: SlotLayout, b: SlotLayout): boolean {
   return a.valueCount === b.valueCount && a.ciphertextCount === b.ciphertextCount && a.populations === b.populations && a.counters.length === b.counters.length && a.counters.every((c, i) => c === b.counters[i]);
+}
+
+/**
+ * Packed answers (protocol 7). A slot holds a value mod t; counts are far
+ * smaller than t (~2^30), so when every NETWORK total of a query fits in
+ * `bits` bits, `fieldsPerSlot(bits)` values share a slot: slot j holds
+ * sum_m value[j f + m] x 2^(bits m). Masks are uniform mod t and cancel in
+ * the roster's sum as before; the sum of packed slots is the packed sum of
+ * the totals, exact while each field's network total is below 2^bits and
+ * the packed total below 2^PACKED_SLOT_BITS <= t (no carry between fields,
+ * no wrap mod t). Noise (DP) can be negative and would borrow across
+ * fields: packed answers carry none. The nodes choose `bits` alike from the
+ * network sizes of the size round, for kinds that state a per-person bound
+ * of their values (QueryKindSpec.fieldBound); 3 counters x 1M variants go
+ * from 367 ciphertexts to 184 when 2 fit a slot.
+ */
+export const PACKED_SLOT_BITS = 29;
+
+/** Values per slot at `bits` bits each (1 when unpacked, bits = 0). */
+export function fieldsPerSlot(bits: number): number {
+  return bits > 0 ? Math.floor(PACKED_SLOT_BITS / bits) : 1;
+}
+
+/**
+ * The field width for network totals up to `maxTotal`: 0 (no packing) when
+ * fewer than two fields would fit a slot.
+ */
+export function packBitsFor(maxTotal: number): number {
+  let bits = 1;
+  while (2 ** bits <= maxTotal) bits++;
+  return fieldsPerSlot(bits) >= 2 ? bits : 0;
+}
+
+/** A layout with `bits` per value (0: unchanged): its ciphertexts hold ceil(values / fields) slots. */
+export function packedLayout(layout: SlotLayout, bits: number, slotCount: number): SlotLayout & { readonly packBits: number; readonly slots: number } {
+  const slots = Math.ceil(layout.valueCount / fieldsPerSlot(bits));
+  return { ...layout, packBits: bits, slots, ciphertextCount: bits > 0 ? Math.max(1, Math.ceil(slots / slotCount)) : layout.ciphertextCount };
+}
+
+/** Values into packed slots (each value below 2^bits: the caller checked). */
+export function packFields(values: Uint32Array, bits: number): Uint32Array {
+  const f = fieldsPerSlot(bits);
+  const out = new Uint32Array(Math.ceil(values.length / f));
+  for (let j = 0, i = 0; j < out.length; j++) {
+    let v = 0;
+    for (let m = 0, scale = 1; m < f && i < values.length; m++, i++, scale *= 2 ** bits) v += values[i]! * scale;
+    out[j] = v;
+  }
+  return out;
+}
+
+/**
+ * Packed slot totals back into `valueCount` totals (from value
+ * `firstValue`, the slots' first field). Throws on a slot total that is
+ * not a sum of in-range fields (at or above 2^(fields x bits)).
+ */
+export function unpackFields(slots: Float64Array, bits: number, valueCount: number): Float64Array {
+  const f = fieldsPerSlot(bits);
+  const field = 2 ** bits;
+  const limit = 2 ** (f * bits);
+  const out = new Float64Array(Math.min(valueCount, slots.length * f));
+  for (let j = 0, i = 0; j < slots.length && i < out.length; j++) {
+    let v = slots[j]!;
+    if (!(v >= 0 && v < limit && Number.isInteger(v))) throw new ProtoError('GENOFED_BAD_MESSAGE', 'packed total out of range');
+    for (let m = 0; m < f && i < out.length; m++, i++) {
+      const r = v % field;
+      out[i] = r;
+      v = (v - r) / field;
+    }
+  }
+  return out;
 }
 
 export interface AlleleCounts {

@@ -26,7 +26,7 @@ import { signEnvelope } from '../../proto/convert/envelope.js';
 import type { SignedCommitment } from '../../proto/convert/size-commitment.js';
 import { schemaColumns, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { QueryKindSpec } from '../../proto/kinds/kind.js';
-import { PROTOCOL_VERSION, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
+import { fieldsPerSlot, packedLayout, PROTOCOL_VERSION, unpackFields, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
 import { parseRegions, type Region } from '../../proto/region.js';
 import { unionOfPackedKeys } from './key-union.js';
 import { compareVariantKeys, variantMatchKey, type KeyList, type VariantKey, type VariantListItem } from '../../proto/variant.js';
@@ -45,7 +45,8 @@ export interface TotalCrypto {
   /** Throws when bound x parties could reach the plain modulus. */
   checkSumBound(bound: number, parties: number): void;
   /**
-   * A sum the sites' ciphertexts are added into as they arrive; a chunk
+   * A sum the sites' ciphertexts are added into as they arrive (`chunks`:
+   * the most an answer may hold; a packed answer fills the first ones); a chunk
    * every one of `sites` has sent is reduced to one ciphertext and its
    * running sums freed, so the coordinator never holds every site's answer.
    */
@@ -155,6 +156,15 @@ class CommitmentBarrier {
   }
 }
 
+/** Packed slot totals back into values; a slot total that is not a sum of fields means a site off protocol. */
+function unpackTotals(slots: Float64Array, bits: number, valueCount: number): Float64Array {
+  try {
+    return unpackFields(slots, bits, valueCount);
+  } catch (cause) {
+    throw new CoordinatorError('GENOFED_TOTALS_OUT_OF_BOUNDS', 'a packed network total is not a sum of fields (a site sent values beyond its bound); nothing (more) released', { cause });
+  }
+}
+
 /** Value groups per released piece in the plaintext measurement mode (the encrypted path releases a ciphertext's worth at a time). */
 const PLAINTEXT_PIECE_GROUPS = 4096;
 
@@ -178,6 +188,8 @@ interface Verdict {
   readonly withheld: ReadonlySet<number>;
   /** The sites' declared genotyped samples, summed (the bounds check). */
   readonly samples: number;
+  /** Bits per value of a packed answer (every site the same), 0 when unpacked (proto/query.ts packedLayout). */
+  readonly packBits: number;
 }
 
 /** Where totals go when an answer is released as the sites' chunks complete. */
@@ -221,13 +233,15 @@ class ChunkRelease {
     if (chunkIndex !== this.next) throw new CoordinatorError('GENOFED_INTERNAL', `chunk ${chunkIndex} completed before chunk ${this.next}`);
     this.next += 1;
     const v = this.verdict();
-    const count = Math.min(this.slotCount, this.layout.valueCount - chunkIndex * this.slotCount);
+    const packed = packedLayout(this.layout, v.packBits, this.slotCount);
+    const slots = Math.min(this.slotCount, packed.slots - chunkIndex * this.slotCount);
     let values: Float64Array;
     try {
-      values = running.chunkTotals(chunkIndex, count, v.noise !== null);
+      values = running.chunkTotals(chunkIndex, slots, v.noise !== null);
     } catch (cause) {
       throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing (more) released', { cause });
     }
+    if (v.packBits > 0) values = unpackTotals(values, v.packBits, this.layout.valueCount - chunkIndex * this.slotCount * fieldsPerSlot(v.packBits));
     if (this.carry.length > 0) {
       const joined = new Float64Array(this.carry.length + values.length);
       joined.set(this.carry);
@@ -245,8 +259,9 @@ class ChunkRelease {
 
   /** After every site answered: every chunk was released, nothing is left over. */
   finish(): void {
-    if (this.next !== this.layout.ciphertextCount || this.carry.length !== 0) {
-      throw new CoordinatorError('GENOFED_INTERNAL', `${this.next} of ${this.layout.ciphertextCount} chunks released`);
+    const chunks = packedLayout(this.layout, this.verdict().packBits, this.slotCount).ciphertextCount;
+    if (this.next !== chunks || this.carry.length !== 0) {
+      throw new CoordinatorError('GENOFED_INTERNAL', `${this.next} of ${chunks} chunks released`);
     }
   }
 }
@@ -345,6 +360,8 @@ export class FederationEngine {
   private async aggregate(correlationId: string, querier: string, spec: QueryKindSpec, params: QueryParams, variants: KeyList, signal?: AbortSignal, release?: Release): Promise<Verdict & { totals?: Float64Array; layout: SlotLayout }> {
     const layout = spec.layout(params, this.o.crypto.slotCount, this.o.roster.schema);
     const plaintext = this.o.measurementPlaintext === true;
+    // The nodes may pack values (protocol 7) for a kind with a field bound and no DP noise; they choose the width.
+    const packing = spec.fieldBound && !((this.o.dpEpsilon ?? 0) > 0) ? { slotCount: this.o.crypto.slotCount } : undefined;
     const env = this.envelope(correlationId, querier, params);
     const signed = signEnvelope(env, this.o.signingKey);
     const round = new AbortController();
@@ -370,6 +387,7 @@ export class FederationEngine {
         s.addEventListener('abort', () => round.abort(), { once: true });
         return c.aggregate(signed, variants, {
           queryId: env.queryId, fingerprint: this.o.crypto.fingerprint, rosterFingerprint: this.o.roster.fingerprint, layout, plaintext,
+          ...(packing ? { packing } : {}),
           ...(running ? { onCiphertext: (i: number, data: Uint8Array) => running.add(i, data) } : {}),
           ...(chunks ? { onHeader: (h: AnswerHeader) => onHeader(c.site, h) } : {}),
         }, this.o.deadlines.queryMs, s, (commitment) => barrier.offer(c.site, commitment));
@@ -421,25 +439,42 @@ export class FederationEngine {
     if ((this.o.dpEpsilon ?? 0) > 0 && noise === null) {
       throw new CoordinatorError('GENOFED_SITE_FAILED', 'DP is on in the coordinator config (privacy.dpEpsilon) but the sites added no noise; nothing released (node and coordinator policies differ)');
     }
-    if (!plaintext) {
+    // Packed answers: one width at every site, no noise, each site's largest value below 2^bits, and the
+    // packed total below 2^PACKED_SLOT_BITS < t (no wrap). That no field's network total carries into the
+    // next is the nodes' check on the verified network sizes (node/server/packing.ts); a carry from a site
+    // off protocol is a function of the totals (it reveals no site's share) and is refused when a slot
+    // total is out of range or a total impossible.
+    const widths = new Set(headers.map((a) => a.header.packBits ?? 0));
+    if (widths.size > 1) throw new CoordinatorError('GENOFED_SITE_FAILED', 'sites packed their answers differently; nothing released');
+    const packBits = [...widths][0] ?? 0;
+    const n = headers.length;
+    if (packBits > 0) {
+      if (noise) throw new CoordinatorError('GENOFED_SITE_FAILED', 'sites packed a noisy answer (noise would borrow across fields); nothing released');
+      const over = headers.filter((a) => a.header.boundPerValue >= 2 ** packBits).map((a) => a.site);
+      if (over.length > 0) throw new CoordinatorError('GENOFED_SITE_FAILED', `site ${over.join(', ')}: a value at or above 2^${packBits} in a packed answer; nothing released`);
+      if (!plaintext) {
+        this.o.crypto.checkSumBound(1, n);
+        this.o.crypto.checkSumBound(2 ** (fieldsPerSlot(packBits) * packBits) - 1, 1);
+      }
+    } else if (!plaintext) {
       // Overflow guard over the network: the largest per-site bound times the
       // number of summands; with noise, totals are read centered, so they and
       // 20 sd of noise must stay below t/2.
       const bound = Math.max(...headers.map((a) => a.header.boundPerValue));
-      const n = headers.length;
       this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
     }
     // The network answers only while every site has budget: the smallest remainder is the querier's.
     const remainingEpsilon = noise === null ? null : Math.min(...headers.map((a) => a.header.dpRemainingEpsilon ?? 0));
-    return { responding: headers.map((a) => a.site), noise, remainingEpsilon, withheld, samples: headers.reduce((s, a) => s + a.header.samples, 0) };
+    return { responding: headers.map((a) => a.site), noise, remainingEpsilon, withheld, samples: headers.reduce((s, a) => s + a.header.samples, 0), packBits };
   }
 
   /** The totals of every chunk (decrypted, or the plaintext measurement mode's sums), checked possible. */
   private checkedTotals(spec: QueryKindSpec, params: QueryParams, layout: SlotLayout, answers: { site: string; value: SiteAnswer }[], running: RunningSum | undefined, v: Verdict): Float64Array {
     let totals: Float64Array;
     const t = Number(this.o.crypto.plainModulus);
+    const slots = packedLayout(layout, v.packBits, this.o.crypto.slotCount).slots;
     if (running === undefined) {
-      totals = new Float64Array(layout.valueCount);
+      totals = new Float64Array(slots);
       for (const a of answers) {
         const p = a.value.plain!;
         for (let i = 0; i < p.length; i++) totals[i] = (totals[i]! + p[i]!) % t;
@@ -447,11 +482,12 @@ export class FederationEngine {
       if (v.noise) for (let i = 0; i < totals.length; i++) if (totals[i]! > t / 2) totals[i] = totals[i]! - t;
     } else {
       try {
-        totals = running.totals(layout.valueCount, v.noise !== null);
+        totals = running.totals(slots, v.noise !== null);
       } catch (cause) {
         throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
       }
     }
+    if (v.packBits > 0) totals = unpackTotals(totals, v.packBits, layout.valueCount);
     checkPossible(spec, params, totals, v);
     return totals;
   }

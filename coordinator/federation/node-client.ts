@@ -13,7 +13,7 @@ import { signedQueryToWire } from '../../proto/convert/envelope.js';
 import { commitmentFromWire, commitmentToWire, decodeCommitmentBody, type SignedCommitment } from '../../proto/convert/size-commitment.js';
 import { namesFromWire, packVariantKeys, variantIdsFromWire, variantsFromWire, variantsToWire, verifySignedHeader, type AnswerHeader } from '../../proto/convert/variants.js';
 import * as wire from '../../proto/generated/genofed/v1/node.js';
-import { VARIANT_BATCH, sameLayout, type SignedQueryBytes, type SlotLayout } from '../../proto/query.js';
+import { VARIANT_BATCH, packedLayout, sameLayout, type SignedQueryBytes, type SlotLayout } from '../../proto/query.js';
 import type { KeyList, VariantKey } from '../../proto/variant.js';
 import { PackedLineReader } from '../../proto/convert/packed-lines.js';
 import { PackedKeyList } from '../../proto/convert/packed-key-list.js';
@@ -48,7 +48,10 @@ export interface ExpectedAnswer {
   readonly queryId: string;
   readonly fingerprint: string;
   readonly rosterFingerprint: string;
+  /** The kind's layout, one value per slot; a packed answer's (header pack bits) is packedLayout of it. */
   readonly layout: SlotLayout;
+  /** Whether the site may pack (the kind states a field bound and DP is off), and the slots per ciphertext. */
+  readonly packing?: { readonly slotCount: number };
   readonly plaintext: boolean;
   /**
    * Encrypted mode: each checked ciphertext as it arrives (the engine sums
@@ -307,11 +310,14 @@ export class NodeClient {
           if (h.rosterFingerprint !== expected.rosterFingerprint) return fail(invalid(this.site, 'header names another roster'));
           if (h.plaintext !== expected.plaintext) return fail(invalid(this.site, 'plaintext flag differs from the request'));
           if (!expected.plaintext && h.cryptoFingerprint !== expected.fingerprint) return fail(invalid(this.site, 'BFV parameter fingerprint differs (ciphertexts under other parameters)'));
-          if (!sameLayout({ counters: h.counters, populations: h.populations, valueCount: h.valueCount, ciphertextCount: h.ciphertextCount }, expected.layout)) return fail(invalid(this.site, 'slot layout differs from the request'));
+          const bits = h.packBits ?? 0;
+          if (bits > 0 && !expected.packing) return fail(invalid(this.site, 'packed an answer that may not be packed (DP on, or a kind without a field bound)'));
+          const want = bits > 0 ? packedLayout(expected.layout, bits, expected.packing!.slotCount) : expected.layout;
+          if (!sameLayout({ counters: h.counters, populations: h.populations, valueCount: h.valueCount, ciphertextCount: h.ciphertextCount }, want)) return fail(invalid(this.site, 'slot layout differs from the request'));
           if (!(h.boundPerValue >= 1)) return fail(invalid(this.site, 'no bound per value'));
           if (!Number.isSafeInteger(h.samples) || h.samples < 0) return fail(invalid(this.site, 'no declared sample count'));
           header = h;
-          if (expected.plaintext) plain = new Uint32Array(h.valueCount);
+          if (expected.plaintext) plain = new Uint32Array(bits > 0 ? packedLayout(expected.layout, bits, expected.packing!.slotCount).slots : h.valueCount);
           if (expected.onHeader) {
             try {
               expected.onHeader(h);
@@ -358,8 +364,8 @@ export class NodeClient {
       call.on('end', () => {
         if (settled) return;
         if (!header) return fail(invalid(this.site, committed ? 'no header' : 'no size commitment'));
-        if (expected.plaintext ? plainFilled !== header.valueCount : received !== header.ciphertextCount) {
-          return fail(invalid(this.site, `incomplete answer (${expected.plaintext ? plainFilled : received} of ${expected.plaintext ? header.valueCount : header.ciphertextCount})`));
+        if (expected.plaintext ? plainFilled !== plain!.length : received !== header.ciphertextCount) {
+          return fail(invalid(this.site, `incomplete answer (${expected.plaintext ? plainFilled : received} of ${expected.plaintext ? plain!.length : header.ciphertextCount})`));
         }
         settled = true;
         signal?.removeEventListener('abort', onAbort);

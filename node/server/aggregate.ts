@@ -14,7 +14,7 @@ import { PackedLineReader } from '../../proto/convert/packed-lines.js';
 import { packVariantKeys, signHeader, variantsFromWire } from '../../proto/convert/variants.js';
 import type * as wire from '../../proto/generated/genofed/v1/node.js';
 import { schemaColumns } from '../../proto/phenotype-schema.js';
-import { populationsToWithhold, VariantListHasher, type Population, type QueryEnvelope } from '../../proto/query.js';
+import { fieldsPerSlot, packedLayout, packFields, populationsToWithhold, VariantListHasher, type Population, type QueryEnvelope } from '../../proto/query.js';
 import { parseRegions, regionsTest } from '../../proto/region.js';
 import { normalizeContig, type KeyList, type VariantKey } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
@@ -22,6 +22,7 @@ import { isCounted, type CountedNodeKind, type NodeKind } from '../kinds/kind.js
 import { commitSizes, networkSizes, type SizeRoundContext } from '../privacy/size-round.js';
 import { errorCode, type Admitted, type QueryAdmission } from './admission.js';
 import type { NodeServiceOptions } from './service.js';
+import { checkOwnFields, packBitsOf } from './packing.js';
 import { toServiceError } from './status.js';
 import { nextWithin, writeMessage } from './stream-io.js';
 
@@ -114,7 +115,7 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
    * population; a population of 1..k-1 refuses the query, or (a stratum
    * cell) is withheld: returns the withheld populations' indices.
    */
-  async function sizeRound(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>, it: AsyncIterator<wire.AggregateRequest>, a: Admitted, members: readonly Uint32Array[]): Promise<number[]> {
+  async function sizeRound(call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>, it: AsyncIterator<wire.AggregateRequest>, a: Admitted, members: readonly Uint32Array[]): Promise<{ withheld: number[]; sizes: readonly number[] }> {
     const ctx: SizeRoundContext = {
       selfId: o.siteId, selfX25519: o.roster.selfX25519, selfSigning: o.roster.selfSigning, roster: o.roster.roster,
       rosterFingerprint: o.roster.fingerprint, queryId: a.e.queryId, envelope: a.envelopeBytes,
@@ -127,7 +128,7 @@ export function aggregateHandler(o: NodeServiceOptions, admission: QueryAdmissio
     const spec = a.kind.spec;
     const decision = spec.withhold ? spec.withhold(a.e.params, schema, totals, o.minCohortSize) : populationsToWithhold(spec.populations(a.e.params, schema), totals, o.minCohortSize);
     if ('refuse' in decision) throw new NodeError('GENOFED_COHORT_TOO_SMALL', `query refused: the ${decision.refuse} has a network size of 1..${o.minCohortSize - 1} (verified by the nodes); nothing is answered`);
-    return decision.withheld;
+    return { withheld: decision.withheld, sizes: totals };
   }
 
   /**
@@ -186,7 +187,7 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         const history = { k: o.gate.differencingK, near: (sets: readonly Uint32Array[]) => o.gate.nearHistory(querier, sets) };
         const members = await kind.members(o.store, p, schema, variants, history);
         const tMembers = performance.now();
-        const withheld = await sizeRound(call, it, a, members);
+        const { withheld, sizes } = await sizeRound(call, it, a, members);
         const tSizes = performance.now();
         stage = 'admission';
         // What is withheld is not answered alone, so it is not recorded either; what can be derived (the withheld mass) is.
@@ -200,18 +201,23 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         variants = [];
         const tCount = performance.now();
         const { samples } = await o.store.describe();
-        const bound = boundFor(values, samples);
-        const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
-        if (layout.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
-        withhold(values, layout.populations, withheld);
+        const unpacked = kind.spec.layout(p, o.encryptor.slotCount, schema);
+        if (unpacked.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
+        withhold(values, unpacked.populations, withheld);
         const parties = e.participants.length;
+        // Packed answers (protocol 7): every node derives the same width from the verified network sizes.
+        const packBits = packBitsOf(kind.spec, p, sizes, unpacked.populations, parties, a.admission.epsilon > 0, o.encryptor.plainModulus);
+        const layout = packedLayout(unpacked, packBits, o.encryptor.slotCount);
+        // Unpacked: the overflow guard's bound per value; packed: this site's largest value (the fields' sum is checked by the coordinator).
+        const bound = packBits > 0 ? checkOwnFields(kind.spec, p, values, unpacked.populations, members) : boundFor(values, samples);
+        const slots = packBits > 0 ? packFields(values, packBits) : values;
         // Noise is drawn after the debit; the audit entry is written before anything leaves.
-        const protection = o.gate.protect(e, kind, a.admission, values.length);
+        const protection = o.gate.protect(e, kind, a.admission, slots.length);
         await o.gate.record(e, kind, a.admission.querier, a.admission.epsilon, 'answered');
         const header = signHeader({
           siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
           ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,
-          samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld,
+          samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld, packBits,
           // The querier's own budget after this debit (DP on): a scalar it could count itself, no patient in it.
           dpRemainingEpsilon: a.admission.remainingEpsilon ?? 0,
         }, o.roster.selfSigning);
@@ -220,9 +226,9 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
           // Benchmark only: the masked values in the clear (still only the roster's sum means anything).
           const step = o.encryptor.slotCount;
           const t = Number(o.encryptor.plainModulus);
-          for (let off = 0, c = 0; off < values.length; off += step, c++) {
+          for (let off = 0, c = 0; off < slots.length; off += step, c++) {
             const m = protection.mask(c);
-            const slice = values.subarray(off, off + step);
+            const slice = slots.subarray(off, off + step);
             const out = new Array<number>(slice.length);
             for (let i = 0; i < slice.length; i++) out[i] = (slice[i]! + m[i]!) % t;
             bytes += slice.length * 4;
@@ -230,14 +236,16 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
           }
         } else {
           let index = 0;
-          for (const ct of o.encryptor.encryptVector(values, { bound, parties, mask: protection.mask })) {
+          // Packed slots stay below 2^PACKED_SLOT_BITS < t over the network (the fields' checks): the guard sees that bound once.
+          const guard = packBits > 0 ? { bound: 2 ** (fieldsPerSlot(packBits) * packBits) - 1, parties: 1 } : { bound, parties };
+          for (const ct of o.encryptor.encryptVector(slots, { ...guard, mask: protection.mask })) {
             if (call.cancelled) throw new NodeError('GENOFED_QUERY_MALFORMED', 'caller cancelled the query');
             bytes += ct.length;
             await writeMessage(call, { msg: { $case: 'ciphertext', value: { index, data: Buffer.from(ct.buffer, ct.byteOffset, ct.byteLength) } } });
             index += 1;
           }
         }
-        await admission.logDecision(e, 'answered', undefined, { kind: p.kind, values: values.length, ciphertexts: layout.ciphertextCount });
+        await admission.logDecision(e, 'answered', undefined, { kind: p.kind, values: values.length, ciphertexts: layout.ciphertextCount, packBits });
         replay.release(e.queryId);
         o.metrics?.bytes('received', seen.kind, 'aggregate', received.n);
         o.metrics?.bytes('sent', seen.kind, 'aggregate', bytes);

@@ -6,7 +6,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { ProtoError } from '../errors.js';
 import * as wire from '../generated/genofed/v1/node.js';
-import type { Counter } from '../query.js';
+import { fieldsPerSlot, type Counter } from '../query.js';
 import type { VariantKey } from '../variant.js';
 import { PackedLineReader } from './packed-lines.js';
 
@@ -105,6 +105,8 @@ export interface AnswerHeader {
   readonly withheld?: readonly number[];
   /** DP on: the epsilon the querier has left at this site after this query (absent = 0, DP off). */
   readonly dpRemainingEpsilon?: number;
+  /** Packed answer (protocol 7): bits per value (absent or 0: one value per slot; proto/query.ts packedLayout). */
+  readonly packBits?: number;
 }
 
 export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
@@ -124,6 +126,7 @@ export function headerToWire(h: AnswerHeader): wire.AggregateHeader {
     populationCount: h.populations,
     withheldPopulations: [...(h.withheld ?? [])],
     dpRemainingEpsilon: h.dpRemainingEpsilon ?? 0,
+    packBits: h.packBits ?? 0,
   };
 }
 
@@ -132,6 +135,7 @@ export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
     if (!/^[a-z][a-z0-9_]{0,30}$/.test(c)) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: malformed counter name');
     return c as Counter;
   });
+  if (w.packBits !== 0 && fieldsPerSlot(w.packBits) < 2) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: pack bits leave fewer than two values per slot');
   if (!Number.isFinite(w.dpRemainingEpsilon) || w.dpRemainingEpsilon < 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'answer header: remaining DP budget is not a non-negative number');
   return {
     siteId: w.siteId,
@@ -149,6 +153,7 @@ export function headerFromWire(w: wire.AggregateHeader): AnswerHeader {
     populations: w.populationCount,
     withheld: w.withheldPopulations,
     dpRemainingEpsilon: w.dpRemainingEpsilon,
+    packBits: w.packBits,
   };
 }
 

@@ -72,6 +72,8 @@ export const alleleCounts: QueryKindSpec<AlleleCountsParams> = {
   layout: (p, slotCount, s) => blockLayout(withSites(p) ? LIST_COUNTERS : ALLELE_COUNTERS, 1 + cells(p, s), p.variantCount, slotCount),
   // AC and AN of a diploid site change by <= 2 when one person is added or removed.
   sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),
+  // AC, AN <= 2 per person (diploid; nhomalt <= 1); `sites` is 1 per site.
+  fieldBound: (p) => ({ perPerson: 2, perSite: withSites(p) ? 1 : 0 }),
   audit: (p) => ({ cohort: p.cohort, variantCount: p.variantCount, variantsSha256: p.variantsSha256, strata: [...p.strata], region: p.region }),
   check(p, limits) {
     if (p.variantCount < 1 || p.variantCount > limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `allele-counts: variant count must be 1..${limits.maxVariants}`);

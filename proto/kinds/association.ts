@@ -46,6 +46,8 @@ export const association: QueryKindSpec<AssociationParams> = {
   layout: (p, slotCount) => blockLayout(ASSOCIATION_COUNTERS, 2, p.variantCount, slotCount),
   // One person changes AC and AN by <= 2 and one genotype class by 1: 2 bounds every count.
   sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),
+  // AC, AN <= 2 per person; each genotype class <= 1.
+  fieldBound: () => ({ perPerson: 2, perSite: 0 }),
   audit: (p) => ({ cases: p.cases, controls: p.controls, variantCount: p.variantCount, variantsSha256: p.variantsSha256, region: p.region }),
   check(p, limits) {
     if (p.variantCount < 1 || p.variantCount > limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `association: variant count must be 1..${limits.maxVariants}`);

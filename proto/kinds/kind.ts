@@ -59,6 +59,13 @@ export interface QueryKindSpec<P extends QueryParams = QueryParams> {
   layout(p: P, slotCount: number, schema: PhenotypeSchema): SlotLayout;
   /** DP: the most one person changes any released count, and how many counts one release holds. */
   sensitivity(p: P, layout: SlotLayout): { sensitivity: number; counts: number };
+  /**
+   * Packed answers (proto/query.ts packedLayout): the largest value of a
+   * population's block is at most perPerson x its size + perSite at each
+   * site, so a network total is at most perPerson x the network size +
+   * perSite x sites. Kinds without it are never packed.
+   */
+  fieldBound?(p: P): { readonly perPerson: number; readonly perSite: number };
   /** What the audit log records: the querier's own choices, lists reduced to count + digest. */
   audit(p: P): Record<string, string | number | string[]>;
   /** Limits a node enforces; throws a ProtoError naming the problem. */

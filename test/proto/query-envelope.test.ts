@@ -47,8 +47,11 @@ describe('query envelope', () => {
 
   it('answer headers carry the noise scale, the masked flag, the declared samples, roster, populations and remaining budget, defaulting to none', () => {
     const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1 };
-    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire({ ...h, noiseMu: 41.5, masked: true, withheld: [2], dpRemainingEpsilon: 7.25 })).finish()))).toEqual({ ...h, noiseMu: 41.5, masked: true, withheld: [2], dpRemainingEpsilon: 7.25 });
-    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire(h)).finish()))).toEqual({ ...h, noiseMu: 0, masked: false, withheld: [], dpRemainingEpsilon: 0 });
+    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire({ ...h, noiseMu: 41.5, masked: true, withheld: [2], dpRemainingEpsilon: 7.25 })).finish()))).toEqual({ ...h, noiseMu: 41.5, masked: true, withheld: [2], dpRemainingEpsilon: 7.25, packBits: 0 });
+    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire({ ...h, packBits: 14 })).finish())).packBits).toBe(14);
+    // A width that leaves fewer than two values per slot is no packing anyone would choose.
+    expect(() => headerFromWire({ ...headerToWire(h), packBits: 15 })).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));
+    expect(headerFromWire(AggregateHeader.decode(AggregateHeader.encode(headerToWire(h)).finish()))).toEqual({ ...h, noiseMu: 0, masked: false, withheld: [], dpRemainingEpsilon: 0, packBits: 0 });
     // The remaining budget travels as field 16 (a double): the wire bytes of 7.25 are there.
     const bytes = Buffer.from(AggregateHeader.encode(headerToWire({ ...h, dpRemainingEpsilon: 7.25 })).finish());
     const f64 = Buffer.alloc(8);
@@ -62,7 +65,7 @@ describe('query envelope', () => {
   it('a signed header verifies under the site key only, and any flipped byte breaks it', () => {
     const site = generateKeyPairSync('ed25519');
     const other = generateKeyPairSync('ed25519');
-    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, noiseMu: 0, masked: true, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1, withheld: [], dpRemainingEpsilon: 0 };
+    const h = { siteId: 's', queryId: 'q', cryptoFingerprint: 'f', counters: ['ac', 'an', 'nhomalt'] as const, valueCount: 3, ciphertextCount: 1, boundPerValue: 10, plaintext: false, noiseMu: 0, masked: true, samples: 626, rosterFingerprint: 'cd'.repeat(32), populations: 1, withheld: [], dpRemainingEpsilon: 0, packBits: 0 };
     const w = signHeader(h, site.privateKey);
     expect(verifySignedHeader(w, site.publicKey)).toEqual(h);
     expect(() => verifySignedHeader(w, other.publicKey)).toThrow(expect.objectContaining({ code: 'GENOFED_BAD_MESSAGE' }));

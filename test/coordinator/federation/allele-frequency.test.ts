@@ -77,6 +77,25 @@ describe.skipIf(!has('bcftools'))('federated allele frequencies over 3 sites', (
     }
   });
 
+  it('the sites pack their answers (protocol 7): a stratified region answer comes in about half the ciphertexts of one value per slot, and equals bcftools', async () => {
+    // The network's largest total is AN <= 2 x its samples: under 2^14, so two values share a slot.
+    expect(2 * samples.length).toBeLessThan(2 ** 14);
+    const bytes: Record<string, number> = {};
+    const g = await c.federationWith({ disclosure: { k: 1 } }, { onSiteAnswer: (site, b) => { bytes[site] = b; } });
+    const first = (await g.alleleFrequency({ region: '1', querier: 'test' })).rows[0]!;
+    await g.alleleFrequency({ variants: [{ chrom: '1', pos: first.pos, ref: first.ref, alt: first.alt }], querier: 'test' });
+    const perCiphertext = bytes.a!; // one ciphertext (4 values, packed or not)
+    const answer = await g.alleleFrequency({ region: '1', by: ['super_pop'], querier: 'test' });
+    const all = answer.rows.filter((r) => r.strata!.super_pop === 'all');
+    // 1 + 5 super-population blocks of 3 counters per variant, the test preset's 4,096 slots per ciphertext.
+    const values = 6 * 3 * all.length;
+    const packed = Math.ceil(Math.ceil(values / 2) / 4096);
+    expect(Math.ceil(values / 4096)).toBeGreaterThan(packed);
+    expect(bytes.a! / perCiphertext).toBe(packed);
+    const expected = fillTags(`bcftools merge --no-version -m none ${shares.map((x) => `'${x}'`).join(' ')}`);
+    for (const r of all) expect({ ac: r.ac, an: r.an, nhomalt: r.nhomalt }).toEqual(expected.get(`${r.chrom}\t${r.pos}\t${r.ref}\t${r.alt}`));
+  });
+
   it('AC and nhomalt also equal fill-tags on the unsplit file, and the network AN never exceeds it; asked as chr1, rows name the contig as the stores spell it (1)', async () => {
     const unsplit = fillTags(`bcftools view --no-version '${VCF}'`);
     const answer = await f.alleleFrequency({ region: 'chr1:10000-60000', querier: 'test' });

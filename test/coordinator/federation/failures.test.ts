@@ -57,7 +57,7 @@ describe('federated queries when sites fail', () => {
 
   it('a site that adds to its counts beyond what its declared samples allow makes the totals impossible: nothing is released', async () => {
     const f = await c.federationWith({ addresses: { c: await fake('inflated') } });
-    // Three real sites of 2,504 samples (AN 3 x 5,008 = 2 x 7,512) plus c declaring 0 samples and adding 10,000 to AN.
+    // Three real sites of 2,504 samples (AN 3 x 5,008 = 2 x 7,512) plus c declaring 0 samples and adding 1,000 to AN.
     await expect(f.alleleFrequency({ variants: [V], querier: 't' })).rejects.toMatchObject({ code: 'GENOFED_TOTALS_OUT_OF_BOUNDS', message: expect.stringContaining('AN above 2 x samples') });
   });
 

@@ -23,12 +23,14 @@ import type { QueryKindSpec } from '../../../proto/kinds/kind.js';
 const SPECS: Record<string, QueryKindSpec> = { 'allele-counts': alleleCounts, 'cohort-count': cohortCount };
 import { parseSignedRoster, publicKeyFromBase64, rosterFingerprint } from '../../../proto/roster.js';
 import { createMaskStream } from '../../../node/privacy/masks.js';
+import { packBitsOf } from '../../../node/server/packing.js';
+import { packedLayout, packFields } from '../../../proto/query.js';
 import { commitSizes, networkSizes } from '../../../node/privacy/size-round.js';
 
 /**
  * The fake takes part in the size round and masks like a node (its share
  * is zeros), then misbehaves: 'unmasked' answers without its mask,
- * 'inflated' adds 10,000 to every AN (a site pushing counts past
+ * 'inflated' adds 1,000 to every AN (a site pushing counts past
  * suppression for a colluding researcher), 'unsigned-header' signs its
  * header with a key that is not its roster key.
  */
@@ -112,20 +114,26 @@ export async function startFakeNode(netDir: string, site: string, scenario: Scen
         call.write({ msg: { $case: 'sizeCommitment', value: commitmentToWire(pending.commitment) } });
         const relay = (await it.next()).value as wire.AggregateRequest | undefined;
         if (relay?.msg?.$case !== 'sizeRelay') { call.destroy(Object.assign(new Error('no relay'), { code: status.INVALID_ARGUMENT })); return; }
-        networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
+        const sizes = networkSizes(ctx, pending, relay.msg.value.commitments.map(commitmentFromWire));
+        // Packed like a node (protocol 7): the width every node derives from the network sizes; a noisy fake does not pack.
+        const packBits = packBitsOf(spec, e.params, sizes, layout.populations, e.participants.length, scenario === 'noisy', test.plainModulus);
+        const sent = packedLayout(layout, packBits, test.slotCount);
         const counters = scenario === 'wrong-layout' ? layout.counters.slice(0, 2) : layout.counters;
         const header = signHeader({
-          siteId: site, queryId: e.queryId, cryptoFingerprint: test.fingerprint, counters, valueCount: layout.valueCount, ciphertextCount: layout.ciphertextCount, boundPerValue: 20_000,
-          plaintext: false, noiseMu: scenario === 'noisy' ? 50 : 0, masked: scenario !== 'unmasked', samples: 0, rosterFingerprint: fp, populations: layout.populations,
+          siteId: site, queryId: e.queryId, cryptoFingerprint: test.fingerprint, counters, valueCount: layout.valueCount, ciphertextCount: sent.ciphertextCount,
+          boundPerValue: packBits > 0 ? 1_000 : 20_000,
+          plaintext: false, noiseMu: scenario === 'noisy' ? 50 : 0, masked: scenario !== 'unmasked', samples: 0, rosterFingerprint: fp, populations: layout.populations, packBits,
         }, scenario === 'unsigned-header' ? createPrivateKey(await readFile(join(netDir, 'coordinator', 'signing.key.pem'))) : selfSigning);
         call.write({ msg: { $case: 'signedHeader', value: header } });
-        // Zeros, or an offset of 10,000 on every AN: the fake has no samples and no mask, so its share is its raw values.
-        const values = new Uint32Array(layout.valueCount);
-        if (scenario === 'inflated') for (let i = 1; i < values.length; i += 3) values[i] = 10_000;
+        // Zeros, or an offset of 1,000 on every AN (the network's AN then exceeds 2 x its declared samples, without
+        // carrying out of a packed field): the fake has no samples and no mask, so its share is its raw values.
+        const raw = new Uint32Array(layout.valueCount);
+        if (scenario === 'inflated') for (let i = 1; i < raw.length; i += 3) raw[i] = 1_000;
+        const values = packBits > 0 ? packFields(raw, packBits) : raw;
         const masks = createMaskStream({ selfId: site, selfPrivateKey: selfX25519, roster: x25519Roster, queryId: e.queryId, participants: e.participants, plainModulus: test.plainModulus });
         const source = scenario === 'other-parameters' ? otherEnc : enc;
         let index = 0;
-        for (const ct of source.encryptVector(values, { bound: 20_000, parties: e.participants.length, ...(scenario === 'unmasked' || scenario === 'other-parameters' ? {} : { mask: (c: number) => masks.maskChunk(c, test.slotCount) }) })) {
+        for (const ct of source.encryptVector(values, { bound: packBits > 0 ? 2 ** 28 : 20_000, parties: packBits > 0 ? 1 : e.participants.length, ...(scenario === 'unmasked' || scenario === 'other-parameters' ? {} : { mask: (c: number) => masks.maskChunk(c, test.slotCount) }) })) {
           call.write({ msg: { $case: 'ciphertext', value: { index, data: Buffer.from(ct) } } });
           index += 1;
           if (scenario === 'dies-mid-answer') {

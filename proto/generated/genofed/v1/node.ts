@@ -248,6 +248,15 @@ export interface AggregateHeader {
    * A scalar of the querier's own spending, signed with the rest.
    */
   dpRemainingEpsilon: number;
+  /**
+   * Protocol 7: values packed several to a slot, this many bits each (0 =
+   * one value per slot). Chosen by every node alike from the network sizes
+   * of the size round (proto/query.ts packBitsFor), so every network total
+   * stays below 2^pack_bits; never with DP noise. With packing,
+   * ciphertext_count counts packed slots and bound_per_value is this site's
+   * largest value (at least 1; below 2^pack_bits).
+   */
+  packBits: number;
 }
 
 export interface SignedHeader {
@@ -1285,6 +1294,7 @@ function createBaseAggregateHeader(): AggregateHeader {
     populationCount: 0,
     withheldPopulations: [],
     dpRemainingEpsilon: 0,
+    packBits: 0,
   };
 }
 
@@ -1338,6 +1348,9 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
     }
     if (message.dpRemainingEpsilon !== 0) {
       writer.uint32(129).double(message.dpRemainingEpsilon);
+    }
+    if (message.packBits !== 0) {
+      writer.uint32(136).uint32(message.packBits);
     }
     return writer;
   },
@@ -1483,6 +1496,14 @@ export const AggregateHeader: MessageFns<AggregateHeader> = {
             }
 
             message.dpRemainingEpsilon = reader.double();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.packBits = reader.uint32();
             continue;
           }
         }
