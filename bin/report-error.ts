@@ -1,4 +1,4 @@
-import { operatorPath } from '../proto/operator-path.js';
+import { operatorPathSuffix } from '../proto/operator-path.js';
 
 /**
  * Print an error for the operator and choose the exit code. Known errors
@@ -10,10 +10,9 @@ import { operatorPath } from '../proto/operator-path.js';
 export function reportError(err: unknown): number {
   const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
   if (e && typeof e.code === 'string' && e.code.startsWith('GENOFED_')) {
-    const path = operatorPath(err);
     const message = String(e.message);
     // The message names the file by its basename: add the path as given unless the message already says it.
-    process.stderr.write(`genofed: ${e.code}: ${message}${path !== undefined && !message.startsWith(`${path}:`) && !message.includes(` ${path}`) ? ` (${path})` : ''}\n`);
+    process.stderr.write(`genofed: ${e.code}: ${message}${operatorPathSuffix(err, message)}\n`);
     if (process.env.GENOFED_DEBUG === '1') process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return e.code === 'GENOFED_USAGE' ? 2 : 1;
   }

@@ -9,6 +9,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { disclosurePolicy, type DisclosurePolicy } from './disclosure/index.js';
 import { CoordinatorError } from './errors.js';
+import { withOperatorPath } from '../proto/operator-path.js';
 
 const endpoint = z.object({
   host: z.string().min(1),
@@ -138,7 +139,7 @@ export function configDisclosurePolicy(c: CoordinatorConfig): DisclosurePolicy {
 export async function loadCoordinatorConfig(path: string): Promise<CoordinatorConfig> {
   const label = basename(path);
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new CoordinatorError('GENOFED_CONFIG', `${label}: cannot read config file`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_CONFIG', `${label}: cannot read config file`, { cause }), path);
   });
   let raw: unknown;
   try {
@@ -164,7 +165,7 @@ export async function loadTokens(path: string): Promise<readonly TokenEntry[]> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (cause) {
-    throw new CoordinatorError('GENOFED_CONFIG', `${label}: cannot read tokens file as JSON`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_CONFIG', `${label}: cannot read tokens file as JSON`, { cause }), path);
   }
   const parsed = tokensSchema.safeParse(raw);
   if (!parsed.success) {

@@ -6,6 +6,7 @@
  * prior and the disclosure note go to stderr.
  */
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseCohort } from '../../proto/cohort/index.js';
 import { CoordinatorError } from '../errors.js';
@@ -15,6 +16,7 @@ import { common, type QueryCommonOptions } from './cli.js';
 import { disclosureLine, sitesLine } from './format.js';
 import { csvSync } from './csv.js';
 import { waitingFor } from './progress.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 export interface QueryExprOptions extends QueryCommonOptions {
   groupA: string;
@@ -37,7 +39,7 @@ export async function readGenesFile(path: string): Promise<string[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new CoordinatorError('GENOFED_USAGE', `--genes: cannot read ${path}`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `--genes: cannot read ${basename(path)}`, { cause }), path);
   }
   const genes: string[] = [];
   for (const line of text.split(/\r?\n/)) {

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CoordinatorError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 export interface GeneSpan {
   readonly chrom: string;
@@ -62,11 +63,11 @@ export async function geneSpanFromFile(path: string, gene: string): Promise<Gene
   try {
     raw = await readFile(path);
   } catch (cause) {
-    throw new CoordinatorError('GENOFED_USAGE', `--annotation: cannot read ${path}`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `--annotation: cannot read ${basename(path)}`, { cause }), path);
   }
   const text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
   const span = findGene(text, gene, basename(path));
-  if (!span) throw new CoordinatorError('GENOFED_USAGE', `--annotation: ${basename(path)} has no gene ${gene}`);
+  if (!span) throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `--annotation: ${basename(path)} has no gene ${gene}`), path);
   return span;
 }
 

@@ -23,6 +23,7 @@ import { writeFileOut } from './out-file.js';
 import { rowProgress, waitingFor } from './progress.js';
 import { strataCells } from '../../proto/query.js';
 import { parsePhenotypeSchema } from '../../proto/phenotype-schema.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -41,10 +42,10 @@ export function client(o: QueryCommonOptions): ApiClient {
 export async function readVariantsFile(path: string): Promise<VariantKey[]> {
   const label = basename(path);
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new CoordinatorError('GENOFED_USAGE', `${label}: cannot read variants file`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${label}: cannot read variants file`, { cause }), path);
   });
   const list = parseVariantList(text, label);
-  if (list.length === 0) throw new CoordinatorError('GENOFED_USAGE', `${label}: no variants in file`);
+  if (list.length === 0) throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${label}: no variants in file`), path);
   return list;
 }
 
@@ -56,10 +57,10 @@ export async function readVariantsFile(path: string): Promise<VariantKey[]> {
 export async function readVariantItemsFile(path: string): Promise<(VariantKey | string)[]> {
   const label = basename(path);
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new CoordinatorError('GENOFED_USAGE', `${label}: cannot read variants file`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${label}: cannot read variants file`, { cause }), path);
   });
   const items = parseVariantItems(text, label);
-  if (items.length === 0) throw new CoordinatorError('GENOFED_USAGE', `${label}: no variants in file`);
+  if (items.length === 0) throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${label}: no variants in file`), path);
   return items.map((x) => (x.kind === 'key' ? x.key : x.rsId));
 }
 
@@ -108,13 +109,14 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 export async function regionOption(o: { region?: string; regionsFile?: string }): Promise<string | undefined> {
   if (o.region !== undefined) return canonicalRegions(o.region);
   if (o.regionsFile === undefined) return undefined;
-  const label = basename(o.regionsFile);
-  const bytes = await readFile(o.regionsFile).catch((cause: unknown) => {
-    throw new CoordinatorError('GENOFED_USAGE', `${label}: cannot read regions file`, { cause });
+  const path = o.regionsFile;
+  const label = basename(path);
+  const bytes = await readFile(path).catch((cause: unknown) => {
+    throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${label}: cannot read regions file`, { cause }), path);
   });
   const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
   const regions = parseRegionsFile(text.split(/\r?\n/), { label });
-  if (regions.length === 0) throw new CoordinatorError('GENOFED_USAGE', `${label}: no regions in file`);
+  if (regions.length === 0) throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${label}: no regions in file`), path);
   return formatRegions(regions);
 }
 

@@ -21,6 +21,7 @@ import type { SyntheticExpression } from './synthetic-expression.js';
 import { readPhenotypeTable, ReferenceCounts } from './plaintext-reference.js';
 import { assignSamples, createVcfSplitter, splitPhenotypes, type SplitStats } from './split-samples.js';
 import { vcfLines, vcfSampleIds } from './vcf-lines.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 /** The package root (holds package.json and bin/), found from this file in src or dist. */
 export function packageRoot(): string {
@@ -197,7 +198,7 @@ export async function startConsortium(o: ConsortiumOptions): Promise<Consortium>
     let schema = EMPTY_SCHEMA;
     if (phenotypes) {
       phenotypeText = await readFile(phenotypes, 'utf8').catch((cause: unknown) => {
-        throw new CoordinatorError('GENOFED_USAGE', `${basename(phenotypes)}: cannot read phenotype table`, { cause });
+        throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${basename(phenotypes)}: cannot read phenotype table`, { cause }), phenotypes);
       });
       phenotypeText = withDemoArm(phenotypeText);
       phenotypeTable = readPhenotypeTable(phenotypeText);

@@ -11,10 +11,11 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CoordinatorError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 async function isGzip(path: string): Promise<boolean> {
   const fh = await open(path, 'r').catch((cause: unknown) => {
-    throw new CoordinatorError('GENOFED_USAGE', `${basename(path)}: cannot open input file`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${basename(path)}: cannot open input file`, { cause }), path);
   });
   try {
     const b = Buffer.alloc(2);
@@ -43,7 +44,7 @@ export async function* vcfLines(path: string, signal?: AbortSignal): AsyncGenera
     }
   } catch (cause) {
     if (signal?.aborted) throw cause;
-    throw new CoordinatorError('GENOFED_USAGE', `${basename(path)}: cannot read input (truncated or corrupt compressed data?)`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${basename(path)}: cannot read input (truncated or corrupt compressed data?)`, { cause }), path);
   } finally {
     rl.close();
     stream.destroy();
@@ -57,7 +58,7 @@ export async function vcfSampleIds(path: string): Promise<string[]> {
     if (line.startsWith('#CHROM')) return line.split('\t').slice(9);
     if (!line.startsWith('#')) break;
   }
-  throw new CoordinatorError('GENOFED_USAGE', `${basename(path)}: no #CHROM header line`);
+  throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `${basename(path)}: no #CHROM header line`), path);
 }
 
 /**

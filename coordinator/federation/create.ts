@@ -16,6 +16,7 @@ import { cohortCount } from '../kinds/cohort-count.js';
 import { FederationEngine, type EngineLogger } from './engine.js';
 import { NodeClient } from './node-client.js';
 import type { Federation } from './types.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 export interface CreateFederationOptions {
   readonly logger: EngineLogger;
@@ -26,7 +27,7 @@ export interface CreateFederationOptions {
 
 async function readSecret(path: string, field: string): Promise<Buffer> {
   return readFile(path).catch((cause: unknown) => {
-    throw new CoordinatorError('GENOFED_CONFIG', `${field}: cannot read file`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_CONFIG', `${field}: cannot read file`, { cause }), path);
   });
 }
 
@@ -34,7 +35,7 @@ async function readSecret(path: string, field: string): Promise<Buffer> {
 export async function loadRoster(path: string): Promise<SignedRoster> {
   const label = basename(path);
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new CoordinatorError('GENOFED_CONFIG', `roster (${label}): cannot read file`, { cause });
+    throw withOperatorPath(new CoordinatorError('GENOFED_CONFIG', `roster (${label}): cannot read file`, { cause }), path);
   });
   try {
     return parseSignedRoster(JSON.parse(text), label);

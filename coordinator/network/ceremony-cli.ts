@@ -12,6 +12,7 @@
 import type { Command } from 'commander';
 import { basename } from 'node:path';
 import { CoordinatorError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -104,13 +105,13 @@ export function registerRosterCommands(program: Command): void {
       ]);
       const signed = await readRoster(o.roster, 'roster', false);
       const pem = await readFile(o.signingKey).catch((cause: unknown) => {
-        throw new CoordinatorError('GENOFED_ROSTER_SIGNER', `--signing-key ${basename(o.signingKey)}: cannot read file`, { cause });
+        throw withOperatorPath(new CoordinatorError('GENOFED_ROSTER_SIGNER', `--signing-key ${basename(o.signingKey)}: cannot read file`, { cause }), o.signingKey);
       });
       let key;
       try {
         key = createPrivateKey(pem);
       } catch (cause) {
-        throw new CoordinatorError('GENOFED_ROSTER_SIGNER', `--signing-key ${basename(o.signingKey)}: not a private key (PEM)`, { cause });
+        throw withOperatorPath(new CoordinatorError('GENOFED_ROSTER_SIGNER', `--signing-key ${basename(o.signingKey)}: not a private key (PEM)`, { cause }), o.signingKey);
       } finally {
         pem.fill(0);
       }

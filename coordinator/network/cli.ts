@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { CoordinatorError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -34,9 +35,10 @@ export function registerNetworkCommands(program: Command): void {
         const { readFile } = await import('node:fs/promises');
         const { basename } = await import('node:path');
         const { parsePhenotypeSchema } = await import('../../proto/phenotype-schema.js');
-        const label = basename(o.schema);
+        const schemaPath = o.schema;
+        const label = basename(schemaPath);
         const text = await readFile(o.schema, 'utf8').catch((cause: unknown) => {
-          throw new CoordinatorError('GENOFED_USAGE', `--schema: cannot read ${label}`, { cause });
+          throw withOperatorPath(new CoordinatorError('GENOFED_USAGE', `--schema: cannot read ${label}`, { cause }), schemaPath);
         });
         let raw: unknown;
         try {

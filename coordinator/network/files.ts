@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { access, chmod, link, mkdir, mkdtemp, open, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CoordinatorError, type CoordinatorErrorCode } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 /** Create one file inside a folder being built (`flag: 'wx'`: never replaces). */
 export async function putFile(path: string, data: string | Uint8Array, secret: boolean): Promise<void> {
@@ -23,6 +24,7 @@ export async function putFile(path: string, data: string | Uint8Array, secret: b
 export async function buildFolder<T>(out: string, fill: (dir: string) => Promise<T>): Promise<T> {
   const path = resolve(out);
   if (await access(path).then(() => true, () => false)) {
+    // Callers pass a resolved path; the CLI adds the folder as typed (bin/genofed.ts, proto/operator-path.ts).
     throw new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${basename(path)}: output folder already exists`);
   }
   await mkdir(dirname(path), { recursive: true });
@@ -54,7 +56,7 @@ export async function writeNewFile(path: string, text: string): Promise<void> {
       await fh.close();
     }
     await link(tmp, path).catch((cause: unknown) => {
-      if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${basename(path)}: output file already exists`, { cause });
+      if ((cause as NodeJS.ErrnoException).code === 'EEXIST') throw withOperatorPath(new CoordinatorError('GENOFED_OUTPUT_EXISTS', `${basename(path)}: output file already exists`, { cause }), path);
       throw cause;
     });
   } finally {
@@ -66,7 +68,7 @@ export async function writeNewFile(path: string, text: string): Promise<void> {
 export async function readJsonFile(path: string, code: CoordinatorErrorCode, what: string): Promise<unknown> {
   const label = basename(path);
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new CoordinatorError(code, `${what} ${label}: cannot read file`, { cause });
+    throw withOperatorPath(new CoordinatorError(code, `${what} ${label}: cannot read file`, { cause }), path);
   });
   try {
     return JSON.parse(text);

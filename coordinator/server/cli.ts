@@ -4,6 +4,7 @@
  * JSON logs (pino) on stderr, exits 0 after SIGTERM/SIGINT.
  */
 import type { Command } from 'commander';
+import { LOG_SERIALIZERS } from '../../proto/log-error.js';
 
 export function registerCoordinatorServerCommands(parent: Command): void {
   parent
@@ -13,7 +14,7 @@ export function registerCoordinatorServerCommands(parent: Command): void {
     .action(async (opts: { config: string }) => {
       const [{ loadCoordinatorConfig }, { startCoordinator }, { pino }] = await Promise.all([import('../config.js'), import('./serve.js'), import('pino')]);
       const config = await loadCoordinatorConfig(opts.config);
-      const logger = pino({ level: config.logLevel, base: { component: 'coordinator' } }, pino.destination(2));
+      const logger = pino({ level: config.logLevel, base: { component: 'coordinator' }, serializers: LOG_SERIALIZERS }, pino.destination(2));
       const running = await startCoordinator(config, logger);
       process.stdout.write(`listening rest ${config.listen.host}:${running.port}\n`);
       await new Promise<void>((resolve) => {

@@ -9,9 +9,10 @@
  * GENOFED_LEDGER_LOCKED rather than waiting forever.
  */
 import { link, open, readFile, rm, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 const chains = new Map<string, Promise<unknown>>();
 
@@ -90,7 +91,7 @@ async function acquire(lockPath: string, timeoutMs: number): Promise<void> {
       if (await tryCreate(lockPath)) return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause: err });
+      if (code === 'ENOENT') throw withOperatorPath(new NodeError('GENOFED_STORE_NOT_FOUND', 'store folder does not exist', { cause: err }), dirname(lockPath));
       throw new NodeError('GENOFED_LEDGER_LOCKED', `${basename(lockPath)}: cannot create the lock file`, { cause: err });
     }
     const holder = await holderOf(lockPath);

@@ -31,7 +31,7 @@ export function temporaryName(path: string): string {
 export async function writeAtomically(path: string, write: (out: Writable) => Promise<void>, options: AtomicOptions = {}): Promise<void> {
   if (options.noClobber) {
     const exists = await access(path).then(() => true, () => false);
-    if (exists) throw new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(path)}: output file already exists`);
+    if (exists) throw withOperatorPath(new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(path)}: output file already exists`), path);
   }
   const tmp = temporaryName(path);
   const out = createWriteStream(tmp, { mode: options.mode ?? 0o644, flags: 'wx' });

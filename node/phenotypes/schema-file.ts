@@ -11,6 +11,7 @@ import { basename } from 'node:path';
 import { NodeError } from '../errors.js';
 import { parsePhenotypeSchema, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import { parseSignedRoster } from '../../proto/roster.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 /** Parse the JSON value of a schema or roster file (no I/O); `label` is the file's basename. */
 export function phenotypeSchemaOf(raw: unknown, label: string): PhenotypeSchema {
@@ -23,13 +24,13 @@ export function phenotypeSchemaOf(raw: unknown, label: string): PhenotypeSchema 
 export async function readPhenotypeSchemaFile(path: string): Promise<PhenotypeSchema> {
   const label = basename(path);
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read schema file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read schema file`, { cause }), path);
   });
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new NodeError('GENOFED_INPUT_FORMAT', `${label}: not JSON (expected a genofed-phenotype-schema or a roster file)`);
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_FORMAT', `${label}: not JSON (expected a genofed-phenotype-schema or a roster file)`), path);
   }
   return phenotypeSchemaOf(raw, label);
 }

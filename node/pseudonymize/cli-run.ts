@@ -25,6 +25,7 @@ import { pseudonymizeVcfFile } from './vcf/pseudonymize-vcf.js';
 import { writeTabixIndex, type TabixOutcome } from './vcf/tabix-index.js';
 import { writeBamIndex } from './alignment/bam-index.js';
 import { verifyVcf } from './vcf/verify-vcf.js';
+import { attachTypedPath, operatorPathSuffix, withOperatorPath } from '../../proto/operator-path.js';
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -104,7 +105,7 @@ export async function runPseudonymize(format: string, opts: Record<string, unkno
   const regions: BedRegions | undefined = opts.regions ? await readBedFile(String(opts.regions)) : undefined;
   const map = opts.map ? new MapCollector() : undefined;
   // Refuse an existing map before any work: a map is never overwritten, and failing after the output was written would leave an output without its map.
-  if (opts.map && (await access(String(opts.map)).then(() => true, () => false))) throw new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(String(opts.map))}: map file already exists`);
+  if (opts.map && (await access(String(opts.map)).then(() => true, () => false))) throw withOperatorPath(new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(String(opts.map))}: map file already exists`), String(opts.map));
   const progress = createProgress(opts.progress !== false && process.stderr.isTTY === true);
   const onProgress = (read: number, total: number): void => progress.update(read, total);
   let report: object;
@@ -122,7 +123,7 @@ export async function runPseudonymize(format: string, opts: Record<string, unkno
       if ((report as { outputCompression?: string }).outputCompression === 'bgzf') indexNote = await writeTabixIndex(output);
     }
     else if (format === 'sam' || format === 'bam') {
-      if (opts.force !== true && (await access(output).then(() => true, () => false))) throw new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(output)}: output file already exists`);
+      if (opts.force !== true && (await access(output).then(() => true, () => false))) throw withOperatorPath(new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(output)}: output file already exists`), output);
       report = await pseudonymizeAlignment({ format, input, output, key, mode, regions, map, onProgress, sanitize });
       // A BAM output gets its index beside it (read back from the bytes written: alignment/bam-index.ts).
       if (format === 'bam') indexNote = await writeBamIndex(output);
@@ -208,7 +209,7 @@ export async function runScan(file: string, opts: { denylist?: string; format?: 
   } catch (err) {
     const e = err as { code?: unknown; message?: unknown; name?: unknown } | null;
     // Uncoded errors print their class only (their message may quote input), as bin/report-error.ts does.
-    if (typeof e?.code === 'string' && e.code.startsWith('GENOFED_')) process.stderr.write(`genofed: ${e.code}: ${String(e.message)}\n`);
+    if (typeof e?.code === 'string' && e.code.startsWith('GENOFED_')) process.stderr.write(`genofed: ${e.code}: ${String(e.message)}${operatorPathSuffix(attachTypedPath(err, [file, ...(opts.denylist !== undefined ? [opts.denylist] : [])]), String(e.message))}\n`);
     else process.stderr.write(`genofed: unexpected ${typeof e?.name === 'string' ? e.name : typeof err} during scan\n`);
     process.exitCode = 2;
   }
@@ -217,7 +218,7 @@ export async function runScan(file: string, opts: { denylist?: string; format?: 
 async function scanGate(file: string, opts: { denylist?: string; format?: string; dateColumns?: string; json?: boolean }): Promise<void> {
   const denylist = opts.denylist
     ? (await readFile(opts.denylist, 'utf8').catch((cause: unknown) => {
-        throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(opts.denylist!)}: cannot read denylist`, { cause });
+        throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(opts.denylist!)}: cannot read denylist`, { cause }), opts.denylist!);
       })).split(/\r?\n/)
     : [];
   const result = await scanFile(file, { denylist, format: opts.format as ScanFormat | undefined, dateColumns: list(opts.dateColumns) });

@@ -16,6 +16,7 @@ import { basename } from 'node:path';
 import { NodeError } from '../errors.js';
 import { writeFileAtomically } from '../io/atomic-output.js';
 import type { SiteKey } from './site-key.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 export const REID_MAP_FORMAT = 'genofed-reid-map';
 export const REID_MAP_VERSION = 1;
@@ -106,7 +107,7 @@ export function decryptReidMap(bytes: Buffer, key: SiteKey, label = 'map file'):
 export async function readReidMapFile(path: string, key: SiteKey): Promise<ReidEntry[]> {
   const label = basename(path);
   const bytes = await readFile(path).catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read map file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read map file`, { cause }), path);
   });
   return decryptReidMap(bytes, key, label);
 }

@@ -4,6 +4,7 @@
  * structured JSON logs (pino) on stderr, exits 0 after SIGTERM/SIGINT.
  */
 import type { Command } from 'commander';
+import { LOG_SERIALIZERS } from '../../proto/log-error.js';
 
 export function registerServerCommands(parent: Command): void {
   parent
@@ -13,7 +14,7 @@ export function registerServerCommands(parent: Command): void {
     .action(async (opts: { config: string }) => {
       const [{ loadNodeConfig }, { startNode }, { pino }] = await Promise.all([import('./config.js'), import('./serve.js'), import('pino')]);
       const config = await loadNodeConfig(opts.config);
-      const logger = pino({ level: config.logLevel, base: { component: 'node' } }, pino.destination(2));
+      const logger = pino({ level: config.logLevel, base: { component: 'node' }, serializers: LOG_SERIALIZERS }, pino.destination(2));
       // startNode binds `site` itself (once per line).
       const node = await startNode(config, { logger });
       process.stdout.write(`listening grpc ${config.listen.host}:${node.port}\n`);

@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { normalizeFingerprint } from '../../proto/roster.js';
 import { NodeError } from '../errors.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 const endpoint = z.object({
   host: z.string().min(1),
@@ -158,7 +159,7 @@ export function parseNodeConfig(raw: unknown, base: string, label = 'node config
 export async function loadNodeConfig(path: string): Promise<NodeConfig> {
   const label = basename(path);
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new NodeError('GENOFED_CONFIG', `${label}: cannot read config file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_CONFIG', `${label}: cannot read config file`, { cause }), path);
   });
   let raw: unknown;
   try {

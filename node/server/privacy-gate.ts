@@ -31,6 +31,7 @@ import { addNoiseModT, noiseShare, skellamMu } from '../privacy/skellam.js';
 import { publicKeyFromBase64 } from '../../proto/roster.js';
 import type { NodeConfig } from './config.js';
 import type { SiteRoster } from './site-roster.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 export interface PrivacyGateOptions {
   readonly siteId: string;
@@ -90,13 +91,13 @@ export class PrivacyGate {
     if (pv.policyFile) {
       const file = pv.policyFile;
       const text = await readFile(file, 'utf8').catch((cause: unknown) => {
-        throw new NodeError('GENOFED_CONFIG', `privacy.policyFile (${basename(file)}): cannot read file`, { cause });
+        throw withOperatorPath(new NodeError('GENOFED_CONFIG', `privacy.policyFile (${basename(file)}): cannot read file`, { cause }), file);
       });
       let raw: unknown;
       try {
         raw = JSON.parse(text);
       } catch (cause) {
-        throw new NodeError('GENOFED_CONFIG', `privacy.policyFile (${basename(file)}): not valid JSON`, { cause });
+        throw withOperatorPath(new NodeError('GENOFED_CONFIG', `privacy.policyFile (${basename(file)}): not valid JSON`, { cause }), file);
       }
       policy = parseNodePolicy(raw, [...NODE_KINDS.keys()]);
     } else {

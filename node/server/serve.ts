@@ -23,6 +23,7 @@ import { createNodeService } from './service.js';
 import { createNodeMetrics, type NodeMetrics } from './metrics.js';
 import { startMetricsHttp, type MetricsListener } from './metrics-http.js';
 import { loadSiteRoster } from './site-roster.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 /**
  * The largest request a node accepts: a 5M-variant list arrives in ~0.5 MB
@@ -55,7 +56,7 @@ export interface StartNodeOptions {
 
 async function readPem(path: string, what: string): Promise<Buffer> {
   return readFile(path).catch((cause: unknown) => {
-    throw new NodeError('GENOFED_CONFIG', `${what}: cannot read file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_CONFIG', `${what}: cannot read file`, { cause }), path);
   });
 }
 

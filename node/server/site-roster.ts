@@ -14,6 +14,7 @@ import { basename } from 'node:path';
 import { bfvKeyDigest, formatFingerprint, parseSignedRoster, publicKeyBase64, publicKeyFromBase64, rosterFingerprint, type Roster, type SignedRoster } from '../../proto/roster.js';
 import { NodeError } from '../errors.js';
 import type { NodeConfig } from './config.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 export interface SiteRoster {
   readonly signed: SignedRoster;
@@ -29,7 +30,7 @@ export interface SiteRoster {
 
 async function readPrivateKey(path: string, field: string, type: 'x25519' | 'ed25519'): Promise<KeyObject> {
   const pem = await readFile(path).catch((cause: unknown) => {
-    throw new NodeError('GENOFED_CONFIG', `${field}: cannot read file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_CONFIG', `${field}: cannot read file`, { cause }), path);
   });
   let key: KeyObject;
   try {
@@ -51,7 +52,7 @@ function notConfirmed(what: string, cause?: unknown): NodeError {
 export async function loadSiteRoster(config: NodeConfig, bfvPublicKey: Uint8Array): Promise<SiteRoster> {
   const label = basename(config.roster.file);
   const text = await readFile(config.roster.file, 'utf8').catch((cause: unknown) => {
-    throw new NodeError('GENOFED_CONFIG', `roster.file (${label}): cannot read file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_CONFIG', `roster.file (${label}): cannot read file`, { cause }), config.roster.file);
   });
   let raw: unknown;
   try {

@@ -22,6 +22,7 @@ import { siteUri } from '../../proto/convert/identity.js';
 import { formatFingerprint, publicKeyBase64 } from '../../proto/roster.js';
 import { NodeError } from '../errors.js';
 import { createKeyAndCsr } from '../../proto/convert/csr.js';
+import { withOperatorPath } from '../../proto/operator-path.js';
 
 /** `format` of the public file a site sends to the roster's assembler (read by `genofed roster build`). */
 export const SITE_PUBLIC_FORMAT = 'genofed-site-public';
@@ -86,7 +87,7 @@ export async function siteInit(o: SiteInitOptions): Promise<SiteInitResult> {
   for (const ip of ips) if (isIP(ip) === 0) throw new NodeError('GENOFED_USAGE', '--ip: not an IPv4 or IPv6 address');
   const out = resolve(o.out);
   if (await access(out).then(() => true, () => false)) {
-    throw new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(out)}: output folder already exists; site init never overwrites keys`);
+    throw withOperatorPath(new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(out)}: output folder already exists; site init never overwrites keys`), o.out);
   }
   await mkdir(dirname(out), { recursive: true });
   const tmp = await mkdtemp(join(dirname(out), `.${basename(out)}.tmp-`));

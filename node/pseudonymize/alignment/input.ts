@@ -10,6 +10,7 @@ import { basename } from 'node:path';
 import { NodeError } from '../../errors.js';
 import { detectCompression, openInput, type Compression } from '../../io/open-input.js';
 import { inflateBgzf } from './bgzf-reader.js';
+import { withOperatorPath } from '../../../proto/operator-path.js';
 
 /** An opened alignment file: decompressed chunks plus what progress and messages need. */
 export interface AlignmentInput {
@@ -26,7 +27,7 @@ export interface AlignmentInput {
 
 async function firstBytes(path: string, n: number): Promise<Buffer> {
   const fh = await open(path, 'r').catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(path)}: cannot open input file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(path)}: cannot open input file`, { cause }), path);
   });
   try {
     const buf = Buffer.alloc(n);

@@ -13,6 +13,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { NodeError } from '../../errors.js';
+import { withOperatorPath } from '../../../proto/operator-path.js';
 
 /** One `.fai` line: name, length, byte offset of the first base, bases and bytes per line. */
 export interface FaiEntry {
@@ -165,7 +166,7 @@ export class ReferenceFasta {
   static async open(path: string): Promise<ReferenceFasta> {
     const label = basename(path);
     const fh = await open(path, 'r').catch((cause: unknown) => {
-      throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot open the reference FASTA`, { cause });
+      throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot open the reference FASTA`, { cause }), path);
     });
     try {
       const head = Buffer.alloc(2);

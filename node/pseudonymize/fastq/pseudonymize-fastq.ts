@@ -27,6 +27,7 @@ import type { SiteKey } from '../site-key.js';
 import { FastqCursor, F_NAME, F_NAME_END, F_QUAL, F_QUAL_END, F_SEQ, F_SEQ_END } from './fastq-records.js';
 import { parseReadName, writeNameSuffix, type ReadName } from './read-name.js';
 import { SpotPseudonyms } from './spot-pseudonyms.js';
+import { withOperatorPath } from '../../../proto/operator-path.js';
 
 /** Options of pseudonymizeFastqFiles (the CLI's --in/--in2/--out/--out2). */
 export interface PseudonymizeFastqOptions {
@@ -137,7 +138,7 @@ export async function pseudonymizeFastqFiles(options: PseudonymizeFastqOptions):
   checkPaths(options);
   const outputs = [options.output, options.output2].filter((p): p is string => p !== undefined);
   if (!options.overwrite) {
-    for (const p of outputs) if (await exists(p)) throw new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(p)}: output file already exists`);
+    for (const p of outputs) if (await exists(p)) throw withOperatorPath(new NodeError('GENOFED_OUTPUT_EXISTS', `${basename(p)}: output file already exists`), p);
   }
   const inputs: AlignmentInput[] = [];
   try {

@@ -21,6 +21,7 @@ import { allPassed, cappedPositions, type CheckResult } from '../checks.js';
 import type { SiteKey } from '../site-key.js';
 import { signReport, signatureProblem, type ReportSignature } from './report-signature.js';
 import { reportCsv } from './report-csv.js';
+import { withOperatorPath } from '../../../proto/operator-path.js';
 
 export const REPORT_FORMAT = 'genofed-verification-report';
 export const REPORT_VERSION = 1;
@@ -70,7 +71,7 @@ export async function fileDigest(path: string): Promise<FileDigest> {
       bytes += (chunk as Buffer).length;
     }
   } catch (cause) {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(path)}: cannot read file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(path)}: cannot read file`, { cause }), path);
   }
   return { sha256: h.digest('hex'), bytes };
 }
@@ -160,7 +161,7 @@ export async function writeVerificationReports(report: VerificationReport, paths
 export async function checkReportFile(reportPath: string, against: string, key: SiteKey): Promise<CheckResult[]> {
   const label = basename(reportPath);
   const text = await readFile(reportPath, 'utf8').catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read report`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${label}: cannot read report`, { cause }), reportPath);
   });
   let report: Record<string, unknown>;
   try {

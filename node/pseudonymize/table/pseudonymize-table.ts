@@ -41,6 +41,7 @@ import { DateShifter, parseDate, shiftDate } from './dates.js';
 import { formatRow, parseDelimited, type Row, type Table } from './delimited.js';
 import { validateTableAsIngest } from './ingest-validation.js';
 import { checkMatrixBody, looksLikeExpressionMatrix } from './matrix-shape.js';
+import { withOperatorPath } from '../../../proto/operator-path.js';
 
 export type DateMode = 'shift' | 'year';
 
@@ -257,13 +258,13 @@ export function pseudonymizeTable(table: Table, text: string, options: TableOpti
 export async function readTableText(path: string): Promise<{ text: string; compression: Compression }> {
   const compression = await detectCompression(path);
   const raw = await readFile(path).catch((cause: unknown) => {
-    throw new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(path)}: cannot read input file`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_NOT_FOUND', `${basename(path)}: cannot read input file`, { cause }), path);
   });
   if (compression === 'none') return { text: raw.toString('utf8'), compression };
   try {
     return { text: gunzipSync(raw).toString('utf8'), compression };
   } catch (cause) {
-    throw new NodeError('GENOFED_INPUT_TRUNCATED', `${basename(path)}: compressed input is truncated or corrupt`, { cause });
+    throw withOperatorPath(new NodeError('GENOFED_INPUT_TRUNCATED', `${basename(path)}: compressed input is truncated or corrupt`, { cause }), path);
   }
 }
 
