@@ -21,7 +21,7 @@ import { association as spec, type AssociationParams } from '../../proto/kinds/a
 import { variantListDigestHex } from '../../proto/query.js';
 import { canonicalRegions } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
-import { applyAlleleFrequencyPolicy } from '../disclosure/index.js';
+import { AlleleCountRelease, applyAlleleFrequencyPolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { DisclosureSummary, ReleasedCount, VariantItemRef, VariantRef } from '../federation/types.js';
 import { allelicChiSquare, fisherExact, genomicInflation, oddsRatio, trendTest } from '../stats/index.js';
@@ -89,38 +89,56 @@ export const association: CoordinatorKind<AssociationRequest, AssociationBody> =
     const V = list.length;
     const k = ctx.policy.k;
     const small = (x: number): boolean => x > 0 && x < k;
-    const at = (block: number, i: number, c: number): number => totals[5 * (block * V + i) + c]!;
-    const group = (block: number, i: number) => ({ ac: at(block, i, 0), an: at(block, i, 1), homRef: at(block, i, 2), het: at(block, i, 3), homAlt: at(block, i, 4) });
-    const raw = Array.from({ length: V }, (_, i) => ({ v: list.at(i)!, cases: group(0, i), controls: group(1, i) }));
-    // Each group's counts under the allele-frequency policy (nhomalt = hom_alt).
-    const cases = applyAlleleFrequencyPolicy(raw.map((r) => ({ ac: r.cases.ac, an: r.cases.an, nhomalt: r.cases.homAlt })), ctx.policy);
-    const controls = applyAlleleFrequencyPolicy(raw.map((r) => ({ ac: r.controls.ac, an: r.controls.an, nhomalt: r.controls.homAlt })), ctx.policy);
+    // Each group's counts under the allele-frequency policy (nhomalt = hom_alt), row by row, and one row
+    // object per variant (a million-variant answer: no intermediate rows).
+    const casesRelease = new AlleleCountRelease(ctx.policy);
+    const controlsRelease = new AlleleCountRelease(ctx.policy);
     let withheldRows = 0;
     let affected = 0;
-    const rows: AssociationRow[] = raw.map((r, i) => {
-      const table = { caseA1: r.cases.ac, caseA2: r.cases.an - r.cases.ac, controlA1: r.controls.ac, controlA2: r.controls.an - r.controls.ac };
-      const genotypes = { cases: { homRef: r.cases.homRef, het: r.cases.het, homAlt: r.cases.homAlt }, controls: { homRef: r.controls.homRef, het: r.controls.het, homAlt: r.controls.homAlt } };
-      const alleleCellSmall = Object.values(table).some(small);
-      const genotypeCellSmall = [genotypes.cases, genotypes.controls].some((g) => [g.homRef, g.het, g.homAlt].some(small));
+    const rows: AssociationRow[] = new Array(V);
+    const pKey = new Float64Array(V);
+    const chisqs: (number | null)[] = new Array(V);
+    for (let i = 0; i < V; i++) {
+      const o0 = 5 * i;
+      const o1 = 5 * (V + i);
+      const caseAc = totals[o0]!;
+      const caseAn = totals[o0 + 1]!;
+      const ctrlAc = totals[o1]!;
+      const ctrlAn = totals[o1 + 1]!;
+      const table = { caseA1: caseAc, caseA2: caseAn - caseAc, controlA1: ctrlAc, controlA2: ctrlAn - ctrlAc };
+      const cases = { homRef: totals[o0 + 2]!, het: totals[o0 + 3]!, homAlt: totals[o0 + 4]! };
+      const controls = { homRef: totals[o1 + 2]!, het: totals[o1 + 3]!, homAlt: totals[o1 + 4]! };
+      const alleleCellSmall = small(table.caseA1) || small(table.caseA2) || small(table.controlA1) || small(table.controlA2);
+      const genotypeCellSmall = small(cases.homRef) || small(cases.het) || small(cases.homAlt) || small(controls.homRef) || small(controls.het) || small(controls.homAlt);
       if (alleleCellSmall || genotypeCellSmall) withheldRows += 1;
       const chi = alleleCellSmall ? null : allelicChiSquare(table);
       const or = alleleCellSmall ? null : oddsRatio(table);
-      const trend = genotypeCellSmall ? null : trendTest(genotypes);
-      const c = cases.rows[i]!;
-      const u = controls.rows[i]!;
-      if (alleleCellSmall || genotypeCellSmall || [c.ac, c.an, u.ac, u.an].some((x) => typeof x === 'string')) affected += 1;
-      return {
-        chrom: r.v.chrom, pos: r.v.pos, ref: r.v.ref, alt: r.v.alt,
-        ac_cases: c.ac, an_cases: c.an, ac_controls: u.ac, an_controls: u.an,
-        chisq: num(chi?.chisq), p: num(chi?.p), or: num(or?.or), or_l95: num(or?.lower), or_u95: num(or?.upper),
+      const trend = genotypeCellSmall ? null : trendTest({ cases, controls });
+      const c = casesRelease.release(caseAc, caseAn, cases.homAlt);
+      const cAc = c.ac;
+      const cAn = c.an;
+      const u = controlsRelease.release(ctrlAc, ctrlAn, controls.homAlt);
+      if (alleleCellSmall || genotypeCellSmall || typeof cAc === 'string' || typeof cAn === 'string' || typeof u.ac === 'string' || typeof u.an === 'string') affected += 1;
+      const v = list.at(i)!;
+      const pv = num(chi?.p);
+      rows[i] = {
+        chrom: v.chrom, pos: v.pos, ref: v.ref, alt: v.alt,
+        ac_cases: cAc, an_cases: cAn, ac_controls: u.ac, an_controls: u.an,
+        chisq: num(chi?.chisq), p: pv, or: num(or?.or), or_l95: num(or?.lower), or_u95: num(or?.upper),
         p_fisher: alleleCellSmall ? null : num(fisherExact(table)), p_trend: num(trend?.p),
       };
-    });
-    rows.sort((a, b) => (a.p === null ? (b.p === null ? 0 : 1) : b.p === null ? -1 : a.p - b.p));
-    const lambda = genomicInflation(rows.map((r) => r.chisq));
+      pKey[i] = pv === null ? Infinity : pv;
+      chisqs[i] = rows[i]!.chisq;
+    }
+    // Sorted by p, rows without p last; ties in variant order (the index breaks them: a stable order).
+    const order = Uint32Array.from({ length: V }, (_, i) => i).sort((x, y) => pKey[x]! - pKey[y]! || x - y);
+    const sorted = Array.from(order, (i) => rows[i]!);
+    const lambda = genomicInflation(chisqs);
+    const casesNote = casesRelease.note();
+    const controlsNote = controlsRelease.note();
     // One note: what the per-group policy withheld (rows counted once per group) and the statistics withheld.
-    const rules = [...cases.disclosure.rules.map((x) => ({ ...x, rule: `cases:${x.rule}` })), ...controls.disclosure.rules.map((x) => ({ ...x, rule: `controls:${x.rule}` }))];
+    const rules = [...casesNote.rules.map((x) => ({ ...x, rule: `cases:${x.rule}` })), ...controlsNote.rules.map((x) => ({ ...x, rule: `controls:${x.rule}` }))];
     if (withheldRows > 0) rules.push({ rule: CELL_RULE, action: 'suppressed', rows: withheldRows, reason: CELL_REASON });
-    return { rows, lambda: num(lambda), disclosure: { policy: cases.disclosure.policy, rowsAffected: affected, rules } };
+    return { rows: sorted, lambda: num(lambda), disclosure: { policy: casesNote.policy, rowsAffected: affected, rules } };
   },
 };

@@ -38,15 +38,14 @@ export function fisherExact(t: AlleleTable): number {
   const hi = Math.min(r1, c1);
   if (lo === hi) return 1;
   const k = r2 - c1;
-  // w(x+1) / w(x) and w(x-1) / w(x)
-  const up = (x: number): number => ((r1 - x) * (c1 - x)) / ((x + 1) * (k + x + 1));
-  const down = (x: number): number => (x * (k + x)) / ((r1 - x + 1) * (c1 - x + 1));
+  // w(x+1) / w(x) (dir 1) and w(x-1) / w(x) (dir -1): one module-level function, so the walks below
+  // make monomorphic calls V8 inlines (closures chosen per table were a third of a 1M-variant answer).
+  const away = (x: number): number => ratio(s, x, r1, c1, k); // from the mode toward the observed side
+  const back = (x: number): number => ratio(-s, x, r1, c1, k);
 
   const mode = Math.min(hi, Math.max(lo, Math.floor(((r1 + 1) * (c1 + 1)) / (r1 + r2 + 2))));
   if (a === mode) return 1;
   const s = a > mode ? 1 : -1;
-  const away = s > 0 ? up : down; // from the mode toward the observed side
-  const back = s > 0 ? down : up;
 
   // Mode to observed: every weight counts in the total.
   let total = 1;
@@ -89,4 +88,9 @@ export function fisherExact(t: AlleleTable): number {
     if (w <= threshold) tail += w;
   }
   return Math.min(1, tail / total);
+}
+
+/** The hypergeometric weight ratio w(x + dir) / w(x) for margins r1, c1 and k = r2 - c1. */
+function ratio(dir: number, x: number, r1: number, c1: number, k: number): number {
+  return dir > 0 ? ((r1 - x) * (c1 - x)) / ((x + 1) * (k + x + 1)) : (x * (k + x)) / ((r1 - x + 1) * (c1 - x + 1));
 }

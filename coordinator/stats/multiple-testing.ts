@@ -15,14 +15,15 @@ export const CHI_SQUARE_1DF_MEDIAN = 0.45493642311957283;
  * neither, so a deflated scan shows lambda < 1.
  */
 export function genomicInflation(chisq: Iterable<number | null>): number | null {
-  const values: number[] = [];
+  const kept: number[] = [];
   for (const x of chisq) {
     if (x === null || Number.isNaN(x)) continue;
     if (x < 0) throw new RangeError('genomicInflation: chi-square statistics must be >= 0');
-    values.push(x);
+    kept.push(x);
   }
-  if (values.length === 0) return null;
-  values.sort((u, v) => u - v);
+  if (kept.length === 0) return null;
+  // A typed array sorts numerically without a comparator call per pair (a million statistics).
+  const values = Float64Array.from(kept).sort();
   const mid = values.length >> 1;
   const median = values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
   return median / CHI_SQUARE_1DF_MEDIAN;

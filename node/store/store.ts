@@ -118,10 +118,10 @@ export class Store {
    * array every call), valid during the call only. Rows come in
    * alleleCounts' order.
    */
-  alleleCountsEach(q: { regions?: readonly Region[]; cohort?: string; by?: readonly string[] }, each: (chrom: string, pos: number, ref: string, alt: string, counts: Int32Array, strata: readonly string[]) => void): Promise<void> {
+  alleleCountsEach(q: { regions?: readonly Region[]; cohort?: string; by?: readonly string[]; groups?: readonly string[] }, each: (chrom: string, pos: number, ref: string, alt: string, counts: Int32Array, strata: readonly string[]) => void): Promise<void> {
     return this.run(async (ctx) => {
-      const query: AlleleCountQuery = { ...(q.regions ? { regions: q.regions } : {}), ...(q.cohort !== undefined ? { cohort: q.cohort } : {}), ...(q.by?.length ? { by: q.by } : {}) };
-      const strata: readonly string[] = query.by === undefined && isEveryone(query.cohort) ? [''] : [...(await selectionFor(ctx.connection, ctx.catalog, query)).strata];
+      const query: AlleleCountQuery = { ...(q.regions ? { regions: q.regions } : {}), ...(q.cohort !== undefined ? { cohort: q.cohort } : {}), ...(q.by?.length ? { by: q.by } : {}), ...(q.groups?.length ? { groups: q.groups } : {}) };
+      const strata: readonly string[] = query.by === undefined && query.groups === undefined && isEveryone(query.cohort) ? [''] : [...(await selectionFor(ctx.connection, ctx.catalog, query)).strata];
       await alleleCounts(ctx, query, { sink: (contig, pos, ref, alt, counts) => each(contigName(ctx.catalog, contig), pos, ref, alt, counts, strata) });
     });
   }

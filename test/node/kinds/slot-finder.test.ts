@@ -1,12 +1,12 @@
 /**
- * Placing a site's rows in a phase-1 union (node/kinds/allele-counts.kind.ts):
+ * Placing a site's rows in a phase-1 union (node/kinds/slot-cursor.ts):
  * the forward walk gives every row the slot of its key in the union, across
  * contig spellings; rows that are not an in-order subsequence of the union
  * (a key the union lacks, or another order) are placed by key, and a key the
  * union lacks gets no slot.
  */
 import { describe, expect, it } from 'vitest';
-import { slotCursor, slotFinder } from '../../../node/kinds/allele-counts.kind.js';
+import { slotCursor, slotFinder } from '../../../node/kinds/slot-cursor.js';
 import { PackedKeyList } from '../../../proto/convert/packed-key-list.js';
 import type { KeyList } from '../../../proto/variant.js';
 
