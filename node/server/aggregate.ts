@@ -175,22 +175,24 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         stage = 'admission';
         // What is withheld is not answered alone, so it is not recorded either; what can be derived (the withheld mass) is.
         const revealed = kind.revealed ? kind.revealed(p, schema, members, withheld) : revealedSets(kind.spec.populations(p, schema), members, withheld);
-        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, revealed) };
+        a = { ...a, admission: await o.gate.admitCounts(e, kind, a.admission, revealed) };
 
         stage = 'answer';
         const tGuard = performance.now();
-        const values = await kind.count(o.store, p, schema, variants, members);
+        const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
+        const parties = e.participants.length;
+        // Noise is drawn after the debit: in the kind's own sums (dpNoise 'sums') or, below, in the slots.
+        const noiseMu = o.gate.noiseMu(e, kind, a.admission, layout);
+        const values = await kind.count(o.store, p, schema, variants, members, noiseMu > 0 && kind.spec.dpNoise === 'sums' ? { mu: noiseMu, parties } : undefined);
         // A million key objects kept alive through encryption made every major GC walk them (20-30% of the send, profiled).
         variants = [];
         const tCount = performance.now();
         const { samples } = await o.store.describe();
         const bound = boundFor(values, samples);
-        const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
         if (layout.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
         withhold(values, layout.populations, withheld);
-        const parties = e.participants.length;
-        // Noise is drawn after the debit; the audit entry is written before anything leaves.
-        const protection = o.gate.protect(e, kind, a.admission, values.length);
+        // The audit entry is written before anything leaves.
+        const protection = o.gate.protect(e, kind, noiseMu, values.length);
         await o.gate.record(e, kind, a.admission.querier, a.admission.epsilon, 'answered');
         const header = signHeader({
           siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
