@@ -25,7 +25,7 @@ import { canonicalStrata } from '../../proto/query.js';
 import { CoordinatorError } from '../errors.js';
 import { expressionEqtl, type ExpressionEqtlBody } from '../kinds/expression-eqtl.js';
 import { expressionScale } from '../kinds/expression-scale.js';
-import { dpNote, precheckDp, queryClip, type ExpressionDpNote } from './expression.js';
+import { dpNote, networkMeanLibSize, precheckDp, queryClip, type ExpressionDpNote } from './expression.js';
 import type { FederationEngine } from './engine.js';
 import type { QueryOutcome } from './types.js';
 
@@ -82,9 +82,9 @@ export async function eqtl(engine: FederationEngine, req: EqtlRequest, signal?: 
   if (scale.countSites === sites) values = 'counts';
   else if (scale.logSites === sites) values = 'log';
   else throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', `the sites hold different kinds of expression values (${scale.countSites} counts, ${scale.logSites} log values, of ${sites}): a network analyses one kind`);
-  if (scale.n === 0) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'no sample of the cohort has both expression values and genotypes');
-  if (values === 'counts' && !(scale.libSizeSum > 0)) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'the analysed samples have no counts (library sizes sum to 0)');
-  const meanLibSize = values === 'counts' ? scale.libSizeSum / scale.n : 0;
+  // With DP on n is noisy: a small cohort may read 0 and still hold people (the sums round says).
+  if (!scale.dp && scale.n === 0) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'no sample of the cohort has both expression values and genotypes');
+  const meanLibSize = values === 'counts' ? networkMeanLibSize(scale) : 0;
   const answer = await engine.run(expressionEqtl, { querier: req.querier, gene: req.gene, cohort, covariates, values, meanLibSize, region, clip }, signal);
-  return { ...answer, gene: req.gene, region, values, n: scale.n, dp: dpNote(engine.dpEpsilon, scale.dp, answer.dp) };
+  return { ...answer, gene: req.gene, region, values, n: scale.n, dp: dpNote(engine.dpEpsilon, clip, scale.dp, answer.dp) };
 }

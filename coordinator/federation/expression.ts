@@ -19,7 +19,7 @@
  */
 import { expressionGenes } from '../../proto/kinds/expression-genes.js';
 import { MAX_GENES } from '../../proto/expression.js';
-import { checkExpressionDp, DEFAULT_EXPR_CLIP, MAX_EXPR_CLIP, type DpSumFamily } from '../../proto/expression-dp.js';
+import { checkExpressionDp, DEFAULT_EXPR_CLIP, LIB_SIZE_CLIP, MAX_EXPR_CLIP, type DpSumFamily } from '../../proto/expression-dp.js';
 import { ProtoError } from '../../proto/errors.js';
 import { canonicalStrata } from '../../proto/query.js';
 import { deFamilies } from '../../proto/kinds/expression-de.js';
@@ -53,8 +53,8 @@ export type DifferentialExpressionAnswer = Omit<ExpressionDeBody, 'dp'> & QueryO
   readonly values: 'counts' | 'log';
   /** Genes asked (or listed by some site) that not every site holds: not tested. */
   readonly genesNotAtEverySite: number;
-  /** DP on: the clip, the noise sd on each family of network sums (the scale round's prefixed `scale`), the genes left out (noisy residual variance <= 0). */
-  readonly dp: (ExpressionDpNote & { readonly genesNotFitted: readonly string[] }) | null;
+  /** DP on: the clip, the noise sd on each family of network sums (the scale round's prefixed `scale`), the sd the noise adds to every logFC (counted in t and p), the genes left out (noisy residual variance <= 0). */
+  readonly dp: (ExpressionDpNote & { readonly logfcNoiseSd: number; readonly genesNotFitted: readonly string[] }) | null;
 };
 
 /**
@@ -79,10 +79,32 @@ export function precheckDp(kind: string, families: readonly DpSumFamily[], clip:
   }
 }
 
-/** The answer's DP note: both rounds' noise. */
-export function dpNote(epsilon: number, scale: ExpressionNoise | null, sums: ExpressionNoise | null): ExpressionDpNote | null {
-  if (!scale || !sums) return null;
-  return { clip: sums.clip, epsilonPerRound: epsilon, sums: [...scale.sums.map((s) => ({ sum: `scale ${s.sum}`, sd: s.sd })), ...sums.sums] };
+/** The answer's DP note: both rounds' noise (the scale round's alone when the sums round had nothing to sum: an eQTL window without variants). */
+export function dpNote(epsilon: number, clip: number, scale: ExpressionNoise | null, sums: ExpressionNoise | null): ExpressionDpNote | null {
+  if (!scale) return null;
+  return { clip, epsilonPerRound: epsilon, sums: [...scale.sums.map((s) => ({ sum: `scale ${s.sum}`, sd: s.sd })), ...(sums?.sums ?? [])] };
+}
+
+/** Why these bounds: no real library is below 10^3 reads, and LIB_SIZE_CLIP caps each released one. */
+export const MIN_MEAN_LIB_SIZE = 1e3;
+
+/**
+ * The network mean library size from the scale round (counts). Exact with
+ * DP off (a sum of 0 refused). With DP on both sums are noisy, and at a
+ * small network or shallow libraries the noise can exceed the sum (one
+ * person may change it by LIB_SIZE_CLIP reads): the noisy mean is clamped
+ * to [MIN_MEAN_LIB_SIZE, LIB_SIZE_CLIP] (post-processing, no privacy cost).
+ * It only scales edgeR's prior count (proto/expression.ts logCpm), so an
+ * error there shifts the log-CPM of low counts, far less than the noise on
+ * the sums themselves.
+ */
+export function networkMeanLibSize(scale: { n: number; libSizeSum: number; dp: ExpressionNoise | null }): number {
+  if (!scale.dp) {
+    if (!(scale.libSizeSum > 0)) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'the analysed samples have no counts (library sizes sum to 0)');
+    return scale.libSizeSum / scale.n;
+  }
+  const mean = scale.libSizeSum / Math.max(1, scale.n);
+  return Math.min(LIB_SIZE_CLIP, Math.max(MIN_MEAN_LIB_SIZE, Number.isFinite(mean) ? mean : MIN_MEAN_LIB_SIZE));
 }
 
 /** The genes every site holds, sorted (code-point order), restricted to `asked` when given. */
@@ -112,9 +134,8 @@ export async function differentialExpression(engine: FederationEngine, req: Diff
   if (scale.countSites === sites) values = 'counts';
   else if (scale.logSites === sites) values = 'log';
   else throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', `the sites hold different kinds of expression values (${scale.countSites} counts, ${scale.logSites} log values, of ${sites}): a network analyses one kind`);
-  if (values === 'counts' && !(scale.libSizeSum > 0)) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'the analysed samples have no counts (library sizes sum to 0)');
-  const meanLibSize = values === 'counts' ? scale.libSizeSum / scale.n : 0;
+  const meanLibSize = values === 'counts' ? networkMeanLibSize(scale) : 0;
   const de = await engine.run(expressionDe, { querier: req.querier, groupA: req.groupA, groupB: req.groupB, covariates, values, meanLibSize, genes, trend: req.trend === true, clip }, signal);
-  const note = dpNote(engine.dpEpsilon, scale.dp, de.dp);
-  return { ...de, values, genesNotAtEverySite: missing, dp: note && de.dp ? { ...note, genesNotFitted: de.dp.genesNotFitted } : null };
+  const note = dpNote(engine.dpEpsilon, clip, scale.dp, de.dp);
+  return { ...de, values, genesNotAtEverySite: missing, dp: note && de.dp ? { ...note, logfcNoiseSd: de.dp.logfcNoiseSd, genesNotFitted: de.dp.genesNotFitted } : null };
 }

@@ -11,7 +11,9 @@
  * a variant whose noisy n is not above the design's columns, whose noisy
  * X'X is not positive definite, or whose noisy residual sum of squares is
  * <= 0 has no statistics (`note: 'noise'`); its AF is the noisy dosage sum
- * over 2n, clamped to [0, 1].
+ * over 2n, clamped to [0, 1]. The slope's SE adds the variance the noise on
+ * X'y gives it (expression-sums.ts coefficientNoiseVariance; as in
+ * expression-de.ts), and t and p follow from that SE.
  */
 import { designColumns } from '../../proto/expression-design.js';
 import { eqtlFamilies, eqtlSumsPerVariant, expressionEqtl as spec, type ExpressionEqtlParams } from '../../proto/kinds/expression-eqtl.js';
@@ -19,7 +21,8 @@ import { canonicalRegions } from '../../proto/region.js';
 import { variantListDigestHex } from '../../proto/query.js';
 import type { DisclosureSummary } from '../federation/types.js';
 import { olsCoefficientTest } from '../stats/ols.js';
-import { decodeModelSums, noiseReport, noisyDesign, noisyRss, type ExpressionNoise } from './expression-sums.js';
+import { twoSidedTP } from '../stats/student-t.js';
+import { coefficientNoiseVariance, decodeModelSums, noiseReport, noisyDesign, noisyRss, xtyNoiseSd, type ExpressionNoise } from './expression-sums.js';
 import type { CoordinatorKind } from './kind.js';
 
 export interface ExpressionEqtlRequest {
@@ -78,6 +81,8 @@ export const expressionEqtl: CoordinatorKind<ExpressionEqtlRequest, ExpressionEq
     const columns = designColumns(ctx.schema, req.covariates, 'dosage');
     const P = columns.length;
     const families = noise ? eqtlFamilies(params as ExpressionEqtlParams, ctx.schema) : null;
+    const report = families && noise ? noiseReport(families, noise.mu, req.clip) : null;
+    const xtySd = report ? xtyNoiseSd(report, P) : [];
     const rows: EqtlRow[] = [];
     for (let v = 0; v < list.length; v++) {
       const k = list.at(v)!;
@@ -89,22 +94,28 @@ export const expressionEqtl: CoordinatorKind<ExpressionEqtlRequest, ExpressionEq
       const s = decodeModelSums(totals, v * eqtlSumsPerVariant(P), P, 1, families);
       // X'X[0][1]: the sum of dosages (intercept x dosage) in units of s.unit; noisy with DP.
       const af = s.n > 0 ? Math.min(1, Math.max(0, (Number(s.xtx[1]!) * s.unit) / (2 * s.n))) : null;
+      let noiseVariance = 0;
       if (families) {
         const d = noisyDesign(s);
         if ('reason' in d || !(noisyRss(d.design, s)[0]! > 0)) {
           rows.push({ ...key, n: s.n, af, slope: null, se: null, t: null, p: null, note: 'noise' });
           continue;
         }
+        noiseVariance = coefficientNoiseVariance(d.design, 1, xtySd);
       }
       const test = s.n > 0 ? olsCoefficientTest({ n: s.n, xtx: s.xtx, unit: s.unit, xty: s.xty, yty: s.yty[0]! }, 1) : null;
       if (!test) rows.push({ ...key, n: s.n, af, slope: null, se: null, t: null, p: null, note: 'monomorphic' });
-      else rows.push({ ...key, n: s.n, af, slope: test.estimate, se: test.se, t: test.t, p: test.p, note: null });
+      else if (noiseVariance > 0) {
+        const se = Math.sqrt(test.se * test.se + noiseVariance);
+        const t = test.estimate / se;
+        rows.push({ ...key, n: s.n, af, slope: test.estimate, se, t, p: twoSidedTP(t, test.df), note: null });
+      } else rows.push({ ...key, n: s.n, af, slope: test.estimate, se: test.se, t: test.t, p: test.p, note: null });
     }
     const order = rows.map((r, i) => ({ r, i }));
     // Ties (p below the smallest double is 0) by |t|, largest first; then list order.
     order.sort((a, b) => (a.r.p === null ? (b.r.p === null ? a.i - b.i : 1) : b.r.p === null ? -1 : a.r.p - b.r.p || Math.abs(b.r.t!) - Math.abs(a.r.t!) || a.i - b.i));
     const rules = withheld.size > 0 ? [{ rule: WITHHELD_RULE, action: 'suppressed' as const, rows: withheld.size, reason: WITHHELD_REASON }] : [];
-    const dp = families && noise ? noiseReport(families, noise.mu, req.clip) : null;
+    const dp = report;
     return { rows: order.map((x) => x.r), design: columns.map((c) => c.name), dp, disclosure: { policy: { ...ctx.policy }, rowsAffected: withheld.size, rules } };
   },
 };

@@ -21,7 +21,7 @@ export interface ExpressionScaleRequest {
 }
 
 export interface ExpressionScaleBody {
-  /** Samples in the model (both groups, every covariate present); noisy with DP. */
+  /** Samples in the model (both groups, every covariate present); with DP noisy, rounded, at least 0. */
   readonly n: number;
   readonly libSizeSum: number;
   readonly countSites: number;
@@ -45,6 +45,6 @@ export const expressionScale: CoordinatorKind<ExpressionScaleRequest, Expression
     }
     const f = scaleFamilies();
     const value = (i: number): number => Number(sum(i)) * 2 ** releasedUnitLog2(f[i]!);
-    return { n: Math.round(value(0)), libSizeSum: value(1), countSites: Number(sum(2)), logSites: Number(sum(3)), dp: noiseReport(f, noise.mu, 0), disclosure };
+    return { n: Math.max(0, Math.round(value(0))), libSizeSum: value(1), countSites: Number(sum(2)), logSites: Number(sum(3)), dp: noiseReport(f, noise.mu, 0), disclosure };
   },
 };

@@ -95,3 +95,46 @@ export function noisyRss(design: PreparedDesign, s: ModelSums): Float64Array {
   const coef = new Float64Array(p);
   return Float64Array.from(s.yty, (yty, g) => fitRowUnclamped(design, s.xty, g * p, yty, coef, 0));
 }
+
+/**
+ * The variance DP noise on X'y adds to the estimate of coefficient `coef`
+ * (>= 1), the noise on each X'y sum independent with sd `xtySd[k]` (real
+ * units: noiseReport). With the intercept centred out (as
+ * coordinator/stats/linear-model.ts fits), the estimate is w'c for w the
+ * coefficient's row of S^-1 (S the centred X'X) and c_k = X'y_k - m_k X'y_0,
+ * so its noise is sum_b w_b (e_k - m_k e_0): variance sum_b w_b^2 sd_k^2 +
+ * (sum_b w_b m_k)^2 sd_0^2. X'X's own noise (proportional to its
+ * sensitivity, small beside X'y's: expression-dp.ts) is not counted.
+ */
+export function coefficientNoiseVariance(d: PreparedDesign, coef: number, xtySd: readonly number[]): number {
+  const a = d.cols.indexOf(coef);
+  if (!d.intercept || a < 0) throw new RangeError('coefficientNoiseVariance: the coefficient must be an estimable non-intercept column of an intercept design');
+  const m = d.cols.length;
+  const L = d.chol;
+  // w = S^-1 e_a: L z = e_a, then L' w = z.
+  const z = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = i === a ? 1 : 0;
+    for (let j = 0; j < i; j++) s -= L[i * m + j]! * z[j]!;
+    z[i] = s / L[i * m + i]!;
+  }
+  const w = new Float64Array(m);
+  for (let i = m - 1; i >= 0; i--) {
+    let s = z[i]!;
+    for (let j = i + 1; j < m; j++) s -= L[j * m + i]! * w[j]!;
+    w[i] = s / L[i * m + i]!;
+  }
+  let own = 0;
+  let shared = 0;
+  for (let b = 0; b < m; b++) {
+    const k = d.cols[b]!;
+    own += w[b]! * w[b]! * xtySd[k]! * xtySd[k]!;
+    shared += w[b]! * d.colMeans[k]!;
+  }
+  return own + shared * shared * xtySd[0]! * xtySd[0]!;
+}
+
+/** The noise sd of each X'y column's sums (real units), from the answer's report, in design-column order. */
+export function xtyNoiseSd(noise: ExpressionNoise, p: number): number[] {
+  return Array.from({ length: p }, (_, j) => noise.sums.find((s) => s.sum === `X'y[${j}]`)?.sd ?? 0);
+}

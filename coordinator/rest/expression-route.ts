@@ -71,7 +71,7 @@ export const expressionSchema = {
         dfPrior: { type: ['number', 'null'], description: 'limma\'s prior degrees of freedom; null: infinite (every gene\'s variance equal to the prior).' },
         s2Prior: num('limma\'s prior variance (with trend: its median over genes).'),
         genesNotAtEverySite: { type: 'integer', description: 'Genes asked (or held by some site) that not every site holds: not tested.' },
-        dp: expressionDpNote({ genesNotFitted: { type: 'array', items: { type: 'string' }, description: 'Genes whose noisy residual variance is <= 0: left out of the fit (no row).' } }),
+        dp: expressionDpNote({ logfcNoiseSd: { type: 'number', description: 'The sd DP noise adds to every logFC; t and p count it (t = logFC / sqrt(se^2 + logfcNoiseSd^2)).' }, genesNotFitted: { type: 'array', items: { type: 'string' }, description: 'Genes whose noisy residual variance is <= 0: left out of the fit (no row).' } }),
         ...queryOutcome,
       },
     },
