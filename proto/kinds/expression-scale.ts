@@ -12,6 +12,12 @@
  * One group (`groupB` ''): the first round of an eQTL query, over the
  * cohort's samples with expression values and genotypes (`groupA` '' =
  * every such sample), each covariate cell verified (>= k).
+ *
+ * With DP on (proto/expression-dp.ts): library sizes clipped at
+ * LIB_SIZE_CLIP in the sum, noise on n and on the library sizes (the two
+ * site counts change with no person: none); this round spends the
+ * per-query epsilon and is admitted only when the budget also covers the
+ * sums round that follows (`dpRoundsAfter`).
  */
 import { z } from 'zod';
 import { EXPR_LIMB_COUNTERS } from '../expression.js';

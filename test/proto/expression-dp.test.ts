@@ -138,7 +138,7 @@ describe('the released units', () => {
 });
 
 describe('sensitivity by brute force (add or remove one person; every sum, released and exact)', () => {
-  it(`differential expression: ~ group + sex + age (edges -10..60), ${GENES} genes, clip ${CLIP}: every change within its family's bound, the bounds reached, L1 and L2 within the declared norms`, () => {
+  it('differential expression: ~ group + sex + age (edges -10..60), 3 genes, clip 3: every change within its family\'s bound, the bounds reached, L1 and L2 within the declared norms', () => {
     const cohort = Array.from({ length: 12 }, () => randomPerson([0, 1]));
     const params = expressionDe.parse({ kind: 'expression-de', groupA: "sex = 'female'", groupB: "sex = 'male'", covariates: ['sex', 'age'], values: 'log', meanLibSize: 0, genes: ['A', 'B', 'C'], clip: CLIP });
     const families = deFamilies(params, schema);

@@ -108,21 +108,24 @@ function bigLambdaChiSquare(draws: readonly number[], lambda: number): [number, 
 }
 
 describe('Poisson sampler at the expression kinds\' noise scales (lambda up to 2^48)', () => {
-  for (const log2 of [30, 40, 48]) {
-    it(`draws follow Poisson(2^${log2}): exact integers, mean and variance within 5 sigma, chi-square over 14 normal bins (100,000 draws, p > 1e-6)`, () => {
-      const lambda = 2 ** log2;
-      const u = cryptoUniform();
-      const draws = Array.from({ length: 100_000 }, () => poisson(lambda, u));
-      expect(draws.every((d) => Number.isSafeInteger(d))).toBe(true);
-      const n = draws.length;
-      const mean = draws.reduce((s, d) => s + (d - lambda), 0) / n;
-      const variance = draws.reduce((s, d) => s + (d - lambda - mean) ** 2, 0) / (n - 1);
-      expect(Math.abs(mean)).toBeLessThan(5 * Math.sqrt(lambda / n));
-      expect(Math.abs(variance / lambda - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
-      const [chi, df] = bigLambdaChiSquare(draws, lambda);
-      expect(chi).toBeLessThan(chiCritical(df));
-    });
+  function bigLambdaDraws(log2: number): void {
+    const lambda = 2 ** log2;
+    const u = cryptoUniform();
+    const draws = Array.from({ length: 100_000 }, () => poisson(lambda, u));
+    expect(draws.every((d) => Number.isSafeInteger(d))).toBe(true);
+    const n = draws.length;
+    const mean = draws.reduce((s, d) => s + (d - lambda), 0) / n;
+    const variance = draws.reduce((s, d) => s + (d - lambda - mean) ** 2, 0) / (n - 1);
+    expect(Math.abs(mean)).toBeLessThan(5 * Math.sqrt(lambda / n));
+    expect(Math.abs(variance / lambda - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    const [chi, df] = bigLambdaChiSquare(draws, lambda);
+    expect(chi).toBeLessThan(chiCritical(df));
   }
+
+  it('draws follow Poisson(2^30): exact integers, mean and variance within 5 sigma, chi-square over 14 normal bins (100,000 draws, p > 1e-6)', () => bigLambdaDraws(30));
+  it('draws follow Poisson(2^40): exact integers, mean and variance within 5 sigma, chi-square over 14 normal bins (100,000 draws, p > 1e-6)', () => bigLambdaDraws(40));
+  // The log-pmf as -lambda + k log(lambda) - log(k!) fails this one (variance 3% off): its terms cancel to within an ulp of 2^55.
+  it('draws follow Poisson(2^48): exact integers, mean and variance within 5 sigma, chi-square over 14 normal bins (100,000 draws, p > 1e-6)', () => bigLambdaDraws(48));
 
   it('the big-lambda chi-square rejects draws whose spread is 3% too wide (the test can fail)', () => {
     const lambda = 2 ** 40;
