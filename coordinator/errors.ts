@@ -27,6 +27,7 @@ export const COORDINATOR_ERRORS = {
   GENOFED_ROSTER_SIGNER: { http: 400, grpc: GrpcStatus.PERMISSION_DENIED, doc: 'roster sign: the site is not a member of the roster, or the signing key given is not an Ed25519 private key whose public part the roster lists for that site; nothing is signed.' },
   GENOFED_ROSTER_INCOMPLETE: { http: 400, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'roster seal: a member has not signed, a signature does not verify for this roster, or a non-member signed; no roster is written (nodes use a roster only when every member signed it).' },
   GENOFED_EXPRESSION_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'An expression query cannot be run over these sites: they hold no gene in common (or none of those asked), or some hold counts and others log values; the message says which.' },
+  GENOFED_DP_NOISE_TOO_LARGE: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, doc: 'With DP on, the noise on an expression query\'s network sums leaves no model to fit (noisy n not above the design\'s columns, a noisy X\'X that is not positive definite, or no gene with a positive residual variance); the message says which and gives the noise scale. The rounds\' epsilon was spent.' },
   GENOFED_DECRYPT_FAILED: { http: 500, grpc: GrpcStatus.DATA_LOSS, doc: 'The network total could not be decrypted or failed its noise-budget check; nothing is released.' },
 } as const satisfies ErrorRegistry;
 

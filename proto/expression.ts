@@ -18,6 +18,16 @@
  * product of two below 2^68, and a sum over n samples below n x 2^68: up to
  * 2^26 (67 million) samples. A quantized value itself must be a safe
  * integer (|x| < 2^29).
+ *
+ * With DP on (proto/expression-dp.ts) the values are clipped to the
+ * query's [-clip, clip] before they are quantized, and each exact sum is
+ * released at a coarser scale chosen for its family (rounded to a multiple
+ * of 2^shift, so one person changes it by at most 2^8 released units: mu
+ * ~2^37 for 60,000 genes at epsilon 1, where the Poisson sampler is exact;
+ * at 2^-48 it would need ~2^100), with the node's Skellam share added to
+ * that integer before it is cut into limbs. The noise dwarfs both the 2^-24
+ * quantization and the rounding (half a released unit against a noise sd
+ * of >= 2^8 units).
  */
 export const EXPR_FRACTION_BITS = 24;
 export const EXPR_SCALE = 2 ** EXPR_FRACTION_BITS;

@@ -15,6 +15,7 @@ import { common, type QueryCommonOptions } from './cli.js';
 import { disclosureLine, sitesLine } from './format.js';
 import { csvSync } from './csv.js';
 import { waitingFor } from './progress.js';
+import { dpLine, parseClip } from './expr-command.js';
 import { geneSpanFromFile, parseGeneRegion } from './gene-annotation.js';
 
 export interface QueryEqtlOptions extends QueryCommonOptions {
@@ -24,6 +25,7 @@ export interface QueryEqtlOptions extends QueryCommonOptions {
   geneRegion?: string;
   cohort?: string;
   covariates?: string;
+  clip?: string;
   format: 'tsv' | 'csv' | 'json';
 }
 
@@ -43,8 +45,10 @@ export async function runQueryEqtl(o: QueryEqtlOptions): Promise<void> {
   if (o.cohort) parseCohort(o.cohort);
   const span = o.annotation !== undefined ? await geneSpanFromFile(o.annotation, o.gene) : parseGeneRegion(o.geneRegion!);
   const covariates = o.covariates ? o.covariates.split(',').map((c) => c.trim()).filter(Boolean) : [];
+  const clip = parseClip(o.clip);
   const answer = await waitingFor(client(o).post<EqtlAnswer>('/v1/queries/eqtl', {
     gene: o.gene, chrom: span.chrom, start: span.start, end: span.end, window, ...(o.cohort ? { cohort: o.cohort } : {}), ...(covariates.length ? { covariates } : {}),
+    ...(clip !== undefined ? { clip } : {}),
   }));
   if (o.format === 'json') await writeOut([`${JSON.stringify(answer)}\n`]);
   else {
@@ -54,6 +58,8 @@ export async function runQueryEqtl(o: QueryEqtlOptions): Promise<void> {
   const tested = answer.rows.filter((r) => r.p !== null).length;
   const withheld = answer.rows.filter((r) => r.note === 'withheld').length;
   process.stderr.write(`genofed: query ${answer.queryId}: ${o.gene} in ${answer.region}: ${answer.rows.length} variants, ${tested} tested, ${withheld} withheld by the nodes; n = ${answer.n} (${answer.values === 'counts' ? 'log-CPM' : 'log values'}), model ~ ${answer.design.slice(1).join(' + ')}; ${sitesLine(answer.sites)}\n`);
+  const dp = dpLine(answer.dp);
+  if (dp) process.stderr.write(`genofed: ${dp}; ${answer.rows.filter((r) => r.note === 'noise').length} variants without a model under the noise (note noise)\n`);
   const note = disclosureLine(answer);
   if (note) process.stderr.write(`genofed: ${note}\n`);
 }
@@ -67,6 +73,7 @@ export function registerEqtlCommand(query: Command): void {
     .option('--gene-region <region>', 'where the gene lies, CHR:START-END (1-based), instead of --annotation')
     .option('--cohort <expr>', "restrict to patients matching a phenotype expression, e.g. 'super_pop=EUR'")
     .option('--covariates <cols>', 'schema columns added to the model, comma-separated')
+    .option('--clip <c>', 'every site clips each value to [-c, c] before summing (default 16 when the network has DP on, none otherwise)')
     .addOption(new Option('--format <format>', 'output format: TSV, CSV (RFC 4180, the same columns) or JSON').choices(['tsv', 'csv', 'json']).default('tsv'))
     .action(async (opts: QueryEqtlOptions) => runQueryEqtl(opts));
 }

@@ -25,7 +25,7 @@ import { compileCohort } from '../../proto/cohort/index.js';
 import { signEnvelope } from '../../proto/convert/envelope.js';
 import type { SignedCommitment } from '../../proto/convert/size-commitment.js';
 import { schemaColumns, type PhenotypeSchema } from '../../proto/phenotype-schema.js';
-import type { QueryKindSpec } from '../../proto/kinds/kind.js';
+import { noiseMuFor, type QueryKindSpec } from '../../proto/kinds/kind.js';
 import { fieldsPerSlot, packedLayout, PROTOCOL_VERSION, unpackFields, type QueryEnvelope, type QueryParams, type SlotLayout } from '../../proto/query.js';
 import { parseRegions, type Region } from '../../proto/region.js';
 import { unionOfPackedKeys } from './key-union.js';
@@ -184,6 +184,8 @@ interface Verdict {
   readonly noise: NoiseScale | null;
   /** DP on: the least epsilon the querier has left at any site after this query (null with DP off). */
   readonly remainingEpsilon: number | null;
+  /** Totals are read centered (mod t, values above t/2 negative): noise rides in the slots. */
+  readonly centered: boolean;
   /** Populations every site withheld (network size 1..k-1, verified by the nodes). */
   readonly withheld: ReadonlySet<number>;
   /** The sites' declared genotyped samples, summed (the bounds check). */
@@ -237,7 +239,7 @@ class ChunkRelease {
     const slots = Math.min(this.slotCount, packed.slots - chunkIndex * this.slotCount);
     let values: Float64Array;
     try {
-      values = running.chunkTotals(chunkIndex, slots, v.noise !== null);
+      values = running.chunkTotals(chunkIndex, slots, v.centered);
     } catch (cause) {
       throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing (more) released', { cause });
     }
@@ -283,6 +285,11 @@ export class FederationEngine {
 
   phenotypeSchema(): PhenotypeSchema {
     return this.o.roster.schema;
+  }
+
+  /** The epsilon each node spends per query (0: DP off), as signed into every envelope. */
+  get dpEpsilon(): number {
+    return this.o.dpEpsilon ?? 0;
   }
 
   private get policy(): DisclosurePolicy {
@@ -376,7 +383,7 @@ export class FederationEngine {
     const onHeader = (site: string, h: AnswerHeader): void => {
       headers.set(site, h);
       if (headers.size < this.o.clients.length) return;
-      verdict = this.checkHeaders([...headers].map(([s, header]) => ({ site: s, header })), plaintext);
+      verdict = this.checkHeaders(spec, params, layout, [...headers].map(([s, header]) => ({ site: s, header })), plaintext);
       release!.start(verdict);
     };
     const chunks = release && !plaintext ? new ChunkRelease(spec, params, layout, this.o.crypto.slotCount, () => verdict!, release) : undefined;
@@ -404,7 +411,7 @@ export class FederationEngine {
         chunks.finish();
         return { ...verdict!, layout };
       }
-      const v = this.checkHeaders(answers.map((a) => ({ site: a.site, header: a.value.header })), plaintext);
+      const v = this.checkHeaders(spec, params, layout, answers.map((a) => ({ site: a.site, header: a.value.header })), plaintext);
       const totals = this.checkedTotals(spec, params, layout, answers, running, v);
       if (release) {
         release.start(v);
@@ -423,11 +430,20 @@ export class FederationEngine {
 
   /**
    * Every check on the sites' signed headers, before any total is
-   * decrypted: one noise scale, one withheld set, masks on, DP as
-   * configured, and (encrypted) no overflow of the plain modulus.
+   * decrypted: one noise scale, the one the signed epsilon and the kind's
+   * sensitivity give, one withheld set, masks on, DP as configured, and
+   * (encrypted) no overflow of the plain modulus.
    */
-  private checkHeaders(headers: readonly { site: string; header: AnswerHeader }[], plaintext: boolean): Verdict {
+  private checkHeaders(spec: QueryKindSpec, params: QueryParams, layout: SlotLayout, headers: readonly { site: string; header: AnswerHeader }[], plaintext: boolean): Verdict {
     const noise = agreedNoise(headers.map((a) => ({ site: a.site, mu: a.header.noiseMu ?? 0 })));
+    const epsilon = this.o.dpEpsilon ?? 0;
+    if (noise && epsilon > 0) {
+      // Every node computes mu from the same signed inputs: a site reporting another mu added other noise (or none where it says some).
+      const expected = noiseMuFor(spec, params, layout, this.o.roster.schema, epsilon);
+      if (noise.mu !== expected) throw new CoordinatorError('GENOFED_SITE_FAILED', `sites report noise mu ${noise.mu}, but epsilon ${epsilon} and the ${spec.kind} sensitivity give ${expected}; nothing released`);
+    }
+    // Noise in the kind's own sums (the expression kinds' limbs) is not in the slots: the slot bound and reading are those of exact values.
+    const slotNoise = noise !== null && spec.dpNoise !== 'sums';
     // Masks are not optional: an unmasked answer means a node that does not follow the protocol.
     // Every node computed the same network sizes, so every node withholds the same populations; a difference is a node off protocol.
     const withheldSets = new Set(headers.map((a) => JSON.stringify([...(a.header.withheld ?? [])].sort((x, y) => x - y))));
@@ -461,11 +477,11 @@ export class FederationEngine {
       // number of summands; with noise, totals are read centered, so they and
       // 20 sd of noise must stay below t/2.
       const bound = Math.max(...headers.map((a) => a.header.boundPerValue));
-      this.o.crypto.checkSumBound(noise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
+      this.o.crypto.checkSumBound(slotNoise ? 2 * bound + Math.ceil((40 * noise.sd) / n) : bound, n);
     }
     // The network answers only while every site has budget: the smallest remainder is the querier's.
     const remainingEpsilon = noise === null ? null : Math.min(...headers.map((a) => a.header.dpRemainingEpsilon ?? 0));
-    return { responding: headers.map((a) => a.site), noise, remainingEpsilon, withheld, samples: headers.reduce((s, a) => s + a.header.samples, 0), packBits };
+    return { responding: headers.map((a) => a.site), noise, remainingEpsilon, centered: slotNoise, withheld, samples: headers.reduce((s, a) => s + a.header.samples, 0), packBits };
   }
 
   /** The totals of every chunk (decrypted, or the plaintext measurement mode's sums), checked possible. */
@@ -479,10 +495,10 @@ export class FederationEngine {
         const p = a.value.plain!;
         for (let i = 0; i < p.length; i++) totals[i] = (totals[i]! + p[i]!) % t;
       }
-      if (v.noise) for (let i = 0; i < totals.length; i++) if (totals[i]! > t / 2) totals[i] = totals[i]! - t;
+      if (v.centered) for (let i = 0; i < totals.length; i++) if (totals[i]! > t / 2) totals[i] = totals[i]! - t;
     } else {
       try {
-        totals = running.totals(slots, v.noise !== null);
+        totals = running.totals(slots, v.centered);
       } catch (cause) {
         throw new CoordinatorError('GENOFED_DECRYPT_FAILED', 'network total failed decryption or its noise-budget check; nothing released', { cause });
       }

@@ -12,12 +12,20 @@
  * The window: the gene's span widened by `window` bases on each side
  * (Matrix eQTL's cisDist: a variant is cis when its distance to the
  * nearer end of the gene is at most the window), clipped at position 1.
+ *
+ * With DP on, as for differential expression (expression.ts): 2 x epsilon
+ * per answer (scale and sums rounds), a clip (default DEFAULT_EXPR_CLIP);
+ * the sums round's noise is checked before the scale round for the most
+ * variants a window may hold (MAX_EQTL_VARIANTS: the count is known only
+ * after phase 1), so a query refused for it is refused before any budget.
  */
+import { eqtlFamilies, MAX_EQTL_VARIANTS } from '../../proto/kinds/expression-eqtl.js';
 import { expressionGenes } from '../../proto/kinds/expression-genes.js';
 import { canonicalStrata } from '../../proto/query.js';
 import { CoordinatorError } from '../errors.js';
 import { expressionEqtl, type ExpressionEqtlBody } from '../kinds/expression-eqtl.js';
 import { expressionScale } from '../kinds/expression-scale.js';
+import { dpNote, networkMeanLibSize, precheckDp, queryClip, type ExpressionDpNote } from './expression.js';
 import type { FederationEngine } from './engine.js';
 import type { QueryOutcome } from './types.js';
 
@@ -36,9 +44,13 @@ export interface EqtlRequest {
   /** Cohort expression ('' or absent: every sample with expression values and genotypes). */
   readonly cohort?: string;
   readonly covariates?: readonly string[];
+  /** Every site clips y to [-clip, clip] first. Default: DEFAULT_EXPR_CLIP with DP on, none (0) with DP off. */
+  readonly clip?: number;
 }
 
-export type EqtlAnswer = ExpressionEqtlBody & QueryOutcome & {
+export type EqtlAnswer = Omit<ExpressionEqtlBody, 'dp'> & QueryOutcome & {
+  /** DP on: the clip and the noise sd on each family of network sums (the scale round's prefixed `scale`); null with DP off. */
+  readonly dp: ExpressionDpNote | null;
   readonly gene: string;
   readonly region: string;
   readonly values: 'counts' | 'log';
@@ -61,15 +73,18 @@ export async function eqtl(engine: FederationEngine, req: EqtlRequest, signal?: 
   const listed = await engine.listNames(req.querier, expressionGenes.parse({ kind: 'expression-genes' }), signal);
   const lacking = listed.filter((s) => !s.names.includes(req.gene)).length;
   if (lacking > 0) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', `gene ${req.gene} is not in the expression matrix of ${lacking} of ${listed.length} sites`);
+  const clip = queryClip(req.clip, engine.dpEpsilon);
+  const widest = { kind: 'expression-eqtl' as const, gene: req.gene, cohort, covariates, values: 'log' as const, meanLibSize: 0, variantCount: MAX_EQTL_VARIANTS, variantsSha256: '0'.repeat(64), region, clip };
+  precheckDp('expression-eqtl', eqtlFamilies(widest, engine.phenotypeSchema()), clip, engine.dpEpsilon);
   const scale = await engine.run(expressionScale, { querier: req.querier, groupA: cohort, groupB: '', covariates }, signal);
   const sites = scale.sites.responding.length;
   let values: 'counts' | 'log';
   if (scale.countSites === sites) values = 'counts';
   else if (scale.logSites === sites) values = 'log';
   else throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', `the sites hold different kinds of expression values (${scale.countSites} counts, ${scale.logSites} log values, of ${sites}): a network analyses one kind`);
-  if (scale.n === 0) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'no sample of the cohort has both expression values and genotypes');
-  if (values === 'counts' && !(scale.libSizeSum > 0)) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'the analysed samples have no counts (library sizes sum to 0)');
-  const meanLibSize = values === 'counts' ? scale.libSizeSum / scale.n : 0;
-  const answer = await engine.run(expressionEqtl, { querier: req.querier, gene: req.gene, cohort, covariates, values, meanLibSize, region }, signal);
-  return { ...answer, gene: req.gene, region, values, n: scale.n };
+  // With DP on n is noisy: a small cohort may read 0 and still hold people (the sums round says).
+  if (!scale.dp && scale.n === 0) throw new CoordinatorError('GENOFED_EXPRESSION_MISMATCH', 'no sample of the cohort has both expression values and genotypes');
+  const meanLibSize = values === 'counts' ? networkMeanLibSize(scale) : 0;
+  const answer = await engine.run(expressionEqtl, { querier: req.querier, gene: req.gene, cohort, covariates, values, meanLibSize, region, clip }, signal);
+  return { ...answer, gene: req.gene, region, values, n: scale.n, dp: dpNote(engine.dpEpsilon, clip, scale.dp, answer.dp) };
 }

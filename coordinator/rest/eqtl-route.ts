@@ -6,11 +6,12 @@
  * and the answer's schema (OpenAPI reads both).
  */
 import type { FastifyInstance } from 'fastify';
+import { MAX_EXPR_CLIP } from '../../proto/expression-dp.js';
 import { MAX_COVARIATES } from '../../proto/expression-design.js';
 import { MAX_EQTL_WINDOW, type EqtlRequest } from '../federation/eqtl.js';
 import type { Federation } from '../federation/types.js';
 import { clientGone, timed } from './routes.js';
-import { cohort, errorResponses, queryOutcome } from './schemas.js';
+import { cohort, errorResponses, expressionDpNote, queryOutcome } from './schemas.js';
 
 interface EqtlBody {
   gene: string;
@@ -20,6 +21,7 @@ interface EqtlBody {
   window?: number;
   cohort?: string;
   covariates?: string[];
+  clip?: number;
 }
 
 const stat = (description: string) => ({ type: ['number', 'null'], description }) as const;
@@ -40,13 +42,14 @@ export const eqtlSchema = {
       window: { type: 'integer', minimum: 0, maximum: MAX_EQTL_WINDOW, description: 'Bases on each side of the gene (Matrix eQTL cisDist). Default 1,000,000.' },
       cohort: { ...cohort, minLength: 0, description: 'Cohort expression (consortium schema). Default: every sample with expression values and genotypes.' },
       covariates: { type: 'array', maxItems: MAX_COVARIATES, items: { type: 'string', minLength: 1, maxLength: 63 }, description: 'Schema columns added to the model (categorical: treatment contrasts against the first schema value; numeric: the bin lower edge).' },
+      clip: { type: 'number', minimum: 0, maximum: MAX_EXPR_CLIP, description: 'Every site clips each value (log-CPM or log value) to [-clip, clip] before summing. Default 16 with DP on, none (0) with DP off.' },
     },
   },
   response: {
     200: {
       type: 'object',
       additionalProperties: false,
-      required: ['queryId', 'gene', 'region', 'values', 'n', 'design', 'rows', 'sites', 'disclosure', 'noise', 'remainingEpsilon'],
+      required: ['queryId', 'gene', 'region', 'values', 'n', 'design', 'rows', 'dp', 'sites', 'disclosure', 'noise', 'remainingEpsilon'],
       properties: {
         queryId: { type: 'string' },
         gene: { type: 'string' },
@@ -54,6 +57,7 @@ export const eqtlSchema = {
         values: { type: 'string', enum: ['counts', 'log'], description: 'counts: modelled as edgeR log-CPM (prior.count 2, network mean library size); log: as ingested.' },
         n: { type: 'integer', description: 'Samples of the cohort with expression values and genotypes (every covariate present).' },
         design: { type: 'array', items: { type: 'string' }, description: 'The model\'s columns; the coefficient reported is dosage.' },
+        dp: expressionDpNote(),
         rows: {
           type: 'array',
           items: {
@@ -71,7 +75,7 @@ export const eqtlSchema = {
               se: stat('Its standard error.'),
               t: stat('t = slope / se.'),
               p: stat('Two-sided p, n - p residual degrees of freedom.'),
-              note: { type: ['string', 'null'], enum: ['withheld', 'monomorphic', null], description: 'withheld: by the nodes (see the disclosure note); monomorphic: dosage constant (R gives NA).' },
+              note: { type: ['string', 'null'], enum: ['withheld', 'monomorphic', 'noise', null], description: 'withheld: by the nodes (see the disclosure note); monomorphic: dosage constant (R gives NA); noise: DP noise leaves no model for this variant (noisy n not above the columns, X\'X not positive definite, or residual variance <= 0).' },
             },
           },
         },
@@ -87,7 +91,7 @@ export function registerEqtlRoute(app: FastifyInstance, federation: Federation):
     const b = request.body;
     const req: EqtlRequest = {
       querier: request.querier!, gene: b.gene, chrom: b.chrom, start: b.start, end: b.end, window: b.window ?? 1_000_000,
-      ...(b.cohort !== undefined ? { cohort: b.cohort } : {}), ...(b.covariates ? { covariates: b.covariates } : {}),
+      ...(b.cohort !== undefined ? { cohort: b.cohort } : {}), ...(b.covariates ? { covariates: b.covariates } : {}), ...(b.clip !== undefined ? { clip: b.clip } : {}),
     };
     return timed(request, 'eqtl', () => federation.eqtl(req, clientGone(reply)));
   });

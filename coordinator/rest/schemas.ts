@@ -115,6 +115,30 @@ export const remainingEpsilon = {
   description: 'With DP on: the privacy budget (epsilon) you have left after this query, the smallest over the sites (the network answers only while every site has budget); null with DP off or when no site was asked for counts.',
 } as const;
 
+/** The expression answers' DP note (coordinator/federation/expression.ts ExpressionDpNote), or null when DP is off. */
+export function expressionDpNote(extra: Record<string, object> = {}) {
+  return {
+    anyOf: [
+      { type: 'null' },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['clip', 'epsilonPerRound', 'sums', ...Object.keys(extra)],
+        properties: {
+          clip: { type: 'number', description: 'Every site clipped each expression value to [-clip, clip] before summing.' },
+          epsilonPerRound: { type: 'number', description: 'Epsilon spent at every node by each of the two counted rounds (scale, sums).' },
+          sums: {
+            type: 'array',
+            description: 'Noise sd on each network sum of a family, in the sum\'s own units (people; value x design value; value^2; reads); the scale round\'s prefixed "scale".',
+            items: { type: 'object', additionalProperties: false, required: ['sum', 'sd'], properties: { sum: { type: 'string' }, sd: { type: 'number' } } },
+          },
+          ...extra,
+        },
+      },
+    ],
+  } as const;
+}
+
 /** rs ids of the request no site holds (no rows for them). */
 export const unresolved = { type: 'array', items: { type: 'string' }, description: 'rs ids of the request that no site holds: they have no rows.' } as const;
 

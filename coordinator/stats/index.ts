@@ -33,7 +33,7 @@ export { genomicInflation, benjaminiHochberg, CHI_SQUARE_1DF_MEDIAN } from './mu
 // The distribution functions underneath (exported for tests and later statistics).
 export { chiSquareUpperTail, normalUpperTail, normalQuantile, gammaQuantile, regularizedGammaP, regularizedGammaQ, logGamma } from './distributions.js';
 // Linear models from network sums (n, X'X, X'y, y'y): R lm.fit / limma lmFit, and one coefficient's OLS test (summary(lm())).
-export { prepareDesign, fitRowInto, fitFromSums, type DesignTotals, type PreparedDesign, type LinearModelSums, type RowFit } from './linear-model.js';
+export { prepareDesign, fitRowInto, fitRowUnclamped, fitFromSums, type DesignTotals, type PreparedDesign, type LinearModelSums, type RowFit } from './linear-model.js';
 export { lmFitFromSums, type LinearModelFit } from './lm-fit.js';
 export { olsCoefficientTest, type CoefficientTest } from './ols.js';
 // limma's empirical Bayes: fitFDist, squeezeVar, eBayes (moderated t) and topTable.

@@ -83,7 +83,8 @@ export function prepareDesign(t: DesignTotals): PreparedDesign {
   }
   for (let j = intercept ? 1 : 0; j < p; j++) {
     const raw = Number(xtx[j * p + j]!) * unit;
-    if (rank >= n || raw === 0) continue;
+    // A sum of squares is >= 0; a negative one comes only from DP noise (coordinator/kinds/expression-dp-sums.ts): not estimable.
+    if (rank >= n || !(raw > 0)) continue;
     const row: number[] = [];
     for (let a = 0; a < cols.length; a++) {
       let s = gram(j, cols[a]!);
@@ -138,6 +139,15 @@ function forward(L: Float64Array, m: number, v: Float64Array): Float64Array {
  * xty[xtyAt..xtyAt+p).
  */
 export function fitRowInto(d: PreparedDesign, xty: readonly bigint[], xtyAt: number, yty: bigint, coef: Float64Array, at: number): number {
+  return Math.max(0, fitRowUnclamped(d, xty, xtyAt, yty, coef, at));
+}
+
+/**
+ * fitRowInto without the clamp: the residual sum of squares as the sums
+ * give it, negative when they are not the sums of any data (DP noise on
+ * y'y: the caller decides what such a row is).
+ */
+export function fitRowUnclamped(d: PreparedDesign, xty: readonly bigint[], xtyAt: number, yty: bigint, coef: Float64Array, at: number): number {
   const { p, cols, chol, intercept, unit, xtx } = d;
   const m = cols.length;
   const n0 = xtx[0]!;
@@ -167,7 +177,7 @@ export function fitRowInto(d: PreparedDesign, xty: readonly bigint[], xtyAt: num
     coef[at] = b0;
   }
   const rss = total - explained;
-  return Math.max(0, rss <= EXACT_BELOW * total ? exactRss(d, xty, xtyAt, yty) : rss);
+  return rss <= EXACT_BELOW * total ? exactRss(d, xty, xtyAt, yty) : rss;
 }
 
 /** The RSS from the integer sums alone (see exact-rss.ts). */

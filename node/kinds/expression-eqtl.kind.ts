@@ -1,8 +1,10 @@
 /**
  * Expression by genotype at the node: for the signed gene and each listed
  * variant, over the analysed samples whose genotype is called, the exact
- * quantized sums n, X'X, X'y, y'y of y ~ 1 + dosage + covariates (each as
- * limbs; proto/kinds/expression-eqtl.ts).
+ * quantized sums n, X'X, X'y, y'y of y ~ 1 + dosage + covariates (y
+ * clipped to [-clip, clip] when the query carries a clip; each as limbs,
+ * with DP on in its family's units plus this site's noise share:
+ * expression-noise.ts; proto/kinds/expression-eqtl.ts).
  *
  * The sums are built from per-(dosage class, covariate cell) counts, sums
  * of y and of y^2: the design row is constant within such a cell, so every
@@ -15,14 +17,16 @@
  * network-wide, some site sees a local difference of 1..k-1, so every pair
  * kept by every site differs by 0 or >= k network-wide.
  */
-import { encodeLimbs, EXPR_LIMBS, quantize } from '../../proto/expression.js';
+import { quantize } from '../../proto/expression.js';
+import { modelFamilyOf } from '../../proto/expression-dp.js';
 import { deGeneOffset, designCells, designColumns, designRow, triangleIndex } from '../../proto/expression-design.js';
-import { DOSAGE_CLASSES, eqtlPopulationIndex, eqtlSumsPerVariant, expressionEqtl, type ExpressionEqtlParams } from '../../proto/kinds/expression-eqtl.js';
+import { DOSAGE_CLASSES, eqtlFamilies, eqtlPopulationIndex, eqtlSumsPerVariant, expressionEqtl, type ExpressionEqtlParams } from '../../proto/kinds/expression-eqtl.js';
 import type { PhenotypeSchema } from '../../proto/phenotype-schema.js';
 import type { KeyList } from '../../proto/variant.js';
 import { NodeError } from '../errors.js';
 import { popcount32 } from '../privacy/bitmap.js';
 import type { ServedStore } from '../server/ports.js';
+import { encodeSums } from './expression-noise.js';
 import { eqtlAnalysedCells, expressionOf, unionOf } from './expression-samples.js';
 import { keysOf, type CountedNodeKind, type HistoryView } from './kind.js';
 
@@ -90,7 +94,7 @@ async function eqtlMembers(store: ServedStore, p: ExpressionEqtlParams, schema: 
     samples.forEach((s, i) => at.set(s, i));
     cellSets.forEach((set, l) => { for (const s of set) cellOf[at.get(s)!] = l; });
   }
-  const y = await e.geneValues(p.gene, samples, p.meanLibSize);
+  const y = await e.geneValues(p.gene, samples, p.meanLibSize, p.clip);
   if (!y) throw new NodeError('GENOFED_QUERY_MALFORMED', "query refused: the signed gene is not in this site's matrix");
   const keys = keysOf(list);
   const V = keys.length;
@@ -147,7 +151,7 @@ export const kind: CountedNodeKind<ExpressionEqtlParams> = {
   spec: expressionEqtl,
   members: eqtlMembers,
 
-  async count(_store, p, schema, _list, members) {
+  async count(_store, p, schema, _list, members, noise) {
     const pre = prepared.get(members);
     if (!pre) throw new NodeError('GENOFED_QUERY_MALFORMED', 'eQTL sums requested without their members');
     const columns = designColumns(schema, p.covariates, 'dosage');
@@ -167,11 +171,11 @@ export const kind: CountedNodeKind<ExpressionEqtlParams> = {
     }
     const V = p.variantCount;
     const S = eqtlSumsPerVariant(P);
-    const out = new Uint32Array(V * S * EXPR_LIMBS);
+    const sums = new Array<bigint>(V * S);
     const xtx = new Array<bigint>(P * P);
     const xty = new Array<bigint>(P);
     for (let v = 0; v < V; v++) {
-      const base = v * S * EXPR_LIMBS;
+      const base = v * S;
       let nv = 0;
       let yty = 0n;
       xtx.fill(0n);
@@ -189,13 +193,13 @@ export const kind: CountedNodeKind<ExpressionEqtlParams> = {
           for (let b = a; b < P; b++) xtx[a * P + b] = xtx[a * P + b]! + mb * row[a]! * row[b]!;
         }
       }
-      encodeLimbs(BigInt(nv), out, base);
-      for (let a = 0; a < P; a++) for (let b = a; b < P; b++) encodeLimbs(xtx[a * P + b]!, out, base + (1 + triangleIndex(a, b, P)) * EXPR_LIMBS);
-      const o = base + deGeneOffset(P, 0) * EXPR_LIMBS;
-      for (let a = 0; a < P; a++) encodeLimbs(xty[a]!, out, o + a * EXPR_LIMBS);
-      encodeLimbs(yty, out, o + P * EXPR_LIMBS);
+      sums[base] = BigInt(nv);
+      for (let a = 0; a < P; a++) for (let b = a; b < P; b++) sums[base + 1 + triangleIndex(a, b, P)] = xtx[a * P + b]!;
+      const o = base + deGeneOffset(P, 0);
+      for (let a = 0; a < P; a++) sums[o + a] = xty[a]!;
+      sums[o + P] = yty;
     }
-    return out;
+    return encodeSums(sums, eqtlFamilies(p, schema), modelFamilyOf(P, S), noise);
   },
 
   /**

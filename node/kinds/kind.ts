@@ -20,12 +20,22 @@ export interface HistoryView {
   near(sets: readonly Uint32Array[]): Promise<boolean[]>;
 }
 
+/** The DP noise a kind whose noise goes in its own sums (spec `dpNoise: 'sums'`) adds: its share of Skellam(mu) over `parties` sites. */
+export interface SumNoise {
+  readonly mu: number;
+  readonly parties: number;
+}
+
 export interface CountedNodeKind<P extends QueryParams = QueryParams> {
   readonly spec: QueryKindSpec<P>;
   /** Sorted store sample indices of each population, in `spec.populations` order (an indicator population: [] or [0], only its size counts). */
   members(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList, history: HistoryView): Promise<Uint32Array[]>;
-  /** The count vector, `spec.layout(...).valueCount` values in slot order. */
-  count(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList, members: readonly Uint32Array[]): Promise<Uint32Array>;
+  /**
+   * The count vector, `spec.layout(...).valueCount` values in slot order.
+   * `noise` (DP on, `dpNoise: 'sums'` only): the kind adds its share to
+   * its sums before encoding them; slot kinds never get it.
+   */
+  count(store: ServedStore, p: P, schema: PhenotypeSchema, list: KeyList, members: readonly Uint32Array[], noise?: SumNoise): Promise<Uint32Array>;
   /**
    * The member sets the answer reveals, for the differencing guard, when
    * not each released block's set plus the withheld mass (the default in

@@ -81,14 +81,18 @@ export class BudgetLedger {
   /**
    * Debit `epsilon` for query `queryId`, durably, or refuse with
    * GENOFED_BUDGET_EXHAUSTED leaving both accounts untouched. Call before
-   * the answer leaves the node.
+   * the answer leaves the node. `reserveEpsilon`: what must be left AFTER
+   * this debit (later rounds of the same researcher query, debited then;
+   * the expression scale round reserves its sums round's), or refused.
    */
-  async debit(querier: Querier, epsilon: number, queryId: string): Promise<BudgetStatus> {
+  async debit(querier: Querier, epsilon: number, queryId: string, reserveEpsilon = 0): Promise<BudgetStatus> {
     const micro = toMicroEpsilon(epsilon);
+    const reserve = reserveEpsilon > 0 ? toMicroEpsilon(reserveEpsilon) : 0;
     const outcome = await this.ledger.transact<{ short: 'coordinator' | 'researcher' | undefined; status: BudgetStatus }>((v) => {
       const c = v.budgets.get(querier.coordinator) ?? NONE;
       const r = v.researcherBudgets.get(querierKey(querier)) ?? NONE;
-      const short: 'coordinator' | 'researcher' | undefined = c.spentMicro + micro > this.totalMicro ? 'coordinator' : r.spentMicro + micro > this.perResearcherMicro ? 'researcher' : undefined;
+      const need = micro + reserve;
+      const short: 'coordinator' | 'researcher' | undefined = c.spentMicro + need > this.totalMicro ? 'coordinator' : r.spentMicro + need > this.perResearcherMicro ? 'researcher' : undefined;
       if (short) return { ops: [], result: { short, status: this.status(c, r) } };
       const after = this.status({ spentMicro: c.spentMicro + micro, debits: c.debits + 1 }, { spentMicro: r.spentMicro + micro, debits: r.debits + 1 });
       return { ops: [{ op: 'debit' as const, coordinator: querier.coordinator, researcher: querier.researcher, micro, queryId }], result: { short, status: after } };
@@ -97,7 +101,7 @@ export class BudgetLedger {
       const which = outcome.short === 'coordinator' ? 'this coordinator\'s budget' : 'this researcher\'s share of it';
       throw new NodeError(
         'GENOFED_BUDGET_EXHAUSTED',
-        `query ${queryId} refused: privacy budget exhausted (${which}; needs epsilon ${micro / 1e6}, ${outcome.status.remainingEpsilon} left)`,
+        `query ${queryId} refused: privacy budget exhausted (${which}; needs epsilon ${micro / 1e6}${reserve > 0 ? ` and ${reserve / 1e6} more for the rounds that follow` : ''}, ${outcome.status.remainingEpsilon} left)`,
       );
     }
     return outcome.status;

@@ -8,21 +8,15 @@
  * the noise. Shares are signed integers, added mod t (a negative x is t - x)
  * and read back with crypto/'s `centered()`.
  *
- * Accounting: the Skellam mechanism's Renyi-DP bound (Agarwal, Kairouz, Liu,
- * "The Skellam Mechanism for Differentially Private Federated Learning",
- * NeurIPS 2021, Theorem 3.5): for L1/L2 sensitivities D1, D2 and order a > 1,
- *   eps_a <= a D2^2 / (4 mu) + min(((2a - 1) D2^2 + 6 D1) / (16 mu^2), 3 D1 / (4 mu)),
- * composed additively over counts and queries (RDP composition), and
- * converted to (eps, delta)-DP with Canonne, Kamath, Steinke 2020 (Prop. 12):
- *   eps = eps_a + log((a - 1) / a) - (log delta + log a) / (a - 1),
- * minimized over integer orders a = 2..4096.
+ * Accounting (how much noise an epsilon buys: the Skellam mechanism's
+ * Renyi-DP bound) is proto/dp-accounting.ts, shared with the coordinator,
+ * which recomputes every answer's mu; it is re-exported here.
  *
- * Imports node built-ins only.
+ * Imports node built-ins and proto/dp-accounting.ts only.
  */
 import { randomBytes } from 'node:crypto';
 
-/** Why a default: (eps, delta) needs a delta; 1e-6 is below 1/N for any cohort genofed serves (N <= 10^5 per node). */
-export const DEFAULT_DELTA = 1e-6;
+export { DEFAULT_DELTA, MAX_SKELLAM_MU, skellamEpsilon, skellamMu, skellamRdp, uniformSensitivity, type Sensitivity, type SkellamEpsilonOptions, type SkellamMuOptions } from '../../proto/dp-accounting.js';
 
 /**
  * Why a default: the total (epsilon, delta = DEFAULT_DELTA) one querier may
@@ -37,80 +31,6 @@ export const DEFAULT_EPSILON_BUDGET = 10;
 
 /** Why a default: one query's epsilon when the query does not ask for another (10 queries fit the default budget; the same defaults as budget-ledger.ts). */
 export const DEFAULT_QUERY_EPSILON = 1;
-
-/** Why: the RDP bound per (alpha); exported for tests and for the budget ledger's composition. */
-export function skellamRdp(alpha: number, mu: number, l1: number, l2: number): number {
-  return (alpha * l2 * l2) / (4 * mu) + Math.min(((2 * alpha - 1) * l2 * l2 + 6 * l1) / (16 * mu * mu), (3 * l1) / (4 * mu));
-}
-
-const ORDERS: readonly number[] = Array.from({ length: 4095 }, (_, i) => i + 2);
-
-export interface SkellamEpsilonOptions {
-  /** Skellam parameter of the network total's noise (variance 2 mu). */
-  readonly mu: number;
-  readonly delta?: number;
-  /** Largest change of one count when one person is added or removed (2 for AC of a diploid site, 1 for a cohort count). */
-  readonly sensitivity: number;
-  /**
-   * How many counts one person can change, each by up to `sensitivity`
-   * (e.g. every variant of an AF query: L1 = counts x sensitivity,
-   * L2 = sqrt(counts) x sensitivity). Default 1.
-   */
-  readonly counts?: number;
-  /** Independent releases composed (RDP adds up). Default 1. */
-  readonly releases?: number;
-}
-
-/** Why: the (eps, delta) a release (or many) with Skellam(mu) noise costs; the inverse of `skellamMu`. */
-export function skellamEpsilon(opts: SkellamEpsilonOptions): number {
-  const delta = opts.delta ?? DEFAULT_DELTA;
-  const counts = opts.counts ?? 1;
-  const releases = opts.releases ?? 1;
-  checkPositive('mu', opts.mu);
-  checkPositive('sensitivity', opts.sensitivity);
-  checkPositive('counts', counts);
-  checkPositive('releases', releases);
-  if (!(delta > 0 && delta < 1)) throw new RangeError('delta must be in (0, 1)');
-  const l1 = counts * opts.sensitivity;
-  const l2 = Math.sqrt(counts) * opts.sensitivity;
-  let best = Infinity;
-  for (const a of ORDERS) {
-    const eps = releases * skellamRdp(a, opts.mu, l1, l2) + Math.log((a - 1) / a) - (Math.log(delta) + Math.log(a)) / (a - 1);
-    if (eps < best) best = eps;
-  }
-  return Math.max(best, 0);
-}
-
-export interface SkellamMuOptions {
-  readonly epsilon: number;
-  readonly delta?: number;
-  readonly sensitivity: number;
-  /** As in `skellamEpsilon`: counts one person can change in this release. Default 1. */
-  readonly counts?: number;
-}
-
-/**
- * Why: a node turns the consortium's (epsilon, delta) per release into the
- * noise it adds. Smallest mu (to 0.1%) whose release costs at most epsilon;
- * bisection on log mu, as skellamEpsilon decreases in mu.
- */
-export function skellamMu(opts: SkellamMuOptions): number {
-  checkPositive('epsilon', opts.epsilon);
-  const cost = (mu: number): number => skellamEpsilon({ mu, delta: opts.delta, sensitivity: opts.sensitivity, counts: opts.counts });
-  let lo = 1e-6;
-  let hi = 1;
-  while (cost(hi) > opts.epsilon) {
-    lo = hi;
-    hi *= 4;
-    if (hi > 1e15) throw new RangeError('epsilon is too small for any practical noise');
-  }
-  while (hi / lo > 1.001) {
-    const mid = Math.sqrt(lo * hi);
-    if (cost(mid) > opts.epsilon) lo = mid;
-    else hi = mid;
-  }
-  return hi;
-}
 
 /** Why: noise must come from a CSPRNG (a predictable PRNG lets the coordinator subtract it). */
 export type UniformSource = () => number;
@@ -174,7 +94,7 @@ function poissonPtrs(lambda: number, u: UniformSource): number {
     const k = Math.floor(((2 * a) / us + b) * U + lambda + 0.43);
     if (us >= 0.07 && V <= vr) return k;
     if (k < 0 || (us < 0.013 && V > us)) continue;
-    if (Math.log(V) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <= -lambda + k * logLam - logFactorial(k)) return k;
+    if (Math.log(V) + Math.log(invAlpha) - Math.log(a / (us * us) + b) <= logPoissonPmf(k, lambda, logLam)) return k;
   }
 }
 
@@ -184,11 +104,23 @@ const LOG_FACT_TABLE: Float64Array = (() => {
   return t;
 })();
 
-/** log(k!) exactly from a table below 256, Stirling's series above (error < 1e-15 relative there). */
-function logFactorial(k: number): number {
-  if (k < 256) return LOG_FACT_TABLE[k]!;
+/**
+ * log P(X = k) for X ~ Poisson(lambda): -lambda + k log(lambda) - log(k!).
+ * Below k = 256 from a table of log(k!). Above, that sum cancels: at
+ * lambda = 2^40 each term is ~2^45 and one ulp is 2^-7, at 2^50 it is 8,
+ * larger than the log-probabilities PTRS compares, so the draws' tails
+ * would be wrong. With Stirling's series for log(k!) (error < 1e-15
+ * relative there) and d = k + 1 - lambda (exact: both ~lambda), the terms
+ * regroup as d - k log1p(d / lambda) - log(k + 1) / 2 - log(2 pi) / 2 -
+ * (series), each small where the pmf is not negligible; accurate to ~1e-9
+ * for any lambda below 2^52 (MAX_SKELLAM_MU keeps shares below 2^50).
+ */
+function logPoissonPmf(k: number, lambda: number, logLam: number): number {
+  if (k < 256) return -lambda + k * logLam - LOG_FACT_TABLE[k]!;
   const x = k + 1;
-  return (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * x) - 1 / (360 * x ** 3) + 1 / (1260 * x ** 5);
+  const d = x - lambda;
+  const series = 1 / (12 * x) - 1 / (360 * x ** 3) + 1 / (1260 * x ** 5);
+  return d - k * Math.log1p(d / lambda) - 0.5 * Math.log(x) - 0.5 * Math.log(2 * Math.PI) - series;
 }
 
 export interface NoiseShareOptions {

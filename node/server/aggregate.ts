@@ -192,31 +192,33 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
         stage = 'admission';
         // What is withheld is not answered alone, so it is not recorded either; what can be derived (the withheld mass) is.
         const revealed = kind.revealed ? kind.revealed(p, schema, members, withheld) : revealedSets(kind.spec.populations(p, schema), members, withheld);
-        a = { ...a, admission: await o.gate.admitCounts(e, a.admission, revealed) };
+        a = { ...a, admission: await o.gate.admitCounts(e, kind, a.admission, revealed) };
 
         stage = 'answer';
         const tGuard = performance.now();
-        const values = await kind.count(o.store, p, schema, variants, members);
+        const layout = kind.spec.layout(p, o.encryptor.slotCount, schema);
+        const parties = e.participants.length;
+        // Noise is drawn after the debit: in the kind's own sums (dpNoise 'sums') or, below, in the slots.
+        const noiseMu = o.gate.noiseMu(e, kind, a.admission, layout);
+        const values = await kind.count(o.store, p, schema, variants, members, noiseMu > 0 && kind.spec.dpNoise === 'sums' ? { mu: noiseMu, parties } : undefined);
         // A million key objects kept alive through encryption made every major GC walk them (20-30% of the send, profiled).
         variants = [];
         const tCount = performance.now();
         const { samples } = await o.store.describe();
-        const unpacked = kind.spec.layout(p, o.encryptor.slotCount, schema);
-        if (unpacked.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
-        withhold(values, unpacked.populations, withheld);
-        const parties = e.participants.length;
-        // Packed answers (protocol 7): every node derives the same width from the verified network sizes.
-        const packBits = packBitsOf(kind.spec, p, sizes, unpacked.populations, parties, a.admission.epsilon > 0, o.encryptor.plainModulus);
-        const layout = packedLayout(unpacked, packBits, o.encryptor.slotCount);
-        // Unpacked: the overflow guard's bound per value; packed: this site's largest value (the fields' sum is checked by the coordinator).
-        const bound = packBits > 0 ? checkOwnFields(kind.spec, p, values, unpacked.populations, members) : boundFor(values, samples);
+        if (layout.valueCount !== values.length) throw new NodeError('GENOFED_QUERY_MALFORMED', 'query refused: count vector does not match the slot layout');
+        withhold(values, layout.populations, withheld);
+        // Packed answers (protocol 7): every node derives the same width from the verified network sizes (never with DP on).
+        const packBits = packBitsOf(kind.spec, p, sizes, layout.populations, parties, a.admission.epsilon > 0, o.encryptor.plainModulus);
+        const sent = packedLayout(layout, packBits, o.encryptor.slotCount);
+        // Unpacked: the overflow guard's bound per value; packed: this site's largest value (below 2^packBits).
+        const bound = packBits > 0 ? checkOwnFields(kind.spec, p, values, layout.populations, members) : boundFor(values, samples);
         const slots = packBits > 0 ? packFields(values, packBits) : values;
-        // Noise is drawn after the debit; the audit entry is written before anything leaves.
-        const protection = o.gate.protect(e, kind, a.admission, slots.length);
+        // The audit entry is written before anything leaves.
+        const protection = o.gate.protect(e, kind, noiseMu, slots.length);
         await o.gate.record(e, kind, a.admission.querier, a.admission.epsilon, 'answered');
         const header = signHeader({
           siteId: o.siteId, queryId: e.queryId, cryptoFingerprint: o.encryptor.fingerprint, counters: layout.counters, valueCount: layout.valueCount,
-          ciphertextCount: layout.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,
+          ciphertextCount: sent.ciphertextCount, boundPerValue: bound, plaintext: e.measurementPlaintext, noiseMu: protection.noiseMu, masked: protection.masked,
           samples, rosterFingerprint: o.roster.fingerprint, populations: layout.populations, withheld, packBits,
           // The querier's own budget after this debit (DP on): a scalar it could count itself, no patient in it.
           dpRemainingEpsilon: a.admission.remainingEpsilon ?? 0,
@@ -245,14 +247,14 @@ return (call: ServerDuplexStream<wire.AggregateRequest, wire.AggregateResponse>)
             index += 1;
           }
         }
-        await admission.logDecision(e, 'answered', undefined, { kind: p.kind, values: values.length, ciphertexts: layout.ciphertextCount, packBits });
+        await admission.logDecision(e, 'answered', undefined, { kind: p.kind, values: values.length, ciphertexts: sent.ciphertextCount, packBits });
         replay.release(e.queryId);
         o.metrics?.bytes('received', seen.kind, 'aggregate', received.n);
         o.metrics?.bytes('sent', seen.kind, 'aggregate', bytes);
         o.metrics?.finished({ kind: seen.kind, rpc: 'aggregate', outcome: 'answered', seconds: (performance.now() - t0) / 1000 });
         log.info({
           queryId: e.queryId, correlationId: e.correlationId, kind: p.kind, querier: e.querier, decision: 'answered',
-          variants: variantCount, populations: layout.populations, ciphertexts: e.measurementPlaintext ? 0 : layout.ciphertextCount, bytes,
+          variants: variantCount, populations: layout.populations, ciphertexts: e.measurementPlaintext ? 0 : sent.ciphertextCount, bytes,
           readMs: Math.round(tRead - t0), membersMs: Math.round(tMembers - tRead), sizeRoundMs: Math.round(tSizes - tMembers), guardMs: Math.round(tGuard - tSizes),
           countMs: Math.round(tCount - tGuard), sendMs: Math.round(performance.now() - tCount), totalMs: Math.round(performance.now() - t0),
         }, 'query answered');

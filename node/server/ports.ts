@@ -58,11 +58,12 @@ export interface ServedExpression {
   /**
    * Exact quantized sums over `samples` (sorted) with `design` (samples x p,
    * row-major, real values): n, X'X (p x p), per gene of `genes` X'y and y'y;
-   * y is log-CPM with `meanLibSize` (counts) or the value (log).
+   * y is log-CPM with `meanLibSize` (counts) or the value (log), clipped
+   * to [-clip, clip] when `clip` > 0 (DP: proto/expression-dp.ts).
    */
-  sums(q: { samples: Uint32Array; design: Float64Array; p: number; genes: readonly string[]; meanLibSize: number }): Promise<{ n: number; xtx: bigint[]; xty: bigint[]; yty: bigint[] }>;
-  /** One gene's quantized y (scale 2^24) for the samples, in their order; null when the matrix lacks the gene. */
-  geneValues(gene: string, samples: Uint32Array, meanLibSize: number): Promise<Float64Array | null>;
+  sums(q: { samples: Uint32Array; design: Float64Array; p: number; genes: readonly string[]; meanLibSize: number; clip: number }): Promise<{ n: number; xtx: bigint[]; xty: bigint[]; yty: bigint[] }>;
+  /** One gene's quantized y (scale 2^24; clipped to [-clip, clip] when clip > 0) for the samples, in their order; null when the matrix lacks the gene. */
+  geneValues(gene: string, samples: Uint32Array, meanLibSize: number, clip: number): Promise<Float64Array | null>;
 }
 
 /** Encrypts a count vector under the coordinator's BFV public key, one ciphertext at a time. */

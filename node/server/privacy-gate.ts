@@ -9,8 +9,11 @@
  *   network sizes): differencing guard over the query's local member sets
  *   (cohort, stratum cells, carriers), then the DP budget debit;
  * - `record`: the write-ahead audit entry, before anything leaves;
- * - `protect`: this site's pairwise mask (keyed on query id + the roster's
- *   member set) and, with DP on, its Skellam noise share riding in it.
+ * - `noiseMu`, `protect`: with DP on, the Skellam mu of this answer's noise
+ *   (from the kind's sensitivity and the signed epsilon); this site's
+ *   pairwise mask (keyed on query id + the roster's member set) with, for
+ *   kinds whose noise goes in the slots, its noise share riding in it (a
+ *   kind whose noise goes in its own sums draws it in `count`).
  *
  * Every refusal is appended to the hash-chained audit log with its code.
  */
@@ -27,7 +30,9 @@ import { DifferencingGuard } from '../privacy/differencing-guard.js';
 import { createMaskStream, type X25519Roster } from '../privacy/masks.js';
 import { RateLimiter } from '../privacy/rate-limit.js';
 import type { RosterTransition } from '../privacy/roster-state.js';
-import { addNoiseModT, noiseShare, skellamMu } from '../privacy/skellam.js';
+import { addNoiseModT, noiseShare } from '../privacy/skellam.js';
+import { noiseMuFor } from '../../proto/kinds/kind.js';
+import type { SlotLayout } from '../../proto/query.js';
 import { publicKeyFromBase64 } from '../../proto/roster.js';
 import type { NodeConfig } from './config.js';
 import type { SiteRoster } from './site-roster.js';
@@ -158,16 +163,24 @@ export class PrivacyGate {
 
   /**
    * After the size round: the differencing guard over the query's local
-   * member sets, then the budget debit (DP on). Throws the refusal (the
-   * caller audits it, as every refusal after admission); returns the
-   * admission with the epsilon debited.
+   * member sets, then the budget debit (DP on), which must also leave the
+   * epsilon of the rounds the kind says follow in the same researcher
+   * query (`dpRoundsAfter`). Throws the refusal (the caller audits it, as
+   * every refusal after admission); returns the admission with the epsilon
+   * debited.
    */
-  async admitCounts(e: QueryEnvelope, admission: Admission, memberSets: readonly Uint32Array[]): Promise<Admission> {
+  async admitCounts(e: QueryEnvelope, kind: NodeKind, admission: Admission, memberSets: readonly Uint32Array[]): Promise<Admission> {
     // Every population of the query in one transaction: checked against this coordinator's history, recorded together.
     await this.guard.admit(admission.querier, memberSets);
-    if (!this.o.privacy.dp.enabled) return { querier: admission.querier, epsilon: 0 };
-    const after = await this.budget.debit(admission.querier, this.o.privacy.dp.epsilonPerQuery, e.queryId);
-    return { querier: admission.querier, epsilon: this.o.privacy.dp.epsilonPerQuery, remainingEpsilon: after.remainingEpsilon };
+    let epsilon = 0;
+    let remainingEpsilon: number | undefined;
+    if (this.o.privacy.dp.enabled) {
+      const per = this.o.privacy.dp.epsilonPerQuery;
+      const after = await this.budget.debit(admission.querier, per, e.queryId, per * (kind.spec.dpRoundsAfter?.(e.params) ?? 0));
+      epsilon = per;
+      remainingEpsilon = after.remainingEpsilon;
+    }
+    return { querier: admission.querier, epsilon, ...(remainingEpsilon !== undefined ? { remainingEpsilon } : {}) };
   }
 
   /** Per set, whether the differencing guard would refuse it against the querier's coordinator's history (read-only). */
@@ -220,15 +233,26 @@ export class PrivacyGate {
     });
   }
 
-  /** Mask and noise share for this answer (`valueCount` counts). Noise is drawn here, after the debit. */
-  protect(e: QueryEnvelope, kind: NodeKind, admission: Admission, valueCount: number): AnswerProtection {
+  /**
+   * The Skellam mu of this answer's network noise: 0 with DP off (nothing
+   * debited) or an empty answer; else from the kind's sensitivity and the
+   * epsilon debited, as every other node and the coordinator compute it.
+   */
+  noiseMu(e: QueryEnvelope, kind: NodeKind, admission: Admission, layout: SlotLayout): number {
+    if (!(admission.epsilon > 0) || layout.valueCount === 0) return 0;
+    return noiseMuFor(kind.spec, e.params, layout, this.o.roster.roster.schema, admission.epsilon);
+  }
+
+  /**
+   * Mask and, for kinds whose noise goes in the slots, noise share for
+   * this answer (`valueCount` values, network noise `noiseMu`). Noise is
+   * drawn here (or by the kind's count), after the debit.
+   */
+  protect(e: QueryEnvelope, kind: NodeKind, noiseMu: number, valueCount: number): AnswerProtection {
     const S = this.o.slotCount;
     const t = this.o.plainModulus;
-    let noiseMu = 0;
     let noise: Int32Array | undefined;
-    if (admission.epsilon > 0 && valueCount > 0) {
-      const layout = kind.spec.layout(e.params, this.o.slotCount, this.o.roster.roster.schema);
-      noiseMu = skellamMu({ epsilon: admission.epsilon, ...kind.spec.sensitivity(e.params, { ...layout, valueCount }) });
+    if (noiseMu > 0 && valueCount > 0 && kind.spec.dpNoise !== 'sums') {
       noise = noiseShare({ mu: noiseMu, parties: e.participants.length, length: valueCount });
     }
     const m = createMaskStream({ selfId: this.o.siteId, selfPrivateKey: this.o.roster.selfX25519, roster: this.x25519, queryId: e.queryId, participants: e.participants, plainModulus: t });

@@ -36,6 +36,8 @@ export interface ExpressionSumsQuery {
   readonly genes?: readonly string[];
   /** Counts: the network mean library size of the analysed samples (default: the mean over `samples`). Ignored for log values. */
   readonly meanLibSize?: number;
+  /** y is clipped to [-clip, clip] before it is quantized (the expression kinds under DP: proto/expression-dp.ts); 0 or absent: no clip. */
+  readonly clip?: number;
 }
 
 export interface ExpressionSums {
@@ -210,11 +212,19 @@ function quantizeOrRefuse(x: number, what: string): number {
  */
 const SMALL_COUNTS = 256;
 
-/** How y is made from a stored value for the selected samples: log-CPM (counts) or the value itself (log). */
-function yMaker(e: ExpressionCatalog, pos: Int32Array, meanLibSize: number | undefined): { make: (row: Float64Array, out: Float64Array) => void; mean: number | null } {
+/** The quantizer of y: clipped to [-clip, clip] first when clip > 0. */
+function yQuantizer(clip: number | undefined): (x: number) => number {
+  if (clip === undefined || clip === 0) return quantize;
+  if (!(clip > 0) || !Number.isFinite(clip)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'the clip must be a positive finite number');
+  return (x) => quantize(x > clip ? clip : x < -clip ? -clip : x);
+}
+
+/** How y is made from a stored value for the selected samples: log-CPM (counts) or the value itself (log), clipped when asked. */
+function yMaker(e: ExpressionCatalog, pos: Int32Array, meanLibSize: number | undefined, clip?: number): { make: (row: Float64Array, out: Float64Array) => void; mean: number | null } {
   const n = pos.length;
+  const q = yQuantizer(clip);
   if (!e.libSizes) {
-    return { mean: null, make: (row, out) => { for (let i = 0; i < n; i++) out[i] = quantize(row[pos[i]!]!); } };
+    return { mean: null, make: (row, out) => { for (let i = 0; i < n; i++) out[i] = q(row[pos[i]!]!); } };
   }
   const lib = new Float64Array(n);
   let sum = 0;
@@ -222,14 +232,14 @@ function yMaker(e: ExpressionCatalog, pos: Int32Array, meanLibSize: number | und
   const mean = meanLibSize ?? (n > 0 ? sum / n : 1);
   if (!(Number.isFinite(mean) && mean > 0)) throw new NodeError('GENOFED_QUERY_MALFORMED', 'the mean library size must be a positive finite number');
   const table = new Float64Array(n * SMALL_COUNTS);
-  for (let i = 0; i < n; i++) for (let c = 0; c < SMALL_COUNTS; c++) table[i * SMALL_COUNTS + c] = quantize(logCpm(c, lib[i]!, mean));
+  for (let i = 0; i < n; i++) for (let c = 0; c < SMALL_COUNTS; c++) table[i * SMALL_COUNTS + c] = q(logCpm(c, lib[i]!, mean));
   return {
     mean,
     make: (row, out) => {
       for (let i = 0; i < n; i++) {
         const c = row[pos[i]!]!;
         // (c | 0) === c: a small non-negative integer (counts are >= 0); expected counts such as 2.5 are computed.
-        out[i] = c < SMALL_COUNTS && (c | 0) === c ? table[i * SMALL_COUNTS + c]! : quantize(logCpm(c, lib[i]!, mean));
+        out[i] = c < SMALL_COUNTS && (c | 0) === c ? table[i * SMALL_COUNTS + c]! : q(logCpm(c, lib[i]!, mean));
       }
     },
   };
@@ -260,7 +270,7 @@ export async function expressionSums(ctx: QueryContext, q: ExpressionSumsQuery):
       rows.push(r);
     }
   } else rows = loaded.names.map((_, i) => i);
-  const { make, mean } = yMaker(e, pos, q.meanLibSize);
+  const { make, mean } = yMaker(e, pos, q.meanLibSize, q.clip);
   const width = e.samples.length;
   const xty = new Array<bigint>(rows.length * p);
   const yty = new Array<bigint>(rows.length);
@@ -274,13 +284,13 @@ export async function expressionSums(ctx: QueryContext, q: ExpressionSumsQuery):
 }
 
 /** One gene's quantized y per sample (the order of `samples`), or null when the store lacks the gene. */
-export async function expressionValues(ctx: QueryContext, gene: string, samples: Uint32Array, options: { meanLibSize?: number } = {}): Promise<Float64Array | null> {
+export async function expressionValues(ctx: QueryContext, gene: string, samples: Uint32Array, options: { meanLibSize?: number; clip?: number } = {}): Promise<Float64Array | null> {
   const e = matrixOf(ctx.catalog);
   const pos = positions(e, samples);
   const loaded = await loadGenes(ctx, [gene]);
   const r = loaded.index.get(gene);
   if (r === undefined) return null;
   const out = new Float64Array(samples.length);
-  yMaker(e, pos, options.meanLibSize).make(loaded.values.subarray(r * e.samples.length, (r + 1) * e.samples.length), out);
+  yMaker(e, pos, options.meanLibSize, options.clip).make(loaded.values.subarray(r * e.samples.length, (r + 1) * e.samples.length), out);
   return out;
 }

@@ -35,8 +35,8 @@ export interface StoreExpression {
   members(cohort: string, options?: { by?: readonly string[] }): Promise<Uint32Array | Map<string, Uint32Array>>;
   libSizes(samples: Uint32Array): Promise<Float64Array>;
   sums(q: ExpressionSumsQuery): Promise<ExpressionSums>;
-  /** One gene's quantized values (log-CPM with meanLibSize, or as ingested) for the samples, in their order; null without the gene. */
-  geneValues(gene: string, samples: Uint32Array, meanLibSize: number): Promise<Float64Array | null>;
+  /** One gene's quantized values (log-CPM with meanLibSize, or as ingested; clipped to [-clip, clip] when clip > 0) for the samples, in their order; null without the gene. */
+  geneValues(gene: string, samples: Uint32Array, meanLibSize: number, clip?: number): Promise<Float64Array | null>;
 }
 
 export class Store {
@@ -187,7 +187,7 @@ export class Store {
       members: (cohort, options = {}) => this.run((ctx) => expressionMembers(ctx, cohort, options.by)),
       libSizes: async (samples) => (await this.libSizes(samples)).libSizes,
       sums: (q) => this.expressionSums(q),
-      geneValues: (gene, samples, meanLibSize) => this.expressionValues(gene, samples, info.values === 'counts' ? { meanLibSize } : {}),
+      geneValues: (gene, samples, meanLibSize, clip) => this.expressionValues(gene, samples, { ...(info.values === 'counts' ? { meanLibSize } : {}), clip }),
     };
   }
 
@@ -207,7 +207,7 @@ export class Store {
   }
 
   /** One gene's quantized y (log-CPM or the stored log value) per sample; null when the store lacks the gene. */
-  expressionValues(gene: string, samples: Uint32Array, options: { meanLibSize?: number } = {}): Promise<Float64Array | null> {
+  expressionValues(gene: string, samples: Uint32Array, options: { meanLibSize?: number; clip?: number } = {}): Promise<Float64Array | null> {
     return this.run((ctx) => expressionValues(ctx, gene, samples, options));
   }
 

@@ -10,6 +10,7 @@ import { ProtoError } from '../errors.js';
 import type { PhenotypeSchema } from '../phenotype-schema.js';
 import { blockLayout, strataCells, type QueryParams } from '../query.js';
 import { REGION_LIST_MAX } from '../region.js';
+import { uniformSensitivity } from '../dp-accounting.js';
 import { hex64, parseWith, type QueryKindSpec } from './kind.js';
 
 export interface AlleleCountsParams extends QueryParams {
@@ -71,7 +72,7 @@ export const alleleCounts: QueryKindSpec<AlleleCountsParams> = {
   ],
   layout: (p, slotCount, s) => blockLayout(withSites(p) ? LIST_COUNTERS : ALLELE_COUNTERS, 1 + cells(p, s), p.variantCount, slotCount),
   // AC and AN of a diploid site change by <= 2 when one person is added or removed.
-  sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),
+  sensitivity: (_p, layout) => uniformSensitivity(2, layout.valueCount),
   // AC, AN <= 2 per person (diploid; nhomalt <= 1); `sites` is 1 per site.
   fieldBound: (p) => ({ perPerson: 2, perSite: withSites(p) ? 1 : 0 }),
   audit: (p) => ({ cohort: p.cohort, variantCount: p.variantCount, variantsSha256: p.variantsSha256, strata: [...p.strata], region: p.region }),

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import { blockLayout, type QueryParams } from '../query.js';
 import { REGION_LIST_MAX } from '../region.js';
+import { uniformSensitivity } from '../dp-accounting.js';
 import { hex64, parseWith, type QueryKindSpec } from './kind.js';
 
 export interface AssociationParams extends QueryParams {
@@ -45,7 +46,7 @@ export const association: QueryKindSpec<AssociationParams> = {
   populations: () => [{ label: 'cases', onSmall: 'refuse' }, { label: 'controls', onSmall: 'refuse' }],
   layout: (p, slotCount) => blockLayout(ASSOCIATION_COUNTERS, 2, p.variantCount, slotCount),
   // One person changes AC and AN by <= 2 and one genotype class by 1: 2 bounds every count.
-  sensitivity: (_p, layout) => ({ sensitivity: 2, counts: layout.valueCount }),
+  sensitivity: (_p, layout) => uniformSensitivity(2, layout.valueCount),
   // AC, AN <= 2 per person; each genotype class <= 1.
   fieldBound: () => ({ perPerson: 2, perSite: 0 }),
   audit: (p) => ({ cases: p.cases, controls: p.controls, variantCount: p.variantCount, variantsSha256: p.variantsSha256, region: p.region }),

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import { blockLayout, type QueryParams } from '../query.js';
+import { uniformSensitivity } from '../dp-accounting.js';
 import { hex64, parseWith, type QueryKindSpec } from './kind.js';
 
 export interface CohortCountParams extends QueryParams {
@@ -35,7 +36,7 @@ export const cohortCount: QueryKindSpec<CohortCountParams> = {
   populations: (p) => (p.carrierCount > 0 ? [{ label: 'cohort', onSmall: 'refuse' }, { label: 'carriers', onSmall: 'refuse' }] : [{ label: 'cohort', onSmall: 'refuse' }]),
   layout: (_p, slotCount) => blockLayout(['patients'], 1, 0, slotCount),
   // A count of people changes by 1 when one person is added or removed.
-  sensitivity: () => ({ sensitivity: 1, counts: 1 }),
+  sensitivity: () => uniformSensitivity(1, 1),
   audit: (p) => ({ cohort: p.cohort, carrierCount: p.carrierCount, carriersSha256: p.carriersSha256 }),
   check(p, limits) {
     if (p.carrierCount > limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `cohort-count: carrier list longer than ${limits.maxVariants}`);

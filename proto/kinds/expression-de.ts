@@ -7,12 +7,17 @@
  * quantized and exact (proto/expression.ts), as limbs; the coordinator
  * fits the models and moderates the variances (limma's eBayes) from the
  * network sums alone. The nodes verify both groups' sizes (>= k).
+ *
+ * DP (proto/expression-dp.ts): with DP on, every node clips y to [-clip,
+ * clip] and adds its Skellam share to each sum, released in its family's
+ * units, before cutting it into limbs (`dpNoise: 'sums'`).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ProtoError } from '../errors.js';
 import { EXPR_LIMB_COUNTERS, MAX_GENES } from '../expression.js';
+import { checkExpressionDp, designBounds, familiesSensitivity, MAX_EXPR_CLIP, modelFamilies, type DpSumFamily } from '../expression-dp.js';
 import { deSumCount, designCells, designColumns, designPopulations, MAX_COVARIATES } from '../expression-design.js';
+import type { PhenotypeSchema } from '../phenotype-schema.js';
 import { blockLayout, type QueryParams } from '../query.js';
 import { parseWith, type QueryKindSpec } from './kind.js';
 
@@ -27,6 +32,13 @@ export interface ExpressionDeParams extends QueryParams {
   readonly meanLibSize: number;
   /** The genes tested, sorted (code-point order), each once: the slot order. */
   readonly genes: readonly string[];
+  /** Each site clips y to [-clip, clip] before summing; 0: no clip (DP off only). */
+  readonly clip: number;
+}
+
+/** The DP families of the released sums, in modelFamilies' order (proto/expression-dp.ts). */
+export function deFamilies(p: ExpressionDeParams, schema: PhenotypeSchema): DpSumFamily[] {
+  return modelFamilies(designBounds(designColumns(schema, p.covariates, 'group'), schema, 1), p.clip, p.genes.length, 1);
 }
 
 /** SHA-256 of the gene list (one id per line), for the audit log. */
@@ -42,6 +54,7 @@ const schema = z.strictObject({
   values: z.enum(['counts', 'log']),
   meanLibSize: z.number().finite().min(0),
   genes: z.array(z.string().min(1).max(200)).min(1).max(MAX_GENES),
+  clip: z.number().finite().min(0).max(MAX_EXPR_CLIP),
 }).refine((p) => p.genes.every((g, i) => i === 0 || p.genes[i - 1]! < g), { message: 'genes must be sorted, each once', path: ['genes'] })
   .refine((p) => (p.values === 'counts') === (p.meanLibSize > 0), { message: 'a mean library size with counts, and only then', path: ['meanLibSize'] });
 
@@ -54,13 +67,13 @@ export const expressionDe: QueryKindSpec<ExpressionDeParams> = {
   cohorts: (p) => [p.groupA, p.groupB],
   populations: (p, schema) => designPopulations(schema, p.covariates),
   layout: (p, slotCount, schema) => blockLayout(EXPR_LIMB_COUNTERS, 1, deSumCount(designColumns(schema, p.covariates, 'group').length, p.genes.length), slotCount),
-  // Refused under DP in check(); never called with DP on.
-  sensitivity: (_p, layout) => ({ sensitivity: 1, counts: layout.valueCount }),
-  audit: (p) => ({ groupA: p.groupA, groupB: p.groupB, covariates: [...p.covariates], values: p.values, meanLibSize: p.meanLibSize, geneCount: p.genes.length, genesSha256: genesDigest(p.genes) }),
+  sensitivity: (p, _layout, schema) => familiesSensitivity(deFamilies(p, schema)),
+  dpNoise: 'sums',
+  audit: (p) => ({ groupA: p.groupA, groupB: p.groupB, covariates: [...p.covariates], values: p.values, meanLibSize: p.meanLibSize, geneCount: p.genes.length, genesSha256: genesDigest(p.genes), clip: p.clip }),
   check(p, limits) {
-    if (limits.dpEpsilon > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'expression-de: expression sums are fixed-point limbs and carry no DP noise; this network has DP on (THREAT-MODEL.md, "Expression answers")');
     designColumns(limits.schema, p.covariates, 'group');
     designCells(limits.schema, p.covariates);
+    if (limits.dpEpsilon > 0) checkExpressionDp('expression-de', p.clip, deFamilies(p, limits.schema), limits.dpEpsilon);
   },
   impossible: () => undefined,
 };

@@ -23,6 +23,7 @@
 import { z } from 'zod';
 import { ProtoError } from '../errors.js';
 import { EXPR_LIMB_COUNTERS } from '../expression.js';
+import { checkExpressionDp, designBounds, familiesSensitivity, MAX_EXPR_CLIP, modelFamilies, type DpSumFamily } from '../expression-dp.js';
 import { deSumCount, designCells, designColumns, MAX_COVARIATES } from '../expression-design.js';
 import type { PhenotypeSchema } from '../phenotype-schema.js';
 import { blockLayout, type Population, type QueryParams, type WithholdDecision } from '../query.js';
@@ -42,6 +43,13 @@ export interface ExpressionEqtlParams extends QueryParams {
   readonly variantsSha256: string;
   /** The window the list is the union over (phase 1). */
   readonly region: string;
+  /** Each site clips y to [-clip, clip] before summing; 0: no clip (DP off only). */
+  readonly clip: number;
+}
+
+/** The DP families of the released sums (proto/expression-dp.ts): every variant's n, X'X, X'y, y'y. */
+export function eqtlFamilies(p: ExpressionEqtlParams, schema: PhenotypeSchema): DpSumFamily[] {
+  return modelFamilies(designBounds(designColumns(schema, p.covariates, 'dosage'), schema, 2), p.clip, 1, p.variantCount);
 }
 
 /** Genotype classes by ALT dosage: 0, 1, 2 copies. */
@@ -126,6 +134,7 @@ const schema = z.strictObject({
   variantCount: z.number().int().min(1).max(MAX_EQTL_VARIANTS),
   variantsSha256: hex64,
   region: z.string().min(1).max(REGION_LIST_MAX),
+  clip: z.number().finite().min(0).max(MAX_EXPR_CLIP),
 }).refine((p) => (p.values === 'counts') === (p.meanLibSize > 0), { message: 'a mean library size with counts, and only then', path: ['meanLibSize'] });
 
 export const expressionEqtl: QueryKindSpec<ExpressionEqtlParams> = {
@@ -138,14 +147,14 @@ export const expressionEqtl: QueryKindSpec<ExpressionEqtlParams> = {
   populations: eqtlPopulations,
   withhold: eqtlWithhold,
   layout: (p, slotCount, s) => blockLayout(EXPR_LIMB_COUNTERS, p.variantCount, eqtlSumsPerVariant(designColumns(s, p.covariates, 'dosage').length), slotCount),
-  // Refused under DP in check(); never called with DP on.
-  sensitivity: (_p, layout) => ({ sensitivity: 1, counts: layout.valueCount }),
-  audit: (p) => ({ gene: p.gene, cohort: p.cohort, covariates: [...p.covariates], values: p.values, meanLibSize: p.meanLibSize, variantCount: p.variantCount, variantsSha256: p.variantsSha256, region: p.region }),
+  sensitivity: (p, _layout, schema) => familiesSensitivity(eqtlFamilies(p, schema)),
+  dpNoise: 'sums',
+  audit: (p) => ({ gene: p.gene, cohort: p.cohort, covariates: [...p.covariates], values: p.values, meanLibSize: p.meanLibSize, variantCount: p.variantCount, variantsSha256: p.variantsSha256, region: p.region, clip: p.clip }),
   check(p, limits) {
-    if (limits.dpEpsilon > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'expression-eqtl: expression sums are fixed-point limbs and carry no DP noise; this network has DP on (THREAT-MODEL.md, "Expression answers")');
     if (p.variantCount > limits.maxVariants) throw new ProtoError('GENOFED_BAD_MESSAGE', `expression-eqtl: variant count must be 1..${limits.maxVariants}`);
     designColumns(limits.schema, p.covariates, 'dosage');
     designCells(limits.schema, p.covariates);
+    if (limits.dpEpsilon > 0) checkExpressionDp('expression-eqtl', p.clip, eqtlFamilies(p, limits.schema), limits.dpEpsilon);
   },
   impossible: () => undefined,
 };

@@ -12,10 +12,16 @@
  * One group (`groupB` ''): the first round of an eQTL query, over the
  * cohort's samples with expression values and genotypes (`groupA` '' =
  * every such sample), each covariate cell verified (>= k).
+ *
+ * With DP on (proto/expression-dp.ts): library sizes clipped at
+ * LIB_SIZE_CLIP in the sum, noise on n and on the library sizes (the two
+ * site counts change with no person: none); this round spends the
+ * per-query epsilon and is admitted only when the budget also covers the
+ * sums round that follows (`dpRoundsAfter`).
  */
 import { z } from 'zod';
-import { ProtoError } from '../errors.js';
 import { EXPR_LIMB_COUNTERS } from '../expression.js';
+import { checkExpressionDp, familiesSensitivity, scaleFamilies } from '../expression-dp.js';
 import { designCells, designColumns, designPopulations, MAX_COVARIATES } from '../expression-design.js';
 import type { PhenotypeSchema } from '../phenotype-schema.js';
 import { blockLayout, type Population, type QueryParams } from '../query.js';
@@ -53,13 +59,16 @@ export const expressionScale: QueryKindSpec<ExpressionScaleParams> = {
   cohorts: (p) => [p.groupA, p.groupB].filter((c) => c.trim() !== ''),
   populations: (p, schema) => (p.groupB === '' ? analysedCellPopulations(schema, p.covariates) : designPopulations(schema, p.covariates)),
   layout: (_p, slotCount) => blockLayout(EXPR_LIMB_COUNTERS, 1, SCALE_SUMS.length, slotCount),
-  // Refused under DP in check(); never called with DP on.
-  sensitivity: (_p, layout) => ({ sensitivity: 1, counts: layout.valueCount }),
+  // n and the (clipped) library sizes; the two site counts change with no person (proto/expression-dp.ts).
+  sensitivity: () => familiesSensitivity(scaleFamilies()),
+  dpNoise: 'sums',
+  // The sums round (expression-de or expression-eqtl) follows: with DP on, admitted only when the budget covers both.
+  dpRoundsAfter: () => 1,
   audit: (p) => ({ groupA: p.groupA, groupB: p.groupB, covariates: [...p.covariates] }),
   check(p, limits) {
-    if (limits.dpEpsilon > 0) throw new ProtoError('GENOFED_BAD_MESSAGE', 'expression-scale: expression sums are fixed-point limbs and carry no DP noise; this network has DP on (THREAT-MODEL.md, "Expression answers")');
     designColumns(limits.schema, p.covariates, 'group');
     designCells(limits.schema, p.covariates);
+    if (limits.dpEpsilon > 0) checkExpressionDp('expression-scale', undefined, scaleFamilies(), limits.dpEpsilon);
   },
   impossible: () => undefined,
 };

@@ -12,6 +12,7 @@
  * in `coordinator/kinds/`. See proto/README.md, "How to add a query kind".
  */
 import { z } from 'zod';
+import { skellamMu, type Sensitivity } from '../dp-accounting.js';
 import { ProtoError } from '../errors.js';
 import type { PhenotypeSchema } from '../phenotype-schema.js';
 import { blockLayout, type Population, type QueryParams, type SlotLayout, type WithholdDecision } from '../query.js';
@@ -27,7 +28,7 @@ export interface KindLimits {
   /** Most variants a list may hold (node config limits.maxVariants). */
   readonly maxVariants: number;
   readonly schema: PhenotypeSchema;
-  /** The envelope's DP epsilon (0: DP off): a kind whose sums cannot carry DP noise refuses here, before any budget is spent. */
+  /** The envelope's DP epsilon (0: DP off): a kind whose release could not carry the noise it would need refuses here, before any budget is spent. */
   readonly dpEpsilon: number;
 }
 
@@ -57,8 +58,28 @@ export interface QueryKindSpec<P extends QueryParams = QueryParams> {
    */
   withhold?(p: P, schema: PhenotypeSchema, sizes: readonly number[], k: number): WithholdDecision;
   layout(p: P, slotCount: number, schema: PhenotypeSchema): SlotLayout;
-  /** DP: the most one person changes any released count, and how many counts one release holds. */
-  sensitivity(p: P, layout: SlotLayout): { sensitivity: number; counts: number };
+  /**
+   * DP: the largest change one person makes to the released values, all
+   * at once (L1 and L2, in the released integers' units); the Skellam mu of
+   * the noise follows from it and the signed epsilon (`noiseMuFor`).
+   */
+  sensitivity(p: P, layout: SlotLayout, schema: PhenotypeSchema): Sensitivity;
+  /**
+   * Where a node adds its DP noise share: `slots` (the default), to every
+   * slot value, riding in the mask; `sums`, to the kind's own integer sums
+   * before the kind encodes them (the expression kinds' values are limbs of
+   * a 96-bit sum, where slot noise would be meaningless): the node kind
+   * draws the noise in `count`, the slots carry none.
+   */
+  readonly dpNoise?: 'slots' | 'sums';
+  /**
+   * Counted rounds still to come in the same researcher query after this
+   * one (the expression scale round: 1, the sums round). With DP on, each
+   * round debits the per-query epsilon; a node admits this round only when
+   * the querier's budget also covers those, so a query the budget cannot
+   * finish is refused before any of it is answered.
+   */
+  dpRoundsAfter?(p: P): number;
   /**
    * Packed answers (proto/query.ts packedLayout): the largest value of a
    * population's block is at most perPerson x its size + perSite at each
@@ -101,6 +122,15 @@ export const LISTING_SPEC = {
   cohorts: () => [],
   populations: () => [],
   layout: (_p: QueryParams, slotCount: number): SlotLayout => ({ ...blockLayout([], 0, 0, slotCount), ciphertextCount: 0, valueCount: 0 }),
-  sensitivity: () => ({ sensitivity: 0, counts: 0 }),
+  sensitivity: () => ({ l1: 0, l2: 0 }),
   impossible: () => undefined,
 } as const;
+
+/**
+ * The Skellam mu of a release's noise: what every node draws for, and what
+ * the coordinator expects in every signed header (the same arithmetic on
+ * the same signed inputs, so the same double).
+ */
+export function noiseMuFor<P extends QueryParams>(spec: QueryKindSpec<P>, p: P, layout: SlotLayout, schema: PhenotypeSchema, epsilon: number): number {
+  return skellamMu({ epsilon, norms: spec.sensitivity(p, layout, schema) });
+}

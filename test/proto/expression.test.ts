@@ -100,13 +100,18 @@ describe('the design', () => {
 });
 
 describe('the expression kinds refuse', () => {
-  const de = { kind: 'expression-de', groupA: "sex = 'female'", groupB: "sex = 'male'", covariates: ['batch'], values: 'counts', meanLibSize: 1e6, genes: ['A', 'B'] };
+  const de = { kind: 'expression-de', groupA: "sex = 'female'", groupB: "sex = 'male'", covariates: ['batch'], values: 'counts', meanLibSize: 1e6, genes: ['A', 'B'], clip: 0 };
   const limits = { maxVariants: 1000, schema, dpEpsilon: 0 };
 
-  it('DP on: refused in the envelope checks, before a node admits the query or spends budget', () => {
-    expect(() => expressionDe.check(expressionDe.parse(de), { ...limits, dpEpsilon: 1 })).toThrow(/carry no DP noise/);
-    expect(() => expressionScale.check(expressionScale.parse({ kind: 'expression-scale', groupA: 'a = 1', groupB: 'a = 2', covariates: [] }), { ...limits, dpEpsilon: 0.5 })).toThrow(/carry no DP noise/);
+  it('DP on: a query without a clip, or whose noise would leave the sampler\'s exact range, is refused in the envelope checks, before a node admits it or spends budget', () => {
+    expect(() => expressionDe.check(expressionDe.parse(de), { ...limits, dpEpsilon: 1 })).toThrow(/must carry a clip/);
+    expect(() => expressionDe.check(expressionDe.parse({ ...de, clip: 16 }), { ...limits, dpEpsilon: 1 })).not.toThrow();
+    expect(() => expressionScale.check(expressionScale.parse({ kind: 'expression-scale', groupA: 'a = 1', groupB: 'a = 2', covariates: [] }), { ...limits, dpEpsilon: 0.5 })).not.toThrow();
+    // 100,000 genes at epsilon 1e-4: mu ~ 2^60.
+    const many = Array.from({ length: 100_000 }, (_, i) => `G${String(i).padStart(6, '0')}`);
+    expect(() => expressionDe.check(expressionDe.parse({ ...de, genes: many, clip: 16 }), { ...limits, dpEpsilon: 1e-4 })).toThrow(/exceed the exact range/);
     expect(() => expressionDe.check(expressionDe.parse(de), limits)).not.toThrow();
+    expect([expressionDe.dpNoise, expressionScale.dpNoise]).toEqual(['sums', 'sums']);
   });
 
   it('unsorted or repeated genes, a mean library size without counts, unknown covariates', () => {

@@ -227,6 +227,21 @@ for (trend in c(FALSE, TRUE)) {
 }
 `;
 
+/** limma on the pooled values clipped to [-clip, clip] (what every node sums when the query carries a clip), then quantized. */
+const R_LOG_CLIPPED = String.raw`
+suppressPackageStartupMessages(library(limma))
+args <- commandArgs(TRUE)
+y <- as.matrix(read.delim(args[1], row.names = 1, check.names = FALSE))
+sheet <- read.delim(args[2], stringsAsFactors = FALSE)
+clip <- as.numeric(args[3])
+y <- y[, sheet$sample]
+design <- model.matrix(~ factor(sheet$group, levels = c("B", "A")))
+q <- floor(pmin(pmax(y, -clip), clip) * 2^24 + 0.5) / 2^24
+f <- function(x) sprintf("%.17g", x)
+tt <- topTable(eBayes(lmFit(q, design)), coef = 2, number = Inf, sort.by = "P")
+writeLines(paste("Q", "F", rownames(tt), f(tt$logFC), f(tt$AveExpr), f(tt$t), f(tt$P.Value), f(tt$adj.P.Val), sep = "\t"))
+`;
+
 describe.skipIf(!HAS_R)('log values over the network (synthetic microarray-like matrix, 120 1000G samples, 3 sites; numeric covariate in bins)', () => {
   let c: Consortium;
   let data: SyntheticExpression;
@@ -281,6 +296,23 @@ describe.skipIf(!HAS_R)('log values over the network (synthetic microarray-like 
       expect(hits.length / data.truth.filter((t) => t.deLog2fc !== 0).length).toBeGreaterThan(0.8);
       expect((called.length - hits.length) / Math.max(1, called.length)).toBeLessThan(0.15);
       for (const r of hits) expect(Math.sign(r.logfc)).toBe(-Math.sign(planted.get(r.gene)!));
+    } finally {
+      await fed.close();
+    }
+  }, 180_000);
+
+  it('with a clip (DP off), every node clips each value to [-clip, clip] before summing: every gene equals R limma on the pooled values clipped to [-8, 8]', async () => {
+    await writeFile(join(dir, 'clipped.R'), R_LOG_CLIPPED);
+    const tables = parseRTables(execFileSync('Rscript', ['--vanilla', join(dir, 'clipped.R'), join(dir, 'pooled.tsv'), join(dir, 'sheet.tsv'), '8'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    const fed = await c.federationWith();
+    try {
+      const clipped = await fed.differentialExpression({ querier: 'alice', groupA: "group = 'A'", groupB: "group = 'B'", clip: 8 });
+      expect(clipped.dp).toBeNull();
+      compare(clipped, tables.get('QF')!, 1e-6, 1e-6);
+      // The clip changed something: the unclipped answer differs.
+      const plain = await fed.differentialExpression({ querier: 'alice', groupA: "group = 'A'", groupB: "group = 'B'" });
+      const byGene = new Map(plain.rows.map((r) => [r.gene, r.ave_expr]));
+      expect(clipped.rows.filter((r) => Math.abs(r.ave_expr - byGene.get(r.gene)!) > 1e-3).length).toBeGreaterThan(100);
     } finally {
       await fed.close();
     }

@@ -50,7 +50,7 @@ describe('the eQTL route and command', () => {
     fed = new FakeFederation();
     fed.eqtlAnswer = {
       queryId: 'q-eqtl-1', gene: 'IL2RA', region: '10:5010689-7062367', values: 'counts', n: 120, design: ['(Intercept)', 'dosage', 'sexmale'], rows: ROWS as never,
-      sites: { responding: ['a', 'b', 'c', 'd'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null, remainingEpsilon: null,
+      dp: null, sites: { responding: ['a', 'b', 'c', 'd'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null, remainingEpsilon: null,
     };
     app = await buildRestApp({ federation: fed, tokens });
     url = await app.listen({ host: '127.0.0.1', port: 0 });

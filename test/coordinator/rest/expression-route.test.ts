@@ -34,7 +34,7 @@ describe('the expression route and command', () => {
     fed = new FakeFederation();
     fed.deAnswer = {
       queryId: 'q-de-1', rows: ROWS, n: 7, values: 'counts', design: ['(Intercept)', 'group', 'libtypepaired-end'], dfResidual: 4, dfPrior: Number.POSITIVE_INFINITY as never,
-      s2Prior: 0.02, genesNotAtEverySite: 2, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null, remainingEpsilon: null,
+      s2Prior: 0.02, genesNotAtEverySite: 2, dp: null, sites: { responding: ['a', 'b', 'c'], missing: [] }, disclosure: NOTHING_WITHHELD, noise: null, remainingEpsilon: null,
     };
     app = await buildRestApp({ federation: fed, tokens });
     url = await app.listen({ host: '127.0.0.1', port: 0 });

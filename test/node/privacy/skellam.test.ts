@@ -77,6 +77,65 @@ describe('Poisson sampler', () => {
   });
 });
 
+/** Standard normal CDF (Abramowitz-Stegun 7.1.26 on erf; error < 1.5e-7, far below what 100,000 draws resolve). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/**
+ * Chi-square of draws against Poisson(lambda) for a huge lambda, in 14 bins
+ * cut at lambda + z sqrt(lambda) (z = -3, -2.5, ..., 3): there Poisson is
+ * normal with continuity correction to ~1/sqrt(lambda) (skewness), 1e-6 at
+ * 2^40, invisible in 100,000 draws. [statistic, degrees of freedom].
+ */
+function bigLambdaChiSquare(draws: readonly number[], lambda: number): [number, number] {
+  const sd = Math.sqrt(lambda);
+  const edges = Array.from({ length: 13 }, (_, j) => Math.floor(lambda + (-3 + 0.5 * j) * sd));
+  const cdf = (k: number): number => normalCdf((k + 0.5 - lambda) / sd);
+  const probs = [cdf(edges[0]!), ...edges.slice(1).map((e, j) => cdf(e) - cdf(edges[j]!)), 1 - cdf(edges[12]!)];
+  const observed = new Array<number>(14).fill(0);
+  for (const d of draws) {
+    let b = 0;
+    while (b < 13 && d > edges[b]!) b++;
+    observed[b]!++;
+  }
+  let chi = 0;
+  probs.forEach((p, b) => { chi += (observed[b]! - p * draws.length) ** 2 / (p * draws.length); });
+  return [chi, 13];
+}
+
+describe('Poisson sampler at the expression kinds\' noise scales (lambda up to 2^48)', () => {
+  function bigLambdaDraws(log2: number): void {
+    const lambda = 2 ** log2;
+    const u = cryptoUniform();
+    const draws = Array.from({ length: 100_000 }, () => poisson(lambda, u));
+    expect(draws.every((d) => Number.isSafeInteger(d))).toBe(true);
+    const n = draws.length;
+    const mean = draws.reduce((s, d) => s + (d - lambda), 0) / n;
+    const variance = draws.reduce((s, d) => s + (d - lambda - mean) ** 2, 0) / (n - 1);
+    expect(Math.abs(mean)).toBeLessThan(5 * Math.sqrt(lambda / n));
+    expect(Math.abs(variance / lambda - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    const [chi, df] = bigLambdaChiSquare(draws, lambda);
+    expect(chi).toBeLessThan(chiCritical(df));
+  }
+
+  it('draws follow Poisson(2^30): exact integers, mean and variance within 5 sigma, chi-square over 14 normal bins (100,000 draws, p > 1e-6)', () => bigLambdaDraws(30));
+  it('draws follow Poisson(2^40): exact integers, mean and variance within 5 sigma, chi-square over 14 normal bins (100,000 draws, p > 1e-6)', () => bigLambdaDraws(40));
+  // The log-pmf as -lambda + k log(lambda) - log(k!) fails this one (variance 3% off): its terms cancel to within an ulp of 2^55.
+  it('draws follow Poisson(2^48): exact integers, mean and variance within 5 sigma, chi-square over 14 normal bins (100,000 draws, p > 1e-6)', () => bigLambdaDraws(48));
+
+  it('the big-lambda chi-square rejects draws whose spread is 3% too wide (the test can fail)', () => {
+    const lambda = 2 ** 40;
+    const u = cryptoUniform();
+    const draws = Array.from({ length: 100_000 }, () => lambda + Math.round((poisson(lambda, u) - lambda) * 1.03));
+    const [chi, df] = bigLambdaChiSquare(draws, lambda);
+    expect(chi).toBeGreaterThan(chiCritical(df));
+  });
+});
+
 describe('noise shares', () => {
   for (const [mu, parties] of [
     [5, 5],

@@ -166,6 +166,29 @@ describe('ingest of the pasilla counts', () => {
     });
   });
 
+  it('with a clip (DP), every y is clipped to [-clip, clip] before it is quantized: the sums equal BigInt arithmetic on the clipped log-CPM, and differ from the unclipped', async () => {
+    const libs = columnSums(ref.rows);
+    const members = [0, 2, 3, 5, 6];
+    const samples = Uint32Array.from(members);
+    const design = new Float64Array(members.flatMap((k) => [1, ref.samples[k]!.startsWith('treated') ? 1 : 0]));
+    const meanLibSize = 1.5e7;
+    // Pasilla's log-CPM runs from about -3 to 15: a clip of 6 cuts both the zero counts' floor and the highly expressed genes.
+    const clip = 6;
+    const clamp = (v: number): number => Math.min(clip, Math.max(-clip, v));
+    await withStore(dir, async (s) => {
+      const got = await s.expressionSums({ samples, design, meanLibSize, clip });
+      const order = [...ref.genes.keys()].sort((a, b) => (ref.genes[a]! < ref.genes[b]! ? -1 : 1));
+      const ys = order.map((g) => members.map((k) => logCpm(ref.rows[g]![k]!, libs[k]!, meanLibSize)));
+      expect(ys.flat().some((v) => v > clip)).toBe(true);
+      expect({ xtx: got.xtx, xty: got.xty, yty: got.yty }).toEqual(bigintSums(ys.map((y) => y.map(clamp)), design, 2));
+      const unclipped = await s.expressionSums({ samples, design, meanLibSize });
+      expect(unclipped.yty).not.toEqual(got.yty);
+      // One gene's values (eQTL) are clipped the same way.
+      const g = order.findIndex((_, i) => ys[i]!.some((v) => v > clip));
+      expect([...(await s.expressionValues(ref.genes[order[g]!]!, samples, { meanLibSize, clip }))!]).toEqual(ys[g]!.map((v) => quantize(clamp(v))));
+    });
+  });
+
   it('requested genes come in request order, each once, the ones the store lacks left out', async () => {
     await withStore(dir, async (s) => {
       const samples = await s.expressionMembers();
