@@ -16,7 +16,7 @@ import { signEnvelope, signedQueryToWire } from '../../../proto/convert/envelope
 import { commitmentFromWire, commitmentToWire, type SignedCommitment } from '../../../proto/convert/size-commitment.js';
 import { variantsToWire, verifySignedHeader, type AnswerHeader } from '../../../proto/convert/variants.js';
 import * as wire from '../../../proto/generated/genofed/v1/node.js';
-import { PROTOCOL_VERSION, VARIANT_BATCH, variantListDigestHex, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
+import { fieldsPerSlot, PROTOCOL_VERSION, VARIANT_BATCH, variantListDigestHex, type QueryEnvelope, type QueryParams, type SignedQueryBytes } from '../../../proto/query.js';
 import { parseSignedRoster, publicKeyFromBase64, rosterFingerprint, type SignedRoster } from '../../../proto/roster.js';
 import type { VariantKey } from '../../../proto/variant.js';
 
@@ -36,6 +36,29 @@ export interface Answer {
 function refusal(err: Partial<ServiceError>): Refusal {
   const c = err.metadata?.get('genofed-code')[0];
   return { refused: true, grpc: err.code ?? -1, code: typeof c === 'string' ? c : undefined };
+}
+
+/** The width each answer's values were packed at (its signed header: protocol 7), by its ciphertext list. */
+const packBitsOf = new WeakMap<readonly Uint8Array[], number>();
+
+/**
+ * Packed slots (values mod t) split into `valueCount` values of `bits` bits
+ * each, as the coordinator unpacks (proto/query.ts), without its range
+ * check: a single site's slots are masked, so the attacker also splits
+ * values that are not sums of fields (the top field keeps what is left).
+ */
+function unpackLenient(slots: readonly bigint[], bits: number, valueCount: number): bigint[] {
+  const f = fieldsPerSlot(bits);
+  const field = 1n << BigInt(bits);
+  const out: bigint[] = [];
+  for (const v0 of slots) {
+    let v = v0;
+    for (let m = 0; m < f && out.length < valueCount; m++) {
+      out.push(m === f - 1 ? v : v % field);
+      v /= field;
+    }
+  }
+  return out;
 }
 
 /** One Aggregate call held open by the attacker: it sees the commitment, then decides what to relay. */
@@ -64,7 +87,10 @@ export class Session {
       });
       call.on('end', () => {
         if (failed) return;
-        if (header) resolve({ refused: false, header, ciphertexts: cts });
+        if (header) {
+          packBitsOf.set(cts, header.packBits ?? 0);
+          resolve({ refused: false, header, ciphertexts: cts });
+        }
         else {
           const r: Refusal = { refused: true, grpc: -1, code: 'ENDED_WITHOUT_ANSWER' };
           this.resolveCommitment(r);
@@ -173,7 +199,30 @@ export class Attacker {
         for (const s of perSite) agg.add(i, s[i]!);
         sums.push(agg.result(i));
       }
-      return Array.from(dec.decryptVector(sums, valueCount));
+      // The nodes may have packed the values (protocol 7): decrypt the slots, then split them as the coordinator does.
+      const bits = packBitsOf.get(perSite[0]!) ?? 0;
+      if (bits === 0) return Array.from(dec.decryptVector(sums, valueCount));
+      return unpackLenient(Array.from(dec.decryptVector(sums, Math.ceil(valueCount / fieldsPerSlot(bits)))), bits, valueCount);
+    } finally {
+      agg.dispose();
+      dec.dispose();
+    }
+  }
+
+  /**
+   * The decrypted slots themselves, mod t (packed or not): what a masked
+   * partial sum gives the attacker, uniform unless the masks cancelled.
+   */
+  decryptSlots(perSite: readonly (readonly Uint8Array[])[]): bigint[] {
+    const agg = this.bfv.aggregator();
+    const dec = this.bfv.decryptor(this.secretKey);
+    try {
+      const sums: Uint8Array[] = [];
+      for (let i = 0; i < perSite[0]!.length; i++) {
+        for (const s of perSite) agg.add(i, s[i]!);
+        sums.push(agg.result(i));
+      }
+      return Array.from(dec.decryptVector(sums, sums.length * this.bfv.params.slotCount));
     } finally {
       agg.dispose();
       dec.dispose();
