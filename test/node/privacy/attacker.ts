@@ -191,22 +191,10 @@ export class Attacker {
 
   /** Decrypt one site's ciphertexts, or the homomorphic sum of several sites', as values mod t. */
   decrypt(perSite: readonly (readonly Uint8Array[])[], valueCount: number): bigint[] {
-    const agg = this.bfv.aggregator();
-    const dec = this.bfv.decryptor(this.secretKey);
-    try {
-      const sums: Uint8Array[] = [];
-      for (let i = 0; i < perSite[0]!.length; i++) {
-        for (const s of perSite) agg.add(i, s[i]!);
-        sums.push(agg.result(i));
-      }
-      // The nodes may have packed the values (protocol 7): decrypt the slots, then split them as the coordinator does.
-      const bits = packBitsOf.get(perSite[0]!) ?? 0;
-      if (bits === 0) return Array.from(dec.decryptVector(sums, valueCount));
-      return unpackLenient(Array.from(dec.decryptVector(sums, Math.ceil(valueCount / fieldsPerSlot(bits)))), bits, valueCount);
-    } finally {
-      agg.dispose();
-      dec.dispose();
-    }
+    const slots = this.decryptSlots(perSite);
+    // The nodes may have packed the values (protocol 7): split the slots as the coordinator does.
+    const bits = packBitsOf.get(perSite[0]!) ?? 0;
+    return bits === 0 ? slots.slice(0, valueCount) : unpackLenient(slots, bits, valueCount);
   }
 
   /**
