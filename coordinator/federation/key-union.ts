@@ -137,27 +137,36 @@ function mergePacked(perSite: readonly SiteKeys[], regions: readonly Region[]): 
   };
   const out = PackedKeyList.builder();
   const prev = new Mark();
+  const tied: SiteCursor[] = [];
   for (let ri = 0; ri < regions.length; ri++) {
     const sp = spellings.get(regionContig[ri]!);
     const chrom = sp && sp.size === 1 ? [...sp][0]! : regions[ri]!.chrom;
     prev.region = -1;
     for (;;) {
-      let best: SiteCursor | undefined;
+      // The smallest current line and every site that holds it (sites mostly share keys: one step per union key).
       let bestLine: PackedLineReader | undefined;
+      tied.length = 0;
       for (const c of cursors) {
         const l = current(c, ri);
-        if (l && (!bestLine || compareLines(l, bestLine) < 0)) { best = c; bestLine = l; }
+        if (!l) continue;
+        const d = bestLine ? compareLines(l, bestLine) : -1;
+        if (d < 0) { bestLine = l; tied.length = 0; tied.push(c); } else if (d === 0) tied.push(c);
       }
-      if (!best || !bestLine) break;
-      if (best.last.region === ri && compareLines(best.last, bestLine) > 0) throw new Fallback();
-      best.last.set(bestLine, ri);
-      const duplicate = prev.region === ri && compareLines(prev, bestLine) === 0;
+      if (!bestLine) break;
+      for (const c of tied) {
+        if (c.last.region === ri && compareLines(c.last, c.line) > 0) throw new Fallback();
+        c.last.set(c.line, ri);
+      }
+      let best = tied[0]!;
+      for (const c of tied) if (c.chrom === chrom) { best = c; break; }
+      const line = best.line;
+      const duplicate = prev.region === ri && compareLines(prev, line) === 0;
       if (!duplicate) {
-        prev.set(bestLine, ri);
-        if (best.chrom === chrom) out.pushLine(bestLine.bytes, bestLine.start, bestLine.end + 1);
-        else out.push(chrom, bestLine.pos, bestLine.ref(), bestLine.alt());
+        prev.set(line, ri);
+        if (best.chrom === chrom) out.pushLine(line.bytes, line.start, line.end + 1);
+        else out.push(chrom, line.pos, line.ref(), line.alt());
       }
-      best.advance();
+      for (const c of tied) c.advance();
     }
   }
   return out.finish();
