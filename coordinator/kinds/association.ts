@@ -24,7 +24,7 @@ import type { VariantKey } from '../../proto/variant.js';
 import { AlleleCountRelease, applyAlleleFrequencyPolicy } from '../disclosure/index.js';
 import { CoordinatorError } from '../errors.js';
 import type { DisclosureSummary, ReleasedCount, VariantItemRef, VariantRef } from '../federation/types.js';
-import { allelicChiSquare, fisherExact, genomicInflation, oddsRatio, trendTest } from '../stats/index.js';
+import { allelicChiSquare, fisherExact, genomicInflation, oddsRatio, stableOrder, trendTest } from '../stats/index.js';
 import { planList } from './allele-frequency.js';
 import type { CoordinatorKind } from './kind.js';
 
@@ -131,7 +131,7 @@ export const association: CoordinatorKind<AssociationRequest, AssociationBody> =
       chisqs[i] = rows[i]!.chisq;
     }
     // Sorted by p, rows without p last; ties in variant order (the index breaks them: a stable order).
-    const order = Uint32Array.from({ length: V }, (_, i) => i).sort((x, y) => pKey[x]! - pKey[y]! || x - y);
+    const order = stableOrder(pKey);
     const sorted = Array.from(order, (i) => rows[i]!);
     const lambda = genomicInflation(chisqs);
     const casesNote = casesRelease.note();

@@ -7,6 +7,8 @@
 export { alleleTableFromGenotypes, type AlleleTable, type GenotypeCounts, type GenotypeTable } from './tables.js';
 // Allelic chi-square and Woolf odds ratio, as PLINK --assoc --ci 0.95.
 export { allelicChiSquare, oddsRatio, type ChiSquareResult, type OddsRatioResult } from './allelic.js';
+// The stable order of non-negative keys (rows sorted by p).
+export { stableOrder } from './stable-order.js';
 // Fisher's exact test, two-sided, as R fisher.test and PLINK --assoc fisher.
 export { fisherExact } from './fisher.js';
 // Cochran-Armitage trend, as R prop.trend.test and PLINK --model TREND.

@@ -126,27 +126,50 @@ export class TotalsIndex {
 
   /** Rows of merged regions (every row without regions) to a sink, in the scan path's order, no row objects (counts: a view, valid during the call). */
   each(regions: readonly Region[] | undefined, sink: (contig: number, pos: number, ref: string, alt: string, counts: Int32Array) => void): void {
-    const at = (i: number): void => sink(this.contig[i]!, this.pos[i]!, this.strings[this.ref[i]!]!, this.strings[this.alt[i]!]!, this.counts.subarray(i * TOTALS_COUNTERS, (i + 1) * TOTALS_COUNTERS));
-    if (regions) for (const i of this.indicesIn(regions)) at(i);
-    else for (let i = 0; i < this.length; i++) at(i);
+    // One scratch row of counters, refilled per row (a subarray view per row was a million allocations).
+    const row = new Int32Array(TOTALS_COUNTERS);
+    const c = this.counts;
+    const ranges = regions ? this.rangesIn(regions) : [0, this.length];
+    for (let r = 0; r < ranges.length; r += 2) {
+      const to = ranges[r + 1]!;
+      for (let i = ranges[r]!; i < to; i++) {
+        const o = i * TOTALS_COUNTERS;
+        for (let k = 0; k < TOTALS_COUNTERS; k++) row[k] = c[o + k]!;
+        sink(this.contig[i]!, this.pos[i]!, this.strings[this.ref[i]!]!, this.strings[this.alt[i]!]!, row);
+      }
+    }
   }
 
-  /** The keys of merged regions (regions() without the counts). */
-  /** regionKeys as a packed list (the phase-1 listing's wire form): no key object or string per key. */
+  /** Row ranges [from, to) of merged regions, in the scan path's order (indicesIn without a generator step per row). */
+  private rangesIn(regions: readonly Region[]): number[] {
+    const out: number[] = [];
+    for (const r of regions) {
+      for (const id of [...contigIdsFor(this.catalog, r.chrom)].sort((a, b) => a - b)) {
+        const from = this.lowerBound(id, r.start);
+        let to = from;
+        while (to < this.length && this.contig[to] === id && this.pos[to]! <= r.end) to++;
+        if (to > from) out.push(from, to);
+      }
+    }
+    return out;
+  }
+
+  /** The keys of merged regions as a packed list (the phase-1 listing's wire form): no key object or string per key. */
   regionKeysPacked(regions: readonly Region[]): PackedKeyList {
     const out = PackedKeyList.builder();
-    const utf8 = new Map<number, Uint8Array>();
-    const bytesOf = (i: number): Uint8Array => {
-      let b = utf8.get(i);
-      if (!b) utf8.set(i, (b = Buffer.from(this.strings[i]!, 'utf8')));
-      return b;
-    };
-    const contigs = new Map<number, Uint8Array>();
-    for (const i of this.indicesIn(regions)) {
-      const id = this.contig[i]!;
-      let chrom = contigs.get(id);
-      if (!chrom) contigs.set(id, (chrom = Buffer.from(contigName(this.catalog, id), 'utf8')));
-      out.pushBytes(chrom, this.pos[i]!, bytesOf(this.ref[i]!), bytesOf(this.alt[i]!));
+    // UTF-8 of each interned allele string and contig name, made once (dense by index: no map lookup per key).
+    const utf8: (Uint8Array | undefined)[] = new Array(this.strings.length);
+    const contigs: (Uint8Array | undefined)[] = [];
+    const ranges = this.rangesIn(regions);
+    for (let r = 0; r < ranges.length; r += 2) {
+      const to = ranges[r + 1]!;
+      const id = this.contig[ranges[r]!]!;
+      const chrom = (contigs[id] ??= Buffer.from(contigName(this.catalog, id), 'utf8'));
+      for (let i = ranges[r]!; i < to; i++) {
+        const ri = this.ref[i]!;
+        const ai = this.alt[i]!;
+        out.pushBytes(chrom, this.pos[i]!, (utf8[ri] ??= Buffer.from(this.strings[ri]!, 'utf8')), (utf8[ai] ??= Buffer.from(this.strings[ai]!, 'utf8')));
+      }
     }
     return out.finish();
   }

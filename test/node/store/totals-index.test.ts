@@ -59,6 +59,12 @@ describe('totals index', () => {
     for (const text of ['21', 'chr22', '22:16050000-17000000,21:9400000-15000000,1', '22:16050075-16050075', '22:1-10', '7']) {
       const regions = parseRegions(text);
       expect(await store.alleleCounts({ regions }), text).toEqual(await scanned({ regions }));
+      // The streamed form (a sink per row, the all-sample count of a phase-1 union): the same rows and counters.
+      const streamed: unknown[] = [];
+      await store.alleleCountsEach({ regions }, (chrom, pos, ref, alt, c) => {
+        streamed.push({ chrom, pos, ref, alt, ac: c[0], an: c[1], nhomalt: c[2], homRef: c[3], het: c[4], homAlt: c[5], missing: c[6] });
+      });
+      expect(streamed, text).toEqual((await scanned({ regions })).map((r) => ({ chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, nhomalt: r.nhomalt, homRef: r.homRef, het: r.het, homAlt: r.homAlt, missing: r.missing })));
       expect(await store.variantKeys(regions), text).toEqual(await scannedKeys(regions));
       // The phase-1 listing's packed form: the same keys, the same bytes as packing the scan's keys.
       const packed = await store.variantKeyList(regions);
