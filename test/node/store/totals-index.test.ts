@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest, openStore, type AlleleCountQuery } from '../../../node/store/index.js';
 import type { Store } from '../../../node/store/store.js';
-import { alleleCounts } from '../../../node/store/allele-counts.js';
+import { alleleCounts, type AlleleCountRow } from '../../../node/store/allele-counts.js';
 import type { QueryContext } from '../../../node/store/record-scan.js';
 import { TotalsIndex, TotalsIndexBuilder } from '../../../node/store/totals-index.js';
 import { parseRegion, parseRegions, type Region } from '../../../proto/region.js';
@@ -64,7 +64,7 @@ describe('totals index', () => {
       await store.alleleCountsEach({ regions }, (chrom, pos, ref, alt, c) => {
         streamed.push({ chrom, pos, ref, alt, ac: c[0], an: c[1], nhomalt: c[2], homRef: c[3], het: c[4], homAlt: c[5], missing: c[6] });
       });
-      expect(streamed, text).toEqual((await scanned({ regions })).map((r) => ({ chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, nhomalt: r.nhomalt, homRef: r.homRef, het: r.het, homAlt: r.homAlt, missing: r.missing })));
+      expect(streamed, text).toEqual(((await scanned({ regions })) as AlleleCountRow[]).map((r) => ({ chrom: r.chrom, pos: r.pos, ref: r.ref, alt: r.alt, ac: r.ac, an: r.an, nhomalt: r.nhomalt, homRef: r.homRef, het: r.het, homAlt: r.homAlt, missing: r.missing })));
       expect(await store.variantKeys(regions), text).toEqual(await scannedKeys(regions));
       // The phase-1 listing's packed form: the same keys, the same bytes as packing the scan's keys.
       const packed = await store.variantKeyList(regions);
