@@ -8,11 +8,11 @@
  */
 import { unpackScratch, unpackWords, type CoeffLayout } from './coeff-packing.js';
 import { CryptoError } from './errors.js';
-import { WASM_PAGE, instantiateSumKernel, type SumKernel } from './sum-kernel.js';
+import { UNROLL, WASM_PAGE, instantiateSumKernel, type SumKernel } from './sum-kernel.js';
 import type { SumStore } from './aggregator.js';
 
 export function fitsModqKernel(layout: CoeffLayout): boolean {
-  return layout.bits === 60 && layout.moduli.length === 1 && layout.coeffCount % 2 === 0;
+  return layout.bits === 60 && layout.moduli.length === 1 && layout.coeffCount % (2 * UNROLL) === 0;
 }
 
 const align = (n: number): number => Math.ceil(n / 64) * 64;
@@ -64,7 +64,7 @@ export class ModqSums implements SumStore<number> {
       throw new CryptoError('GENOFED_CRYPTO_MALFORMED', `ciphertext data is ${payload.byteLength} bytes; ${this.layout.packedBytes} expected`);
     }
     this.bytes.set(payload, this.input);
-    if (this.kernel.add(this.input, slot, n, first ? 1 : 0, this.q) === 0) return;
+    if ((first ? this.kernel.set(this.input, slot, n, this.q) : this.kernel.add(this.input, slot, n, this.q)) === 0) return;
     // A coefficient is not below q: take the whole payload back out (a first add leaves nothing to undo).
     if (!first) this.kernel.undo(this.input, slot, n, this.q);
     unpackWords(this.layout, payload, unpackScratch(this.layout)); // throws, naming the first such coefficient

@@ -67,28 +67,63 @@ const M60 = (1n << 60n) - 1n;
 const endOf = (src: number, n: number, endLocal: number): number[] => [...get(src), ...get(n), ...i32c(1), I32_SHR_U, ...i32c(15), I32_MUL, I32_ADD, ...set(endLocal)];
 /** s (local) = s >= q ? s - q : s */
 const reduceOnce = (s: number, q: number): number[] => [...get(s), ...get(q), I64_SUB, ...get(s), ...get(s), ...get(q), I64_GE_U, SELECT, ...set(s)];
-/** x0, x1 = the two coefficients at pointer p */
-const unpackPair = (p: number, x0: number, x1: number): number[] => [
-  ...get(p), ...load64(0), ...i64c(M60), I64_AND, ...set(x0),
-  ...get(p), ...load64(7), ...i64c(4n), I64_SHR_U, ...set(x1),
+/** Pairs (2 coefficients, 15 packed bytes, 16 bytes of sums) per loop iteration: n must be a multiple of 2 * UNROLL. */
+export const UNROLL = 4;
+
+/** x0, x1 = the two coefficients of pair k after pointer p */
+const unpackPair = (p: number, k: number, x0: number, x1: number): number[] => [
+  ...get(p), ...load64(15 * k), ...i64c(M60), I64_AND, ...set(x0),
+  ...get(p), ...load64(15 * k + 7), ...i64c(4n), I64_SHR_U, ...set(x1),
 ];
 
-// add(src 0, acc 1, n 2, first 3, q 4) -> i32; locals: end 5, bad 6, x0 7, x1 8, s 9
-const addBody = [
-  ...vec([[1, I32], [1, I32], [3, I64]].map(([c, t]) => [c!, t!])),
-  ...endOf(0, 2, 5),
+/** Loop tail: advance the pointers by UNROLL pairs, repeat while src < end. */
+const advance = (src: number, acc: number, end: number, srcStep: number, accStep: number): number[] => [
+  ...get(src), ...i32c(srcStep * UNROLL), I32_ADD, ...set(src),
+  ...get(acc), ...i32c(accStep * UNROLL), I32_ADD, ...set(acc),
+  ...get(src), ...get(end), I32_LT_U, BR_IF, 0,
+];
+
+const pairs = (body: (k: number) => number[]): number[] => Array.from({ length: UNROLL }, (_, k) => body(k)).flat();
+
+// 128-bit SIMD: two 64-bit lanes, one pair of coefficients.
+const V128 = 0x7b;
+const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
+const V_LOAD = (offset: number): number[] => simd(0x00, 4, ...uleb(offset)); // 16-byte aligned sums
+const V_STORE = (offset: number): number[] => simd(0x0b, 4, ...uleb(offset));
+const V_LOAD64_ZERO = (offset: number): number[] => simd(0x5d, 0, ...uleb(offset));
+const V_LOAD64_LANE1 = (offset: number): number[] => simd(0x57, 0, ...uleb(offset), 1);
+const V_CONST = (bytes: number[]): number[] => simd(0x0c, ...bytes);
+const I64X2_SPLAT = simd(0x12), V_AND = simd(0x4e), V_OR = simd(0x50), V_BITSELECT = simd(0x52), V_ANY_TRUE = simd(0x53);
+const I64X2_SHR_U = simd(0xcd), I64X2_ADD = simd(0xce), I64X2_SUB = simd(0xd1), I64X2_GE_S = simd(0xdb);
+
+// add(src 0, acc 1, n 2, q 3) -> i32, and set(...) the same with the sums overwritten (not read: a fresh
+// slot's pages are touched once); locals: end 4; v 5, bad 6, Q 7, M 8, L 9, s 10, x 11 (v128, zero-initialised).
+// Sums and coefficients are below 2^61, so the signed lane compares are unsigned ones.
+const addBody = (overwrite: boolean): number[] => [
+  ...vec([[1, I32], [7, V128]].map(([c, t]) => [c!, t!])),
+  ...endOf(0, 2, 4),
+  ...get(3), ...I64X2_SPLAT, ...set(7),
+  ...i64c(M60), ...I64X2_SPLAT, ...set(8),
+  ...V_CONST([...new Array<number>(8).fill(0xff), ...new Array<number>(8).fill(0)]), ...set(9),
   LOOP, VOID,
-  ...unpackPair(0, 7, 8),
-  ...get(6), ...get(7), ...get(4), I64_GE_U, I32_OR, ...get(8), ...get(4), I64_GE_U, I32_OR, ...set(6),
-  ...i64c(0n), ...get(1), ...load64(0), ...get(3), SELECT, ...get(7), I64_ADD, ...set(9),
-  ...reduceOnce(9, 4), ...get(1), ...get(9), ...store64(0),
-  ...i64c(0n), ...get(1), ...load64(8), ...get(3), SELECT, ...get(8), I64_ADD, ...set(9),
-  ...reduceOnce(9, 4), ...get(1), ...get(9), ...store64(8),
-  ...get(0), ...i32c(15), I32_ADD, ...set(0),
-  ...get(1), ...i32c(16), I32_ADD, ...set(1),
-  ...get(0), ...get(5), I32_LT_U, BR_IF, 0,
+  ...pairs((k) => [
+    // v = the 8 bytes at 15k (lane 0) and at 15k + 7 (lane 1); x = (v0 & M60, v1 >> 4)
+    ...get(0), ...V_LOAD64_ZERO(15 * k), ...set(5),
+    ...get(0), ...get(5), ...V_LOAD64_LANE1(15 * k + 7), ...set(5),
+    ...get(5), ...get(8), ...V_AND, ...get(5), ...i32c(4), ...I64X2_SHR_U, ...get(9), ...V_BITSELECT, ...set(11),
+    ...get(6), ...get(11), ...get(7), ...I64X2_GE_S, ...V_OR, ...set(6),
+    ...(overwrite
+      ? [...get(1), ...get(11), ...V_STORE(16 * k)]
+      : [
+        // s = acc + x; s -= q where s >= q
+        ...get(1), ...V_LOAD(16 * k), ...get(11), ...I64X2_ADD, ...set(10),
+        ...get(10), ...get(7), ...get(10), ...get(7), ...I64X2_GE_S, ...V_AND, ...I64X2_SUB, ...set(10),
+        ...get(1), ...get(10), ...V_STORE(16 * k),
+      ]),
+  ]),
+  ...advance(0, 1, 4, 15, 16),
   END,
-  ...get(6),
+  ...get(6), ...V_ANY_TRUE,
   END,
 ];
 
@@ -105,12 +140,8 @@ const undoBody = [
   ...vec([[1, I32], [3, I64]].map(([c, t]) => [c!, t!])),
   ...endOf(0, 2, 4),
   LOOP, VOID,
-  ...unpackPair(0, 5, 6),
-  ...undoOne(1, 0, 5, 3, 7),
-  ...undoOne(1, 8, 6, 3, 7),
-  ...get(0), ...i32c(15), I32_ADD, ...set(0),
-  ...get(1), ...i32c(16), I32_ADD, ...set(1),
-  ...get(0), ...get(4), I32_LT_U, BR_IF, 0,
+  ...pairs((k) => [...unpackPair(0, k, 5, 6), ...undoOne(1, 16 * k, 5, 3, 7), ...undoOne(1, 16 * k + 8, 6, 3, 7)]),
+  ...advance(0, 1, 4, 15, 16),
   END,
   END,
 ];
@@ -120,12 +151,12 @@ const packBody = [
   ...vec([[1, I32], [1, I64]].map(([c, t]) => [c!, t!])),
   ...endOf(1, 2, 3),
   LOOP, VOID,
-  ...get(0), ...load64(8), ...set(4),
-  ...get(1), ...get(0), ...load64(0), ...get(4), ...i64c(60n), I64_SHL, I64_OR, ...store64(0),
-  ...get(1), ...get(4), ...i64c(4n), I64_SHR_U, ...store64(8),
-  ...get(0), ...i32c(16), I32_ADD, ...set(0),
-  ...get(1), ...i32c(15), I32_ADD, ...set(1),
-  ...get(1), ...get(3), I32_LT_U, BR_IF, 0,
+  ...pairs((k) => [
+    ...get(0), ...load64(16 * k + 8), ...set(4),
+    ...get(1), ...get(0), ...load64(16 * k), ...get(4), ...i64c(60n), I64_SHL, I64_OR, ...store64(15 * k),
+    ...get(1), ...get(4), ...i64c(4n), I64_SHR_U, ...store64(15 * k + 8),
+  ]),
+  ...advance(1, 0, 3, 15, 16),
   END,
   END,
 ];
@@ -134,15 +165,16 @@ const func = (params: number[], results: number[]): number[] => [0x60, ...vec(pa
 
 const MODULE_BYTES = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vec([func([I32, I32, I32, I32, I64], [I32]), func([I32, I32, I32, I64], []), func([I32, I32, I32], [])])),
-  ...section(3, vec([[0], [1], [2]])),
+  ...section(1, vec([func([I32, I32, I32, I64], [I32]), func([I32, I32, I32, I64], []), func([I32, I32, I32], [])])),
+  ...section(3, vec([[0], [0], [1], [2]])),
   ...section(5, vec([[0x00, 1]])), // one memory, 1 page to start; grown by SumKernel
-  ...section(7, vec([[...name('add'), 0x00, 0], [...name('undo'), 0x00, 1], [...name('pack'), 0x00, 2], [...name('memory'), 0x02, 0]])),
-  ...section(10, vec([addBody, undoBody, packBody].map((b) => [...uleb(b.length), ...b]))),
+  ...section(7, vec([[...name('add'), 0x00, 0], [...name('set'), 0x00, 1], [...name('undo'), 0x00, 2], [...name('pack'), 0x00, 3], [...name('memory'), 0x02, 0]])),
+  ...section(10, vec([addBody(false), addBody(true), undoBody, packBody].map((b) => [...uleb(b.length), ...b]))),
 ]);
 
 export interface SumKernel {
-  add(src: number, acc: number, n: number, first: number, q: bigint): number;
+  add(src: number, acc: number, n: number, q: bigint): number;
+  set(src: number, acc: number, n: number, q: bigint): number;
   undo(src: number, acc: number, n: number, q: bigint): void;
   pack(acc: number, dst: number, n: number): void;
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
