@@ -46,6 +46,11 @@ export interface SumStore<S> {
   free(sum: S): void;
 }
 
+const released = (): never => {
+  throw new CryptoError('GENOFED_CRYPTO_DISPOSED', 'the aggregator was disposed');
+};
+const RELEASED: SumStore<unknown> = { open: released, add: released, write: released, free: released };
+
 interface Running<S> {
   sum: S;
   count: number;
@@ -58,7 +63,8 @@ export interface AggregatorOptions {
 
 export class BfvAggregator implements Aggregator {
   private readonly ctx: BfvContext;
-  private readonly store: SumStore<unknown>;
+  /** Replaced by RELEASED on dispose, so the kernel's memory goes even if the aggregator is still referenced. */
+  private store: SumStore<unknown>;
   private readonly sums = new Map<number, Running<unknown>>();
   private disposed = false;
 
@@ -123,6 +129,7 @@ export class BfvAggregator implements Aggregator {
     if (this.disposed) return;
     this.disposed = true;
     this.sums.clear();
+    this.store = RELEASED;
     this.ctx.untrack(this);
   }
 }

@@ -1,22 +1,28 @@
 /**
  * The coordinator's inner loop for the presets' layout (one prime below
  * 2^60, coefficients packed in 60 bits, 2 coefficients = 15 bytes), as a
- * 100-odd-byte WebAssembly module assembled below (no toolchain, no
- * imports): each chunk's running sum is held reduced modulo q in 64-bit
- * integers, like SEAL's add_poly_coeffmod, so it is exact for any number of
- * parties and the sum needs no reduction before packing.
+ * ~1.4 KB WebAssembly module assembled below (no toolchain, no imports;
+ * 128-bit SIMD, one pair of coefficients per vector): each chunk's running
+ * sum is held reduced modulo q in 64-bit integers, like SEAL's
+ * add_poly_coeffmod, so it is exact for any number of parties and needs no
+ * reduction before packing.
  *
- *   add(src, acc, n, first, q) -> 1 if some coefficient is not below q
- *       acc[i] = ((first ? 0 : acc[i]) + x[i]) mod q for the n packed x at
- *       src (every coefficient is added; the caller undoes a refused one)
+ *   add(src, acc, n, q) -> 1 if some coefficient is not below q, else 0
+ *       acc[i] = (acc[i] + x[i]) mod q for the n packed x at src (every
+ *       coefficient is added, even then: the caller undoes a refused one)
+ *   set(src, acc, n, q)    the same with acc[i] = x[i] (a chunk's first
+ *       ciphertext: the sums are written, never read)
  *   undo(src, acc, n, q)   acc[i] = (acc[i] - x[i]) mod q: exactly the
- *       acc before an add that was not `first` (acc < q before it, so
- *       acc + x - [acc + x >= q] q is congruent to acc + x and below 2^61)
+ *       acc before an add (acc < q before it, so acc + x - [acc + x >= q] q
+ *       is congruent to acc + x and below 2^61; rem_s then + q restores it)
  *   pack(acc, dst, n)      the n sums packed in 60 bits at dst (writes one
  *       byte past the packed bytes: the caller leaves room)
  *
- * Measured against the Float64 halves it replaces (aggregator.ts), for
- * 1,230 ciphertexts of N=8192: see crypto/README.md.
+ * Measured (thread of one core, 1,230 ciphertexts of N=8192 = 10 parties x
+ * 123 chunks, already in the kernel's memory): add 12.4 ms, pack of the
+ * 123 sums 0.6 ms; the Float64 loop it replaces took ~45 ms to add and ~17
+ * ms to reduce and pack; the scalar version of this kernel 18-20 ms to add.
+ * Checked against SEAL and BigInt sums in test/crypto/packed-sum.test.ts.
  */
 
 const I32 = 0x7f;
