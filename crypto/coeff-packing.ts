@@ -104,7 +104,7 @@ function packBits(src: Uint32Array, coeffCount: number, bits: number): Uint32Arr
   return words;
 }
 
-/** Reusable buffers for unpacking (the coordinator unpacks ~1,230 ciphertexts per 10 x 1M query). */
+/** Reusable buffers for unpacking (decryption unpacks every summed ciphertext; the Float64 sums every added one). */
 export interface UnpackScratch {
   readonly words: Uint32Array;
   readonly dst: Uint32Array;

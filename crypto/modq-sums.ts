@@ -44,7 +44,12 @@ export class ModqSums implements SumStore<number> {
   /** Grow the kernel's memory to `size` bytes; a view of all of it. */
   private reserve(size: number): Uint8Array {
     const have = this.kernel.memory.buffer.byteLength;
-    if (size > have) this.kernel.memory.grow(Math.ceil((size - have) / WASM_PAGE));
+    try {
+      if (size > have) this.kernel.memory.grow(Math.ceil((size - have) / WASM_PAGE));
+    } catch (err) {
+      // WebAssembly memory tops out at 4 GB: ~32,000 chunks open at once at N=8192.
+      throw new CryptoError('GENOFED_CRYPTO_INTERNAL', `cannot hold ${this.slots + 1} open chunk sums in the sum kernel's memory`, { cause: err });
+    }
     return new Uint8Array(this.kernel.memory.buffer);
   }
 
