@@ -6,20 +6,24 @@
  * coefficient modulus (SEAL's add_poly_coeffmod), so the sum is computed
  * on the packed wire coefficients directly: each incoming ciphertext is
  * checked (envelope, fingerprint, length, CRC, every coefficient below its
- * prime), unpacked to 32-bit halves and added into two Float64 accumulators
- * per coefficient (exact: each half is < 2^32 and at most maxParties <
- * 2^20 are added, so sums stay below 2^53). `result` reduces each
- * coefficient once modulo its prime and packs the sum into an envelope, the
- * same bytes SEAL's evaluator produces (test/crypto/packed-sum.test.ts);
- * the noise-budget check stays on decryption of that sum.
+ * prime) and added into the chunk's running sum; `result` packs the sum
+ * into an envelope, the same bytes SEAL's evaluator produces
+ * (test/crypto/packed-sum.test.ts); the noise-budget check stays on
+ * decryption of that sum. A refused ciphertext leaves the sum as it was.
  *
- * Loading every ciphertext into SEAL (WASM copy, NTT-form checks) and
- * adding there cost ~0.45 ms per ciphertext; this path is a typed-array
- * loop (`npm run bench -- --suite crypto`, coordinator_over_plain).
+ * Running sums: for the presets' layout (one 60-bit prime) 64-bit integers
+ * kept reduced mod q in a small WebAssembly kernel (modq-sums.ts,
+ * sum-kernel.ts); for other layouts Float64 halves reduced when read
+ * (float-sums.ts). Measured (`npm run bench -- --suite crypto`,
+ * coordinator_over_plain; figures in crypto/README.md): loading every
+ * ciphertext into SEAL cost ~0.45 ms per ciphertext, the Float64 loop
+ * ~0.1 ms (119-129 ms for the bench's 1,230), the kernel ~0.05 ms (64-74
+ * ms), about half of which is the envelope's CRC (zlib, ~30 ms).
  */
-import { openEnvelope } from './envelope.js';
-import { accumulateCoefficients, unpackScratch, type UnpackScratch } from './coeff-packing.js';
+import { HEADER_BYTES, allocateEnvelope, openEnvelope, sealEnvelope } from './envelope.js';
 import { CryptoError } from './errors.js';
+import { FloatSums } from './float-sums.js';
+import { ModqSums, fitsModqKernel } from './modq-sums.js';
 import type { BfvContext } from './bfv-context.js';
 
 export interface Aggregator {
@@ -31,58 +35,70 @@ export interface Aggregator {
   dispose(): void;
 }
 
-interface Running {
-  /** Sum of the low 32 bits of each coefficient. */
-  lo: Float64Array;
-  /** Sum of the high bits. */
-  hi: Float64Array;
+/** How an aggregator keeps a chunk's running sum (`S`: one open sum). */
+export interface SumStore<S> {
+  /** A sum to be started by an add with `first` (its contents are unspecified until then). */
+  open(): S;
+  /** Add a payload (every coefficient checked below its prime); a refused one leaves the sum as it was. */
+  add(sum: S, payload: Uint8Array, first: boolean): void;
+  /** The sum, reduced and packed, into `out` (packedBytes long). */
+  write(sum: S, out: Uint8Array): void;
+  /** The sum is no longer used (its space may be reused). */
+  free(sum: S): void;
+}
+
+const released = (): never => {
+  throw new CryptoError('GENOFED_CRYPTO_DISPOSED', 'the aggregator was disposed');
+};
+const RELEASED: SumStore<unknown> = { open: released, add: released, write: released, free: released };
+
+interface Running<S> {
+  sum: S;
   count: number;
 }
 
-const TWO32 = 4294967296;
-
-/** Parties whose halves can be summed exactly in a double (each half < 2^32). */
-const MAX_EXACT_PARTIES = 2 ** 20;
+/** `kernel` is for tests: 'float64' forces the generic path on any layout. */
+export interface AggregatorOptions {
+  kernel?: 'auto' | 'float64';
+}
 
 export class BfvAggregator implements Aggregator {
   private readonly ctx: BfvContext;
-  private readonly scratch: UnpackScratch;
-  private readonly sums = new Map<number, Running>();
-  /** Per coefficient: its prime's halves (the coefficients of one polynomial under one prime share it). */
-  private readonly qLo: Float64Array;
-  private readonly qHi: Float64Array;
+  /** Replaced by RELEASED on dispose, so the kernel's memory goes even if the aggregator is still referenced. */
+  private store: SumStore<unknown>;
+  private readonly sums = new Map<number, Running<unknown>>();
   private disposed = false;
 
-  constructor(ctx: BfvContext) {
+  constructor(ctx: BfvContext, options: AggregatorOptions = {}) {
     ctx.assertLive();
-    if (ctx.params.maxParties >= MAX_EXACT_PARTIES) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', `maxParties ${ctx.params.maxParties} is too large for exact packed sums`);
     this.ctx = ctx;
-    this.scratch = unpackScratch(ctx.layout);
-    const { coeffCount, polyModulusDegree: n, moduli } = ctx.layout;
-    this.qLo = new Float64Array(moduli.length);
-    this.qHi = new Float64Array(moduli.length);
-    moduli.forEach((q, i) => {
-      this.qLo[i] = Number(q & 0xffffffffn);
-      this.qHi[i] = Number(q >> 32n);
-    });
-    if (coeffCount % (n * moduli.length) !== 0) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', 'ciphertext layout is not whole polynomials');
+    const { layout } = ctx;
+    this.store = options.kernel !== 'float64' && fitsModqKernel(layout) ? new ModqSums(layout) : new FloatSums(layout, ctx.params.maxParties);
     ctx.track(this);
   }
 
   add(chunkIndex: number, ciphertext: Uint8Array): void {
     this.assertLive();
     if (!Number.isSafeInteger(chunkIndex) || chunkIndex < 0) throw new CryptoError('GENOFED_CRYPTO_INPUT', 'chunkIndex must be a non-negative integer');
-    let running = this.sums.get(chunkIndex);
+    const running = this.sums.get(chunkIndex);
     const max = this.ctx.params.maxParties;
     if (running && running.count >= max) {
       throw new CryptoError('GENOFED_CRYPTO_TOO_MANY_PARTIES', `chunk ${chunkIndex} already sums ${max} ciphertexts, the most parameter set ${this.ctx.params.name} supports with a safe noise margin`);
     }
-    const layout = this.ctx.layout;
-    const payload = openEnvelope(ciphertext, 'ciphertext', this.ctx.params, layout.packedBytes);
-    const fresh = running ?? { lo: new Float64Array(layout.coeffCount), hi: new Float64Array(layout.coeffCount), count: 0 };
-    accumulateCoefficients(layout, payload, this.scratch, fresh.lo, fresh.hi);
-    fresh.count++;
-    if (!running) this.sums.set(chunkIndex, fresh);
+    const payload = openEnvelope(ciphertext, 'ciphertext', this.ctx.params, this.ctx.layout.packedBytes);
+    if (running) {
+      this.store.add(running.sum, payload, false);
+      running.count++;
+      return;
+    }
+    const sum = this.store.open();
+    try {
+      this.store.add(sum, payload, true);
+    } catch (err) {
+      this.store.free(sum); // refused: no sum is started at this chunk
+      throw err;
+    }
+    this.sums.set(chunkIndex, { sum, count: 1 });
   }
 
   count(chunkIndex: number): number {
@@ -93,17 +109,14 @@ export class BfvAggregator implements Aggregator {
     this.assertLive();
     const running = this.sums.get(chunkIndex);
     if (!running) throw new CryptoError('GENOFED_CRYPTO_INPUT', `no ciphertext was added at chunk ${chunkIndex}`);
-    const { coeffCount, polyModulusDegree: n, moduli } = this.ctx.layout;
-    const out = new Uint32Array(coeffCount * 2);
-    const { lo, hi } = running;
-    for (let start = 0, b = 0; start < coeffCount; start += n, b = (b + 1) % moduli.length) {
-      reduceBlock(out, hi, lo, start, start + n, this.qHi[b]!, this.qLo[b]!);
-    }
-    return this.ctx.envelopeFromWords(out);
+    const out = allocateEnvelope('ciphertext', this.ctx.params, this.ctx.layout.packedBytes);
+    this.store.write(running.sum, out.subarray(HEADER_BYTES));
+    return sealEnvelope(out);
   }
 
   take(chunkIndex: number): Uint8Array {
     const out = this.result(chunkIndex);
+    this.store.free(this.sums.get(chunkIndex)!.sum);
     this.sums.delete(chunkIndex);
     return out;
   }
@@ -117,38 +130,7 @@ export class BfvAggregator implements Aggregator {
     if (this.disposed) return;
     this.disposed = true;
     this.sums.clear();
+    this.store = RELEASED;
     this.ctx.untrack(this);
-  }
-}
-
-/**
- * (hi[i] * 2^32 + lo[i]) mod q into out[2i] (low word), out[2i+1] (high
- * word) for i in [from, to), exactly in doubles: hi, lo < 2^52; the
- * quotient estimate from double arithmetic is off by at most one,
- * corrected below.
- */
-function reduceBlock(out: Uint32Array, hi: Float64Array, lo: Float64Array, from: number, to: number, qHi: number, qLo: number): void {
-  const invQ = 1 / (qHi * TWO32 + qLo);
-  for (let i = from; i < to; i++) {
-    const h = hi[i]!;
-    const l = lo[i]!;
-    const k = Math.floor((h * TWO32 + l) * invQ);
-    let rLo = l - k * qLo;
-    const carry = Math.floor(rLo / TWO32);
-    rLo -= carry * TWO32;
-    let rHi = h - k * qHi + carry;
-    // Now value = rHi * 2^32 + rLo with 0 <= rLo < 2^32, and -q <= value < 2q.
-    if (rHi < 0) {
-      rLo += qLo;
-      rHi += qHi;
-      if (rLo >= TWO32) { rLo -= TWO32; rHi += 1; }
-    } else if (rHi > qHi || (rHi === qHi && rLo >= qLo)) {
-      rLo -= qLo;
-      rHi -= qHi;
-      if (rLo < 0) { rLo += TWO32; rHi -= 1; }
-    }
-    if (rHi < 0 || rHi > qHi) throw new CryptoError('GENOFED_CRYPTO_INTERNAL', 'packed sum reduction out of range');
-    out[2 * i] = rLo;
-    out[2 * i + 1] = rHi;
   }
 }

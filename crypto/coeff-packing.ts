@@ -104,7 +104,7 @@ function packBits(src: Uint32Array, coeffCount: number, bits: number): Uint32Arr
   return words;
 }
 
-/** Reusable buffers for unpacking (the coordinator unpacks ~1,230 ciphertexts per 10 x 1M query). */
+/** Reusable buffers for unpacking (decryption unpacks every summed ciphertext; the Float64 sums every added one). */
 export interface UnpackScratch {
   readonly words: Uint32Array;
   readonly dst: Uint32Array;
@@ -234,81 +234,16 @@ function pack60(src: Uint32Array, coeffCount: number, into?: Uint32Array): Uint3
 /**
  * Add packed coefficients into running sums of their low 32 bits (`lo`)
  * and high bits (`hi`), refusing any coefficient not below its prime
- * (nothing is added then). The coordinator's packed sums (aggregator.ts):
- * for the presets' one 60-bit prime the unpacking and the additions are
- * one pass.
+ * (nothing is added then: every coefficient is checked before the first
+ * addition). The coordinator's sums for layouts other than the presets'
+ * (float-sums.ts); the presets' go through sum-kernel.ts.
  */
 export function accumulateCoefficients(layout: CoeffLayout, packed: Uint8Array, scratch: UnpackScratch, lo: Float64Array, hi: Float64Array): void {
-  if (!isFast60(layout)) {
-    const w = unpackWords(layout, packed, scratch);
-    for (let i = 0, j = 0; i < layout.coeffCount; i++, j += 2) {
-      lo[i]! += w[j]!;
-      hi[i]! += w[j + 1]!;
-    }
-    return;
+  const w = unpackWords(layout, packed, scratch);
+  for (let i = 0, j = 0; i < layout.coeffCount; i++, j += 2) {
+    lo[i]! += w[j]!;
+    hi[i]! += w[j + 1]!;
   }
-  if (packed.byteLength !== layout.packedBytes) {
-    throw new CryptoError('GENOFED_CRYPTO_MALFORMED', `ciphertext data is ${packed.byteLength} bytes; ${layout.packedBytes} expected`);
-  }
-  // A 4-byte-aligned payload is read in place; otherwise copied to aligned scratch.
-  let words = scratch.words;
-  if ((packed.byteOffset & 3) === 0) words = new Uint32Array(packed.buffer, packed.byteOffset, layout.packedBytes >>> 2);
-  else new Uint8Array(words.buffer).set(packed);
-  const q = layout.moduli[0]!;
-  const qLo = Number(q & 0xffffffffn);
-  const qHi = Number(q >> 32n);
-  const bad = add60(words, lo, hi, layout.coeffCount, qLo, qHi);
-  if (bad >= 0) {
-    // Take back the groups already added: a refused ciphertext leaves the sums as they were.
-    const dst = scratch.dst;
-    try {
-      unpack60(words, dst, layout.coeffCount, q);
-    } catch {
-      // expected: the same coefficient; every one before it is in dst
-    }
-    for (let i = 0; i < bad - (bad % 8); i++) {
-      lo[i]! -= dst[2 * i]!;
-      hi[i]! -= dst[2 * i + 1]!;
-    }
-    throw notBelow(bad);
-  }
-}
-
-/**
- * lo/hi += the coefficients of the first `limit` (a multiple of 8)
- * packed 60-bit coefficients, one group of 8 (15 words) at a time, each
- * checked below q. Returns the index of the first coefficient that is not
- * (its group is not added), or -1.
- */
-function add60(words: Uint32Array, lo: Float64Array, hi: Float64Array, limit: number, qLo: number, qHi: number): number {
-  for (let i = 0, w = 0; i < limit; i += 8, w += 15) {
-    const w0 = words[w]!, w1 = words[w + 1]!, w2 = words[w + 2]!, w3 = words[w + 3]!, w4 = words[w + 4]!;
-    const w5 = words[w + 5]!, w6 = words[w + 6]!, w7 = words[w + 7]!, w8 = words[w + 8]!, w9 = words[w + 9]!;
-    const w10 = words[w + 10]!, w11 = words[w + 11]!, w12 = words[w + 12]!, w13 = words[w + 13]!, w14 = words[w + 14]!;
-    const l0 = w0, h0 = w1 & M28;
-    const l1 = ((w1 >>> 28) | (w2 << 4)) >>> 0, h1 = ((w2 >>> 28) | (w3 << 4)) & M28;
-    const l2 = ((w3 >>> 24) | (w4 << 8)) >>> 0, h2 = ((w4 >>> 24) | (w5 << 8)) & M28;
-    const l3 = ((w5 >>> 20) | (w6 << 12)) >>> 0, h3 = ((w6 >>> 20) | (w7 << 12)) & M28;
-    const l4 = ((w7 >>> 16) | (w8 << 16)) >>> 0, h4 = ((w8 >>> 16) | (w9 << 16)) & M28;
-    const l5 = ((w9 >>> 12) | (w10 << 20)) >>> 0, h5 = ((w10 >>> 12) | (w11 << 20)) & M28;
-    const l6 = ((w11 >>> 8) | (w12 << 24)) >>> 0, h6 = ((w12 >>> 8) | (w13 << 24)) & M28;
-    const l7 = ((w13 >>> 4) | (w14 << 28)) >>> 0, h7 = w14 >>> 4;
-    // hi >= qHi is rare (q is just under 2^60): one combined test, then the exact one.
-    if (h0 >= qHi || h1 >= qHi || h2 >= qHi || h3 >= qHi || h4 >= qHi || h5 >= qHi || h6 >= qHi || h7 >= qHi) {
-      const ls = [l0, l1, l2, l3, l4, l5, l6, l7];
-      const hs = [h0, h1, h2, h3, h4, h5, h6, h7];
-      for (let k = 0; k < 8; k++) if (hs[k]! > qHi || (hs[k] === qHi && ls[k]! >= qLo)) return i + k;
-    }
-    lo[i]! += l0; hi[i]! += h0;
-    lo[i + 1]! += l1; hi[i + 1]! += h1;
-    lo[i + 2]! += l2; hi[i + 2]! += h2;
-    lo[i + 3]! += l3; hi[i + 3]! += h3;
-    lo[i + 4]! += l4; hi[i + 4]! += h4;
-    lo[i + 5]! += l5; hi[i + 5]! += h5;
-    lo[i + 6]! += l6; hi[i + 6]! += h6;
-    lo[i + 7]! += l7; hi[i + 7]! += h7;
-  }
-  return -1;
 }
 
 function unpack60(words: Uint32Array, dst: Uint32Array, coeffCount: number, q: bigint): void {
