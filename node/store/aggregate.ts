@@ -8,6 +8,7 @@
  * Semantics match `bcftools +fill-tags -- -t AC,AN,AC_Hom` (README.md):
  * AN counts called alleles, `0/.` counts 1; nhomalt needs ploidy >= 2.
  */
+import { denseHistogram, planOf, sparseByteHistogram } from './cohort-histograms.js';
 import { decodeVarintGenotypes, GT_FORMAT_BYTE, GT_FORMAT_DENSE } from './genotype-codec.js';
 
 export interface StoredRecord {
@@ -17,8 +18,11 @@ export interface StoredRecord {
   readonly samples: Uint8Array;
   readonly gt: Uint8Array;
   readonly listed: number;
-  /** The all-sample counts stored at ingest (encodeTotals), when the scan read them instead of genotypes. */
-  readonly totals?: Uint8Array;
+  /**
+   * The all-sample counts stored at ingest (encodeTotals), when the scan read them instead of genotypes.
+   * Every StoredRecord is built with these seven properties in this order (one object shape for the counting code).
+   */
+  readonly totals?: Uint8Array | undefined;
 }
 
 /** Counts of one record for every stratum; index with `s * (nAlts + 1) + alt`. */
@@ -99,6 +103,10 @@ class Scratch {
   }
 }
 const scratch = new Scratch();
+/** sparseByteHistogram's output (not in `scratch`, whose layouts share one buffer). */
+const byteValues = new Int32Array(256);
+const byteCounts = new Int32Array(256);
+const byteListed = new Int32Array(1);
 
 /** Counts are views into a shared buffer: valid until the next countRecord call. */
 function countDense(rec: StoredRecord, cohort: FileCohort, S: number): RecordCounts {
@@ -106,11 +114,8 @@ function countDense(rec: StoredRecord, cohort: FileCohort, S: number): RecordCou
   const { members, memberStratum } = cohort;
   const gt = rec.gt;
   if (S === 1) {
-    // One stratum (a cohort without strata): no stratum lookup per member.
-    for (let m = 0; m < members.length; m++) {
-      const col = members[m]!;
-      hist[(gt[col >> 1]! >> ((col & 1) << 2)) & 15]!++;
-    }
+    // One stratum (a cohort without strata): no stratum lookup per member, two members per byte.
+    denseHistogram(gt, planOf(cohort), hist);
   } else {
     for (let m = 0; m < members.length; m++) {
       const col = members[m]!;
@@ -146,7 +151,12 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
   const gt = rec.gt;
   let i = 0;
   let col = 0;
-  if (rec.format === GT_FORMAT_BYTE) {
+  if (rec.format === GT_FORMAT_BYTE && S === 1) {
+    // One stratum: each distinct genotype byte of the listed members is classified once.
+    const n = sparseByteHistogram(sb, gt, rec.listed, planOf(cohort), byteValues, byteCounts, byteListed);
+    listedIn[0] = byteListed[0]!;
+    for (let k = 0; k < n; k++) addByteGenotype(byteValues[k]!, byteCounts[k]!, an, homRef, missing, ac, het, homAlt, nhomalt);
+  } else if (rec.format === GT_FORMAT_BYTE) {
     for (let k = 0; k < rec.listed; k++) {
       let v = 0;
       let shift = 0;
@@ -238,6 +248,43 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
     homRef[s]! += implicit;
   }
   return { nStrata: S, nAlts: rec.nAlts, an, homRef, missing, ac, het, homAlt, nhomalt };
+}
+
+/**
+ * Add `c` samples of stratum 0 with byte-format genotype `g` (low nibble
+ * first allele + 2, high nibble second allele + 2; 1 missing, 0 absent):
+ * the same classification as countRecord's per-sample loop.
+ */
+function addByteGenotype(g: number, c: number, an: Int32Array, homRef: Int32Array, missing: Int32Array, ac: Int32Array, het: Int32Array, homAlt: Int32Array, nhomalt: Int32Array): void {
+  const c1 = g & 15;
+  const c2 = g >> 4;
+  if (c1 === 0) { missing[0]! += c; return; } // no GT: ploidy 0
+  if (c2 === 0) {
+    // haploid
+    if (c1 === 1) { missing[0]! += c; return; }
+    an[0]! += c;
+    const a = c1 - 2;
+    if (a === 0) homRef[0]! += c;
+    else { ac[a]! += c; homAlt[a]! += c; }
+    return;
+  }
+  // diploid
+  if (c1 === 1 || c2 === 1) {
+    missing[0]! += c;
+    if (c1 > 1) { an[0]! += c; if (c1 > 2) ac[c1 - 2]! += c; }
+    if (c2 > 1) { an[0]! += c; if (c2 > 2) ac[c2 - 2]! += c; }
+    return;
+  }
+  an[0]! += 2 * c;
+  const a1 = c1 - 2;
+  const a2 = c2 - 2;
+  if (a1 === a2) {
+    if (a1 === 0) homRef[0]! += c;
+    else { ac[a1]! += 2 * c; homAlt[a1]! += c; nhomalt[a1]! += c; }
+  } else {
+    if (a1 > 0) { ac[a1]! += c; het[a1]! += c; }
+    if (a2 > 0) { ac[a2]! += c; het[a2]! += c; }
+  }
 }
 
 /** Columns of the file's samples that carry ALT allele `alt` (1-based) at least once in this record. */

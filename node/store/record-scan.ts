@@ -4,12 +4,13 @@
  * list of variant keys; what each query family aggregates. Whole-store
  * genotype scans of a small store are cached in memory (CACHE_BYTES).
  */
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBBlobVector, DuckDBConnection, DuckDBIntegerVector, DuckDBSmallIntVector, DuckDBTinyIntVector, DuckDBValue, DuckDBVarCharVector } from '@duckdb/node-api';
 import type { Region } from '../../proto/region.js';
 import type { VariantKey } from '../../proto/variant.js';
 import type { StoredRecord } from './aggregate.js';
 import { contigIdsFor, type Catalog } from './catalog.js';
 import type { TotalsIndex } from './totals-index.js';
+import { readBlobColumns, readShortStrings } from './chunk-columns.js';
 import { RecordCache } from './record-cache.js';
 
 /**
@@ -26,7 +27,12 @@ export const CACHE_BYTES = 256 * 1024 * 1024;
 /** What a scan reads: keys only, keys + genotype BLOBs, or keys + the all-sample totals. */
 export type ScanMode = 'keys' | 'genotypes' | 'totals';
 
-/** Called per record: store contig id, POS, REF, ALT alleles, the stored record. */
+/**
+ * Called per record: store contig id, POS, REF, ALT alleles, the stored
+ * record. The record's bytes and the ALT list are valid during the call
+ * only and read-only (views of DuckDB's chunk or of the record cache; ALT
+ * lists are shared between records).
+ */
 export type OnRecord = (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord) => void;
 
 /** Largest variants list asked in one SQL `IN (...)` batch. */
@@ -64,19 +70,27 @@ export class RecordScanner {
   /** Stream the records selected by `where` in store order (contig, pos), calling `each` per record. */
   async scan(where: string, params: DuckDBValue[], mode: ScanMode, each: OnRecord): Promise<void> {
     if (where === 'TRUE' && mode === 'genotypes' && this.catalog.genotypeBytes <= CACHE_BYTES) {
-      (await this.cached()).replay(each);
+      if (this.cache) this.cache.replay(each);
+      // The first whole-store query counts while the cache fills: one pass, no replay.
+      else await this.cached(each);
       return;
     }
     await this.scanDatabase(where, params, mode, each);
   }
 
-  /** The whole store's records with their genotypes, read once (callers check CACHE_BYTES). */
-  private async cached(): Promise<RecordCache> {
+  /**
+   * The whole store's records with their genotypes, read once (callers
+   * check CACHE_BYTES); `each`, when given, sees every record as it is
+   * cached. A scan that fails (or whose `each` throws) leaves no cache.
+   */
+  private async cached(each?: OnRecord): Promise<RecordCache> {
     if (!this.cache) {
-      const cache = new RecordCache();
-      await this.scanDatabase('TRUE', [], 'genotypes', cache.add);
+      const cache = new RecordCache(this.catalog.genotypeBytes);
+      await this.scanDatabase('TRUE', [], 'genotypes', each ?? (() => {}), cache);
       cache.seal();
       this.cache = cache;
+    } else if (each) {
+      this.cache.replay(each);
     }
     return this.cache;
   }
@@ -125,27 +139,61 @@ export class RecordScanner {
     }
   }
 
-  private async scanDatabase(where: string, params: DuckDBValue[], mode: ScanMode, each: OnRecord): Promise<void> {
+  /**
+   * Stream records from DuckDB. BLOBs and short strings are read a chunk
+   * at a time (chunk-columns.ts); with `cache`, every record also goes into
+   * it (its BLOBs copied into the pool once per chunk).
+   */
+  private async scanDatabase(where: string, params: DuckDBValue[], mode: ScanMode, each: OnRecord, cache?: RecordCache): Promise<void> {
     const extra = mode === 'genotypes' ? ', listed, gt_format, samples, gt' : mode === 'totals' ? ', totals' : '';
     const result = await this.connection.stream(`SELECT file_id, contig_id, pos, ref, alts, n_alts${extra} FROM records WHERE n_alts > 0 AND (${where})${this.catalog.inOrder ? '' : ' ORDER BY contig_id, pos, file_id'}`, params);
     const empty = new Uint8Array(0);
-    const width = mode === 'genotypes' ? 10 : mode === 'totals' ? 7 : 6;
+    const g = mode === 'genotypes';
+    const t = mode === 'totals';
+    // ALT columns repeat (SNPs: a handful of distinct values): one read-only list each.
+    const altLists = new Map<string, string[]>();
+    const strings = new Map<number, string>();
+    // The next chunk is fetched (DuckDB decompresses it on a worker thread) while this one is read.
+    let next = result.fetchChunk();
     for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const v = Array.from({ length: width }, (_, i) => chunk.getColumnVector(i));
-      for (let j = 0; j < chunk.rowCount; j++) {
-        const g = mode === 'genotypes';
+      const chunk = await next;
+      const rows = chunk ? chunk.rowCount : 0;
+      if (!chunk || rows === 0) break;
+      next = result.fetchChunk();
+      // A rejected prefetch is seen at the next await; one left behind by a throwing `each` must not go unhandled.
+      next.catch(() => {});
+      const fileId = chunk.getColumnVector(0) as DuckDBIntegerVector;
+      const contig = chunk.getColumnVector(1) as DuckDBIntegerVector;
+      const pos = chunk.getColumnVector(2) as DuckDBIntegerVector;
+      const ref = readShortStrings(chunk.getColumnVector(3) as DuckDBVarCharVector, rows, strings);
+      const alts = readShortStrings(chunk.getColumnVector(4) as DuckDBVarCharVector, rows, strings);
+      const nAlts = chunk.getColumnVector(5) as DuckDBSmallIntVector;
+      const listed = g ? (chunk.getColumnVector(6) as DuckDBIntegerVector) : null;
+      const format = g ? (chunk.getColumnVector(7) as DuckDBTinyIntVector) : null;
+      // samples and gt (or totals) of every row in one buffer; column c's row j spans offsets[c * (rows + 1) + j ...].
+      const blobs = g ? readBlobColumns([chunk.getColumnVector(8) as DuckDBBlobVector, chunk.getColumnVector(9) as DuckDBBlobVector], rows)
+        : t ? readBlobColumns([chunk.getColumnVector(6) as DuckDBBlobVector], rows) : null;
+      const bytes = blobs ? blobs.bytes : empty;
+      const offs = blobs ? blobs.offsets : new Uint32Array(0);
+      const at = cache ? cache.addBytes(bytes) : 0;
+      const R = rows + 1;
+      for (let j = 0; j < rows; j++) {
         const rec: StoredRecord = {
-          fileId: v[0]!.getItem(j) as number,
-          nAlts: v[5]!.getItem(j) as number,
-          listed: g ? (v[6]!.getItem(j) as number) : 0,
-          format: g ? (v[7]!.getItem(j) as number) : 0,
-          samples: g ? (v[8]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
-          gt: g ? (v[9]!.getItem(j) as { bytes: Uint8Array }).bytes : empty,
-          ...(mode === 'totals' ? { totals: (v[6]!.getItem(j) as { bytes: Uint8Array }).bytes } : {}),
+          fileId: fileId.getItem(j)!,
+          nAlts: nAlts.getItem(j)!,
+          listed: listed ? listed.getItem(j)! : 0,
+          format: format ? format.getItem(j)! : 0,
+          samples: g ? bytes.subarray(offs[j]!, offs[j + 1]!) : empty,
+          gt: g ? bytes.subarray(offs[R + j]!, offs[R + j + 1]!) : empty,
+          totals: t ? bytes.subarray(offs[j]!, offs[j + 1]!) : undefined,
         };
-        each(v[1]!.getItem(j) as number, v[2]!.getItem(j) as number, v[3]!.getItem(j) as string, (v[4]!.getItem(j) as string).split(','), rec);
+        const a = alts[j]!;
+        let list = altLists.get(a);
+        if (!list) altLists.set(a, (list = a.split(',')));
+        const c = contig.getItem(j)!;
+        const p = pos.getItem(j)!;
+        if (cache) cache.addAt(c, p, ref[j]!, list, rec, at + offs[j]!, at + offs[R + j]!);
+        each(c, p, ref[j]!, list, rec);
       }
     }
   }
