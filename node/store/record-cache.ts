@@ -64,13 +64,17 @@ export class RecordCache {
   }
 
   /**
-   * Copy a block of BLOB bytes (a scan chunk's columns, chunk-columns.ts)
-   * into the pool at once; returns its start, to which `addAt` offsets into
-   * the block are added.
+   * Room for `total` more BLOB bytes at the end of the pool, for a scan
+   * chunk's columns (chunk-columns.ts BlobTarget): the caller writes them
+   * there, then adds the records with `addAt`. The pool may be replaced by
+   * a larger one: write into the returned `bytes`.
    */
-  addBytes(bytes: Uint8Array): number {
-    return this.store(bytes);
-  }
+  readonly reserve = (total: number): { bytes: Uint8Array; at: number } => {
+    const at = this.poolUsed;
+    if (at + total > this.pool.length) this.pool = grown(this.pool, Math.max(this.pool.length * 2, at + total));
+    this.poolUsed = at + total;
+    return { bytes: this.pool, at };
+  };
 
   /** Append one record (an OnRecord for the whole-store scan); ALT strings as joined by ','. */
   readonly add: OnRecord = (contig, pos, ref, alts, rec) => {
@@ -79,7 +83,7 @@ export class RecordCache {
     this.addAt(contig, pos, ref, alts, rec, s0, g0);
   };
 
-  /** Append one record whose sample and genotype BLOBs are already in the pool at `samplesAt` and `gtAt` (addBytes). */
+  /** Append one record whose sample and genotype BLOBs are already in the pool at `samplesAt` and `gtAt` (reserve). */
   addAt(contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord, samplesAt: number, gtAt: number): void {
     const i = this.n;
     if (i === this.cap) this.grow();
@@ -108,7 +112,8 @@ export class RecordCache {
 
   /** Give back the arrays' unused room once the scan is complete. */
   seal(): void {
-    if (this.poolUsed < this.pool.length) this.pool = this.pool.slice(0, this.poolUsed);
+    // The pool was sized from the catalog's BLOB bytes (which count records without ALTs too): trimmed only when much is unused.
+    if (this.pool.length - this.poolUsed > this.pool.length / 8) this.pool = this.pool.slice(0, this.poolUsed);
   }
 
   /** Replay records [from, to) to `each`. */

@@ -102,6 +102,15 @@ describe.skipIf(!HAS_BCFTOOLS)('cohort allele counts equal bcftools on the same 
     } finally {
       await fresh.close();
     }
+    // A refused cohort first (its selection fails on the side connection while the records query has started): the handle still answers.
+    const refused = await openStore(join(scratch, 'store'), { readOnly: true });
+    try {
+      await expect(refused.alleleCounts({ cohort: 'no_such_column=1' })).rejects.toMatchObject({ code: 'GENOFED_BAD_COHORT' });
+      expect(await refused.alleleCounts({ cohort: 'super_pop=EUR' })).toEqual(await store.alleleCounts({ cohort: 'super_pop=EUR' }));
+      expect(await refused.cohortCount('super_pop=EUR')).toBe(await store.cohortCount('super_pop=EUR'));
+    } finally {
+      await refused.close();
+    }
     // With strata first (several strata per record), and a region query first (the cache filled without counting).
     for (const first of [{ cohort: 'not super_pop=AFR', by: 'super_pop' }, { cohort: 'super_pop=EUR', region: { chrom: '1', start: 10_000, end: 60_000 } }]) {
       const other = await openStore(join(scratch, 'store'), { readOnly: true });
