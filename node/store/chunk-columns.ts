@@ -16,7 +16,10 @@
  * absent (another node-api version) every read falls back to the public
  * per-value calls, with the same result. A run is only ever extended while
  * each BLOB starts exactly where the previous one ends, so every byte
- * copied belongs to a BLOB of the chunk. Columns must be NOT NULL.
+ * copied belongs to a BLOB of the chunk. Columns must be NOT NULL. The copy
+ * is `@duckdb/node-bindings`' get_data_from_pointer (the call node-api makes
+ * per value; package.json names the bindings with node-api's range, so npm
+ * keeps one copy).
  */
 import bindings from '@duckdb/node-bindings';
 import type { DuckDBBlobVector, DuckDBIntegerVector, DuckDBSmallIntVector, DuckDBTinyIntVector, DuckDBVarCharVector } from '@duckdb/node-api';
