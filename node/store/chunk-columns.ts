@@ -95,11 +95,13 @@ export function readBlobColumns(columns: readonly DuckDBBlobVector[], rows: numb
         continue;
       }
       // A run of BLOBs each starting where the previous one ends: one copy. Pointers as numbers (user-space addresses are below 2^53).
+      // Empty BLOBs inside a run (a dense record's sample list) add no bytes here or there: they do not end it.
       const start = w[4 * j + 2]! + w[4 * j + 3]! * 0x1_0000_0000;
       let end = start + len;
       let k = j + 1;
       while (k < rows) {
         const l = w[4 * k]!;
+        if (l === 0) { k++; continue; }
         if (l <= INLINE || w[4 * k + 2]! + w[4 * k + 3]! * 0x1_0000_0000 !== end) break;
         end += l;
         k++;
