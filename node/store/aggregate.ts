@@ -8,6 +8,7 @@
  * Semantics match `bcftools +fill-tags -- -t AC,AN,AC_Hom` (README.md):
  * AN counts called alleles, `0/.` counts 1; nhomalt needs ploidy >= 2.
  */
+import { denseHistogram, planOf, sparseByteHistogram } from './cohort-histograms.js';
 import { decodeVarintGenotypes, GT_FORMAT_BYTE, GT_FORMAT_DENSE } from './genotype-codec.js';
 
 export interface StoredRecord {
@@ -17,8 +18,11 @@ export interface StoredRecord {
   readonly samples: Uint8Array;
   readonly gt: Uint8Array;
   readonly listed: number;
-  /** The all-sample counts stored at ingest (encodeTotals), when the scan read them instead of genotypes. */
-  readonly totals?: Uint8Array;
+  /**
+   * The all-sample counts stored at ingest (encodeTotals), when the scan read them instead of genotypes.
+   * Every StoredRecord is built with these seven properties in this order (one object shape for the counting code).
+   */
+  readonly totals?: Uint8Array | undefined;
 }
 
 /** Counts of one record for every stratum; index with `s * (nAlts + 1) + alt`. */
@@ -62,6 +66,22 @@ const NIBBLE: readonly (readonly [number, number, number])[] = Array.from({ leng
   if (c1 === 3 && c2 === 3) return [2, 2, 2];
   return [2, 1, 1];
 });
+// The same as flat tables: destructuring a tuple per nibble goes through the iterator protocol until the JIT has optimized
+// the code, which a cold query (the first after open) runs before it has.
+const NIB_AN = Int8Array.from(NIBBLE, (x) => x[0]);
+const NIB_AC = Int8Array.from(NIBBLE, (x) => x[1]);
+const NIB_CLS = Int8Array.from(NIBBLE, (x) => x[2]);
+
+/** Scratch layouts: the count arrays of a dense record, a sparse one, decoded totals. */
+const DENSE = 0;
+const SPARSE = 1;
+const TOTALS = 2;
+
+function layoutSizes(kind: number, S: number, A1: number): number[] {
+  if (kind === DENSE) return [S * 16, S, S, S, S * 2, S * 2, S * 2, S * 2]; // hist an homRef missing ac het homAlt nhomalt
+  if (kind === SPARSE) return [S, S, S, S, S * A1, S * A1, S * A1, S * A1]; // an homRef missing listedIn ac het homAlt nhomalt
+  return [1, 1, 1, A1, A1, A1, A1]; // an homRef missing ac het homAlt nhomalt
+}
 
 /**
  * Reused, zeroed count arrays: a query consumes one record's counts before
@@ -71,17 +91,19 @@ const NIBBLE: readonly (readonly [number, number, number])[] = Array.from({ leng
 class Scratch {
   private buf = new Int32Array(1024);
   /** The views of each layout over `buf`, made once: 8 subarrays per record were 1.5 s of a 1M-record cohort query, plus their GC. */
-  private readonly layouts = new Map<string, { arrays: Int32Array[]; total: number }>();
+  private readonly layouts = new Map<number, { arrays: Int32Array[]; total: number }>();
 
   /**
-   * Zeroed arrays of the given sizes, as views into the shared buffer.
-   * `layout` names the sizes (callers build it from the few numbers the
-   * sizes depend on); the views of a layout are reused while the buffer is.
+   * Zeroed arrays of a layout (kind, strata S, alleles A1 = ALTs + 1; see
+   * layoutSizes), as views into the shared buffer; the views of a layout
+   * are reused while the buffer is. Keyed by a number: a key string and a
+   * sizes closure per record cost in a cold query.
    */
-  take(layout: string, sizes: () => readonly number[]): Int32Array[] {
-    let l = this.layouts.get(layout);
+  take(kind: number, S: number, A1: number): Int32Array[] {
+    const key = kind + 4 * (A1 + 65536 * S);
+    let l = this.layouts.get(key);
     if (!l) {
-      const list = sizes();
+      const list = layoutSizes(kind, S, A1);
       const total = list.reduce((a, b) => a + b, 0);
       if (this.buf.length < total) {
         // A larger buffer: every layout's views are rebuilt over it.
@@ -92,25 +114,27 @@ class Scratch {
       let o = 0;
       for (const n of list) { arrays.push(this.buf.subarray(o, o + n)); o += n; }
       l = { arrays, total };
-      this.layouts.set(layout, l);
+      this.layouts.set(key, l);
     }
     this.buf.fill(0, 0, l.total);
     return l.arrays;
   }
 }
 const scratch = new Scratch();
+/** sparseByteHistogram's output (not in `scratch`, whose layouts share one buffer). */
+const byteValues = new Int32Array(256);
+const byteCounts = new Int32Array(256);
+const byteListed = new Int32Array(1);
 
 /** Counts are views into a shared buffer: valid until the next countRecord call. */
 function countDense(rec: StoredRecord, cohort: FileCohort, S: number): RecordCounts {
-  const [hist, an, homRef, missing, ac, het, homAlt, nhomalt] = scratch.take(`dense:${S}`, () => [S * 16, S, S, S, S * 2, S * 2, S * 2, S * 2]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const t = scratch.take(DENSE, S, 2);
+  const hist = t[0]!, an = t[1]!, homRef = t[2]!, missing = t[3]!, ac = t[4]!, het = t[5]!, homAlt = t[6]!, nhomalt = t[7]!;
   const { members, memberStratum } = cohort;
   const gt = rec.gt;
   if (S === 1) {
-    // One stratum (a cohort without strata): no stratum lookup per member.
-    for (let m = 0; m < members.length; m++) {
-      const col = members[m]!;
-      hist[(gt[col >> 1]! >> ((col & 1) << 2)) & 15]!++;
-    }
+    // One stratum (a cohort without strata): no stratum lookup per member, two members per byte.
+    denseHistogram(gt, planOf(cohort), hist);
   } else {
     for (let m = 0; m < members.length; m++) {
       const col = members[m]!;
@@ -121,9 +145,9 @@ function countDense(rec: StoredRecord, cohort: FileCohort, S: number): RecordCou
     for (let nib = 0; nib < 16; nib++) {
       const c = hist[s * 16 + nib]!;
       if (c === 0) continue;
-      const [dan, dac, cls] = NIBBLE[nib]!;
-      an[s]! += dan * c;
-      ac[s * 2 + 1]! += dac * c;
+      const cls = NIB_CLS[nib]!;
+      an[s]! += NIB_AN[nib]! * c;
+      ac[s * 2 + 1]! += NIB_AC[nib]! * c;
       if (cls === 0) homRef[s]! += c;
       else if (cls === 1) het[s * 2 + 1]! += c;
       else if (cls === 2) { homAlt[s * 2 + 1]! += c; nhomalt[s * 2 + 1]! += c; }
@@ -140,13 +164,19 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
   if (rec.format === GT_FORMAT_DENSE) return countDense(rec, cohort, S);
   const A1 = rec.nAlts + 1;
   // listedIn: listed samples per stratum; the rest of inFile are implicit 0/0.
-  const [an, homRef, missing, listedIn, ac, het, homAlt, nhomalt] = scratch.take(`sparse:${S}:${A1}`, () => [S, S, S, S, S * A1, S * A1, S * A1, S * A1]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const t = scratch.take(SPARSE, S, A1);
+  const an = t[0]!, homRef = t[1]!, missing = t[2]!, listedIn = t[3]!, ac = t[4]!, het = t[5]!, homAlt = t[6]!, nhomalt = t[7]!;
 
   const sb = rec.samples;
   const gt = rec.gt;
   let i = 0;
   let col = 0;
-  if (rec.format === GT_FORMAT_BYTE) {
+  if (rec.format === GT_FORMAT_BYTE && S === 1) {
+    // One stratum: each distinct genotype byte of the listed members is classified once.
+    const n = sparseByteHistogram(sb, gt, rec.listed, planOf(cohort), byteValues, byteCounts, byteListed);
+    listedIn[0] = byteListed[0]!;
+    for (let k = 0; k < n; k++) addByteGenotype(byteValues[k]!, byteCounts[k]!, an, homRef, missing, ac, het, homAlt, nhomalt);
+  } else if (rec.format === GT_FORMAT_BYTE) {
     for (let k = 0; k < rec.listed; k++) {
       let v = 0;
       let shift = 0;
@@ -240,6 +270,43 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
   return { nStrata: S, nAlts: rec.nAlts, an, homRef, missing, ac, het, homAlt, nhomalt };
 }
 
+/**
+ * Add `c` samples of stratum 0 with byte-format genotype `g` (low nibble
+ * first allele + 2, high nibble second allele + 2; 1 missing, 0 absent):
+ * the same classification as countRecord's per-sample loop.
+ */
+function addByteGenotype(g: number, c: number, an: Int32Array, homRef: Int32Array, missing: Int32Array, ac: Int32Array, het: Int32Array, homAlt: Int32Array, nhomalt: Int32Array): void {
+  const c1 = g & 15;
+  const c2 = g >> 4;
+  if (c1 === 0) { missing[0]! += c; return; } // no GT: ploidy 0
+  if (c2 === 0) {
+    // haploid
+    if (c1 === 1) { missing[0]! += c; return; }
+    an[0]! += c;
+    const a = c1 - 2;
+    if (a === 0) homRef[0]! += c;
+    else { ac[a]! += c; homAlt[a]! += c; }
+    return;
+  }
+  // diploid
+  if (c1 === 1 || c2 === 1) {
+    missing[0]! += c;
+    if (c1 > 1) { an[0]! += c; if (c1 > 2) ac[c1 - 2]! += c; }
+    if (c2 > 1) { an[0]! += c; if (c2 > 2) ac[c2 - 2]! += c; }
+    return;
+  }
+  an[0]! += 2 * c;
+  const a1 = c1 - 2;
+  const a2 = c2 - 2;
+  if (a1 === a2) {
+    if (a1 === 0) homRef[0]! += c;
+    else { ac[a1]! += 2 * c; homAlt[a1]! += c; nhomalt[a1]! += c; }
+  } else {
+    if (a1 > 0) { ac[a1]! += c; het[a1]! += c; }
+    if (a2 > 0) { ac[a2]! += c; het[a2]! += c; }
+  }
+}
+
 /** Columns of the file's samples that carry ALT allele `alt` (1-based) at least once in this record. */
 export function carrierColumns(rec: StoredRecord, alt: number, out: (col: number) => void): void {
   if (rec.format === GT_FORMAT_DENSE) {
@@ -300,7 +367,8 @@ export function encodeTotals(c: RecordCounts): Uint8Array {
 export function decodeTotals(bytes: Uint8Array, nAlts: number): RecordCounts {
   const A1 = nAlts + 1;
   // Read into the shared scratch: an ArrayBuffer slice per record was 5 us each (GC), measured.
-  const [an, homRef, missing, ac, het, homAlt, nhomalt] = scratch.take(`totals:${A1}`, () => [1, 1, 1, A1, A1, A1, A1]) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const t = scratch.take(TOTALS, 1, A1);
+  const an = t[0]!, homRef = t[1]!, missing = t[2]!, ac = t[3]!, het = t[4]!, homAlt = t[5]!, nhomalt = t[6]!;
   const targets = [an, homRef, missing];
   const read = (k: number): number => bytes[4 * k]! | (bytes[4 * k + 1]! << 8) | (bytes[4 * k + 2]! << 16) | (bytes[4 * k + 3]! << 24);
   for (let k = 0; k < 3; k++) targets[k]![0] = read(k);

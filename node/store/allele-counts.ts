@@ -8,7 +8,7 @@ import { NodeError } from '../errors.js';
 import type { CohortAst } from '../../proto/cohort/index.js';
 import { mergeRegions, type Region } from '../../proto/region.js';
 import { variantMatchKey, type VariantKey } from '../../proto/variant.js';
-import { countRecord, decodeTotals, type StoredRecord } from './aggregate.js';
+import { countRecord, decodeTotals, type FileCohort, type StoredRecord } from './aggregate.js';
 import { contigName } from './catalog.js';
 import type { QueryContext, ScanMode } from './record-scan.js';
 import { isEveryone, selectionFor } from './sample-selection.js';
@@ -84,7 +84,10 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, o: Al
     }
     if (index) return q.variants ? index.keys(q.variants) : regions ? index.regions(regions) : index.all();
   }
-  const { strata, files } = await selectionFor(ctx.connection, ctx.catalog, q);
+  // The first whole-store genotype query (it fills the record cache) starts DuckDB reading records while
+  // the cohort's samples are selected on the side connection: the two queries overlap.
+  const ahead = !regions && !q.variants && mode === 'genotypes' && ctx.side ? ctx.records.readAhead() : null;
+  const { strata, files } = await selectionFor(ahead ? await ctx.side!() : ctx.connection, ctx.catalog, q);
   const S = strata.length;
   const add = (acc: Acc, counts: ReturnType<typeof countRecord>, a: number): void => {
     const A1 = counts.nAlts + 1;
@@ -117,16 +120,23 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, o: Al
   const flush = (): void => {
     if (group.length === 0) return;
     if (group.length > 1) group.sort(byRefAlt);
-    for (const a of group) {
+    // Indexed loops here and below: for-of runs the iterator protocol until the JIT has optimized the code (a cold query).
+    for (let i = 0; i < group.length; i++) {
+      const a = group[i]!;
       if (sink) sink(a.contig!, a.pos, a.ref, a.alt, a.c);
       else ordered.push(a);
     }
     group.length = 0;
   };
+  // Consecutive records mostly share their file and contig: looked up once per change.
+  let lastFile = -1;
+  let f: FileCohort | undefined;
+  let lastContig = -1;
+  let name = '';
   const onRecord = (contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord): void => {
-    const f = files.get(rec.fileId);
+    if (rec.fileId !== lastFile) { lastFile = rec.fileId; f = files.get(lastFile); }
     if (!f) return;
-    const name = contigName(ctx.catalog, contig);
+    if (contig !== lastContig) { lastContig = contig; name = contigName(ctx.catalog, contig); }
     let counts: ReturnType<typeof countRecord> | null = null;
     for (let a = 1; a <= alts.length; a++) {
       const alt = alts[a - 1]!;
@@ -138,10 +148,10 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, o: Al
       } else {
         if (contig !== groupContig || pos !== groupPos) { flush(); groupContig = contig; groupPos = pos; }
         acc = undefined;
-        for (const g of group) if (g.ref === ref && g.alt === alt) { acc = g; break; }
+        for (let i = 0; i < group.length; i++) { const g = group[i]!; if (g.ref === ref && g.alt === alt) { acc = g; break; } }
         if (!acc) group.push((acc = { chrom: name, pos, ref, alt, c: new Int32Array(S * F), contig }));
       }
-      counts ??= rec.totals ? decodeTotals(rec.totals, rec.nAlts) : countRecord(rec, f);
+      counts ??= rec.totals ? decodeTotals(rec.totals, rec.nAlts) : countRecord(rec, f!);
       add(acc, counts, a);
     }
   };
@@ -154,7 +164,7 @@ export async function alleleCounts(ctx: QueryContext, q: AlleleCountQuery, o: Al
         flush();
       }
     } else {
-      await ctx.records.scan('TRUE', [], mode, onRecord);
+      await ctx.records.scan('TRUE', [], mode, onRecord, ahead);
       flush();
     }
   }

@@ -261,7 +261,7 @@ class Ingester {
           }
           if (v.alts.length === 0) continue; // ALT '.': no allele to count
           const enc = encodeGenotypes(v, header.samples.length, sampleSink, gtSink);
-          const totals = encodeTotals(countRecord({ fileId, nAlts: v.alts.length, format: enc.format, samples: enc.samples, gt: enc.gt, listed: enc.listed }, everyone));
+          const totals = encodeTotals(countRecord({ fileId, nAlts: v.alts.length, listed: enc.listed, format: enc.format, samples: enc.samples, gt: enc.gt, totals: undefined }, everyone));
           app.append({ fileId, contigId: lastId, pos: v.pos, ref: v.ref, alts: v.alts, genotypes: enc, totals, ...(v.id.includes('rs') ? { rsIds: rsIdsOf(v.id) } : {}) });
         }
         const now = Date.now();

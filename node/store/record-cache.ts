@@ -20,12 +20,18 @@ export class RecordCache {
   private ints = new Int32Array(this.cap * 4); // fileId, nAlts, listed, format
   private strs = new Uint32Array(this.cap * 2); // ref, alts (string table indices)
   private offs = new Uint32Array(this.cap * 4); // samples start, samples end, gt start, gt end
-  private pool = new Uint8Array(1 << 16);
+  private pool: Uint8Array;
   private poolUsed = 0;
   private readonly table = new StringTable();
   /** ALT lists by their string index (records with the same ALT column share one read-only array). */
   private readonly altLists: (string[] | undefined)[] = [];
   private sorted = true;
+  private readonly altIds = new WeakMap<string[], number>();
+
+  /** `bytes`: the BLOB bytes expected (the catalog's genotypeBytes), so the pool is allocated once. */
+  constructor(bytes = 1 << 16) {
+    this.pool = new Uint8Array(bytes);
+  }
 
   get length(): number {
     return this.n;
@@ -45,18 +51,40 @@ export class RecordCache {
     this.offs = grown(this.offs, this.cap * 4);
   }
 
-  private store(bytes: Uint8Array): [number, number] {
-    if (this.poolUsed + bytes.length > this.pool.length) {
-      this.pool = grown(this.pool, Math.max(this.pool.length * 2, this.poolUsed + bytes.length));
-    }
+  /** Copy `bytes` into the pool; returns where they start (they end at poolUsed). */
+  private store(bytes: Uint8Array): number {
     const start = this.poolUsed;
-    this.pool.set(bytes, start);
-    this.poolUsed += bytes.length;
-    return [start, this.poolUsed];
+    const n = bytes.length;
+    if (start + n > this.pool.length) this.pool = grown(this.pool, Math.max(this.pool.length * 2, start + n));
+    // TypedArray#set costs more than a loop for a few bytes (empty sample lists of dense records, short sparse ones).
+    if (n > 32) this.pool.set(bytes, start);
+    else for (let k = 0; k < n; k++) this.pool[start + k] = bytes[k]!;
+    this.poolUsed = start + n;
+    return start;
   }
+
+  /**
+   * Room for `total` more BLOB bytes at the end of the pool, for a scan
+   * chunk's columns (chunk-columns.ts BlobTarget): the caller writes them
+   * there, then adds the records with `addAt`. The pool may be replaced by
+   * a larger one: write into the returned `bytes`.
+   */
+  readonly reserve = (total: number): { bytes: Uint8Array; at: number } => {
+    const at = this.poolUsed;
+    if (at + total > this.pool.length) this.pool = grown(this.pool, Math.max(this.pool.length * 2, at + total));
+    this.poolUsed = at + total;
+    return { bytes: this.pool, at };
+  };
 
   /** Append one record (an OnRecord for the whole-store scan); ALT strings as joined by ','. */
   readonly add: OnRecord = (contig, pos, ref, alts, rec) => {
+    const s0 = this.store(rec.samples);
+    const g0 = this.store(rec.gt);
+    this.addAt(contig, pos, ref, alts, rec, s0, g0);
+  };
+
+  /** Append one record whose sample and genotype BLOBs are already in the pool at `samplesAt` and `gtAt` (reserve). */
+  addAt(contig: number, pos: number, ref: string, alts: string[], rec: StoredRecord, samplesAt: number, gtAt: number): void {
     const i = this.n;
     if (i === this.cap) this.grow();
     if (i > 0 && (contig < this.contig[i - 1]! || (contig === this.contig[i - 1]! && pos < this.pos[i - 1]!))) this.sorted = false;
@@ -67,21 +95,25 @@ export class RecordCache {
     this.ints[4 * i + 2] = rec.listed;
     this.ints[4 * i + 3] = rec.format;
     this.strs[2 * i] = this.table.intern(ref);
-    const a = this.table.intern(alts.join(','));
+    // A whole-store scan shares one ALT list per distinct column value: joined and interned once.
+    let a = this.altIds.get(alts);
+    if (a === undefined) {
+      a = this.table.intern(alts.join(','));
+      this.altIds.set(alts, a);
+      this.altLists[a] ??= alts.slice();
+    }
     this.strs[2 * i + 1] = a;
-    this.altLists[a] ??= alts.slice();
-    const [s0, s1] = this.store(rec.samples);
-    const [g0, g1] = this.store(rec.gt);
-    this.offs[4 * i] = s0;
-    this.offs[4 * i + 1] = s1;
-    this.offs[4 * i + 2] = g0;
-    this.offs[4 * i + 3] = g1;
+    this.offs[4 * i] = samplesAt;
+    this.offs[4 * i + 1] = samplesAt + rec.samples.length;
+    this.offs[4 * i + 2] = gtAt;
+    this.offs[4 * i + 3] = gtAt + rec.gt.length;
     this.n = i + 1;
-  };
+  }
 
   /** Give back the arrays' unused room once the scan is complete. */
   seal(): void {
-    this.pool = this.pool.slice(0, this.poolUsed);
+    // The pool was sized from the catalog's BLOB bytes (which count records without ALTs too): trimmed only when much is unused.
+    if (this.pool.length - this.poolUsed > this.pool.length / 8) this.pool = this.pool.slice(0, this.poolUsed);
   }
 
   /** Replay records [from, to) to `each`. */
@@ -91,7 +123,7 @@ export class RecordCache {
     for (let i = from; i < to; i++) {
       const rec: StoredRecord = {
         fileId: ints[4 * i]!, nAlts: ints[4 * i + 1]!, listed: ints[4 * i + 2]!, format: ints[4 * i + 3]!,
-        samples: pool.subarray(offs[4 * i]!, offs[4 * i + 1]!), gt: pool.subarray(offs[4 * i + 2]!, offs[4 * i + 3]!),
+        samples: pool.subarray(offs[4 * i]!, offs[4 * i + 1]!), gt: pool.subarray(offs[4 * i + 2]!, offs[4 * i + 3]!), totals: undefined,
       };
       each(contig[i]!, pos[i]!, strings[strs[2 * i]!]!, altLists[strs[2 * i + 1]!]!, rec);
     }

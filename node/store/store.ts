@@ -57,8 +57,19 @@ export class Store {
     private readonly connection: DuckDBConnection,
     catalog: Catalog,
   ) {
-    this.ctx = { connection, catalog, records: new RecordScanner(connection, catalog) };
+    this.ctx = { connection, catalog, records: new RecordScanner(connection, catalog), side: this.sideConnection };
   }
+
+  /** A second connection (record-scan.ts QueryContext.side), opened on first use, closed with the store. */
+  private side: Promise<DuckDBConnection> | null = null;
+  private readonly sideConnection = (): Promise<DuckDBConnection> => {
+    if (!this.side) {
+      const p = this.instance.connect();
+      this.side = p;
+      p.catch(() => { if (this.side === p) this.side = null; });
+    }
+    return this.side;
+  };
 
   /** @internal openStore() is the way in. */
   static async open(dir: string, readOnly: boolean, instance: DuckDBInstance, connection: DuckDBConnection): Promise<Store> {
@@ -78,7 +89,7 @@ export class Store {
   /** Re-read the catalog (a new snapshot, and a new record cache). */
   private async refresh(): Promise<void> {
     const catalog = await loadCatalog(this.connection);
-    this.ctx = { connection: this.connection, catalog, records: new RecordScanner(this.connection, catalog) };
+    this.ctx = { connection: this.connection, catalog, records: new RecordScanner(this.connection, catalog), side: this.sideConnection };
   }
 
   /** The queryable phenotype columns; under a consortium schema with their allowed values / bin edges. */
@@ -274,6 +285,8 @@ export class Store {
     await this.queue; // let queued operations finish first
     if (this.closed) return;
     this.closed = true;
+    const side = this.side ? await this.side.catch(() => null) : null;
+    side?.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -15,6 +15,8 @@
  *   100,000 samples x 100,000 variants, 10,000 x 1,000,000; quick: 1,000 x
  *   10,000, 10,000 x 10,000, 1,000 x 100,000). `--suite store-scale` runs
  *   only these; `--suite store` runs them with --quick or --full.
+ *   GENOFED_BENCH_STORE_REAL=1 runs only the two real files (ingest and
+ *   cohort queries), for iterating on them.
  */
 import { spawnSync } from 'node:child_process';
 import { readdir, stat, writeFile } from 'node:fs/promises';
@@ -231,9 +233,11 @@ export const suite: BenchSuite = {
     const reps = ctx.quick ? 1 : 3;
     const il2ra = await realFile(ctx, IL2RA, 'IL2RA', reps);
     const mthfr = await realFile(ctx, MTHFR, 'MTHFR', reps);
-    const layout = { blob_ingest_s: il2ra.ingest_s, blob_cohort_query_s: il2ra.cohort_query_s, blob_store_bytes: il2ra.store_bytes, ...(await rowsLayout(ctx, IL2RA)) };
+    // GENOFED_BENCH_STORE_REAL=1: only the two real files (ingest, cohort queries), for iterating on them.
+    const realOnly = process.env.GENOFED_BENCH_STORE_REAL === '1';
+    const layout = realOnly ? 'skipped (GENOFED_BENCH_STORE_REAL=1)' : { blob_ingest_s: il2ra.ingest_s, blob_cohort_query_s: il2ra.cohort_query_s, blob_store_bytes: il2ra.store_bytes, ...(await rowsLayout(ctx, IL2RA)) };
     // The scale points take ~an hour at full size: `--full` here, or alone with `--suite store-scale`.
-    const scale = ctx.full || ctx.quick ? await scalePoints(ctx) : 'run with --full, or --suite store-scale';
+    const scale = realOnly ? 'skipped (GENOFED_BENCH_STORE_REAL=1)' : ctx.full || ctx.quick ? await scalePoints(ctx) : 'run with --full, or --suite store-scale';
     return {
       file: 'IL2RA 1 Mb window, 2,504 samples, 3,596 biallelic SNPs (MAF >= 5%)',
       ingest_vs_bcftools: il2ra.ingest_vs_bcftools,

@@ -87,6 +87,44 @@ describe.skipIf(!HAS_BCFTOOLS)('cohort allele counts equal bcftools on the same 
     }
   });
 
+  it('the first cohort query after open (counted while the record cache fills) equals the cached ones and bcftools', async () => {
+    // A handle of its own: its first whole-store query reads DuckDB, the next ones replay the cache.
+    const fresh = await openStore(join(scratch, 'store'), { readOnly: true });
+    try {
+      const cold = await fresh.alleleCounts({ cohort: 'super_pop=EUR' });
+      const warm = await fresh.alleleCounts({ cohort: 'super_pop=EUR' });
+      expect(warm).toEqual(cold);
+      const file = join(scratch, 'first-eur.txt');
+      writeFileSync(file, `${panelIds(panel, (r) => r.super_pop === 'EUR').join('\n')}\n`);
+      expect(compare(cold, bcftoolsCounts(minimal, file)).slice(0, 5)).toEqual([]);
+      // The other query shapes read the same cache: strata, and a region.
+      expect(await fresh.alleleCounts({ cohort: 'super_pop=EUR', by: 'gender' })).toEqual(await store.alleleCounts({ cohort: 'super_pop=EUR', by: 'gender' }));
+    } finally {
+      await fresh.close();
+    }
+    // A refused cohort first (its selection fails on the side connection while the records query has started): the handle still answers.
+    const refused = await openStore(join(scratch, 'store'), { readOnly: true });
+    try {
+      await expect(refused.alleleCounts({ cohort: 'no_such_column=1' })).rejects.toMatchObject({ code: 'GENOFED_BAD_COHORT' });
+      expect(await refused.alleleCounts({ cohort: 'super_pop=EUR' })).toEqual(await store.alleleCounts({ cohort: 'super_pop=EUR' }));
+      expect(await refused.cohortCount('super_pop=EUR')).toBe(await store.cohortCount('super_pop=EUR'));
+    } finally {
+      await refused.close();
+    }
+    // With strata first (several strata per record), and a region query first (the cache filled without counting).
+    for (const first of [{ cohort: 'not super_pop=AFR', by: 'super_pop' }, { cohort: 'super_pop=EUR', region: { chrom: '1', start: 10_000, end: 60_000 } }]) {
+      const other = await openStore(join(scratch, 'store'), { readOnly: true });
+      try {
+        const cold = await other.alleleCounts(first);
+        expect(cold.length).toBeGreaterThan(3);
+        expect(await other.alleleCounts(first)).toEqual(cold);
+        expect(cold).toEqual(await store.alleleCounts(first));
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it('a variants list returns one row per requested key, in request order, zeros for absent keys', async () => {
     const all = await store.alleleCounts({ region: { chrom: '1', start: 10_000, end: 20_000 } });
     expect(all.length).toBeGreaterThan(3);

@@ -135,3 +135,54 @@ describe('genotype encodings count exactly', () => {
     }), { numRuns: 200 });
   });
 });
+
+/** A one-stratum cohort of `n` samples whose members come in runs (pairs sharing a dense byte, and singles). */
+const oneStratumArb = (maxAlts: number, commonBias: boolean, denseBias: boolean): fc.Arbitrary<Case> =>
+  fc.record({ nAlts: fc.integer({ min: 1, max: maxAlts }), n: fc.integer({ min: 1, max: 300 }) }).chain(({ nAlts, n }) => {
+    const allele = commonBias ? fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -1, max: nAlts }) }) : fc.integer({ min: -1, max: nAlts });
+    const gt = fc.oneof(
+      { weight: denseBias ? 40 : 12, arbitrary: fc.array(fc.integer({ min: 0, max: Math.min(nAlts, 1) }), { minLength: 2, maxLength: 2 }) },
+      { weight: 6, arbitrary: fc.array(allele, { minLength: 2, maxLength: 2 }) },
+      { weight: 1, arbitrary: fc.array(allele, { minLength: 1, maxLength: 1 }) },
+      { weight: 1, arbitrary: fc.constant([] as number[]) },
+    );
+    // Membership in runs: each run of 1-8 samples is in or out.
+    const runs = fc.array(fc.record({ len: fc.integer({ min: 1, max: 8 }), member: fc.boolean() }), { minLength: 1, maxLength: n });
+    return fc.record({ nAlts: fc.constant(nAlts), nStrata: fc.constant(1), gts: fc.array(gt, { minLength: n, maxLength: n }), runs }).map(({ runs: rs, ...c }) => {
+      const strata: number[] = [];
+      for (const r of rs) for (let k = 0; k < r.len && strata.length < n; k++) strata.push(r.member ? 0 : -1);
+      while (strata.length < n) strata.push(-1);
+      return { ...c, strata };
+    });
+  });
+
+describe('one-stratum cohorts (counted through genotype histograms: node/store/cohort-histograms.ts)', () => {
+  it('dense records match a direct count, with members paired in bytes and single, common and rare nibbles', () => {
+    const seen = new Set<number>();
+    fc.assert(fc.property(oneStratumArb(1, false, true), (c) => {
+      const got = counted(c);
+      seen.add(got.format);
+      expect(got.rows).toEqual(expected(c));
+    }), { numRuns: 400 });
+    expect(seen.has(GT_FORMAT_DENSE)).toBe(true);
+  });
+
+  it('sparse byte records match a direct count, including ALT codes outside the common ones (ALT >= 3)', () => {
+    const seen = new Set<number>();
+    fc.assert(fc.property(oneStratumArb(6, true, false), (c) => {
+      const got = counted(c);
+      seen.add(got.format);
+      expect(got.rows).toEqual(expected(c));
+    }), { numRuns: 400 });
+    expect(seen.has(GT_FORMAT_BYTE)).toBe(true);
+  });
+
+  it('a record with rare codes does not leak into the next record (the shared histogram returns to zero)', () => {
+    const rare: Case = { nAlts: 5, nStrata: 1, gts: [[5, 4], [0], [], [3, -1], [1, 1], [2, 5]], strata: [0, 0, 0, 0, 0, 0] };
+    const common: Case = { nAlts: 1, nStrata: 1, gts: [[0, 1], [1, 1], [0, 0], [0, 1], [-1, -1], [0, 0]], strata: [0, 0, 0, -1, 0, 0] };
+    const dense: Case = { nAlts: 1, nStrata: 1, gts: [[1], [0, 1], [], [1, -1], [1, 1], [0, 1], [1, 0], [1, 1], [0, 1]], strata: [0, 0, 0, 0, 0, 0, 0, 0, 0] };
+    for (const c of [rare, common, dense, common, rare, dense, dense, common]) expect(counted(c).rows).toEqual(expected(c));
+    expect(counted(dense).format).toBe(GT_FORMAT_DENSE);
+    expect(counted(rare).format).toBe(GT_FORMAT_BYTE);
+  });
+});
