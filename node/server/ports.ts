@@ -23,7 +23,7 @@ export interface ServedStore {
   describe(): Promise<{ samples: number; contigs: string[]; assembly: string | null }>;
   /** Per ALT allele: AC, AN, nhomalt and the genotype classes (node/store/README.md: homRef, het, homAlt, missing). */
   alleleCounts(q: { region?: Region; regions?: readonly Region[]; variants?: VariantKey[]; cohort?: string; by?: readonly string[]; groups?: readonly string[] }): Promise<readonly { stratum?: string; chrom: string; pos: number; ref: string; alt: string; ac: number; an: number; nhomalt: number; homRef: number; het: number; homAlt: number; missing: number; present?: boolean }[]>;
-  /** Region (or whole-store) counts to `each` as found, none kept: 7 counters (ac an nhomalt homRef het homAlt missing) per stratum of `strata` (strata columns' cells, or disjoint `groups` '0', '1', ...). */
+  /** Region (or whole-store) counts to `each` as found, none kept: 7 counters (ac an nhomalt homRef het homAlt missing) per stratum of `strata` (strata columns' cells, or disjoint `groups` '0', '1', ...); `counts` is valid during the call only (reused for the next row). */
   alleleCountsEach(q: { regions?: readonly Region[]; cohort?: string; by?: readonly string[]; groups?: readonly string[] }, each: (chrom: string, pos: number, ref: string, alt: string, counts: Int32Array, strata: readonly string[]) => void): Promise<void>;
   cohortCount(cohort: string, options?: { carriersOf?: VariantKey[] }): Promise<number>;
   variantKeys(region: Region | readonly Region[]): Promise<VariantKey[]>;
