@@ -113,6 +113,9 @@ export function defineParams(literal: BfvParamsLiteral): BfvParams {
   if (totalBits > maxLogQ) {
     throw bad(`coefficient modulus has ${totalBits} bits; 128-bit security at N=${n} allows at most ${maxLogQ} (HE standard)`);
   }
+  // The ciphertext layout, the plaintext scaling and the coordinator's packed sums are built for one prime
+  // (with several, SEAL keeps the last, the special prime, out of ciphertexts: encryption failed).
+  if (q.length > 1) throw bad(`coeffModulus must be one prime (got ${q.length}): genofed's ciphertexts are laid out for a single prime`);
   const t = literal.plainModulus;
   if (typeof t !== 'bigint' || !isPrime(t)) throw bad('plainModulus must be a prime bigint');
   if (t % twoN !== 1n) throw bad('plainModulus is not 1 mod 2N, so batching (one count per slot) is impossible');

@@ -69,6 +69,8 @@ describe('defineParams validation', () => {
     ['N above 32768', { polyModulusDegree: 65536 }, /power of two/],
     ['more coefficient bits than 128-bit security allows (N=4096, 3 x 60 > 109)', { polyModulusDegree: 4096, coeffModulus: [1152921504606830593n, 1152921504606748673n, 1152921504606584833n] }, /128-bit security/],
     ['a composite coefficient modulus that is 1 mod 2N', { coeffModulus: [1152921504606814209n] }, /not prime/],
+    // Two valid 54-bit primes, 1 mod 8192, within N=4096's 109 bits: SEAL would keep one out of ciphertexts (encryption failed).
+    ['more than one coefficient prime', { polyModulusDegree: 4096, coeffModulus: [18014398509309953n, 18014398509293569n], plainModulus: 1073692673n }, /one prime/],
     ['a coefficient prime that is not 1 mod 2N', { coeffModulus: [1152921504606846883n] }, /1 mod 2N/],
     ['a composite plain modulus', { plainModulus: 1073692673n + 16384n * 2n }, /prime/],
     ['a plain modulus that is not 1 mod 2N (no batching)', { plainModulus: 1073741789n }, /batching/],
