@@ -1,6 +1,7 @@
 /**
- * Running sums for coefficient layouts other than the presets' (several
- * primes, or primes of other widths): each coefficient's low 32 bits and
+ * Running sums for coefficient layouts other than the presets' (a prime
+ * of another width; defineParams allows one prime, the layout code is
+ * written for any number): each coefficient's low 32 bits and
  * high bits are added into two Float64 accumulators (exact: each half is
  * < 2^32 and fewer than 2^20 parties are added, so sums stay below 2^53),
  * and each coefficient is reduced once modulo its prime when the sum is

@@ -175,7 +175,7 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
     // One stratum: each distinct genotype byte of the listed members is classified once.
     const n = sparseByteHistogram(sb, gt, rec.listed, planOf(cohort), byteValues, byteCounts, byteListed);
     listedIn[0] = byteListed[0]!;
-    for (let k = 0; k < n; k++) addByteGenotype(byteValues[k]!, byteCounts[k]!, an, homRef, missing, ac, het, homAlt, nhomalt);
+    for (let k = 0; k < n; k++) addByteGenotype(byteValues[k]!, byteCounts[k]!, 0, 0, an, homRef, missing, ac, het, homAlt, nhomalt);
   } else if (rec.format === GT_FORMAT_BYTE) {
     for (let k = 0; k < rec.listed; k++) {
       let v = 0;
@@ -190,37 +190,7 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
       const s = stratumOf[col]!;
       if (s < 0) continue;
       listedIn[s]!++;
-      const g = gt[k]!;
-      const c1 = g & 15;
-      const c2 = g >> 4;
-      const base = s * A1;
-      if (c1 === 0) { missing[s]!++; continue; } // no GT: ploidy 0
-      if (c2 === 0) {
-        // haploid
-        if (c1 === 1) { missing[s]!++; continue; }
-        an[s]! += 1;
-        const a = c1 - 2;
-        if (a === 0) homRef[s]!++;
-        else { ac[base + a]!++; homAlt[base + a]!++; }
-        continue;
-      }
-      // diploid
-      if (c1 === 1 || c2 === 1) {
-        missing[s]!++;
-        if (c1 > 1) { an[s]! += 1; if (c1 > 2) ac[base + c1 - 2]!++; }
-        if (c2 > 1) { an[s]! += 1; if (c2 > 2) ac[base + c2 - 2]!++; }
-        continue;
-      }
-      an[s]! += 2;
-      const a1 = c1 - 2;
-      const a2 = c2 - 2;
-      if (a1 === a2) {
-        if (a1 === 0) homRef[s]!++;
-        else { ac[base + a1]! += 2; homAlt[base + a1]!++; nhomalt[base + a1]!++; }
-      } else {
-        if (a1 > 0) { ac[base + a1]!++; het[base + a1]!++; }
-        if (a2 > 0) { ac[base + a2]!++; het[base + a2]!++; }
-      }
+      addByteGenotype(gt[k]!, 1, s, s * A1, an, homRef, missing, ac, het, homAlt, nhomalt);
     }
   } else {
     const { offset, alleles } = decodeVarintGenotypes(gt, rec.listed);
@@ -271,39 +241,41 @@ export function countRecord(rec: StoredRecord, cohort: FileCohort): RecordCounts
 }
 
 /**
- * Add `c` samples of stratum 0 with byte-format genotype `g` (low nibble
- * first allele + 2, high nibble second allele + 2; 1 missing, 0 absent):
- * the same classification as countRecord's per-sample loop.
+ * Add `c` samples of stratum `s` (its alleles from `base` = s x A1) with
+ * byte-format genotype `g` (low nibble first allele + 2, high nibble second
+ * allele + 2; 1 missing, 0 absent): AN counts called alleles, `0/.` counts
+ * 1, nhomalt needs ploidy >= 2. The one classification of byte genotypes,
+ * per sample (c = 1) or per distinct byte of a one-stratum histogram.
  */
-function addByteGenotype(g: number, c: number, an: Int32Array, homRef: Int32Array, missing: Int32Array, ac: Int32Array, het: Int32Array, homAlt: Int32Array, nhomalt: Int32Array): void {
+function addByteGenotype(g: number, c: number, s: number, base: number, an: Int32Array, homRef: Int32Array, missing: Int32Array, ac: Int32Array, het: Int32Array, homAlt: Int32Array, nhomalt: Int32Array): void {
   const c1 = g & 15;
   const c2 = g >> 4;
-  if (c1 === 0) { missing[0]! += c; return; } // no GT: ploidy 0
+  if (c1 === 0) { missing[s]! += c; return; } // no GT: ploidy 0
   if (c2 === 0) {
     // haploid
-    if (c1 === 1) { missing[0]! += c; return; }
-    an[0]! += c;
+    if (c1 === 1) { missing[s]! += c; return; }
+    an[s]! += c;
     const a = c1 - 2;
-    if (a === 0) homRef[0]! += c;
-    else { ac[a]! += c; homAlt[a]! += c; }
+    if (a === 0) homRef[s]! += c;
+    else { ac[base + a]! += c; homAlt[base + a]! += c; }
     return;
   }
   // diploid
   if (c1 === 1 || c2 === 1) {
-    missing[0]! += c;
-    if (c1 > 1) { an[0]! += c; if (c1 > 2) ac[c1 - 2]! += c; }
-    if (c2 > 1) { an[0]! += c; if (c2 > 2) ac[c2 - 2]! += c; }
+    missing[s]! += c;
+    if (c1 > 1) { an[s]! += c; if (c1 > 2) ac[base + c1 - 2]! += c; }
+    if (c2 > 1) { an[s]! += c; if (c2 > 2) ac[base + c2 - 2]! += c; }
     return;
   }
-  an[0]! += 2 * c;
+  an[s]! += 2 * c;
   const a1 = c1 - 2;
   const a2 = c2 - 2;
   if (a1 === a2) {
-    if (a1 === 0) homRef[0]! += c;
-    else { ac[a1]! += 2 * c; homAlt[a1]! += c; nhomalt[a1]! += c; }
+    if (a1 === 0) homRef[s]! += c;
+    else { ac[base + a1]! += 2 * c; homAlt[base + a1]! += c; nhomalt[base + a1]! += c; }
   } else {
-    if (a1 > 0) { ac[a1]! += c; het[a1]! += c; }
-    if (a2 > 0) { ac[a2]! += c; het[a2]! += c; }
+    if (a1 > 0) { ac[base + a1]! += c; het[base + a1]! += c; }
+    if (a2 > 0) { ac[base + a2]! += c; het[base + a2]! += c; }
   }
 }
 

@@ -112,11 +112,8 @@ export class TotalsIndex {
 
   /** Row indices of merged regions, in the scan path's order: region by region, contig ids ascending, then POS, REF, ALT. */
   private *indicesIn(regions: readonly Region[]): Generator<number> {
-    for (const r of regions) {
-      for (const id of [...contigIdsFor(this.catalog, r.chrom)].sort((a, b) => a - b)) {
-        for (let i = this.lowerBound(id, r.start); i < this.length && this.contig[i] === id && this.pos[i]! <= r.end; i++) yield i;
-      }
-    }
+    const ranges = this.rangesIn(regions);
+    for (let r = 0; r < ranges.length; r += 2) for (let i = ranges[r]!; i < ranges[r + 1]!; i++) yield i;
   }
 
   /** Rows of merged regions, in the scan path's order. */
